@@ -1,0 +1,69 @@
+// Engine configuration as data. The daemon and replay fill it from flags or
+// a config file; validate() refuses anything the engine cannot run with.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dslite/address.hpp"
+
+namespace dslite {
+
+enum class Filtering : std::uint8_t {
+    endpoint_independent,  // RFC 4787 REQ-8 default
+    address_dependent,
+};
+
+struct Timeouts {  // seconds
+    std::uint32_t udp = 300;                // RFC 4787 REQ-5
+    std::uint32_t tcp_established = 7440;   // RFC 5382 REQ-5
+    std::uint32_t tcp_transitory = 240;     // RFC 5382 REQ-5, RFC 7857 2.2
+    std::uint32_t icmp = 60;                // RFC 5508 REQ-2
+};
+
+struct Quota {  // bindings (ports or ICMP ids) per subscriber and protocol, RFC 6888 REQ-4
+    std::uint32_t tcp = 2048;
+    std::uint32_t udp = 2048;
+    std::uint32_t icmp = 256;
+};
+
+struct EngineConfig {
+    Ipv6Address aftr_address{};
+    std::vector<Ipv4Prefix> pools;
+
+    // This engine's slice of every pool address's port space. Several
+    // engines side by side each get a disjoint slice (see split_port_range).
+    std::uint16_t port_min = 1024;
+    std::uint16_t port_max = 65535;
+    std::uint32_t port_hold_seconds = 120;  // RFC 6888 REQ-8
+
+    Quota quota;
+    Timeouts timeouts;
+    Filtering filtering = Filtering::endpoint_independent;
+
+    std::uint32_t max_sessions = 1u << 18;
+    std::uint32_t max_subscribers = 1u << 16;
+
+    // B4s are accepted only from these prefixes; empty accepts any source.
+    std::vector<Ipv6Prefix> b4_prefixes;
+    // A subscriber (quota, public address) is a B4 prefix of this length, RFC 7785.
+    std::uint8_t subscriber_prefix_length = 56;
+    // Inner sources allowed besides RFC 1918 and 192.0.0.0/29 (RFC 6333 section 11).
+    std::vector<Ipv4Prefix> extra_inner_prefixes;
+
+    // Seeds port choice and the table hash; same seed, same input, same output.
+    std::uint64_t seed = 0x6473'6c69'7465'0001;
+};
+
+// Returns "option: what is wrong" for the first problem found, or nothing.
+std::optional<std::string> validate(const EngineConfig& config);
+
+// Splits [min, max] into n disjoint contiguous slices of near-equal size, for
+// running n engines side by side.
+std::vector<std::pair<std::uint16_t, std::uint16_t>> split_port_range(std::uint16_t min, std::uint16_t max,
+                                                                      unsigned n);
+
+}  // namespace dslite

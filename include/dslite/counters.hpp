@@ -1,0 +1,97 @@
+// Every packet handed to the engine ends in exactly one "out_*" or "drop_*"
+// counter, so in_b4 + in_uplink == sum(out_*) + sum(drop_*) holds at any time.
+// Packets the engine makes itself (ICMP errors) are counted under "sent_*".
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace dslite {
+
+// X(name, help)
+#define DSLITE_COUNTERS(X)                                                                    \
+    X(in_b4_packets, "IPv6 packets received from B4s")                                       \
+    X(in_uplink_packets, "IPv4 packets received from the uplink")                            \
+    X(out_uplink_packets, "B4 packets translated and sent to the uplink")                                 \
+    X(out_b4_packets, "uplink IPv4 packets translated and sent to their B4")                       \
+    X(out_hairpin_packets, "packets from a B4 delivered to another B4 (hairpin)")            \
+    X(out_aftr_echo_replies, "echo replies from the AFTR itself (192.0.0.1 or AFTR IPv6)")   \
+    X(sent_icmp_time_exceeded, "ICMPv4 Time Exceeded generated (TTL expired)")                \
+    X(sent_icmp_unreachable, "ICMPv4 Destination Unreachable generated (no port for a flow)") \
+    X(drop_b4_truncated, "IPv6 packet shorter than its headers or payload length")           \
+    X(drop_b4_not_ipv6, "packet on the B4 side is not IPv6")                                 \
+    X(drop_b4_bad_source, "IPv6 source is unspecified, multicast or the AFTR itself")        \
+    X(drop_b4_not_allowed, "B4 address outside the configured B4 prefixes")                  \
+    X(drop_b4_wrong_destination, "IPv6 destination is not the AFTR address")                 \
+    X(drop_b4_ext_header, "unsupported IPv6 extension header or option")                     \
+    X(drop_b4_fragment, "IPv6 fragment (reassembly not supported)")                          \
+    X(drop_b4_next_header, "IPv6 payload is neither IPv4 nor ICMPv6 echo")                   \
+    X(drop_icmpv6, "ICMPv6 to the AFTR that is not a valid echo request")                    \
+    X(drop_inner_truncated, "inner IPv4 shorter than its header or total length")            \
+    X(drop_inner_bad_version, "inner packet is not IPv4")                                    \
+    X(drop_inner_bad_header_length, "inner IPv4 IHL below 5 or past total length")           \
+    X(drop_inner_bad_checksum, "inner IPv4 header checksum wrong")                           \
+    X(drop_inner_fragment, "inner IPv4 fragment (not supported)")                            \
+    X(drop_inner_bad_source, "inner IPv4 source not private, 192.0.0.0/29 or configured")    \
+    X(drop_inner_bad_destination, "inner IPv4 destination is martian or 192.0.0.0/29")       \
+    X(drop_inner_ttl_expired, "inner TTL expired (answered with Time Exceeded)")             \
+    X(drop_inner_protocol, "inner protocol is not TCP, UDP or ICMP")                         \
+    X(drop_l4_truncated, "TCP/UDP/ICMP header truncated")                                    \
+    X(drop_icmp_bad_checksum, "ICMP checksum wrong")                                         \
+    X(drop_icmp_type, "ICMP type not translated (only echo and replies)")                    \
+    X(drop_tcp_not_syn, "TCP without a binding that is not a SYN")                           \
+    X(drop_quota_exhausted, "subscriber at its port quota (answered with 3/1)")              \
+    X(drop_pool_exhausted, "no public address with a free port (answered with 3/1)")         \
+    X(drop_session_table_full, "session table at its size limit (answered with 3/1)")        \
+    X(drop_subscriber_table_full, "subscriber table at its size limit (answered with 3/1)")  \
+    X(drop_uplink_truncated, "uplink IPv4 shorter than its header or total length")          \
+    X(drop_uplink_not_ipv4, "packet on the uplink is not IPv4")                              \
+    X(drop_uplink_bad_header_length, "uplink IPv4 IHL below 5 or past total length")         \
+    X(drop_uplink_bad_checksum, "uplink IPv4 header checksum wrong")                         \
+    X(drop_uplink_not_pool, "uplink destination is not a pool address")                      \
+    X(drop_uplink_fragment, "uplink IPv4 fragment (not supported)")                          \
+    X(drop_uplink_ttl_expired, "uplink TTL expired (answered with Time Exceeded)")           \
+    X(drop_uplink_protocol, "uplink protocol is not TCP, UDP or ICMP")                       \
+    X(drop_uplink_no_binding, "no binding for the public address, port and protocol")        \
+    X(drop_uplink_filtered, "address-dependent filtering refused the remote")                \
+    X(drop_icmp_rate_limited, "ICMP error not sent: rate limit")                             \
+    X(sessions_created, "bindings created")                                                  \
+    X(sessions_expired, "bindings removed by their timer")                                   \
+    X(subscribers_created, "subscribers (B4 prefixes) given a public address")               \
+    X(subscribers_removed, "subscribers released after their last binding")                  \
+    X(port_hold_overflow, "freed ports released before 120 s because the hold queue was full")
+
+enum class Counter : std::uint16_t {
+#define DSLITE_COUNTER_ENUM(name, help) name,
+    DSLITE_COUNTERS(DSLITE_COUNTER_ENUM)
+#undef DSLITE_COUNTER_ENUM
+};
+
+inline constexpr std::size_t kCounterCount = 0
+#define DSLITE_COUNTER_ONE(name, help) +1
+    DSLITE_COUNTERS(DSLITE_COUNTER_ONE)
+#undef DSLITE_COUNTER_ONE
+    ;
+
+std::string_view counter_name(Counter c);
+std::string_view counter_help(Counter c);
+// True for the drop_* counters: a packet ended there without being forwarded.
+bool is_drop(Counter c);
+
+class Counters {
+public:
+    void add(Counter c, std::uint64_t n = 1) { values_[static_cast<std::size_t>(c)] += n; }
+    std::uint64_t operator[](Counter c) const { return values_[static_cast<std::size_t>(c)]; }
+    const std::array<std::uint64_t, kCounterCount>& values() const { return values_; }
+    Counters& operator+=(const Counters& other) {
+        for (std::size_t i = 0; i < kCounterCount; ++i) values_[i] += other.values_[i];
+        return *this;
+    }
+
+private:
+    std::array<std::uint64_t, kCounterCount> values_{};
+};
+
+}  // namespace dslite

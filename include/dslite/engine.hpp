@@ -1,0 +1,93 @@
+// The AFTR engine: packet + time in, packet(s) + counters out. No I/O, no
+// threads, no clock, no globals; several engines can run side by side.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+
+#include "dslite/address.hpp"
+#include "dslite/config.hpp"
+#include "dslite/counters.hpp"
+#include "dslite/packet.hpp"
+
+namespace dslite {
+
+// The engine's clock: whatever the driver says it is (capture timestamps in
+// replay, a monotonic clock in the daemon). Only differences matter.
+using Time = std::chrono::microseconds;
+
+enum class Side : std::uint8_t { b4, uplink };
+
+// What to do with the packet handed in, after the engine rewrote it in place.
+enum class Verdict : std::uint8_t {
+    drop,       // counted under a drop_* counter
+    to_b4,      // packet now starts with an IPv6 header addressed to a B4
+    to_uplink,  // packet now starts with an IPv4 header for the Internet
+};
+
+// Receives packets the engine makes beyond the one it was handed (later:
+// fragments, errors to a second party). Copy the bytes if you keep them.
+class Emitter {
+public:
+    virtual void emit(Side to, std::span<const std::uint8_t> packet) = 0;
+
+protected:
+    ~Emitter() = default;
+};
+
+enum class Protocol : std::uint8_t { tcp = 6, udp = 17, icmp = 1 };
+
+struct SessionInfo {
+    Ipv6Address b4;
+    Ipv4Address inner_address;
+    std::uint16_t inner_port;  // or ICMP echo identifier
+    Protocol protocol;
+    Ipv4Address public_address;
+    std::uint16_t public_port;
+    const char* state;              // "udp", "icmp", "syn", "established", "closing", "reset"
+    std::uint32_t idle_seconds;     // since last refresh
+    std::uint32_t expires_seconds;  // until removal unless refreshed
+};
+
+struct SubscriberInfo {
+    Ipv6Prefix prefix;
+    Ipv4Address public_address;
+    std::uint32_t tcp;  // bindings in use per protocol
+    std::uint32_t udp;
+    std::uint32_t icmp;
+};
+
+class Engine {
+public:
+    // `config` must have passed validate(); the engine pre-sizes every table now.
+    explicit Engine(const EngineConfig& config);
+    ~Engine();
+    Engine(Engine&&) noexcept;
+    Engine& operator=(Engine&&) noexcept;
+
+    // IPv6 from a B4 (softwire side). On to_uplink the packet is the translated IPv4.
+    Verdict from_b4(Packet& packet, Time now, Emitter& emitter);
+    // IPv4 from the Internet. On to_b4 the packet is the encapsulated IPv6.
+    Verdict from_uplink(Packet& packet, Time now, Emitter& emitter);
+    // Expires what is due at `now`; packets do this too, idle drivers call it.
+    void advance(Time now);
+
+    const Counters& counters() const;
+    const EngineConfig& config() const;
+    std::size_t session_count() const;
+    std::size_t subscriber_count() const;
+    // Bytes of pre-sized table memory this engine holds.
+    std::size_t memory_bytes() const;
+
+    void for_each_session(const std::function<void(const SessionInfo&)>& visit) const;
+    void for_each_subscriber(const std::function<void(const SubscriberInfo&)>& visit) const;
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dslite

@@ -1,0 +1,35 @@
+// The one interface between the daemon and the outside world: a device moves
+// whole IP packets in bursts. Platforms that give one packet per call loop
+// inside read_burst/write_burst; recvmmsg, io_uring or TUN offloads can fill a
+// burst at once without the daemon noticing.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+
+#include "dslite/packet.hpp"
+
+namespace dslite {
+
+class Device {
+public:
+    virtual ~Device() = default;
+
+    // Fills up to slots.size() packets without blocking and returns how many.
+    // Each slot arrives as a window of its full capacity at the headroom mark;
+    // the device resizes it to the packet read. 0 means nothing ready (or at_end()).
+    virtual std::size_t read_burst(std::span<Packet> slots) = 0;
+    // Sends the packets (each a whole IPv4 or IPv6 packet); returns how many
+    // were accepted. A packet the device cannot send is dropped, not retried.
+    virtual std::size_t write_burst(std::span<const Packet> packets) = 0;
+
+    // A descriptor that polls readable when read_burst has work, or -1 for
+    // devices that are always ready until at_end() (capture files).
+    virtual int wait_handle() const = 0;
+    // True once an input that can end (a capture file) has no more packets.
+    virtual bool at_end() const { return false; }
+    virtual std::string name() const = 0;
+};
+
+}  // namespace dslite
