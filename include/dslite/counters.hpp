@@ -57,6 +57,7 @@ namespace dslite {
     X(drop_uplink_no_binding, "no binding for the public address, port and protocol")        \
     X(drop_uplink_filtered, "address-dependent filtering refused the remote")                \
     X(drop_icmp_rate_limited, "ICMP error not sent: rate limit")                             \
+    X(drop_no_headroom, "driver passed a packet without room to prepend headers")            \
     X(sessions_created, "bindings created")                                                  \
     X(sessions_expired, "bindings removed by their timer")                                   \
     X(subscribers_created, "subscribers (B4 prefixes) given a public address")               \

@@ -1,0 +1,234 @@
+// Engine construction, the clock, binding timers and TCP state, and the
+// read-only views the control socket uses. The two packet directions live in
+// in2out.cpp and out2in.cpp.
+#include <algorithm>
+#include <cstring>
+
+#include "dslite/checksum.hpp"
+#include "dslite/wire.hpp"
+#include "engine_impl.hpp"
+#include "icmp_builder.hpp"
+#include "softwire.hpp"
+
+namespace dslite {
+
+using namespace wire;
+
+namespace {
+
+enum TimeoutClass : std::uint8_t { timeout_udp, timeout_icmp, timeout_tcp_established, timeout_tcp_transitory };
+
+std::uint32_t pool_address_count(const std::vector<Ipv4Prefix>& pools) {
+    std::uint64_t n = 0;
+    for (const auto& p : pools) n += p.size();
+    return static_cast<std::uint32_t>(n);
+}
+
+// Reset, or FIN seen both ways (RFC 7857 2.1).
+bool tcp_closed(std::uint8_t seen) {
+    return (seen & tcp_rst) || (seen & (tcp_fin_out | tcp_fin_in)) == (tcp_fin_out | tcp_fin_in);
+}
+
+// SYN seen both ways, and not closed since.
+bool tcp_established(std::uint8_t seen) {
+    return (seen & (tcp_syn_out | tcp_syn_in)) == (tcp_syn_out | tcp_syn_in) && !tcp_closed(seen);
+}
+
+const char* state_name(const Session& s) {
+    switch (s.proto) {
+    case ProtoIndex::udp: return "udp";
+    case ProtoIndex::icmp: return "icmp";
+    case ProtoIndex::tcp: break;
+    }
+    if (s.tcp & tcp_rst) return "reset";
+    if (tcp_established(s.tcp)) return "established";
+    if (s.tcp & (tcp_fin_out | tcp_fin_in)) return "closing";
+    return "syn";
+}
+
+}  // namespace
+
+Engine::Impl::Impl(const EngineConfig& config)
+    : config_(config),
+      rng_(config.seed),
+      pool_(config.pools),
+      sessions_(config.max_sessions, config.seed),
+      subscribers_(config.max_subscribers, config.seed),
+      ports_(pool_address_count(config.pools), config.port_min, config.port_max, config.port_hold_seconds,
+             config.max_sessions),
+      wheel_(config.max_sessions),
+      remotes_(config.filtering == Filtering::address_dependent ? config.max_sessions : 0),
+      ip_id_(static_cast<std::uint16_t>(rng_.next())) {}
+
+void Engine::Impl::advance(Time now) {
+    const std::uint32_t second = seconds(now);
+    if (!started_) {
+        started_ = true;
+        now_ = second;
+        wheel_.start(second);
+        return;
+    }
+    if (second <= now_) return;  // the clock never runs backwards for the tables
+    now_ = second;
+    ports_.advance(now_);
+    wheel_.advance(
+        now_,
+        [this](std::uint32_t id) {
+            const Session& s = sessions_[id];
+            return s.last_seen + timeout_seconds(s) + 1;
+        },
+        [this](std::uint32_t id) { expire(id); });
+}
+
+Verdict Engine::Impl::from_b4(Packet& packet, Time now) {
+    counters_.add(Counter::in_b4_packets);
+    advance(now);
+    const SoftwireHeader header = parse_softwire(packet);
+    if (!header.ok) return drop(header.drop);
+    const std::uint8_t* h = packet.data();
+    if (std::memcmp(h + ipv6::destination, config_.aftr_address.data(), 16) != 0)
+        return drop(Counter::drop_b4_wrong_destination);
+    Ipv6Address b4;
+    std::memcpy(b4.data(), h + ipv6::source, 16);
+    if (b4[0] == 0xff || b4 == Ipv6Address{} || b4 == config_.aftr_address) return drop(Counter::drop_b4_bad_source);
+    if (!config_.b4_prefixes.empty() &&
+        std::none_of(config_.b4_prefixes.begin(), config_.b4_prefixes.end(),
+                     [&](const Ipv6Prefix& p) { return p.contains(b4); }))
+        return drop(Counter::drop_b4_not_allowed);
+
+    if (header.protocol == proto_icmpv6) {
+        // Only an echo request straight after the IPv6 header: operators ping
+        // the AFTR address first when something breaks.
+        const std::size_t length = packet.size() - header.payload;
+        const std::uint8_t* msg = h + header.payload;
+        if (header.payload != ipv6::header_size || length < icmp::header_size || msg[icmp::type] != icmp::v6_echo_request ||
+            msg[icmp::code] != 0 ||
+            checksum({msg, length}, pseudo_header_ipv6(h + ipv6::source, h + ipv6::destination, proto_icmpv6,
+                                                      static_cast<std::uint32_t>(length))) != 0)
+            return drop(Counter::drop_icmpv6);
+        make_icmpv6_echo_reply(packet);
+        counters_.add(Counter::out_aftr_echo_replies);
+        return Verdict::to_b4;
+    }
+    const std::uint8_t outer_tc = ipv6::traffic_class(h);
+    packet.pull_front(header.payload);
+    return in2out(packet, b4, outer_tc);
+}
+
+std::uint32_t Engine::Impl::timeout_seconds(const Session& s) const {
+    switch (timeout_class(s)) {
+    case timeout_udp: return config_.timeouts.udp;
+    case timeout_icmp: return config_.timeouts.icmp;
+    case timeout_tcp_established: return config_.timeouts.tcp_established;
+    default: return config_.timeouts.tcp_transitory;
+    }
+}
+
+std::uint8_t Engine::Impl::timeout_class(const Session& s) const {
+    switch (s.proto) {
+    case ProtoIndex::udp: return timeout_udp;
+    case ProtoIndex::icmp: return timeout_icmp;
+    case ProtoIndex::tcp: break;
+    }
+    return tcp_established(s.tcp) ? timeout_tcp_established : timeout_tcp_transitory;
+}
+
+void Engine::Impl::update_tcp(std::uint32_t id, Session& s, std::uint8_t flags, bool outbound) {
+    const std::uint32_t before = timeout_seconds(s);
+    std::uint8_t seen = s.tcp;
+    if (flags & tcp::rst) {
+        seen |= tcp_rst;  // RFC 7857 2.2: kept for the transitory time, not removed
+    } else if (flags & tcp::syn) {
+        // A SYN after a reset or a full close starts a new connection on the binding.
+        if (tcp_closed(seen)) seen = 0;
+        seen |= outbound ? tcp_syn_out : tcp_syn_in;
+    }
+    if (flags & tcp::fin) seen |= outbound ? tcp_fin_out : tcp_fin_in;
+    if (seen == s.tcp) return;
+    s.tcp = seen;
+    // Lengthening needs nothing (the wheel asks again when the slot comes);
+    // shortening must move the binding to the earlier slot.
+    if (timeout_seconds(s) < before) {
+        wheel_.cancel(id);
+        wheel_.schedule(id, now_ + timeout_seconds(s) + 1);
+    }
+}
+
+void Engine::Impl::remember_remote(std::uint32_t id, Session& s, std::uint32_t remote) {
+    auto& list = remotes_[id];
+    if (std::find(list.begin(), list.end(), remote) != list.end()) return;
+    list[s.adf_next] = remote;
+    s.adf_next = static_cast<std::uint8_t>((s.adf_next + 1) % kRemembered);
+}
+
+bool Engine::Impl::remote_allowed(std::uint32_t id, std::uint32_t remote) const {
+    const auto& list = remotes_[id];
+    return remote != 0 && std::find(list.begin(), list.end(), remote) != list.end();
+}
+
+void Engine::Impl::expire(std::uint32_t id) {
+    const Session& s = sessions_[id];
+    Subscriber& sub = subscribers_[s.subscriber];
+    --sub.bindings[index_of(s.proto)];
+    if (!ports_.release(s.pool_index, s.proto, s.public_port, now_)) counters_.add(Counter::port_hold_overflow);
+    const std::uint32_t subscriber = s.subscriber;
+    sessions_.erase(id);
+    counters_.add(Counter::sessions_expired);
+    if (sub.bindings[0] + sub.bindings[1] + sub.bindings[2] == 0) {
+        subscribers_.erase(subscriber);
+        counters_.add(Counter::subscribers_removed);
+    }
+}
+
+bool Engine::Impl::inner_source_allowed(std::uint32_t a) const {
+    // RFC 1918 and 192.0.0.0/29 (RFC 6333 5.7), then what the operator added.
+    if ((a & 0xff000000) == 0x0a000000 || (a & 0xfff00000) == 0xac100000 || (a & 0xffff0000) == 0xc0a80000 ||
+        (a & 0xfffffff8) == 0xc0000000)
+        return true;
+    return std::any_of(config_.extra_inner_prefixes.begin(), config_.extra_inner_prefixes.end(),
+                       [&](const Ipv4Prefix& p) { return p.contains(Ipv4Address{a}); });
+}
+
+// ---- public face -------------------------------------------------------
+
+Engine::Engine(const EngineConfig& config) : impl_(std::make_unique<Impl>(config)) {}
+Engine::~Engine() = default;
+Engine::Engine(Engine&&) noexcept = default;
+Engine& Engine::operator=(Engine&&) noexcept = default;
+
+Verdict Engine::from_b4(Packet& packet, Time now, Emitter&) { return impl_->from_b4(packet, now); }
+Verdict Engine::from_uplink(Packet& packet, Time now, Emitter&) { return impl_->from_uplink(packet, now); }
+void Engine::advance(Time now) { impl_->advance(now); }
+const Counters& Engine::counters() const { return impl_->counters_; }
+const EngineConfig& Engine::config() const { return impl_->config_; }
+std::size_t Engine::session_count() const { return impl_->sessions_.size(); }
+std::size_t Engine::subscriber_count() const { return impl_->subscribers_.size(); }
+
+std::size_t Engine::memory_bytes() const {
+    const Impl& i = *impl_;
+    return i.sessions_.memory_bytes() + i.subscribers_.memory_bytes() + i.ports_.memory_bytes() +
+           i.wheel_.memory_bytes() + i.remotes_.size() * sizeof(i.remotes_[0]);
+}
+
+void Engine::for_each_session(const std::function<void(const SessionInfo&)>& visit) const {
+    const Impl& i = *impl_;
+    i.sessions_.for_each([&](std::uint32_t, const Session& s) {
+        const std::uint32_t idle = i.now_ - std::min(i.now_, s.last_seen);
+        const std::uint32_t timeout = i.timeout_seconds(s);
+        static constexpr Protocol kProtocol[] = {Protocol::tcp, Protocol::udp, Protocol::icmp};
+        visit(SessionInfo{s.b4, Ipv4Address{s.inner_address}, s.inner_port, kProtocol[index_of(s.proto)],
+                          Ipv4Address{s.public_address}, s.public_port, state_name(s), idle,
+                          timeout > idle ? timeout - idle : 0});
+    });
+}
+
+void Engine::for_each_subscriber(const std::function<void(const SubscriberInfo&)>& visit) const {
+    const Impl& i = *impl_;
+    i.subscribers_.for_each([&](std::uint32_t, const Subscriber& s) {
+        visit(SubscriberInfo{Ipv6Prefix{s.prefix, i.config_.subscriber_prefix_length},
+                             Ipv4Address{i.pool_.address_at(s.pool_index)}, s.bindings[0], s.bindings[1],
+                             s.bindings[2]});
+    });
+}
+
+}  // namespace dslite

@@ -1,0 +1,83 @@
+// The engine's state, shared by the two directions (in2out.cpp, out2in.cpp)
+// and the housekeeping in engine.cpp.
+#pragma once
+
+#include <array>
+#include <vector>
+
+#include "dslite/engine.hpp"
+#include "ipv4.hpp"
+#include "pool.hpp"
+#include "port_allocator.hpp"
+#include "rng.hpp"
+#include "session_table.hpp"
+#include "subscriber_table.hpp"
+#include "timer_wheel.hpp"
+
+namespace dslite {
+
+inline constexpr std::uint32_t kAftrIpv4 = 0xc0000001;  // 192.0.0.1, RFC 6333 6.5
+inline constexpr std::size_t kRemembered = 4;           // remotes per binding under ADF
+
+class Engine::Impl {
+public:
+    explicit Impl(const EngineConfig& config);
+
+    Verdict from_b4(Packet& packet, Time now);
+    Verdict from_uplink(Packet& packet, Time now);
+    void advance(Time now);
+
+    // in2out.cpp
+    Verdict in2out(Packet& packet, const Ipv6Address& b4, std::uint8_t outer_tc);
+    std::uint32_t create_binding(Packet& packet, const Ipv6Address& b4, const Transport& t, Verdict& refused);
+    std::uint32_t choose_address(std::uint32_t hash, ProtoIndex proto) const;
+    // Answers the packet with an ICMPv4 error from 192.0.0.1 down the softwire;
+    // `why` counts the packet's drop.
+    Verdict refuse_to_b4(Packet& packet, const Ipv6Address& b4, Counter why, std::uint8_t type, std::uint8_t code);
+    Verdict refuse_unreachable(Packet& packet, const Ipv6Address& b4, Counter why);
+    Verdict answer_aftr_echo(Packet& packet, const Ipv6Address& b4);
+
+    // out2in.cpp
+    // Finds the binding for the packet's destination, rewrites it and
+    // encapsulates it to its B4; `hairpin` when it came from another B4.
+    Verdict deliver_inbound(Packet& packet, const Transport& t, bool hairpin);
+
+    // engine.cpp
+    void refresh(std::uint32_t id, Session& s);
+    void update_tcp(std::uint32_t id, Session& s, std::uint8_t flags, bool outbound);
+    void remember_remote(std::uint32_t id, Session& s, std::uint32_t remote);
+    bool remote_allowed(std::uint32_t id, std::uint32_t remote) const;
+    std::uint32_t timeout_seconds(const Session& s) const;
+    std::uint8_t timeout_class(const Session& s) const;
+    void expire(std::uint32_t id);
+    std::uint32_t seconds(Time now) const { return static_cast<std::uint32_t>(now.count() / 1'000'000); }
+    std::uint16_t next_ip_id() { return ip_id_++; }
+    Verdict drop(Counter c) {
+        counters_.add(c);
+        return Verdict::drop;
+    }
+    std::uint32_t quota(ProtoIndex p) const {
+        switch (p) {
+        case ProtoIndex::tcp: return config_.quota.tcp;
+        case ProtoIndex::udp: return config_.quota.udp;
+        case ProtoIndex::icmp: return config_.quota.icmp;
+        }
+        return 0;
+    }
+    bool inner_source_allowed(std::uint32_t address) const;
+
+    EngineConfig config_;
+    Counters counters_;
+    Rng rng_;
+    Pool pool_;
+    SessionTable sessions_;
+    SubscriberTable subscribers_;
+    PortAllocator ports_;
+    TimerWheel wheel_;
+    std::vector<std::array<std::uint32_t, kRemembered>> remotes_;  // only under ADF
+    std::uint32_t now_ = 0;
+    bool started_ = false;
+    std::uint16_t ip_id_;
+};
+
+}  // namespace dslite

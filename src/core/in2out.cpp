@@ -1,0 +1,165 @@
+// B4 -> Internet: the inner IPv4 of a softwire packet is checked, bound to a
+// public address and port (creating the binding if needed), rewritten, and
+// sent to the uplink, or hairpinned back to another B4.
+#include "dslite/checksum.hpp"
+#include "dslite/wire.hpp"
+#include "engine_impl.hpp"
+#include "icmp_builder.hpp"
+#include "softwire.hpp"
+
+namespace dslite {
+
+using namespace wire;
+
+namespace {
+
+// Destinations no host behind a B4 may reach through the AFTR.
+bool martian_destination(std::uint32_t a) {
+    return (a & 0xff000000) == 0 || (a & 0xff000000) == 0x7f000000 || (a & 0xffff0000) == 0xa9fe0000 ||
+           (a & 0xfffffff8) == 0xc0000000 || a >= 0xe0000000;
+}
+
+}  // namespace
+
+Verdict Engine::Impl::in2out(Packet& packet, const Ipv6Address& b4, std::uint8_t outer_tc) {
+    switch (check_ipv4(packet)) {
+    case Ipv4Error::none: break;
+    case Ipv4Error::truncated: return drop(Counter::drop_inner_truncated);
+    case Ipv4Error::bad_version: return drop(Counter::drop_inner_bad_version);
+    case Ipv4Error::bad_header_length: return drop(Counter::drop_inner_bad_header_length);
+    case Ipv4Error::bad_checksum: return drop(Counter::drop_inner_bad_checksum);
+    }
+    std::uint8_t* ip = packet.data();
+    if (is_fragment(ip)) return drop(Counter::drop_inner_fragment);
+    const std::uint32_t source = load32(ip + ipv4::source);
+    const std::uint32_t destination = load32(ip + ipv4::destination);
+    if (!inner_source_allowed(source)) return drop(Counter::drop_inner_bad_source);
+
+    Transport t{};
+    const TransportError parsed = parse_transport(ip, packet.size(), t);
+    if (destination == kAftrIpv4) {
+        if (parsed == TransportError::none && t.proto == ProtoIndex::icmp && t.icmp_type == icmp::echo_request &&
+            checksum({ip + t.offset, packet.size() - t.offset}) == 0)
+            return answer_aftr_echo(packet, b4);
+        return drop(Counter::drop_inner_bad_destination);
+    }
+    if (martian_destination(destination)) return drop(Counter::drop_inner_bad_destination);
+    if (parsed == TransportError::protocol) return drop(Counter::drop_inner_protocol);
+    if (parsed == TransportError::truncated) return drop(Counter::drop_l4_truncated);
+    if (t.proto == ProtoIndex::icmp) {
+        if (checksum({ip + t.offset, packet.size() - t.offset}) != 0) return drop(Counter::drop_icmp_bad_checksum);
+        if (t.icmp_type != icmp::echo_request) return drop(Counter::drop_icmp_type);
+    }
+    if (ip[ipv4::ttl] <= 1) return refuse_to_b4(packet, b4, Counter::drop_inner_ttl_expired, icmp::time_exceeded, 0);
+
+    std::uint32_t id = sessions_.find_inside(b4, source, t.source, t.proto);
+    if (id == SessionTable::npos) {
+        // Only a SYN opens a TCP binding: stray segments of dead connections
+        // must not consume ports.
+        if (t.proto == ProtoIndex::tcp && ((t.tcp_flags & tcp::syn) == 0 || (t.tcp_flags & tcp::rst)))
+            return drop(Counter::drop_tcp_not_syn);
+        Verdict refused = Verdict::drop;
+        id = create_binding(packet, b4, t, refused);
+        if (id == SessionTable::npos) return refused;
+    }
+    Session& s = sessions_[id];
+    if (t.proto == ProtoIndex::tcp) update_tcp(id, s, t.tcp_flags, true);
+    s.last_seen = now_;
+    if (!remotes_.empty()) remember_remote(id, s, destination);
+
+    set_dscp(ip, outer_tc);  // RFC 6333 7.1, in the decapsulating direction
+    decrement_ttl(ip);
+    rewrite_source(ip, t, s.public_address, s.public_port);
+
+    const std::uint32_t hairpin = pool_.index_of(destination);
+    if (hairpin != Pool::npos) return deliver_inbound(packet, t, true);
+    counters_.add(Counter::out_uplink_packets);
+    return Verdict::to_uplink;
+}
+
+std::uint32_t Engine::Impl::choose_address(std::uint32_t hash, ProtoIndex proto) const {
+    // Start where the subscriber's hash points, so subscribers spread over
+    // the pool; prefer an address that can still give a whole quota.
+    const std::uint32_t n = pool_.size();
+    const std::uint32_t want = std::min(quota(proto), ports_.range_size());
+    for (std::uint32_t need : {want, 1u})
+        for (std::uint32_t i = 0, a = hash % n; i < n; ++i, a = (a + 1 == n ? 0 : a + 1))
+            if (ports_.free_count(a, proto) >= need) return a;
+    return Pool::npos;
+}
+
+std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4, const Transport& t,
+                                           Verdict& refused) {
+    const Ipv6Address prefix = mask_ipv6(b4, config_.subscriber_prefix_length);
+    std::uint32_t sub = subscribers_.find(prefix);
+    const bool fresh = sub == SubscriberTable::npos;
+    if (fresh) {
+        const std::uint32_t address = choose_address(subscribers_.hash(prefix), t.proto);
+        if (address == Pool::npos) {
+            refused = refuse_unreachable(packet, b4, Counter::drop_pool_exhausted);
+            return SessionTable::npos;
+        }
+        sub = subscribers_.insert(prefix, address);
+        if (sub == SubscriberTable::npos) {
+            refused = refuse_unreachable(packet, b4, Counter::drop_subscriber_table_full);
+            return SessionTable::npos;
+        }
+        counters_.add(Counter::subscribers_created);
+    }
+    Subscriber& subscriber = subscribers_[sub];
+    auto refuse = [&](Counter why) {
+        if (fresh) {
+            subscribers_.erase(sub);
+            counters_.add(Counter::subscribers_removed);
+        }
+        refused = refuse_unreachable(packet, b4, why);
+        return SessionTable::npos;
+    };
+    // RFC 6888 REQ-4 and REQ-11: refuse the new flow, never evict an old one.
+    if (subscriber.bindings[index_of(t.proto)] >= quota(t.proto)) return refuse(Counter::drop_quota_exhausted);
+    if (sessions_.size() >= sessions_.capacity()) return refuse(Counter::drop_session_table_full);
+    // RFC 7857 4: the paired address is out of ports, so the flow fails.
+    const auto port = ports_.allocate(subscriber.pool_index, t.proto, rng_);
+    if (!port) return refuse(Counter::drop_pool_exhausted);
+
+    Session s{};
+    s.b4 = b4;
+    s.inner_address = load32(packet.data() + ipv4::source);
+    s.inner_port = t.source;
+    s.proto = t.proto;
+    s.public_address = pool_.address_at(subscriber.pool_index);
+    s.public_port = *port;
+    s.pool_index = static_cast<std::uint16_t>(subscriber.pool_index);
+    s.last_seen = now_;
+    s.subscriber = sub;
+    const std::uint32_t id = sessions_.insert(s);
+    ++subscriber.bindings[index_of(t.proto)];
+    if (!remotes_.empty()) remotes_[id] = {};
+    wheel_.schedule(id, now_ + timeout_seconds(sessions_[id]) + 1);
+    counters_.add(Counter::sessions_created);
+    return id;
+}
+
+Verdict Engine::Impl::refuse_unreachable(Packet& packet, const Ipv6Address& b4, Counter why) {
+    // RFC 6888 REQ-11: ICMP Destination Unreachable, host unreachable.
+    return refuse_to_b4(packet, b4, why, icmp::destination_unreachable, 1);
+}
+
+Verdict Engine::Impl::refuse_to_b4(Packet& packet, const Ipv6Address& b4, Counter why, std::uint8_t type,
+                                   std::uint8_t code) {
+    if (!make_icmpv4_error(packet, type, code, kAftrIpv4, next_ip_id()) ||
+        !encapsulate(packet, config_.aftr_address, b4, 0))
+        return drop(Counter::drop_no_headroom);
+    counters_.add(why);
+    counters_.add(type == icmp::time_exceeded ? Counter::sent_icmp_time_exceeded : Counter::sent_icmp_unreachable);
+    return Verdict::to_b4;
+}
+
+Verdict Engine::Impl::answer_aftr_echo(Packet& packet, const Ipv6Address& b4) {
+    make_icmpv4_echo_reply(packet, next_ip_id());
+    if (!encapsulate(packet, config_.aftr_address, b4, 0)) return drop(Counter::drop_no_headroom);
+    counters_.add(Counter::out_aftr_echo_replies);
+    return Verdict::to_b4;
+}
+
+}  // namespace dslite

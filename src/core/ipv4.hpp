@@ -1,0 +1,46 @@
+// IPv4 checks and the NAPT rewrite itself: addresses, ports or ICMP ids, TTL,
+// each with an incremental checksum update (RFC 1624), never a full recompute.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "dslite/packet.hpp"
+#include "dslite/wire.hpp"
+#include "port_allocator.hpp"
+
+namespace dslite {
+
+enum class Ipv4Error : std::uint8_t { none, truncated, bad_version, bad_header_length, bad_checksum };
+
+// Checks version, IHL, total length against what arrived and the header
+// checksum; trims link padding past the total length.
+Ipv4Error check_ipv4(Packet& packet);
+
+inline bool is_fragment(const std::uint8_t* ip) {
+    return (wire::load16(ip + wire::ipv4::flags_fragment) & (wire::ipv4::flag_mf | wire::ipv4::offset_mask)) != 0;
+}
+
+// The transport header of a TCP, UDP or ICMP packet as NAPT sees it.
+struct Transport {
+    ProtoIndex proto;
+    std::size_t offset;          // from the IPv4 header start
+    std::uint16_t source;        // port, or ICMP identifier (for echo)
+    std::uint16_t destination;   // port, or ICMP identifier (for echo)
+    std::uint8_t tcp_flags;
+    std::uint8_t icmp_type;
+};
+
+enum class TransportError : std::uint8_t { none, protocol, truncated };
+
+TransportError parse_transport(const std::uint8_t* ip, std::size_t length, Transport& out);
+
+// Rewrites the source (address, port/id) or destination of the packet and
+// fixes the IPv4 header and transport checksums.
+void rewrite_source(std::uint8_t* ip, const Transport& t, std::uint32_t address, std::uint16_t port);
+void rewrite_destination(std::uint8_t* ip, const Transport& t, std::uint32_t address, std::uint16_t port);
+void decrement_ttl(std::uint8_t* ip);
+// Sets the DSCP bits (keeping ECN) and fixes the header checksum.
+void set_dscp(std::uint8_t* ip, std::uint8_t dscp_bits);
+
+}  // namespace dslite

@@ -1,0 +1,67 @@
+// Internet -> B4: IPv4 to a pool address is matched to its binding by
+// (public address, port or ICMP id, protocol), filtered, rewritten, and
+// encapsulated to the B4 that owns the binding.
+#include "dslite/checksum.hpp"
+#include "dslite/wire.hpp"
+#include "engine_impl.hpp"
+#include "icmp_builder.hpp"
+#include "softwire.hpp"
+
+namespace dslite {
+
+using namespace wire;
+
+Verdict Engine::Impl::from_uplink(Packet& packet, Time now) {
+    counters_.add(Counter::in_uplink_packets);
+    advance(now);
+    switch (check_ipv4(packet)) {
+    case Ipv4Error::none: break;
+    case Ipv4Error::truncated: return drop(Counter::drop_uplink_truncated);
+    case Ipv4Error::bad_version: return drop(Counter::drop_uplink_not_ipv4);
+    case Ipv4Error::bad_header_length: return drop(Counter::drop_uplink_bad_header_length);
+    case Ipv4Error::bad_checksum: return drop(Counter::drop_uplink_bad_checksum);
+    }
+    std::uint8_t* ip = packet.data();
+    const std::uint32_t destination = load32(ip + ipv4::destination);
+    if (pool_.index_of(destination) == Pool::npos) return drop(Counter::drop_uplink_not_pool);
+    if (is_fragment(ip)) return drop(Counter::drop_uplink_fragment);
+
+    Transport t{};
+    switch (parse_transport(ip, packet.size(), t)) {
+    case TransportError::none: break;
+    case TransportError::protocol: return drop(Counter::drop_uplink_protocol);
+    case TransportError::truncated: return drop(Counter::drop_l4_truncated);
+    }
+    if (t.proto == ProtoIndex::icmp) {
+        if (checksum({ip + t.offset, packet.size() - t.offset}) != 0) return drop(Counter::drop_icmp_bad_checksum);
+        if (t.icmp_type != icmp::echo_reply) return drop(Counter::drop_icmp_type);
+    }
+    if (ip[ipv4::ttl] <= 1) {
+        // The sender is on the Internet: answer from the pool address it used,
+        // 192.0.0.1 would not route back.
+        if (!make_icmpv4_error(packet, icmp::time_exceeded, 0, destination, next_ip_id()))
+            return drop(Counter::drop_no_headroom);
+        counters_.add(Counter::drop_uplink_ttl_expired);
+        counters_.add(Counter::sent_icmp_time_exceeded);
+        return Verdict::to_uplink;
+    }
+    decrement_ttl(ip);
+    return deliver_inbound(packet, t, false);
+}
+
+Verdict Engine::Impl::deliver_inbound(Packet& packet, const Transport& t, bool hairpin) {
+    std::uint8_t* ip = packet.data();
+    const std::uint32_t id = sessions_.find_outside(load32(ip + ipv4::destination), t.destination, t.proto);
+    if (id == SessionTable::npos) return drop(Counter::drop_uplink_no_binding);
+    Session& s = sessions_[id];
+    // RFC 4787 REQ-8 / RFC 7857 7: a filtered packet neither passes nor refreshes.
+    if (!remotes_.empty() && !remote_allowed(id, load32(ip + ipv4::source))) return drop(Counter::drop_uplink_filtered);
+    if (t.proto == ProtoIndex::tcp) update_tcp(id, s, t.tcp_flags, false);
+    s.last_seen = now_;
+    rewrite_destination(ip, t, s.inner_address, s.inner_port);
+    if (!encapsulate(packet, config_.aftr_address, s.b4, ip[ipv4::tos])) return drop(Counter::drop_no_headroom);
+    counters_.add(hairpin ? Counter::out_hairpin_packets : Counter::out_b4_packets);
+    return Verdict::to_b4;
+}
+
+}  // namespace dslite

@@ -1,0 +1,87 @@
+#include "port_allocator.hpp"
+
+#include <bit>
+
+namespace dslite {
+
+PortAllocator::PortAllocator(std::uint32_t addresses, std::uint16_t port_min, std::uint16_t port_max,
+                             std::uint32_t hold_seconds, std::uint32_t hold_capacity)
+    : port_min_(port_min),
+      range_(std::uint32_t{port_max} - port_min + 1),
+      words_per_space_((range_ + 63) / 64),
+      hold_seconds_(hold_seconds),
+      bits_(std::size_t{addresses} * kProtocols * words_per_space_, 0),
+      free_(std::size_t{addresses} * kProtocols, range_),
+      held_(hold_seconds ? (hold_capacity ? hold_capacity : 1) : 0) {
+    if (range_ % 64 != 0) {
+        const std::uint64_t past_end = ~std::uint64_t{0} << (range_ % 64);
+        for (std::uint32_t s = 0; s < addresses * kProtocols; ++s) words(s)[words_per_space_ - 1] = past_end;
+    }
+}
+
+std::optional<std::uint16_t> PortAllocator::allocate(std::uint32_t address, ProtoIndex proto, Rng& rng) {
+    const std::uint32_t space = address * kProtocols + index_of(proto);
+    if (free_[space] == 0) return std::nullopt;
+    std::uint64_t* w = words(space);
+    auto take = [&](std::uint32_t offset) {
+        w[offset / 64] |= std::uint64_t{1} << (offset % 64);
+        --free_[space];
+        return static_cast<std::uint16_t>(port_min_ + offset);
+    };
+    // A few random probes find a port at once unless the space is nearly full;
+    // then scan words from a random start, which stays bounded.
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        const std::uint32_t offset = rng.below(range_);
+        if ((w[offset / 64] >> (offset % 64) & 1) == 0) return take(offset);
+    }
+    std::uint32_t i = rng.below(words_per_space_);
+    for (std::uint32_t n = 0; n < words_per_space_; ++n, i = (i + 1 == words_per_space_ ? 0 : i + 1))
+        if (w[i] != ~std::uint64_t{0}) return take(i * 64 + static_cast<std::uint32_t>(std::countr_one(w[i])));
+    return std::nullopt;
+}
+
+void PortAllocator::set_free(std::uint32_t space, std::uint16_t port) {
+    const std::uint32_t offset = port - port_min_;
+    words(space)[offset / 64] &= ~(std::uint64_t{1} << (offset % 64));
+    ++free_[space];
+}
+
+bool PortAllocator::release(std::uint32_t address, ProtoIndex proto, std::uint16_t port, std::uint32_t now) {
+    const std::uint32_t space = address * kProtocols + index_of(proto);
+    if (hold_seconds_ == 0) {
+        set_free(space, port);
+        return true;
+    }
+    bool in_time = true;
+    if (held_size_ == held_.size()) {
+        const Held& oldest = held_[held_head_];
+        set_free(oldest.space, oldest.port);
+        held_head_ = (held_head_ + 1) % held_.size();
+        --held_size_;
+        in_time = false;
+    }
+    held_[(held_head_ + held_size_) % held_.size()] = {now + hold_seconds_, space, port};
+    ++held_size_;
+    return in_time;
+}
+
+void PortAllocator::advance(std::uint32_t now) {
+    while (held_size_ > 0 && held_[held_head_].release_at <= now) {
+        set_free(held_[held_head_].space, held_[held_head_].port);
+        held_head_ = (held_head_ + 1) % held_.size();
+        --held_size_;
+    }
+}
+
+bool PortAllocator::taken(std::uint32_t address, ProtoIndex proto, std::uint16_t port) const {
+    if (port < port_min_ || std::uint32_t{port} - port_min_ >= range_) return false;
+    const std::uint32_t offset = port - port_min_;
+    const std::uint64_t* w = bits_.data() + std::size_t{address * kProtocols + index_of(proto)} * words_per_space_;
+    return (w[offset / 64] >> (offset % 64) & 1) != 0;
+}
+
+std::size_t PortAllocator::memory_bytes() const {
+    return bits_.size() * sizeof(std::uint64_t) + free_.size() * sizeof(std::uint32_t) + held_.size() * sizeof(Held);
+}
+
+}  // namespace dslite

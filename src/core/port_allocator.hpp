@@ -1,0 +1,59 @@
+// Ports (and ICMP identifiers) of every pool address, per protocol: a bitmap
+// of taken ports, random choice inside this engine's port slice (RFC 6056),
+// and a FIFO that keeps a freed port taken for the hold time (RFC 6888 REQ-8).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "rng.hpp"
+
+namespace dslite {
+
+inline constexpr std::uint32_t kProtocols = 3;  // see ProtoIndex
+
+enum class ProtoIndex : std::uint8_t { tcp = 0, udp = 1, icmp = 2 };
+
+inline std::uint32_t index_of(ProtoIndex p) { return static_cast<std::uint32_t>(p); }
+
+class PortAllocator {
+public:
+    PortAllocator(std::uint32_t addresses, std::uint16_t port_min, std::uint16_t port_max,
+                  std::uint32_t hold_seconds, std::uint32_t hold_capacity);
+
+    std::optional<std::uint16_t> allocate(std::uint32_t address, ProtoIndex proto, Rng& rng);
+    // Returns the port to the pool after the hold time. Returns false if the
+    // hold queue was full and the oldest held port had to be released early.
+    bool release(std::uint32_t address, ProtoIndex proto, std::uint16_t port, std::uint32_t now);
+    // Releases held ports whose hold time is over.
+    void advance(std::uint32_t now);
+
+    bool taken(std::uint32_t address, ProtoIndex proto, std::uint16_t port) const;
+    std::uint32_t free_count(std::uint32_t address, ProtoIndex proto) const {
+        return free_[address * kProtocols + index_of(proto)];
+    }
+    std::uint32_t range_size() const { return range_; }
+    std::size_t memory_bytes() const;
+
+private:
+    struct Held {
+        std::uint32_t release_at;
+        std::uint32_t space;  // address * kProtocols + proto
+        std::uint16_t port;
+    };
+    std::uint64_t* words(std::uint32_t space) { return bits_.data() + std::size_t{space} * words_per_space_; }
+    void set_free(std::uint32_t space, std::uint16_t port);
+
+    std::uint16_t port_min_;
+    std::uint32_t range_;
+    std::uint32_t words_per_space_;
+    std::uint32_t hold_seconds_;
+    std::vector<std::uint64_t> bits_;  // 1 = taken or held; bits past the range are set
+    std::vector<std::uint32_t> free_;
+    std::vector<Held> held_;  // ring
+    std::size_t held_head_ = 0;
+    std::size_t held_size_ = 0;
+};
+
+}  // namespace dslite

@@ -1,0 +1,91 @@
+// Bindings (RFC 6333 6.6: B4 address, inner address, port or ICMP id,
+// protocol -> public address and port), with the two indexes the two
+// directions need: inside key for in2out, outside key for out2in.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "dslite/address.hpp"
+#include "flat_index.hpp"
+#include "hash.hpp"
+#include "port_allocator.hpp"
+#include "slab.hpp"
+
+namespace dslite {
+
+// TCP events seen on a binding (RFC 7857 2.1 keeps it to this much).
+enum TcpSeen : std::uint8_t {
+    tcp_syn_out = 1,
+    tcp_syn_in = 2,
+    tcp_fin_out = 4,
+    tcp_fin_in = 8,
+    tcp_rst = 16,
+};
+
+struct Session {
+    Ipv6Address b4;                // softwire endpoint: replies go here
+    std::uint32_t inner_address;   // host order
+    std::uint16_t inner_port;      // or ICMP echo identifier
+    ProtoIndex proto;
+    std::uint8_t tcp;              // TcpSeen bits
+    std::uint32_t public_address;  // host order
+    std::uint16_t public_port;
+    std::uint16_t pool_index;      // index of public_address in the pool
+    std::uint32_t last_seen;       // engine seconds
+    std::uint32_t subscriber;
+    std::uint8_t adf_next;         // next slot to overwrite in the remote list
+};
+
+class SessionTable {
+public:
+    static constexpr std::uint32_t npos = Slab<Session>::npos;
+
+    SessionTable(std::uint32_t capacity, std::uint64_t seed);
+
+    std::uint32_t find_inside(const Ipv6Address& b4, std::uint32_t address, std::uint16_t port,
+                              ProtoIndex proto) const {
+        return inside_.find(inside_hash(b4, address, port, proto), [&](std::uint32_t id) {
+            const Session& s = slab_[id];
+            return s.inner_address == address && s.inner_port == port && s.proto == proto && s.b4 == b4;
+        });
+    }
+    std::uint32_t find_outside(std::uint32_t address, std::uint16_t port, ProtoIndex proto) const {
+        return outside_.find(outside_hash(address, port, proto), [&](std::uint32_t id) {
+            const Session& s = slab_[id];
+            return s.public_address == address && s.public_port == port && s.proto == proto;
+        });
+    }
+
+    // Inserts a complete record; npos when the table is full.
+    std::uint32_t insert(const Session& session);
+    void erase(std::uint32_t id);
+
+    Session& operator[](std::uint32_t id) { return slab_[id]; }
+    const Session& operator[](std::uint32_t id) const { return slab_[id]; }
+    std::uint32_t size() const { return slab_.size(); }
+    std::uint32_t capacity() const { return slab_.capacity(); }
+    std::size_t memory_bytes() const { return slab_.memory_bytes() + inside_.memory_bytes() + outside_.memory_bytes(); }
+    template <class Visit>
+    void for_each(Visit&& visit) const { slab_.for_each(visit); }
+
+private:
+    std::uint32_t inside_hash(const Ipv6Address& b4, std::uint32_t address, std::uint16_t port,
+                              ProtoIndex proto) const {
+        std::uint64_t hi, lo;
+        std::memcpy(&hi, b4.data(), 8);
+        std::memcpy(&lo, b4.data() + 8, 8);
+        return hash_words(seed_, hi, lo, std::uint64_t{address} | std::uint64_t{port} << 32 | std::uint64_t{index_of(proto)} << 48);
+    }
+    std::uint32_t outside_hash(std::uint32_t address, std::uint16_t port, ProtoIndex proto) const {
+        return static_cast<std::uint32_t>(
+            mix64(seed_ ^ 0x5bd1e995u ^ (std::uint64_t{address} | std::uint64_t{port} << 32 | std::uint64_t{index_of(proto)} << 48)));
+    }
+
+    std::uint64_t seed_;
+    Slab<Session> slab_;
+    FlatIndex inside_;
+    FlatIndex outside_;
+};
+
+}  // namespace dslite
