@@ -34,8 +34,8 @@ SoftwireHeader fail(Counter c) { return {c, false, 0, 0}; }
 
 SoftwireHeader parse_softwire(Packet& packet) {
     const std::uint8_t* p = packet.data();
+    if (packet.size() > 0 && p[0] >> 4 != 6) return fail(Counter::drop_b4_not_ipv6);
     if (packet.size() < ipv6::header_size) return fail(Counter::drop_b4_truncated);
-    if (p[0] >> 4 != 6) return fail(Counter::drop_b4_not_ipv6);
     const std::size_t total = ipv6::header_size + load16(p + ipv6::payload_length);
     // Payload length 0 would mean a jumbogram (RFC 2675), which no B4 sends.
     if (total == ipv6::header_size || total > packet.size()) return fail(Counter::drop_b4_truncated);

@@ -1,0 +1,47 @@
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+#include "dslite/checksum.hpp"
+#include "dslite/wire.hpp"
+
+namespace dslite {
+namespace {
+
+TEST(Checksum, MatchesRfc1071Example) {
+    // RFC 1071 section 3: the sum of these words is 0xddf2.
+    const std::vector<std::uint8_t> data = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};
+    EXPECT_EQ(checksum_fold(checksum_partial(data)), 0xddf2);
+    EXPECT_EQ(checksum(data), static_cast<std::uint16_t>(~0xddf2));
+}
+
+TEST(Checksum, OddLengthPadsWithZero) {
+    const std::vector<std::uint8_t> odd = {0x12, 0x34, 0x56};
+    const std::vector<std::uint8_t> even = {0x12, 0x34, 0x56, 0x00};
+    EXPECT_EQ(checksum(odd), checksum(even));
+}
+
+TEST(Checksum, IncrementalUpdateEqualsRecompute) {
+    std::mt19937 rng(7);
+    for (int round = 0; round < 2000; ++round) {
+        std::vector<std::uint8_t> data(40);
+        for (auto& b : data) b = static_cast<std::uint8_t>(rng());
+        wire::store16(data.data() + 10, 0);
+        wire::store16(data.data() + 10, checksum(data));
+        const std::uint32_t old_address = wire::load32(data.data() + 12);
+        const std::uint32_t new_address = static_cast<std::uint32_t>(rng());
+        const std::uint16_t old_port = wire::load16(data.data() + 20);
+        const std::uint16_t new_port = static_cast<std::uint16_t>(rng());
+        std::uint16_t sum = wire::load16(data.data() + 10);
+        sum = checksum_update32(sum, old_address, new_address);
+        sum = checksum_update16(sum, old_port, new_port);
+        wire::store32(data.data() + 12, new_address);
+        wire::store16(data.data() + 20, new_port);
+        wire::store16(data.data() + 10, sum);
+        ASSERT_EQ(checksum(data), 0) << "round " << round;
+    }
+}
+
+}  // namespace
+}  // namespace dslite

@@ -1,0 +1,421 @@
+// The engine driven packet by packet, with the test builder and an
+// independent decoder that recomputes every checksum from scratch.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "dslite/engine.hpp"
+#include "dslite/wire.hpp"
+#include "support/packet_builder.hpp"
+#include "support/packet_decoder.hpp"
+
+namespace dslite {
+namespace {
+
+using namespace test;
+
+struct NoExtra final : Emitter {
+    void emit(Side, std::span<const std::uint8_t>) override { ++count; }
+    int count = 0;
+};
+
+struct Out {
+    Verdict verdict;
+    Decoded decoded;
+    Bytes bytes;
+};
+
+const Ipv6Address kAftr = v6("2001:db8:ff::1");
+const Ipv6Address kB4a = v6("2001:db8:a::2");
+const Ipv6Address kB4b = v6("2001:db8:b::2");
+const Ipv4Address kServer = v4("203.0.113.10");
+const Ipv4Address kServer2 = v4("203.0.113.20");
+const Ipv4Address kHost = v4("192.168.1.10");
+
+EngineConfig base_config() {
+    EngineConfig c;
+    c.aftr_address = kAftr;
+    c.pools = {*parse_ipv4_prefix("198.51.100.0/28")};
+    c.max_sessions = 4096;
+    c.max_subscribers = 256;
+    return c;
+}
+
+class EngineTest : public ::testing::Test {
+protected:
+    void make(const EngineConfig& c) {
+        ASSERT_FALSE(validate(c).has_value()) << *validate(c);
+        engine = std::make_unique<Engine>(c);
+    }
+    void SetUp() override { make(base_config()); }
+
+    Out run(Side side, const Bytes& in, std::int64_t second) {
+        auto buffer = std::make_unique<PacketBuffer>();
+        std::copy(in.begin(), in.end(), buffer->payload());
+        Packet p = buffer->packet(in.size());
+        const Time t = std::chrono::seconds(1'700'000'000 + second);
+        Verdict v = side == Side::b4 ? engine->from_b4(p, t, extra) : engine->from_uplink(p, t, extra);
+        Out out{v, {}, {}};
+        if (v != Verdict::drop) {
+            out.bytes.assign(p.data(), p.data() + p.size());
+            out.decoded = decode(out.bytes);
+            EXPECT_TRUE(out.decoded.problems.empty()) << describe(out.decoded);
+        }
+        return out;
+    }
+    Out from_b4(const Ipv6Address& b4, const Bytes& ipv4, std::int64_t second = 0, std::uint8_t tc = 0) {
+        Ipv6Header h;
+        h.source = b4;
+        h.destination = kAftr;
+        h.traffic_class = tc;
+        return run(Side::b4, softwire(h, ipv4), second);
+    }
+    Out from_uplink(const Bytes& ipv4, std::int64_t second = 0) { return run(Side::uplink, ipv4, second); }
+
+    static Bytes udp(Ipv4Address src, std::uint16_t sport, Ipv4Address dst, std::uint16_t dport, std::uint8_t ttl = 64) {
+        Ipv4Header h;
+        h.source = src;
+        h.destination = dst;
+        h.ttl = ttl;
+        return ipv4_udp(h, UdpDatagram{sport, dport, text_bytes("hello"), false});
+    }
+    static Bytes tcp(Ipv4Address src, std::uint16_t sport, Ipv4Address dst, std::uint16_t dport, std::uint8_t flags) {
+        Ipv4Header h;
+        h.source = src;
+        h.destination = dst;
+        TcpSegment s;
+        s.source_port = sport;
+        s.destination_port = dport;
+        s.flags = flags;
+        return ipv4_tcp(h, s);
+    }
+    std::uint64_t count(Counter c) const { return engine->counters()[c]; }
+    void expect_balanced() const {
+        std::uint64_t out = 0;
+        for (std::size_t i = 0; i < kCounterCount; ++i) {
+            const auto c = static_cast<Counter>(i);
+            if (is_drop(c) || counter_name(c).starts_with("out_")) out += engine->counters()[c];
+        }
+        EXPECT_EQ(count(Counter::in_b4_packets) + count(Counter::in_uplink_packets), out);
+    }
+
+    std::unique_ptr<Engine> engine;
+    NoExtra extra;
+};
+
+TEST_F(EngineTest, TwoB4sWithTheSamePrivateTupleGetSeparateBindings) {
+    auto a = from_b4(kB4a, udp(kHost, 5000, kServer, 53));
+    auto b = from_b4(kB4b, udp(kHost, 5000, kServer, 53));
+    ASSERT_EQ(a.verdict, Verdict::to_uplink);
+    ASSERT_EQ(b.verdict, Verdict::to_uplink);
+    const auto& pa = *a.decoded.ip4();
+    const auto& pb = *b.decoded.ip4();
+    EXPECT_TRUE(parse_ipv4_prefix("198.51.100.0/28")->contains(pa.source));
+    EXPECT_NE(std::make_pair(pa.source, pa.l4.source_port), std::make_pair(pb.source, pb.l4.source_port));
+    EXPECT_EQ(pa.ttl, 63);  // RFC 2473 3.1: decremented once
+
+    // Each reply goes back to its own B4 with the private tuple restored.
+    for (auto [p, b4] : {std::pair{pa, kB4a}, std::pair{pb, kB4b}}) {
+        auto reply = from_uplink(udp(kServer, 53, p.source, p.l4.source_port), 1);
+        ASSERT_EQ(reply.verdict, Verdict::to_b4);
+        const auto& v6h = *reply.decoded.ipv6;
+        EXPECT_EQ(v6h.destination, b4);
+        EXPECT_EQ(v6h.source, kAftr);
+        EXPECT_EQ(v6h.hop_limit, 64);
+        EXPECT_EQ(v6h.flow_label, 0u);
+        EXPECT_EQ(v6h.inner->destination, kHost);
+        EXPECT_EQ(v6h.inner->l4.destination_port, 5000);
+    }
+    EXPECT_EQ(engine->session_count(), 2u);
+    expect_balanced();
+}
+
+TEST_F(EngineTest, MappingIsEndpointIndependentAndPaired) {
+    auto first = from_b4(kB4a, udp(kHost, 5000, kServer, 53));
+    auto second = from_b4(kB4a, udp(kHost, 5000, kServer2, 9999));
+    auto tcp_flow = from_b4(kB4a, tcp(v4("192.168.1.11"), 40000, kServer, 80, wire::tcp::syn));
+    Ipv4Header h;
+    h.source = kHost;
+    h.destination = kServer;
+    auto ping = from_b4(kB4a, ipv4_icmp(h, IcmpMessage{wire::icmp::echo_request, 0, 77, 1, text_bytes("x")}));
+    ASSERT_EQ(first.verdict, Verdict::to_uplink);
+    ASSERT_EQ(ping.verdict, Verdict::to_uplink);
+    EXPECT_EQ(first.decoded.ip4()->source, second.decoded.ip4()->source);
+    EXPECT_EQ(first.decoded.ip4()->l4.source_port, second.decoded.ip4()->l4.source_port);
+    // RFC 6888 REQ-2: every protocol of one subscriber on one address.
+    EXPECT_EQ(first.decoded.ip4()->source, tcp_flow.decoded.ip4()->source);
+    EXPECT_EQ(first.decoded.ip4()->source, ping.decoded.ip4()->source);
+    // EIF: a third party may answer the mapping.
+    auto other = from_uplink(udp(v4("192.0.2.99"), 1234, first.decoded.ip4()->source, first.decoded.ip4()->l4.source_port), 2);
+    EXPECT_EQ(other.verdict, Verdict::to_b4);
+}
+
+TEST_F(EngineTest, AddressDependentFilteringDropsStrangersWithoutRefreshing) {
+    auto c = base_config();
+    c.filtering = Filtering::address_dependent;
+    make(c);
+    auto out = from_b4(kB4a, udp(kHost, 5000, kServer, 53));
+    const auto pub = out.decoded.ip4()->source;
+    const auto port = out.decoded.ip4()->l4.source_port;
+    EXPECT_EQ(from_uplink(udp(kServer2, 53, pub, port), 1).verdict, Verdict::drop);
+    EXPECT_EQ(count(Counter::drop_uplink_filtered), 1u);
+    EXPECT_EQ(from_uplink(udp(kServer, 4444, pub, port), 2).verdict, Verdict::to_b4);  // address, not port
+    // Junk from a stranger every 100 s does not keep the binding (RFC 7857 7).
+    for (int t = 100; t <= 400; t += 100) from_uplink(udp(kServer2, 53, pub, port), t);
+    EXPECT_EQ(from_uplink(udp(kServer, 53, pub, port), 303).verdict, Verdict::drop);
+    expect_balanced();
+}
+
+TEST_F(EngineTest, UdpBindingLivesItsTimeoutAndNotLonger) {
+    auto out = from_b4(kB4a, udp(kHost, 5000, kServer, 53), 0);
+    const auto pub = out.decoded.ip4()->source;
+    const auto port = out.decoded.ip4()->l4.source_port;
+    EXPECT_EQ(from_uplink(udp(kServer, 53, pub, port), 299).verdict, Verdict::to_b4);  // inbound refreshes under EIF
+    EXPECT_EQ(from_uplink(udp(kServer, 53, pub, port), 598).verdict, Verdict::to_b4);
+    EXPECT_EQ(from_uplink(udp(kServer, 53, pub, port), 900).verdict, Verdict::drop);
+    EXPECT_EQ(count(Counter::drop_uplink_no_binding), 1u);
+    EXPECT_EQ(count(Counter::sessions_expired), 1u);
+    EXPECT_EQ(engine->session_count(), 0u);
+    EXPECT_EQ(engine->subscriber_count(), 0u);
+}
+
+TEST_F(EngineTest, IcmpEchoUsesTheIdentifierAndTimesOutAfter60s) {
+    Ipv4Header h;
+    h.source = kHost;
+    h.destination = kServer;
+    auto a = from_b4(kB4a, ipv4_icmp(h, IcmpMessage{wire::icmp::echo_request, 0, 77, 1, text_bytes("a")}));
+    auto b = from_b4(kB4b, ipv4_icmp(h, IcmpMessage{wire::icmp::echo_request, 0, 77, 1, text_bytes("b")}));
+    const auto ida = a.decoded.ip4()->l4.icmp_identifier;
+    const auto idb = b.decoded.ip4()->l4.icmp_identifier;
+    EXPECT_NE(std::make_pair(a.decoded.ip4()->source, ida), std::make_pair(b.decoded.ip4()->source, idb));
+    Ipv4Header r;
+    r.source = kServer;
+    r.destination = a.decoded.ip4()->source;
+    auto reply = from_uplink(ipv4_icmp(r, IcmpMessage{wire::icmp::echo_reply, 0, ida, 1, text_bytes("a")}), 59);
+    ASSERT_EQ(reply.verdict, Verdict::to_b4);
+    EXPECT_EQ(reply.decoded.ipv6->destination, kB4a);
+    EXPECT_EQ(reply.decoded.ipv6->inner->l4.icmp_identifier, 77);
+    auto late = from_uplink(ipv4_icmp(r, IcmpMessage{wire::icmp::echo_reply, 0, ida, 2, text_bytes("a")}), 59 + 62);
+    EXPECT_EQ(late.verdict, Verdict::drop);
+}
+
+TEST_F(EngineTest, TcpNeedsASynAndKeepsEstablishedBindingsLong) {
+    EXPECT_EQ(from_b4(kB4a, tcp(kHost, 40000, kServer, 80, wire::tcp::ack)).verdict, Verdict::drop);
+    EXPECT_EQ(count(Counter::drop_tcp_not_syn), 1u);
+    auto syn = from_b4(kB4a, tcp(kHost, 40000, kServer, 80, wire::tcp::syn), 0);
+    const auto pub = syn.decoded.ip4()->source;
+    const auto port = syn.decoded.ip4()->l4.source_port;
+    EXPECT_EQ(from_uplink(tcp(kServer, 80, pub, port, wire::tcp::syn | wire::tcp::ack), 1).verdict, Verdict::to_b4);
+    // Established: idle 2 h 3 min still passes (RFC 5382 REQ-5).
+    EXPECT_EQ(from_uplink(tcp(kServer, 80, pub, port, wire::tcp::ack), 1 + 7380).verdict, Verdict::to_b4);
+    // FIN both ways: transitory, gone after 240 s.
+    from_b4(kB4a, tcp(kHost, 40000, kServer, 80, wire::tcp::fin | wire::tcp::ack), 7400);
+    from_uplink(tcp(kServer, 80, pub, port, wire::tcp::fin | wire::tcp::ack), 7400);
+    EXPECT_EQ(from_uplink(tcp(kServer, 80, pub, port, wire::tcp::ack), 7400 + 239).verdict, Verdict::to_b4);
+    EXPECT_EQ(from_uplink(tcp(kServer, 80, pub, port, wire::tcp::ack), 7639 + 242).verdict, Verdict::drop);
+    expect_balanced();
+}
+
+TEST_F(EngineTest, SimultaneousOpenAndResetKeepTheBindingForTheTransitoryTime) {
+    auto syn = from_b4(kB4a, tcp(kHost, 40000, kServer, 80, wire::tcp::syn), 0);
+    const auto pub = syn.decoded.ip4()->source;
+    const auto port = syn.decoded.ip4()->l4.source_port;
+    EXPECT_EQ(from_uplink(tcp(kServer, 80, pub, port, wire::tcp::syn), 1).verdict, Verdict::to_b4);  // crossing SYN
+    std::string state;
+    engine->for_each_session([&](const SessionInfo& s) { state = s.state; });
+    EXPECT_EQ(state, "established");
+    from_uplink(tcp(kServer, 80, pub, port, wire::tcp::rst), 10);
+    engine->for_each_session([&](const SessionInfo& s) { state = s.state; });
+    EXPECT_EQ(state, "reset");
+    EXPECT_EQ(from_b4(kB4a, tcp(kHost, 40000, kServer, 80, wire::tcp::ack), 200).verdict, Verdict::to_uplink);
+    EXPECT_EQ(from_uplink(tcp(kServer, 80, pub, port, wire::tcp::ack), 200 + 242).verdict, Verdict::drop);
+}
+
+TEST_F(EngineTest, QuotaRefusesNewFlowsWithHostUnreachableAndKeepsOldOnes) {
+    auto c = base_config();
+    c.quota.udp = 3;
+    make(c);
+    std::vector<Out> ok;
+    for (std::uint16_t i = 0; i < 3; ++i) ok.push_back(from_b4(kB4a, udp(kHost, 6000 + i, kServer, 53)));
+    auto refused = from_b4(kB4a, udp(kHost, 7000, kServer, 53));
+    ASSERT_EQ(refused.verdict, Verdict::to_b4);
+    const auto& error = *refused.decoded.ipv6->inner;
+    EXPECT_EQ(refused.decoded.ipv6->destination, kB4a);
+    EXPECT_EQ(error.source, v4("192.0.0.1"));
+    EXPECT_EQ(error.destination, kHost);
+    EXPECT_EQ(error.l4.icmp_type, 3);
+    EXPECT_EQ(error.l4.icmp_code, 1);
+    ASSERT_EQ(error.quoted.size(), 1u);
+    EXPECT_EQ(error.quoted[0].l4.source_port, 7000);
+    EXPECT_EQ(count(Counter::drop_quota_exhausted), 1u);
+    // Another subscriber is not affected, and old flows still pass both ways.
+    EXPECT_EQ(from_b4(kB4b, udp(kHost, 7000, kServer, 53)).verdict, Verdict::to_uplink);
+    for (std::uint16_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(from_b4(kB4a, udp(kHost, 6000 + i, kServer, 53)).verdict, Verdict::to_uplink);
+        const auto* p = ok[i].decoded.ip4();
+        EXPECT_EQ(from_uplink(udp(kServer, 53, p->source, p->l4.source_port)).verdict, Verdict::to_b4);
+    }
+    expect_balanced();
+}
+
+TEST_F(EngineTest, SubscriberIsThePrefixNotTheAddress) {
+    auto c = base_config();
+    c.quota.udp = 2;
+    make(c);
+    EXPECT_EQ(from_b4(v6("2001:db8:a::2"), udp(kHost, 1, kServer, 53)).verdict, Verdict::to_uplink);
+    EXPECT_EQ(from_b4(v6("2001:db8:a:ff::3"), udp(kHost, 2, kServer, 53)).verdict, Verdict::to_uplink);
+    // Same /56: the third binding is over the subscriber's quota.
+    EXPECT_EQ(from_b4(v6("2001:db8:a:1::9"), udp(kHost, 3, kServer, 53)).verdict, Verdict::to_b4);
+    EXPECT_EQ(count(Counter::drop_quota_exhausted), 1u);
+    EXPECT_EQ(engine->subscriber_count(), 1u);
+}
+
+TEST_F(EngineTest, HairpinArrivesWithTheSendersPublicEndpoint) {
+    auto b = from_b4(kB4b, udp(kHost, 5000, kServer, 53));
+    auto a = from_b4(kB4a, udp(v4("192.168.1.20"), 6000, kServer, 53));
+    const auto bpub = b.decoded.ip4()->source;
+    const auto bport = b.decoded.ip4()->l4.source_port;
+    auto hp = from_b4(kB4a, udp(v4("192.168.1.20"), 6000, bpub, bport), 1);
+    ASSERT_EQ(hp.verdict, Verdict::to_b4);
+    EXPECT_EQ(hp.decoded.ipv6->destination, kB4b);
+    const auto& inner = *hp.decoded.ipv6->inner;
+    EXPECT_EQ(inner.destination, kHost);
+    EXPECT_EQ(inner.l4.destination_port, 5000);
+    EXPECT_EQ(inner.source, a.decoded.ip4()->source);  // RFC 4787 REQ-9: external source
+    EXPECT_EQ(inner.l4.source_port, a.decoded.ip4()->l4.source_port);
+    EXPECT_EQ(count(Counter::out_hairpin_packets), 1u);
+}
+
+TEST_F(EngineTest, TtlExpiryAnswersFrom192_0_0_1DownTheSameSoftwire) {
+    auto out = from_b4(kB4a, udp(kHost, 5000, kServer, 33434, 1));
+    ASSERT_EQ(out.verdict, Verdict::to_b4);
+    EXPECT_EQ(out.decoded.ipv6->destination, kB4a);
+    const auto& e = *out.decoded.ipv6->inner;
+    EXPECT_EQ(e.source, v4("192.0.0.1"));
+    EXPECT_EQ(e.destination, kHost);
+    EXPECT_EQ(e.l4.icmp_type, 11);
+    EXPECT_EQ(e.l4.icmp_code, 0);
+    EXPECT_EQ(engine->session_count(), 0u);
+    EXPECT_EQ(count(Counter::drop_inner_ttl_expired), 1u);
+    EXPECT_EQ(count(Counter::sent_icmp_time_exceeded), 1u);
+}
+
+TEST_F(EngineTest, TrafficClassAndTosAreCopiedBothWays) {
+    auto up = from_b4(kB4a, udp(kHost, 5000, kServer, 53), 0, 0x28);
+    EXPECT_EQ(up.decoded.ip4()->tos, 0x28);
+    Ipv4Header h;
+    h.source = kServer;
+    h.destination = up.decoded.ip4()->source;
+    h.tos = 0xb8;  // DSCP 46
+    auto down = from_uplink(ipv4_udp(h, UdpDatagram{53, up.decoded.ip4()->l4.source_port, {}, false}));
+    EXPECT_EQ(down.decoded.ipv6->traffic_class, 0xb8);
+}
+
+TEST_F(EngineTest, EncapsulationLimitOptionIsAccepted) {
+    Ipv6Header h;
+    h.source = kB4a;
+    h.destination = kAftr;
+    h.encapsulation_limit = 4;
+    EXPECT_EQ(run(Side::b4, softwire(h, udp(kHost, 1, kServer, 2)), 0).verdict, Verdict::to_uplink);
+}
+
+TEST_F(EngineTest, UdpZeroChecksumStaysZero) {
+    Ipv4Header h;
+    h.source = kHost;
+    h.destination = kServer;
+    auto out = from_b4(kB4a, ipv4_udp(h, UdpDatagram{1000, 2000, text_bytes("z"), true}));
+    EXPECT_EQ(out.decoded.ip4()->l4.checksum, 0);
+}
+
+TEST_F(EngineTest, AftrAnswersPingOnBothFamilies) {
+    Ipv4Header h;
+    h.source = kHost;
+    h.destination = v4("192.0.0.1");
+    auto v4reply = from_b4(kB4a, ipv4_icmp(h, IcmpMessage{wire::icmp::echo_request, 0, 9, 3, text_bytes("p")}));
+    ASSERT_EQ(v4reply.verdict, Verdict::to_b4);
+    EXPECT_EQ(v4reply.decoded.ipv6->inner->source, v4("192.0.0.1"));
+    EXPECT_EQ(v4reply.decoded.ipv6->inner->l4.icmp_type, 0);
+    Ipv6Header v6h;
+    v6h.source = kB4a;
+    v6h.destination = kAftr;
+    auto v6reply = run(Side::b4, ipv6_icmp(v6h, IcmpMessage{128, 0, 5, 6, text_bytes("q")}), 0);
+    ASSERT_EQ(v6reply.verdict, Verdict::to_b4);
+    EXPECT_EQ(v6reply.decoded.ipv6->source, kAftr);
+    EXPECT_EQ(v6reply.decoded.ipv6->destination, kB4a);
+    EXPECT_EQ(v6reply.decoded.ipv6->icmpv6->icmp_type, 129);
+    EXPECT_EQ(engine->session_count(), 0u);
+}
+
+TEST_F(EngineTest, BadPacketsAreDroppedByReasonAndCreateNothing) {
+    struct Case {
+        const char* name;
+        Bytes packet;
+        Side side;
+        Counter counter;
+    };
+    Bytes bad_sum = udp(kHost, 1, kServer, 2);
+    bad_sum[10] ^= 0xff;
+    Bytes lying = udp(kHost, 1, kServer, 2);
+    wire::store16(lying.data() + 2, 200);
+    refresh_ipv4_header_checksum(lying);
+    Bytes public_source = udp(v4("203.0.113.5"), 1, kServer, 2);
+    Ipv6Header h;
+    h.source = kB4a;
+    h.destination = kAftr;
+    Ipv6Header wrong = h;
+    wrong.destination = v6("2001:db8:ff::2");
+    Bytes short_v6 = softwire(h, udp(kHost, 1, kServer, 2));
+    short_v6.resize(short_v6.size() - 3);
+    Bytes cut_tcp = tcp(kHost, 1, kServer, 2, wire::tcp::syn);
+    cut_tcp.resize(30);
+    wire::store16(cut_tcp.data() + 2, 30);
+    refresh_ipv4_header_checksum(cut_tcp);
+    Bytes to_pool_no_binding = udp(kServer, 1, v4("198.51.100.3"), 4000);
+    Bytes not_pool = udp(kServer, 1, v4("192.0.2.1"), 4000);
+
+    const Case cases[] = {
+        {"inner checksum", softwire(h, bad_sum), Side::b4, Counter::drop_inner_bad_checksum},
+        {"inner length lies", softwire(h, lying), Side::b4, Counter::drop_inner_truncated},
+        {"public inner source", softwire(h, public_source), Side::b4, Counter::drop_inner_bad_source},
+        {"not to the AFTR", softwire(wrong, udp(kHost, 1, kServer, 2)), Side::b4, Counter::drop_b4_wrong_destination},
+        {"IPv6 truncated", short_v6, Side::b4, Counter::drop_b4_truncated},
+        {"TCP header cut", softwire(h, cut_tcp), Side::b4, Counter::drop_l4_truncated},
+        {"uplink without binding", to_pool_no_binding, Side::uplink, Counter::drop_uplink_no_binding},
+        {"uplink not to the pool", not_pool, Side::uplink, Counter::drop_uplink_not_pool},
+        {"IPv4 on the B4 side", udp(kHost, 1, kServer, 2), Side::b4, Counter::drop_b4_not_ipv6},
+        {"empty", Bytes{}, Side::uplink, Counter::drop_uplink_truncated},
+    };
+    for (const auto& c : cases) {
+        const auto before = count(c.counter);
+        EXPECT_EQ(run(c.side, c.packet, 0).verdict, Verdict::drop) << c.name;
+        EXPECT_EQ(count(c.counter), before + 1) << c.name;
+    }
+    EXPECT_EQ(engine->session_count(), 0u);
+    expect_balanced();
+}
+
+TEST_F(EngineTest, SameSeedSameOutput) {
+    auto first = from_b4(kB4a, udp(kHost, 5000, kServer, 53)).bytes;
+    make(base_config());
+    EXPECT_EQ(from_b4(kB4a, udp(kHost, 5000, kServer, 53)).bytes, first);
+    auto c = base_config();
+    c.seed = 99;
+    make(c);
+    EXPECT_NE(from_b4(kB4a, udp(kHost, 5000, kServer, 53)).bytes, first);
+}
+
+TEST_F(EngineTest, FreedPortIsNotReusedWithin120s) {
+    auto c = base_config();
+    c.pools = {*parse_ipv4_prefix("198.51.100.1/32")};
+    c.port_min = c.port_max = 4000;  // a single port makes reuse observable
+    make(c);
+    ASSERT_EQ(from_b4(kB4a, udp(kHost, 1, kServer, 53), 0).verdict, Verdict::to_uplink);
+    // Expired after 300 s; the port is held until 301 + 120.
+    EXPECT_EQ(from_b4(kB4b, udp(kHost, 1, kServer, 53), 302).verdict, Verdict::to_b4);
+    EXPECT_EQ(count(Counter::drop_pool_exhausted), 1u);
+    EXPECT_EQ(from_b4(kB4b, udp(kHost, 1, kServer, 53), 302 + 121).verdict, Verdict::to_uplink);
+}
+
+}  // namespace
+}  // namespace dslite
