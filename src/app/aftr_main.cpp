@@ -1,0 +1,56 @@
+// dslite-aftr: the AFTR. Parses and checks every option first, so a bad
+// configuration is refused with one line and status 2 before anything runs.
+#include <exception>
+#include <iostream>
+
+#include "logging.hpp"
+#include "options.hpp"
+#include "replay.hpp"
+
+namespace {
+
+using namespace dslite::app;
+
+int refuse(const std::string& line) {
+    std::cerr << "dslite-aftr: " << line << '\n';
+    return 2;
+}
+
+int run_daemon(const po::variables_map&, const dslite::EngineConfig&) {
+    std::cerr << "dslite-aftr: daemon mode is not built yet; use --replay FILE\n";
+    return 2;
+}
+
+int run(int argc, const char* const argv[]) {
+    po::options_description options;
+    options.add(common_options()).add(engine_options()).add(replay_options());
+    po::variables_map values;
+    if (auto error = parse_options(argc, argv, options, values)) return refuse(error->line);
+    if (values.count("help")) {
+        std::cout << "Usage: dslite-aftr [options]\n"
+                     "       dslite-aftr --replay IN.pcap --out-b4 B4.pcap --out-uplink UP.pcap [options]\n"
+                  << options;
+        return 0;
+    }
+    const auto level = log_level(values);
+    if (!level) return refuse(level.error());
+    const auto config = engine_config(values);
+    if (!config) return refuse(config.error());
+    const auto replay = replay_settings(values);
+    if (!replay) return refuse(replay.error());
+
+    start_logging(*level);
+    if (*replay) return run_replay(**replay, *config, std::cout, std::cerr);
+    return run_daemon(values, *config);
+}
+
+}  // namespace
+
+int main(int argc, char* argv[]) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {  // e.g. tables too large for memory
+        std::cerr << "dslite-aftr: " << e.what() << '\n';
+        return 1;
+    }
+}
