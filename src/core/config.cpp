@@ -14,15 +14,23 @@ std::optional<std::string> validate(const EngineConfig& c) {
             if (c.pools[i].overlaps(c.pools[j]))
                 return "pool: " + to_string(c.pools[i]) + " overlaps " + to_string(c.pools[j]);
     }
-    if (addresses > (1u << 16)) return "pool: more than 65536 addresses in all";
+    // Port bitmaps are pre-sized per address: 24 KiB each.
+    if (addresses > (1u << 14)) return "pool: more than 16384 addresses in all";
     if (c.port_min == 0 || c.port_min > c.port_max) return "port-range: needs 1 <= min <= max <= 65535";
-    if (c.quota.tcp == 0 || c.quota.udp == 0 || c.quota.icmp == 0) return "quota: must be at least 1";
+    if (c.quota.tcp == 0) return "quota-tcp: must be at least 1";
+    if (c.quota.udp == 0) return "quota-udp: must be at least 1";
+    if (c.quota.icmp == 0) return "quota-icmp: must be at least 1";
     if (c.timeouts.udp < 120) return "udp-timeout: RFC 4787 REQ-5 needs at least 120 s";
     if (c.timeouts.tcp_established < 7440) return "tcp-established-timeout: RFC 5382 REQ-5 needs at least 7440 s";
     if (c.timeouts.tcp_transitory < 240) return "tcp-transitory-timeout: RFC 5382 REQ-5 needs at least 240 s";
     if (c.timeouts.icmp < 60) return "icmp-timeout: RFC 5508 REQ-2 needs at least 60 s";
-    for (auto t : {c.timeouts.udp, c.timeouts.tcp_established, c.timeouts.tcp_transitory, c.timeouts.icmp})
-        if (t > 86400) return "timeouts: at most 86400 s";
+    const std::pair<std::uint32_t, const char*> timeouts[] = {
+        {c.timeouts.udp, "udp-timeout"},
+        {c.timeouts.tcp_established, "tcp-established-timeout"},
+        {c.timeouts.tcp_transitory, "tcp-transitory-timeout"},
+        {c.timeouts.icmp, "icmp-timeout"}};
+    for (auto [seconds, option] : timeouts)
+        if (seconds > 86400) return std::string(option) + ": at most 86400 s";
     if (c.port_hold_seconds > 3600) return "port-hold: at most 3600 s";
     if (c.max_sessions == 0 || c.max_sessions > (1u << 26)) return "max-sessions: must be 1 to 67108864";
     if (c.max_subscribers == 0 || c.max_subscribers > (1u << 24)) return "max-subscribers: must be 1 to 16777216";
