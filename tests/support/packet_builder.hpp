@@ -1,0 +1,89 @@
+// Builds well-formed test packets byte by byte: IPv4 with TCP/UDP/ICMP and
+// correct checksums, wrapped in IPv6 as a B4 would. Malformed packets are made
+// by editing the bytes of a well-formed one afterwards (see refresh_ipv4_header_checksum).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "dslite/address.hpp"
+
+namespace dslite::test {
+
+using Bytes = std::vector<std::uint8_t>;
+
+// Parses or aborts: test addresses are literals, a typo is a bug in the test.
+Ipv4Address v4(std::string_view text);
+Ipv6Address v6(std::string_view text);
+Bytes text_bytes(std::string_view text);
+
+struct Ipv4Header {
+    Ipv4Address source;
+    Ipv4Address destination;
+    std::uint8_t ttl = 64;
+    std::uint8_t tos = 0;
+    std::uint16_t identification = 0;
+    bool dont_fragment = false;
+    bool more_fragments = false;
+    std::uint16_t fragment_offset = 0;  // in 8-byte units
+    Bytes options{};                    // padded with zeros to a multiple of 4
+};
+
+struct UdpDatagram {
+    std::uint16_t source_port = 0;
+    std::uint16_t destination_port = 0;
+    Bytes payload{};
+    bool zero_checksum = false;  // "no checksum", allowed for UDP over IPv4
+};
+
+struct TcpSegment {
+    std::uint16_t source_port = 0;
+    std::uint16_t destination_port = 0;
+    std::uint32_t seq = 0;
+    std::uint32_t ack = 0;
+    std::uint8_t flags = 0;  // wire::tcp::syn | ...
+    std::uint16_t window = 65535;
+    Bytes payload{};
+};
+
+// ICMPv4 or ICMPv6; for echo the rest-of-header is identifier and sequence.
+struct IcmpMessage {
+    std::uint8_t type = 0;
+    std::uint8_t code = 0;
+    std::uint16_t identifier = 0;
+    std::uint16_t sequence = 0;
+    Bytes body{};
+};
+
+struct Ipv6Header {
+    Ipv6Address source{};
+    Ipv6Address destination{};
+    std::uint8_t hop_limit = 64;
+    std::uint8_t traffic_class = 0;
+    std::uint32_t flow_label = 0;
+    // Puts a Destination Options header with a Tunnel Encapsulation Limit
+    // option (RFC 2473 4.1.1, padded with PadN) in front of the payload.
+    std::optional<std::uint8_t> encapsulation_limit{};
+};
+
+Bytes ipv4_packet(const Ipv4Header& header, std::uint8_t protocol, std::span<const std::uint8_t> l4);
+Bytes ipv4_udp(const Ipv4Header& header, const UdpDatagram& udp);
+Bytes ipv4_tcp(const Ipv4Header& header, const TcpSegment& tcp);
+Bytes ipv4_icmp(const Ipv4Header& header, const IcmpMessage& icmp);
+
+Bytes ipv6_packet(const Ipv6Header& header, std::uint8_t next_header, std::span<const std::uint8_t> payload);
+// IPv4 inside IPv6 (next header 4), as a B4 sends it.
+Bytes softwire(const Ipv6Header& header, std::span<const std::uint8_t> ipv4);
+Bytes ipv6_icmp(const Ipv6Header& header, const IcmpMessage& icmp);
+
+// An Ethernet II frame around an IP packet (ethertype from the IP version),
+// padded to the 60-byte minimum like a real capture.
+Bytes ethernet_frame(std::span<const std::uint8_t> ip);
+
+// Recomputes the IPv4 header checksum after editing header fields.
+void refresh_ipv4_header_checksum(std::span<std::uint8_t> ipv4);
+
+}  // namespace dslite::test

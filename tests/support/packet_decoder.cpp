@@ -1,0 +1,274 @@
+#include "support/packet_decoder.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "dslite/checksum.hpp"
+#include "dslite/wire.hpp"
+
+namespace dslite::test {
+
+namespace w = dslite::wire;
+
+namespace {
+
+using Span = std::span<const std::uint8_t>;
+
+// Recomputes a checksum with its field treated as zero; true if it matches.
+bool checksum_matches(Span data, std::size_t field, std::uint32_t initial, bool udp) {
+    Bytes copy(data.begin(), data.end());
+    const std::uint16_t stored = w::load16(&copy[field]);
+    w::store16(&copy[field], 0);
+    std::uint16_t computed = checksum(copy, initial);
+    if (udp && computed == 0) computed = 0xffff;
+    return computed == stored;
+}
+
+// `l4` is what arrived after the IP header, already cut to the IP length.
+// `pseudo` is the pseudo header sum; `check_checksum` is off inside quotes,
+// where the transport header is usually cut short (RFC 5508 REQ-3).
+L4Info decode_l4(std::uint8_t protocol, Span l4, std::uint32_t pseudo, bool icmpv6, bool check_checksum,
+                 std::vector<std::string>& problems, const std::string& where) {
+    L4Info info;
+    info.protocol = protocol;
+    auto fail = [&](const std::string& what) { problems.push_back(where + ": " + what); };
+    if (protocol == w::proto_udp) {
+        info.complete = l4.size() >= w::udp::header_size;
+        if (!info.complete) {
+            if (check_checksum) fail("UDP header truncated");
+            if (l4.size() >= 4) {
+                info.source_port = w::load16(&l4[0]);
+                info.destination_port = w::load16(&l4[2]);
+            }
+            return info;
+        }
+        info.source_port = w::load16(&l4[w::l4::source_port]);
+        info.destination_port = w::load16(&l4[w::l4::destination_port]);
+        info.checksum = w::load16(&l4[w::udp::checksum]);
+        info.payload.assign(l4.begin() + w::udp::header_size, l4.end());
+        if (!check_checksum) return info;
+        if (w::load16(&l4[w::udp::length]) != l4.size()) fail("UDP length disagrees with IP length");
+        info.checksum_ok = info.checksum == 0 || checksum_matches(l4, w::udp::checksum, pseudo, true);
+        if (!info.checksum_ok) fail("UDP checksum wrong");
+    } else if (protocol == w::proto_tcp) {
+        if (l4.size() >= 4) {
+            info.source_port = w::load16(&l4[0]);
+            info.destination_port = w::load16(&l4[2]);
+        }
+        if (l4.size() >= 8) info.seq = w::load32(&l4[4]);
+        std::size_t offset = l4.size() >= 13 ? (l4[12] >> 4) * 4u : 0;
+        info.complete = l4.size() >= w::tcp::min_header_size && offset >= w::tcp::min_header_size && offset <= l4.size();
+        if (!info.complete) {
+            if (check_checksum) fail("TCP header truncated");
+            return info;
+        }
+        info.ack = w::load32(&l4[8]);
+        info.tcp_flags = l4[w::tcp::flags];
+        info.checksum = w::load16(&l4[w::tcp::checksum]);
+        info.payload.assign(l4.begin() + static_cast<std::ptrdiff_t>(offset), l4.end());
+        if (!check_checksum) return info;
+        info.checksum_ok = checksum_matches(l4, w::tcp::checksum, pseudo, false);
+        if (!info.checksum_ok) fail("TCP checksum wrong");
+    } else if (protocol == w::proto_icmp || protocol == w::proto_icmpv6) {
+        info.complete = l4.size() >= w::icmp::header_size;
+        if (l4.size() >= 2) {
+            info.icmp_type = l4[w::icmp::type];
+            info.icmp_code = l4[w::icmp::code];
+        }
+        if (!info.complete) {
+            if (check_checksum) fail("ICMP header truncated");
+            return info;
+        }
+        info.checksum = w::load16(&l4[w::icmp::checksum]);
+        info.icmp_identifier = w::load16(&l4[w::icmp::identifier]);
+        info.icmp_sequence = w::load16(&l4[w::icmp::identifier + 2]);
+        info.payload.assign(l4.begin() + w::icmp::header_size, l4.end());
+        if (!check_checksum) return info;
+        info.checksum_ok = checksum_matches(l4, w::icmp::checksum, icmpv6 ? pseudo : 0, false);
+        if (!info.checksum_ok) fail(icmpv6 ? "ICMPv6 checksum wrong" : "ICMP checksum wrong");
+    }
+    return info;
+}
+
+bool is_icmpv4_error(std::uint8_t type) {
+    return type == w::icmp::destination_unreachable || type == w::icmp::time_exceeded ||
+           type == w::icmp::parameter_problem;
+}
+
+// `quoted` packets (inside ICMP errors) may be cut anywhere after the IP header.
+Ipv4Info decode_ipv4(Span p, bool quoted, std::vector<std::string>& problems, const std::string& where) {
+    Ipv4Info info;
+    info.captured = p.size();
+    info.bytes.assign(p.begin(), p.end());
+    auto fail = [&](const std::string& what) { problems.push_back(where + ": " + what); };
+    if (p.size() < w::ipv4::min_header_size) {
+        fail("IPv4 header truncated");
+        return info;
+    }
+    info.version = p[0] >> 4;
+    info.header_length = static_cast<std::uint8_t>(w::ipv4::header_length(p.data()));
+    info.tos = p[w::ipv4::tos];
+    info.total_length = w::load16(&p[w::ipv4::total_length]);
+    info.identification = w::load16(&p[w::ipv4::identification]);
+    info.flags_fragment = w::load16(&p[w::ipv4::flags_fragment]);
+    info.ttl = p[w::ipv4::ttl];
+    info.protocol = p[w::ipv4::protocol];
+    info.header_checksum = w::load16(&p[w::ipv4::checksum]);
+    info.source.value = w::load32(&p[w::ipv4::source]);
+    info.destination.value = w::load32(&p[w::ipv4::destination]);
+    if (info.version != 4) fail("IPv4 version is " + std::to_string(info.version));
+    if (info.header_length < w::ipv4::min_header_size || info.header_length > p.size()) {
+        fail("IPv4 IHL out of range");
+        return info;
+    }
+    info.header_checksum_ok = checksum_matches(p.first(info.header_length), w::ipv4::checksum, 0, false);
+    if (!info.header_checksum_ok) fail("IPv4 header checksum wrong");
+
+    std::size_t end = p.size();
+    if (quoted) {
+        end = std::min<std::size_t>(end, info.total_length);
+    } else if (info.total_length != p.size()) {
+        fail("IPv4 total length " + std::to_string(info.total_length) + " but " + std::to_string(p.size()) +
+             " bytes");
+        end = std::min<std::size_t>(end, info.total_length);
+    }
+    if (end < info.header_length) return info;
+    if ((info.flags_fragment & (w::ipv4::offset_mask | w::ipv4::flag_mf)) != 0) return info;  // no L4 in fragments
+
+    Span l4 = p.subspan(info.header_length, end - info.header_length);
+    auto pseudo = pseudo_header_ipv4(&p[w::ipv4::source], &p[w::ipv4::destination], info.protocol,
+                                     static_cast<std::uint16_t>(l4.size()));
+    info.l4 = decode_l4(info.protocol, l4, pseudo, false, !quoted, problems, where);
+    if (!quoted && info.protocol == w::proto_icmp && info.l4.complete && is_icmpv4_error(info.l4.icmp_type)) {
+        info.quoted.push_back(decode_ipv4(l4.subspan(w::icmp::header_size), true, problems, where + " quote"));
+    }
+    return info;
+}
+
+}  // namespace
+
+Decoded decode(Span p) {
+    Decoded d;
+    auto fail = [&](const std::string& what) { d.problems.push_back(what); };
+    if (p.empty()) {
+        fail("empty packet");
+        return d;
+    }
+    if ((p[0] >> 4) == 4) {
+        d.ipv4 = decode_ipv4(p, false, d.problems, "IPv4");
+        return d;
+    }
+    if ((p[0] >> 4) != 6) {
+        fail("neither IPv4 nor IPv6");
+        return d;
+    }
+    if (p.size() < w::ipv6::header_size) {
+        fail("IPv6 header truncated");
+        return d;
+    }
+    Ipv6Info& v6 = d.ipv6.emplace();
+    const std::uint32_t first = w::load32(&p[0]);
+    v6.traffic_class = static_cast<std::uint8_t>(first >> 20);
+    v6.flow_label = first & 0xfffff;
+    v6.payload_length = w::load16(&p[w::ipv6::payload_length]);
+    v6.next_header = p[w::ipv6::next_header];
+    v6.hop_limit = p[w::ipv6::hop_limit];
+    std::copy_n(&p[w::ipv6::source], 16, v6.source.begin());
+    std::copy_n(&p[w::ipv6::destination], 16, v6.destination.begin());
+    if (w::ipv6::header_size + v6.payload_length != p.size()) {
+        fail("IPv6 payload length " + std::to_string(v6.payload_length) + " but " +
+             std::to_string(p.size() - w::ipv6::header_size) + " bytes follow");
+    }
+    Span rest = p.subspan(w::ipv6::header_size,
+                          std::min<std::size_t>(v6.payload_length, p.size() - w::ipv6::header_size));
+    std::uint8_t next = v6.next_header;
+    if (next == w::proto_destination_options) {
+        if (rest.size() < 8 || rest.size() < (rest[1] + 1u) * 8) {
+            fail("Destination Options truncated");
+            return d;
+        }
+        const std::size_t length = (rest[1] + 1u) * 8;
+        for (std::size_t i = 2; i < length;) {
+            if (rest[i] == 0) {  // Pad1
+                ++i;
+                continue;
+            }
+            if (i + 2 > length || i + 2 + rest[i + 1] > length) {
+                fail("Destination option overruns its header");
+                break;
+            }
+            if (rest[i] == 4 && rest[i + 1] == 1) v6.encapsulation_limit = rest[i + 2];
+            i += 2 + rest[i + 1];
+        }
+        next = rest[0];
+        rest = rest.subspan(length);
+    }
+    v6.upper_protocol = next;
+    if (next == w::proto_ipv4) {
+        v6.inner = decode_ipv4(rest, false, d.problems, "inner IPv4");
+    } else if (next == w::proto_icmpv6) {
+        auto pseudo = pseudo_header_ipv6(&p[w::ipv6::source], &p[w::ipv6::destination], w::proto_icmpv6,
+                                         static_cast<std::uint32_t>(rest.size()));
+        v6.icmpv6 = decode_l4(next, rest, pseudo, true, true, d.problems, "ICMPv6");
+    } else {
+        fail("IPv6 next header " + std::to_string(next) + " is neither IPv4 nor ICMPv6");
+    }
+    return d;
+}
+
+namespace {
+
+std::string hex(unsigned v) {
+    char b[8];
+    std::snprintf(b, sizeof b, "0x%02x", v);
+    return b;
+}
+
+std::string describe_l4(const L4Info& l4) {
+    std::string s;
+    if (l4.protocol == w::proto_udp) {
+        s = "UDP " + std::to_string(l4.source_port) + " > " + std::to_string(l4.destination_port) + " cksum " +
+            hex(l4.checksum);
+    } else if (l4.protocol == w::proto_tcp) {
+        s = "TCP " + std::to_string(l4.source_port) + " > " + std::to_string(l4.destination_port) + " flags " +
+            hex(l4.tcp_flags);
+    } else if (l4.protocol == w::proto_icmp || l4.protocol == w::proto_icmpv6) {
+        s = std::string(l4.protocol == w::proto_icmp ? "ICMP " : "ICMPv6 ") + std::to_string(l4.icmp_type) + "/" +
+            std::to_string(l4.icmp_code) + " id " + std::to_string(l4.icmp_identifier) + " seq " +
+            std::to_string(l4.icmp_sequence);
+    } else {
+        return "proto " + std::to_string(l4.protocol);
+    }
+    std::string text;
+    for (auto c : l4.payload) text += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '.';
+    if (text.size() > 40) text = text.substr(0, 40) + "...";
+    return s + " '" + text + "'";
+}
+
+}  // namespace
+
+std::string describe(const Ipv4Info& p) {
+    std::string s = "IPv4 " + to_string(p.source) + " > " + to_string(p.destination) + " ttl " +
+                    std::to_string(p.ttl) + " tos " + hex(p.tos) + " len " + std::to_string(p.total_length) + " | " +
+                    describe_l4(p.l4);
+    for (const auto& q : p.quoted) s += " [quoting " + describe(q) + "]";
+    return s;
+}
+
+std::string describe(const Decoded& d) {
+    std::string s;
+    if (d.ipv6) {
+        const auto& v6 = *d.ipv6;
+        s = "IPv6 " + to_string(v6.source) + " > " + to_string(v6.destination) + " hl " +
+            std::to_string(v6.hop_limit) + " tc " + hex(v6.traffic_class) + " fl " + std::to_string(v6.flow_label);
+        if (v6.encapsulation_limit) s += " tel " + std::to_string(*v6.encapsulation_limit);
+        if (v6.inner) s += " | " + describe(*v6.inner);
+        if (v6.icmpv6) s += " | " + describe_l4(*v6.icmpv6);
+    } else if (d.ipv4) {
+        s = describe(*d.ipv4);
+    }
+    for (const auto& problem : d.problems) s += " !! " + problem;
+    return s;
+}
+
+}  // namespace dslite::test

@@ -1,0 +1,85 @@
+// Decodes raw IPv6/IPv4 packets into plain fields for test assertions and
+// checks every checksum by recomputing it from scratch (never incrementally),
+// so a wrong incremental update in the engine shows up as a problem here.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "dslite/address.hpp"
+#include "support/packet_builder.hpp"
+
+namespace dslite::test {
+
+struct L4Info {
+    std::uint8_t protocol = 0;
+    bool complete = false;  // the whole fixed header arrived
+    std::uint16_t source_port = 0;       // TCP/UDP
+    std::uint16_t destination_port = 0;  // TCP/UDP
+    std::uint32_t seq = 0, ack = 0;      // TCP
+    std::uint8_t tcp_flags = 0;          // TCP
+    std::uint8_t icmp_type = 0, icmp_code = 0;
+    std::uint16_t icmp_identifier = 0, icmp_sequence = 0;  // echo
+    std::uint16_t checksum = 0;  // as stored
+    bool checksum_ok = false;    // full recomputation; a UDP zero checksum counts as ok
+    Bytes payload;               // after the L4 header (ICMP: after the 8-byte header)
+
+    std::string payload_text() const { return std::string(payload.begin(), payload.end()); }
+};
+
+struct Ipv4Info {
+    std::uint8_t version = 0;
+    std::uint8_t header_length = 0;  // bytes
+    std::uint8_t tos = 0;
+    std::uint16_t total_length = 0;
+    std::uint16_t identification = 0;
+    std::uint16_t flags_fragment = 0;
+    std::uint8_t ttl = 0;
+    std::uint8_t protocol = 0;
+    std::uint16_t header_checksum = 0;
+    bool header_checksum_ok = false;
+    Ipv4Address source, destination;
+    std::size_t captured = 0;  // bytes that arrived
+    L4Info l4;
+    std::vector<Ipv4Info> quoted;  // the packet inside an ICMP error (0 or 1)
+    Bytes bytes;                   // the IPv4 packet as it arrived
+};
+
+struct Ipv6Info {
+    std::uint8_t traffic_class = 0;
+    std::uint32_t flow_label = 0;
+    std::uint16_t payload_length = 0;
+    std::uint8_t next_header = 0;  // of the fixed header
+    std::uint8_t hop_limit = 0;
+    Ipv6Address source{}, destination{};
+    std::optional<std::uint8_t> encapsulation_limit;
+    std::uint8_t upper_protocol = 0;  // after extension headers
+    std::optional<Ipv4Info> inner;    // softwire payload
+    std::optional<L4Info> icmpv6;
+};
+
+struct Decoded {
+    std::optional<Ipv6Info> ipv6;
+    std::optional<Ipv4Info> ipv4;  // a bare IPv4 packet (uplink side)
+    // Everything malformed: wrong checksums, lengths that disagree with what
+    // arrived, unknown headers. Empty for a packet an AFTR may send.
+    std::vector<std::string> problems;
+
+    // The IPv4 packet: bare, or the one inside the softwire.
+    const Ipv4Info* ip4() const {
+        if (ipv4) return &*ipv4;
+        if (ipv6 && ipv6->inner) return &*ipv6->inner;
+        return nullptr;
+    }
+};
+
+Decoded decode(std::span<const std::uint8_t> packet);
+
+// One line per header, for failure messages.
+std::string describe(const Decoded& d);
+std::string describe(const Ipv4Info& p);
+
+}  // namespace dslite::test

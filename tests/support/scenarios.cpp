@@ -1,0 +1,518 @@
+#include "support/scenarios.hpp"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+
+#include "dslite/checksum.hpp"
+#include "dslite/wire.hpp"
+
+namespace dslite::test {
+
+namespace w = dslite::wire;
+
+namespace net {
+const Ipv6Address aftr = v6("2001:db8:0:1::1");
+const Ipv6Address b4_a = v6("2001:db8:a::2");
+const Ipv6Address b4_a2 = v6("2001:db8:a:1::2");
+const Ipv6Address b4_b = v6("2001:db8:b::2");
+const Ipv4Address aftr_v4 = v4("192.0.0.1");
+const Ipv4Address host = v4("10.0.0.1");
+const Ipv4Address host2 = v4("10.0.0.2");
+const Ipv4Address pool = v4("198.51.100.1");
+const Ipv4Address server1 = v4("203.0.113.10");
+const Ipv4Address server2 = v4("203.0.113.20");
+}  // namespace net
+
+std::int64_t at(double seconds) { return kEpochMicros + std::llround(seconds * 1e6); }
+
+std::string flags_line(const std::vector<std::string>& flags) {
+    std::string line;
+    for (const auto& f : flags) line += (line.empty() ? "" : " ") + f;
+    return line;
+}
+
+bool write_scenario(const std::string& dir, const Scenario& s, std::string& error) {
+    const std::string path = dir + "/" + s.name;
+    if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
+        error = path + ": " + std::strerror(errno);
+        return false;
+    }
+    if (!write_capture(path + "/in.pcap", s.input, error)) return false;
+    std::ofstream flags(path + "/flags");
+    flags << flags_line(s.flags) << "\n";
+    if (!flags) {
+        error = path + "/flags: write failed";
+        return false;
+    }
+    return true;
+}
+
+namespace {
+
+using namespace net;
+
+// Packets in capture order with their times; B4 packets go inside IPv6.
+class Script {
+public:
+    void uplink(double t, Bytes ipv4) { add(t, std::move(ipv4)); }
+    void from_b4(double t, const Ipv6Address& b4, const Bytes& ipv4, std::uint8_t traffic_class = 0) {
+        add(t, softwire({.source = b4, .destination = aftr, .traffic_class = traffic_class}, ipv4));
+    }
+    void add(double t, Bytes packet) { capture_.records.push_back({at(t), std::move(packet)}); }
+    Capture capture() const { return capture_; }
+
+private:
+    Capture capture_{dlt_raw, {}};
+};
+
+Bytes udp(Ipv4Address src, std::uint16_t sport, Ipv4Address dst, std::uint16_t dport, std::string_view tag,
+          std::uint8_t ttl = 64, std::uint8_t tos = 0) {
+    return ipv4_udp({.source = src, .destination = dst, .ttl = ttl, .tos = tos},
+                    {.source_port = sport, .destination_port = dport, .payload = text_bytes(tag)});
+}
+
+Bytes tcp(Ipv4Address src, std::uint16_t sport, Ipv4Address dst, std::uint16_t dport, std::uint8_t flags,
+          std::string_view tag, std::uint32_t seq = 1000, std::uint32_t ack = 0) {
+    return ipv4_tcp({.source = src, .destination = dst},
+                    {.source_port = sport, .destination_port = dport, .seq = seq, .ack = ack, .flags = flags,
+                     .payload = text_bytes(tag)});
+}
+
+Bytes echo(Ipv4Address src, Ipv4Address dst, std::uint16_t id, std::uint16_t seq, std::string_view tag,
+           std::uint8_t type = w::icmp::echo_request, std::uint8_t ttl = 64) {
+    return ipv4_icmp({.source = src, .destination = dst, .ttl = ttl},
+                     {.type = type, .identifier = id, .sequence = seq, .body = text_bytes(tag)});
+}
+
+constexpr std::uint8_t SYN = w::tcp::syn, ACK = w::tcp::ack, FIN = w::tcp::fin, RST = w::tcp::rst;
+
+// The public port of a binding is the engine's (random) choice. Scenarios
+// that answer from the Internet use a two-port range and answer on both
+// ports; the port without a binding is dropped, which is itself counted.
+const std::vector<std::uint16_t> kTwoPorts = {40000, 40001};
+
+std::string to(std::string_view tag, std::uint16_t port) { return std::string(tag) + "-to-" + std::to_string(port); }
+
+void spray_udp(Script& s, double t, Ipv4Address server, std::uint16_t sport, std::string_view tag) {
+    for (auto port : kTwoPorts) s.uplink(t += 0.001, udp(server, sport, pool, port, to(tag, port)));
+}
+void spray_tcp(Script& s, double t, std::uint8_t flags, std::string_view tag) {
+    for (auto port : kTwoPorts) s.uplink(t += 0.001, tcp(server1, 80, pool, port, flags, to(tag, port), 5000, 1001));
+}
+void spray_echo_reply(Script& s, double t, std::string_view tag) {
+    for (auto id : kTwoPorts) s.uplink(t += 0.001, echo(server1, pool, id, 1, to(tag, id), w::icmp::echo_reply));
+}
+
+std::vector<std::string> base_flags(std::vector<std::string> more) {
+    std::vector<std::string> flags = {"--aftr-address", "2001:db8:0:1::1", "--seed", "7"};
+    flags.insert(flags.end(), more.begin(), more.end());
+    return flags;
+}
+std::vector<std::string> two_port_flags(std::vector<std::string> more = {}) {
+    std::vector<std::string> flags = {"--pool", "198.51.100.1/32", "--port-range", "40000-40001"};
+    flags.insert(flags.end(), more.begin(), more.end());
+    return base_flags(flags);
+}
+std::vector<std::string> one_port_flags(std::vector<std::string> more = {}) {
+    std::vector<std::string> flags = {"--pool", "198.51.100.1/32", "--port-range", "40000-40000"};
+    flags.insert(flags.end(), more.begin(), more.end());
+    return base_flags(flags);
+}
+
+// Two B4s whose hosts use the same private address and port at the same
+// time, for UDP, TCP and ICMP echo; the Internet answers on both public ports.
+Capture two_b4_same_tuple_input() {
+    Script s;
+    s.from_b4(0.000, b4_a, udp(host, 10000, server1, 53, "a-udp"));
+    s.from_b4(0.001, b4_b, udp(host, 10000, server1, 53, "b-udp"));
+    s.from_b4(0.002, b4_a, tcp(host, 10000, server1, 80, SYN, "a-tcp"));
+    s.from_b4(0.003, b4_b, tcp(host, 10000, server1, 80, SYN, "b-tcp"));
+    s.from_b4(0.004, b4_a, echo(host, server1, 0x0777, 1, "a-icmp"));
+    s.from_b4(0.005, b4_b, echo(host, server1, 0x0777, 1, "b-icmp"));
+    spray_udp(s, 1.0, server1, 53, "udp");
+    spray_tcp(s, 1.1, SYN | ACK, "tcp");
+    spray_echo_reply(s, 1.2, "icmp");
+    return s.capture();
+}
+
+Scenario two_b4_same_tuple() {
+    return {"two_b4_same_tuple", "two B4s, same private 5-tuple: distinct public ports, replies to the right B4",
+            two_port_flags(), two_b4_same_tuple_input()};
+}
+
+Scenario ethernet() {
+    Capture c = two_b4_same_tuple_input();
+    c.dlt = dlt_ethernet;
+    for (auto& r : c.records) r.data = ethernet_frame(r.data);
+    return {"ethernet", "two_b4_same_tuple framed in Ethernet (small frames padded): same outputs",
+            two_port_flags(), c};
+}
+
+// B4 B and B4 A each get a mapping, then A's host sends to both public
+// ports from its mapped source: one reaches B, the other comes back to A.
+Scenario hairpin() {
+    Script s;
+    s.from_b4(0.0, b4_b, udp(host, 6000, server1, 53, "b-udp-out"));
+    s.from_b4(0.1, b4_a, udp(host, 5000, server1, 53, "a-udp-out"));
+    s.from_b4(0.2, b4_b, tcp(host, 6000, server1, 80, SYN, "b-tcp-out"));
+    s.from_b4(0.3, b4_a, tcp(host, 5000, server1, 80, SYN, "a-tcp-out"));
+    for (auto port : kTwoPorts) s.from_b4(1.0 + port % 2 * 0.1, b4_a, udp(host, 5000, pool, port, to("a-udp", port)));
+    for (auto port : kTwoPorts)
+        s.from_b4(2.0 + port % 2 * 0.1, b4_a, tcp(host, 5000, pool, port, SYN, to("a-tcp", port)));
+    return {"hairpin", "B4 host to another B4's public mapping arrives from the sender's public address+port",
+            two_port_flags(), s.capture()};
+}
+
+// One B4 with several hosts and protocols, one more B4; a pool of 8
+// addresses and a 100-port range.
+Scenario mapping() {
+    Script s;
+    s.from_b4(0.0, b4_a, udp(host, 5000, server1, 53, "eim-s1"));
+    s.from_b4(0.1, b4_a, udp(host, 5000, server2, 53, "eim-s2"));
+    s.from_b4(0.2, b4_a, udp(host, 5000, server1, 5353, "eim-s1-port"));
+    s.from_b4(0.3, b4_a, tcp(host, 5000, server1, 80, SYN, "eim-tcp-s1"));
+    s.from_b4(0.4, b4_a, tcp(host, 5000, server2, 80, SYN, "eim-tcp-s2"));
+    s.from_b4(0.5, b4_a, echo(host, server1, 9, 1, "eim-icmp-s1"));
+    s.from_b4(0.6, b4_a, echo(host, server2, 9, 2, "eim-icmp-s2"));
+    s.from_b4(0.7, b4_a, udp(host2, 5000, server1, 53, "host2-udp"));
+    for (int i = 0; i < 16; ++i) {
+        s.from_b4(1.0 + i * 0.01, b4_a, udp(host, static_cast<std::uint16_t>(6000 + i), server1, 53,
+                                            "many-" + std::to_string(i)));
+    }
+    s.from_b4(2.0, b4_b, udp(host, 5000, server1, 53, "b-udp"));
+    s.from_b4(2.1, b4_b, tcp(host, 5000, server1, 80, SYN, "b-tcp"));
+    return {"mapping", "endpoint-independent mapping, paired pooling, ports random within the range",
+            base_flags({"--pool", "198.51.100.8/29", "--port-range", "20000-20099"}), s.capture()};
+}
+
+// One mapping, then the Internet answers from the same server and port,
+// the same server on another port, and another server.
+Capture filtering_input() {
+    Script s;
+    s.from_b4(0.0, b4_a, udp(host, 5000, server1, 53, "out"));
+    s.uplink(1.0, udp(server1, 53, pool, 40000, "from-s1-53"));
+    s.uplink(2.0, udp(server1, 54, pool, 40000, "from-s1-54"));
+    s.uplink(3.0, udp(server2, 53, pool, 40000, "from-s2-53"));
+    return s.capture();
+}
+
+Scenario filtering_eif() {
+    return {"filtering_eif", "endpoint-independent filtering (default): all three answers pass", one_port_flags(),
+            filtering_input()};
+}
+
+Scenario filtering_adf() {
+    return {"filtering_adf", "address-dependent filtering: the other server is refused",
+            one_port_flags({"--filtering", "address-dependent"}), filtering_input()};
+}
+
+// Default UDP timeout (300 s): an answer 299 s after the last outbound
+// passes, 302 s after is dropped, and outbound packets refresh.
+Scenario udp_timeout() {
+    Script s;
+    s.from_b4(0, b4_a, udp(host, 5000, server1, 53, "p1-out"));
+    spray_udp(s, 299, server1, 53, "p1-299");
+    s.from_b4(1000, b4_a, udp(host, 5001, server1, 53, "p2-out"));
+    spray_udp(s, 1302, server1, 53, "p2-302");
+    s.from_b4(2000, b4_a, udp(host, 5002, server1, 53, "p3-out"));
+    s.from_b4(2200, b4_a, udp(host, 5002, server1, 53, "p3-refresh"));
+    spray_udp(s, 2450, server1, 53, "p3-450");
+    return {"udp_timeout", "UDP binding lives 300 s after the last outbound packet", two_port_flags(), s.capture()};
+}
+
+// Default ICMP timeout (60 s), same shape as udp_timeout.
+Scenario icmp_timeout() {
+    Script s;
+    s.from_b4(0, b4_a, echo(host, server1, 0x100, 1, "p1-out"));
+    spray_echo_reply(s, 59, "p1-59");
+    s.from_b4(500, b4_a, echo(host, server1, 0x101, 1, "p2-out"));
+    spray_echo_reply(s, 561, "p2-61");
+    s.from_b4(1000, b4_a, echo(host, server1, 0x102, 1, "p3-out"));
+    s.from_b4(1040, b4_a, echo(host, server1, 0x102, 2, "p3-refresh"));
+    spray_echo_reply(s, 1099, "p3-99");
+    return {"icmp_timeout", "ICMP echo binding lives 60 s after the last outbound packet", two_port_flags(),
+            s.capture()};
+}
+
+// TCP: transitory (240 s) after FIN both ways and after RST, established
+// (7440 s) after the handshake; only a SYN creates a binding.
+Scenario tcp_timeouts() {
+    Script s;
+    s.from_b4(0.0, b4_a, tcp(host, 5000, server1, 80, SYN, "p1-syn", 1000));
+    spray_tcp(s, 0.1, SYN | ACK, "p1-synack");
+    s.from_b4(0.2, b4_a, tcp(host, 5000, server1, 80, ACK, "p1-ack", 1001, 5001));
+    s.from_b4(10.0, b4_a, tcp(host, 5000, server1, 80, FIN | ACK, "p1-fin", 1001, 5001));
+    spray_tcp(s, 10.1, FIN | ACK, "p1-finack");
+    s.from_b4(10.2, b4_a, tcp(host, 5000, server1, 80, ACK, "p1-lastack", 1002, 5002));
+    spray_tcp(s, 10.2 + 239, ACK, "p1-239");
+
+    s.from_b4(1000.0, b4_a, tcp(host, 5001, server1, 80, SYN, "p2-syn", 1000));
+    spray_tcp(s, 1000.1, SYN | ACK, "p2-synack");
+    s.from_b4(1000.2, b4_a, tcp(host, 5001, server1, 80, ACK, "p2-ack", 1001, 5001));
+    s.from_b4(1010.0, b4_a, tcp(host, 5001, server1, 80, RST, "p2-rst", 1001));
+    spray_tcp(s, 1010 + 242, ACK, "p2-242");
+
+    s.from_b4(2000.0, b4_a, tcp(host, 5002, server1, 80, SYN, "p3-syn", 1000));
+    spray_tcp(s, 2000.1, SYN | ACK, "p3-synack");
+    s.from_b4(2000.2, b4_a, tcp(host, 5002, server1, 80, ACK, "p3-ack", 1001, 5001));
+    spray_tcp(s, 2000.2 + 7439, ACK, "p3-7439");
+
+    s.from_b4(20000.0, b4_a, tcp(host, 5003, server1, 80, SYN, "p4-syn", 1000));
+    spray_tcp(s, 20000.1, SYN | ACK, "p4-synack");
+    s.from_b4(20000.2, b4_a, tcp(host, 5003, server1, 80, ACK, "p4-ack", 1001, 5001));
+    spray_tcp(s, 20000.2 + 7442, ACK, "p4-7442");
+
+    s.from_b4(30000.0, b4_a, tcp(host, 6000, server1, 80, ACK, "no-syn-ack", 1001, 5001));
+    s.from_b4(30000.1, b4_a, tcp(host, 6001, server1, 80, FIN | ACK, "no-syn-fin", 1001, 5001));
+    s.uplink(30000.2, tcp(server1, 80, pool, 40000, SYN, "inbound-syn"));
+    return {"tcp_timeouts", "TCP transitory 240 s (FIN both ways, RST), established 7440 s, SYN-only creation",
+            two_port_flags(), s.capture()};
+}
+
+// Crossing SYNs establish the binding: an answer 1000 s later (past the
+// transitory timeout) still passes.
+Scenario tcp_simultaneous_open() {
+    Script s;
+    s.from_b4(0.0, b4_a, tcp(host, 5000, server1, 80, SYN, "syn-out", 1000));
+    spray_tcp(s, 0.1, SYN, "syn-in");
+    s.from_b4(0.2, b4_a, tcp(host, 5000, server1, 80, SYN | ACK, "synack-out", 1000, 5001));
+    spray_tcp(s, 0.3, SYN | ACK, "synack-in");
+    spray_tcp(s, 1000.3, ACK, "data-1000");
+    return {"tcp_simultaneous_open", "simultaneous open establishes (RFC 5382 REQ-2)", two_port_flags(),
+            s.capture()};
+}
+
+// --quota-udp 2 for subscriber 2001:db8:a::/56 (B4s a and a2).
+Scenario quota() {
+    Script s;
+    s.from_b4(0, b4_a, udp(host, 5000, server1, 53, "q1"));
+    s.from_b4(1, b4_a, udp(host, 5001, server1, 53, "q2"));
+    s.from_b4(2, b4_a, udp(host, 5002, server1, 53, "q3-over"));
+    s.from_b4(3, b4_a, udp(host, 5000, server1, 53, "q1-again"));
+    s.from_b4(4, b4_a, tcp(host, 5003, server1, 80, SYN, "a-tcp"));
+    s.from_b4(5, b4_a2, udp(host, 5004, server1, 53, "a2-over"));
+    s.from_b4(6, b4_a2, tcp(host2, 7000, server1, 80, SYN, "a2-tcp"));
+    s.from_b4(7, b4_b, udp(host, 5002, server1, 53, "b-udp"));
+    return {"quota", "per-subscriber (/56) UDP quota 2: drop, ICMP 3/1 from 192.0.0.1, no eviction",
+            base_flags({"--pool", "198.51.100.8/29", "--quota-udp", "2"}), s.capture()};
+}
+
+// Freed ports wait 120 s: with two ports and --udp-timeout 100, the port of
+// the expired first binding is not handed out 10 s later, but is 290 s later.
+Scenario port_reuse() {
+    Script s;
+    s.from_b4(0, b4_a, udp(host, 5000, server1, 53, "r1"));
+    s.from_b4(110, b4_a, udp(host, 5001, server1, 53, "r2"));
+    s.from_b4(200, b4_a, udp(host, 5001, server1, 53, "r2-refresh-200"));
+    s.from_b4(290, b4_a, udp(host, 5001, server1, 53, "r2-refresh-290"));
+    s.from_b4(380, b4_a, udp(host, 5001, server1, 53, "r2-refresh-380"));
+    s.from_b4(400, b4_a, udp(host, 5002, server1, 53, "r3"));
+    return {"port_reuse", "a freed port is not reused for 120 s", two_port_flags({"--udp-timeout", "100"}),
+            s.capture()};
+}
+
+Scenario ttl() {
+    Script s;
+    s.from_b4(0, b4_a, udp(host, 5000, server1, 53, "ttl2", 2));
+    s.from_b4(1, b4_a, udp(host, 5001, server1, 53, "ttl1", 1));
+    s.from_b4(2, b4_a, udp(host, 5002, server1, 53, "ttl0", 0));
+    s.uplink(3, udp(server1, 53, pool, 40000, "down-ttl1", 1));
+    s.uplink(4, udp(server1, 53, pool, 40000, "down-ttl2", 2));
+    return {"ttl", "TTL decremented both ways; expiry answered with ICMP 11/0 (from 192.0.0.1 towards B4s)",
+            one_port_flags(), s.capture()};
+}
+
+Scenario malformed() {
+    Script s;
+    auto good = [] { return udp(host, 5000, server1, 53, "good"); };
+    {
+        Bytes p = good();
+        p[w::ipv4::checksum] ^= 0x01;
+        s.from_b4(0, b4_a, p);
+    }
+    {
+        Bytes p = softwire({.source = b4_a, .destination = aftr}, good());
+        p.resize(p.size() - 10);  // IPv6 payload length now says more than arrived
+        s.add(1, p);
+    }
+    {
+        Bytes p = good();
+        w::store16(&p[w::ipv4::total_length], static_cast<std::uint16_t>(p.size() + 20));
+        refresh_ipv4_header_checksum(p);
+        s.from_b4(2, b4_a, p);
+    }
+    {
+        Bytes full = tcp(host, 5000, server1, 80, SYN, "");
+        Bytes cut = ipv4_packet({.source = host, .destination = server1}, w::proto_tcp,
+                                std::span(full).subspan(20, 10));
+        s.from_b4(3, b4_a, cut);
+        Bytes whole = good();
+        Bytes udp_cut = ipv4_packet({.source = host, .destination = server1}, w::proto_udp,
+                                    std::span(whole).subspan(20, 4));
+        s.from_b4(4, b4_a, udp_cut);
+    }
+    {
+        Bytes p = good();
+        p[0] = 0x55;  // version 5
+        refresh_ipv4_header_checksum(p);
+        s.from_b4(5, b4_a, p);
+    }
+    {
+        Bytes p = good();
+        p[0] = 0x44;  // IHL 4 (16 bytes)
+        w::store16(&p[w::ipv4::checksum], 0);
+        w::store16(&p[w::ipv4::checksum], checksum(std::span(p).first(16)));
+        s.from_b4(6, b4_a, p);
+    }
+    s.add(7, softwire({.source = b4_a, .destination = v6("2001:db8:0:1::99")}, good()));
+    {
+        Bytes p = echo(host, server1, 7, 1, "bad-icmp-checksum");
+        p[20 + w::icmp::checksum] ^= 0x40;
+        s.from_b4(8, b4_a, p);
+    }
+    {
+        Bytes p = udp(server1, 53, pool, 40000, "uplink-short");
+        w::store16(&p[w::ipv4::total_length], static_cast<std::uint16_t>(p.size() + 8));
+        refresh_ipv4_header_checksum(p);
+        s.uplink(9, p);
+        Bytes q = udp(server1, 53, pool, 40000, "uplink-bad-checksum");
+        q[w::ipv4::checksum] ^= 0x10;
+        s.uplink(10, q);
+        s.uplink(11, udp(server1, 53, v4("198.51.100.77"), 40000, "uplink-not-pool"));
+        s.uplink(12, udp(server1, 53, pool, 40000, "uplink-no-binding"));
+    }
+    s.from_b4(13, b4_a, ipv4_udp({.source = host, .destination = server1, .more_fragments = true},
+                                 {.source_port = 5000, .destination_port = 53, .payload = text_bytes("fragment")}));
+    {
+        Bytes p = softwire({.source = b4_a, .destination = aftr}, good());
+        p.resize(30);  // not even a whole IPv6 header
+        s.add(14, p);
+    }
+    s.from_b4(15, b4_a, udp(host, 5000, server1, 53, "good-after-junk"));
+    return {"malformed", "malformed packets are dropped and counted; a good packet afterwards passes",
+            one_port_flags(), s.capture()};
+}
+
+// IPv6 Destination Options with a Tunnel Encapsulation Limit before the
+// IPv4 packet (RFC 2473 4.1.1), and an unknown option that must discard.
+Scenario tunnel_encapsulation_limit() {
+    Script s;
+    s.add(0, softwire({.source = b4_a, .destination = aftr, .encapsulation_limit = 4},
+                      udp(host, 5000, server1, 53, "with-tel")));
+    Bytes p = softwire({.source = b4_a, .destination = aftr, .encapsulation_limit = 4},
+                       udp(host, 5000, server1, 53, "unknown-option"));
+    p[w::ipv6::header_size + 2] = 0x81;  // option type 10xxxxxx: discard the packet
+    s.add(1, p);
+    s.uplink(2, udp(server1, 53, pool, 40000, "reply"));
+    return {"tunnel_encapsulation_limit", "Destination Options + Tunnel Encapsulation Limit decapsulated",
+            one_port_flags(), s.capture()};
+}
+
+Scenario dscp() {
+    Script s;
+    s.from_b4(0, b4_a, udp(host, 5000, server1, 53, "up-tc28-tos28", 64, 0x28), 0x28);
+    s.from_b4(1, b4_a, udp(host, 5000, server1, 53, "up-tc28-tos00", 64, 0x00), 0x28);
+    s.uplink(2, udp(server1, 53, pool, 40000, "down-tos-b8", 64, 0xb8));
+    s.uplink(3, udp(server1, 53, pool, 40000, "down-tos-00", 64, 0x00));
+    return {"dscp", "DSCP copied between inner TOS and outer traffic class both ways", one_port_flags(),
+            s.capture()};
+}
+
+// A UDP payload whose checksum, for these addresses and ports, computes to
+// zero and must be sent as 0xffff (RFC 768).
+Bytes payload_for_zero_checksum(Ipv4Address src, std::uint16_t sport, Ipv4Address dst, std::uint16_t dport,
+                                std::string_view tag) {
+    Bytes payload = text_bytes(tag);
+    if (payload.size() % 2) payload.push_back('.');
+    payload.push_back(0);
+    payload.push_back(0);
+    Bytes p = ipv4_udp({.source = src, .destination = dst},
+                       {.source_port = sport, .destination_port = dport, .payload = payload, .zero_checksum = true});
+    auto l4 = std::span<const std::uint8_t>(p).subspan(20);
+    auto sum = checksum_fold(
+        checksum_partial(l4, pseudo_header_ipv4(&p[w::ipv4::source], &p[w::ipv4::destination], w::proto_udp,
+                                                static_cast<std::uint16_t>(l4.size()))));
+    w::store16(&payload[payload.size() - 2], static_cast<std::uint16_t>(~sum));
+    return payload;
+}
+
+Scenario udp_checksum() {
+    Script s;
+    s.from_b4(0, b4_a, ipv4_udp({.source = host, .destination = server1},
+                                {.source_port = 5000, .destination_port = 53, .payload = text_bytes("zero-up"),
+                                 .zero_checksum = true}));
+    s.uplink(1, ipv4_udp({.source = server1, .destination = pool},
+                         {.source_port = 53, .destination_port = 40000, .payload = text_bytes("zero-down"),
+                          .zero_checksum = true}));
+    s.from_b4(2, b4_a, udp(host, 5000, server1, 53, "nonzero-up"));
+    // After translation to 198.51.100.1:40000 (one-port range) this one sums to zero.
+    s.from_b4(3, b4_a,
+              ipv4_udp({.source = host, .destination = server1},
+                       {.source_port = 5000, .destination_port = 53,
+                        .payload = payload_for_zero_checksum(pool, 40000, server1, 53, "ffff-up")}));
+    s.uplink(4, ipv4_udp({.source = server1, .destination = pool},
+                         {.source_port = 53, .destination_port = 40000,
+                          .payload = payload_for_zero_checksum(server1, 53, host, 5000, "ffff-down")}));
+    return {"udp_checksum", "UDP zero checksum stays zero; a computed zero is sent as 0xffff", one_port_flags(),
+            s.capture()};
+}
+
+Scenario aftr_echo() {
+    Script s;
+    s.from_b4(0, b4_a, echo(host, aftr_v4, 0x4242, 1, "ping-192.0.0.1"));
+    s.add(1, ipv6_icmp({.source = b4_a, .destination = aftr},
+                       {.type = w::icmp::v6_echo_request, .identifier = 0x4343, .sequence = 2,
+                        .body = text_bytes("ping6-aftr")}));
+    Bytes bad = ipv6_icmp({.source = b4_a, .destination = aftr},
+                          {.type = w::icmp::v6_echo_request, .identifier = 0x4444, .sequence = 3,
+                           .body = text_bytes("ping6-bad-checksum")});
+    bad[w::ipv6::header_size + w::icmp::checksum] ^= 0x01;
+    s.add(2, bad);
+    // Addressed to the AFTR itself: TTL 1 is not expired (nothing is forwarded).
+    s.from_b4(3, b4_a, echo(host, aftr_v4, 0x4242, 2, "ping-192.0.0.1-ttl1", w::icmp::echo_request, 1));
+    return {"aftr_echo", "echo to 192.0.0.1 through the softwire and ICMPv6 echo to the AFTR are answered",
+            one_port_flags(), s.capture()};
+}
+
+Capture inner_source_input() {
+    Script s;
+    const char* sources[] = {"203.0.113.5", "100.64.0.1", "172.16.0.1", "192.168.1.1",
+                             "192.0.0.2",   "10.255.255.254", "172.32.0.1"};
+    double t = 0;
+    for (const char* a : sources) s.from_b4(t++, b4_a, udp(v4(a), 5000, server1, 53, std::string("from-") + a));
+    return s.capture();
+}
+
+Scenario inner_source() {
+    return {"inner_source", "inner sources outside RFC 1918 and 192.0.0.0/29 are dropped",
+            base_flags({"--pool", "198.51.100.1/32"}), inner_source_input()};
+}
+
+Scenario inner_source_extra() {
+    return {"inner_source_extra", "--inner-prefix 100.64.0.0/10 admits those sources too",
+            base_flags({"--pool", "198.51.100.1/32", "--inner-prefix", "100.64.0.0/10"}), inner_source_input()};
+}
+
+Scenario b4_prefix() {
+    Script s;
+    s.from_b4(0, b4_a, udp(host, 5000, server1, 53, "from-a"));
+    s.from_b4(1, b4_b, udp(host, 5000, server1, 53, "from-b"));
+    return {"b4_prefix", "--b4-prefix admits only B4s inside it",
+            base_flags({"--pool", "198.51.100.1/32", "--b4-prefix", "2001:db8:a::/48"}), s.capture()};
+}
+
+}  // namespace
+
+std::vector<Scenario> all_scenarios() {
+    return {two_b4_same_tuple(), ethernet(),     hairpin(),     mapping(),      filtering_eif(),
+            filtering_adf(),     udp_timeout(),  icmp_timeout(), tcp_timeouts(), tcp_simultaneous_open(),
+            quota(),             port_reuse(),   ttl(),          malformed(),    tunnel_encapsulation_limit(),
+            dscp(),              udp_checksum(), aftr_echo(),    inner_source(), inner_source_extra(),
+            b4_prefix()};
+}
+
+}  // namespace dslite::test

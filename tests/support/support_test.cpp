@@ -1,0 +1,180 @@
+// The test support itself: builder output against known answers, decoder
+// round trips, and that every kind of corruption is reported.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "dslite/wire.hpp"
+#include "support/counters_json.hpp"
+#include "support/packet_decoder.hpp"
+#include "support/pcap_file.hpp"
+#include "support/temp_dir.hpp"
+
+namespace dslite::test {
+namespace {
+
+namespace w = dslite::wire;
+
+const Ipv4Address kHost = v4("10.0.0.1"), kServer = v4("203.0.113.10");
+
+TEST(PacketBuilder, Ipv4HeaderChecksumKnownAnswer) {
+    // The worked example of RFC 1071-style checksums: 192.168.0.1 -> 192.168.0.199, UDP, 115 bytes.
+    Bytes p = ipv4_packet({.source = v4("192.168.0.1"), .destination = v4("192.168.0.199"), .dont_fragment = true},
+                          w::proto_udp, Bytes(95, 0));
+    const Bytes expected = {0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,
+                            0xb8, 0x61, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7};
+    EXPECT_EQ(Bytes(p.begin(), p.begin() + 20), expected);
+}
+
+// Checksums computed by an independent implementation (a plain Python sum).
+TEST(PacketBuilder, TransportChecksumKnownAnswers) {
+    Bytes u = ipv4_udp({.source = kHost, .destination = kServer},
+                       {.source_port = 5000, .destination_port = 53, .payload = text_bytes("a-udp")});
+    EXPECT_EQ(w::load16(&u[20 + w::udp::checksum]), 0x5f79);
+    Bytes t = ipv4_tcp({.source = kHost, .destination = kServer},
+                       {.source_port = 10000, .destination_port = 80, .seq = 1000, .flags = w::tcp::syn,
+                        .payload = text_bytes("a-tcp")});
+    EXPECT_EQ(w::load16(&t[20 + w::tcp::checksum]), 0xf8f8);
+    Bytes i = ipv4_icmp({.source = kHost, .destination = kServer},
+                        {.type = 8, .identifier = 0x777, .sequence = 1, .body = text_bytes("a-icmp")});
+    EXPECT_EQ(w::load16(&i[20 + w::icmp::checksum]), 0xb886);
+}
+
+TEST(PacketDecoder, RoundTripsASoftwirePacketWithEncapsulationLimit) {
+    const Ipv6Address b4 = v6("2001:db8:a::2"), aftr = v6("2001:db8:0:1::1");
+    Bytes inner = ipv4_tcp({.source = kHost, .destination = kServer, .ttl = 9, .tos = 0x28, .identification = 77},
+                           {.source_port = 1234, .destination_port = 80, .seq = 5, .ack = 6,
+                            .flags = w::tcp::syn | w::tcp::ack, .payload = text_bytes("hello")});
+    Bytes p = softwire({.source = b4, .destination = aftr, .hop_limit = 3, .traffic_class = 0x28,
+                        .flow_label = 0x12345, .encapsulation_limit = 4},
+                       inner);
+    Decoded d = decode(p);
+    EXPECT_TRUE(d.problems.empty()) << describe(d);
+    ASSERT_TRUE(d.ipv6 && d.ipv6->inner);
+    EXPECT_EQ(d.ipv6->source, b4);
+    EXPECT_EQ(d.ipv6->destination, aftr);
+    EXPECT_EQ(d.ipv6->hop_limit, 3);
+    EXPECT_EQ(d.ipv6->traffic_class, 0x28);
+    EXPECT_EQ(d.ipv6->flow_label, 0x12345u);
+    EXPECT_EQ(d.ipv6->next_header, w::proto_destination_options);
+    EXPECT_EQ(d.ipv6->encapsulation_limit, 4);
+    const Ipv4Info& ip = *d.ipv6->inner;
+    EXPECT_EQ(ip.ttl, 9);
+    EXPECT_EQ(ip.tos, 0x28);
+    EXPECT_EQ(ip.identification, 77);
+    EXPECT_EQ(ip.source, kHost);
+    EXPECT_EQ(ip.l4.source_port, 1234);
+    EXPECT_EQ(ip.l4.seq, 5u);
+    EXPECT_EQ(ip.l4.ack, 6u);
+    EXPECT_EQ(ip.l4.tcp_flags, w::tcp::syn | w::tcp::ack);
+    EXPECT_EQ(ip.l4.payload_text(), "hello");
+    EXPECT_TRUE(ip.l4.checksum_ok);
+}
+
+TEST(PacketDecoder, Icmpv6EchoAndIcmpv4ErrorQuote) {
+    Bytes e = ipv6_icmp({.source = v6("2001:db8:a::2"), .destination = v6("2001:db8:0:1::1")},
+                        {.type = w::icmp::v6_echo_request, .identifier = 9, .sequence = 3, .body = text_bytes("x")});
+    Decoded d6 = decode(e);
+    EXPECT_TRUE(d6.problems.empty()) << describe(d6);
+    ASSERT_TRUE(d6.ipv6 && d6.ipv6->icmpv6);
+    EXPECT_EQ(d6.ipv6->icmpv6->icmp_identifier, 9);
+
+    Bytes original = ipv4_udp({.source = kHost, .destination = kServer},
+                              {.source_port = 5002, .destination_port = 53, .payload = text_bytes("quoted")});
+    Bytes error = ipv4_icmp({.source = v4("192.0.0.1"), .destination = kHost},
+                            {.type = 3, .code = 1, .body = Bytes(original.begin(), original.begin() + 28)});
+    Decoded d4 = decode(error);
+    EXPECT_TRUE(d4.problems.empty()) << describe(d4);
+    ASSERT_EQ(d4.ipv4->quoted.size(), 1u);
+    EXPECT_EQ(d4.ipv4->quoted[0].l4.source_port, 5002);
+    EXPECT_EQ(d4.ipv4->quoted[0].destination, kServer);
+}
+
+TEST(PacketDecoder, ReportsEveryCorruption) {
+    const Bytes good = ipv4_udp({.source = kHost, .destination = kServer},
+                                {.source_port = 5000, .destination_port = 53, .payload = text_bytes("payload")});
+    EXPECT_TRUE(decode(good).problems.empty());
+
+    Bytes ttl = good;
+    ttl[w::ipv4::ttl]--;  // header changed without its checksum
+    EXPECT_FALSE(decode(ttl).problems.empty());
+
+    Bytes port = good;
+    port[20 + w::l4::source_port + 1]++;  // ports changed without the UDP checksum
+    EXPECT_FALSE(decode(port).problems.empty());
+
+    Bytes padded = good;
+    padded.push_back(0);  // trailing bytes past the total length
+    EXPECT_FALSE(decode(padded).problems.empty());
+
+    Bytes zero = ipv4_udp({.source = kHost, .destination = kServer},
+                          {.source_port = 5000, .destination_port = 53, .payload = text_bytes("z"),
+                           .zero_checksum = true});
+    EXPECT_TRUE(decode(zero).problems.empty()) << "a zero UDP checksum means none";
+
+    Bytes tunnelled = softwire({.source = v6("2001:db8:a::2"), .destination = v6("2001:db8:0:1::1")}, good);
+    tunnelled.pop_back();
+    EXPECT_FALSE(decode(tunnelled).problems.empty());
+
+    Bytes icmp = ipv4_icmp({.source = kHost, .destination = kServer}, {.type = 8, .identifier = 1});
+    icmp[20 + w::icmp::identifier] ^= 1;
+    EXPECT_FALSE(decode(icmp).problems.empty());
+}
+
+TEST(PacketDecoder, SurvivesEveryTruncationAndGarbage) {
+    Bytes p = softwire({.source = v6("2001:db8:a::2"), .destination = v6("2001:db8:0:1::1"), .encapsulation_limit = 4},
+                       ipv4_tcp({.source = kHost, .destination = kServer},
+                                {.source_port = 1, .destination_port = 2, .flags = w::tcp::syn}));
+    for (std::size_t n = 0; n < p.size(); ++n) {
+        Decoded d = decode(std::span(p).first(n));
+        EXPECT_FALSE(d.problems.empty()) << n;
+    }
+    std::srand(1);
+    for (int i = 0; i < 2000; ++i) {
+        Bytes junk(static_cast<std::size_t>(std::rand() % 120));
+        for (auto& b : junk) b = static_cast<std::uint8_t>(std::rand());
+        if (!junk.empty()) junk[0] = static_cast<std::uint8_t>((i % 2 ? 0x40 : 0x60) | (junk[0] & 0x0f));
+        (void)describe(decode(junk));
+    }
+}
+
+TEST(PacketBuilder, EthernetFramesArePaddedToTheMinimum) {
+    Bytes small = ipv4_udp({.source = kHost, .destination = kServer}, {.source_port = 1, .destination_port = 2});
+    Bytes f = ethernet_frame(small);
+    EXPECT_EQ(f.size(), 60u);
+    EXPECT_EQ(w::load16(&f[12]), 0x0800);
+    EXPECT_TRUE(std::equal(small.begin(), small.end(), f.begin() + 14));
+}
+
+TEST(PcapFile, WritesAndReadsBack) {
+    TempDir dir;
+    Capture c{dlt_raw, {{1'700'000'000'123'456, {0x45, 1, 2}}, {1'700'000'300'000'001, {0x60}}}};
+    std::string error;
+    ASSERT_TRUE(write_capture(dir.path() + "/x.pcap", c, error)) << error;
+    auto back = read_capture(dir.path() + "/x.pcap", error);
+    ASSERT_TRUE(back) << error;
+    EXPECT_EQ(back->dlt, dlt_raw);
+    ASSERT_EQ(back->records.size(), 2u);
+    EXPECT_EQ(back->records[0].micros, c.records[0].micros);
+    EXPECT_EQ(back->records[1].micros, c.records[1].micros);
+    EXPECT_EQ(back->records[0].data, c.records[0].data);
+    auto bytes = read_file(dir.path() + "/x.pcap");
+    ASSERT_TRUE(bytes && bytes->size() >= 24);
+    EXPECT_EQ((*bytes)[20], 101) << "LINKTYPE_RAW in the file header";
+}
+
+TEST(CountersJson, ParsesFlatObjectsAndRefusesOthers) {
+    std::string error;
+    auto v = parse_counters_json(" {\"a\": 1, \"b_c\":20}\n", error);
+    ASSERT_TRUE(v) << error;
+    EXPECT_EQ(v->at("a"), 1u);
+    EXPECT_EQ(v->at("b_c"), 20u);
+    EXPECT_TRUE(parse_counters_json("{}", error));
+    EXPECT_FALSE(parse_counters_json("{\"a\": 1,}", error));
+    EXPECT_FALSE(parse_counters_json("{\"a\": -1}", error));
+    EXPECT_FALSE(parse_counters_json("{\"a\": 1, \"a\": 2}", error));
+    EXPECT_FALSE(parse_counters_json("[1]", error));
+}
+
+}  // namespace
+}  // namespace dslite::test
