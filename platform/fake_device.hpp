@@ -1,0 +1,103 @@
+// An in-memory device for tests of everything above the device layer: queue
+// packets to be read, inspect what was written. No privileges. As a capture
+// stand-in it has no handle and ends when drained; as a live-device stand-in
+// its handle (an eventfd) polls readable while packets are queued, so event
+// loops can wait on it.
+#pragma once
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <deque>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "platform/device.hpp"
+#include "platform/linux/unique_fd.hpp"
+
+namespace dslite::platform {
+
+class FakeDevice final : public Device {
+public:
+    using Bytes = std::vector<std::uint8_t>;
+
+    enum class Kind { capture, live };
+
+    explicit FakeDevice(std::string name = "fake", Kind kind = Kind::live)
+        : name_(std::move(name)), kind_(kind) {
+        if (kind_ == Kind::live) event_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    }
+
+    // Queues a packet for read_burst.
+    void push(Bytes packet) {
+        incoming_.push_back(std::move(packet));
+        if (event_) {
+            const std::uint64_t one = 1;
+            [[maybe_unused]] auto n = ::write(event_.get(), &one, sizeof one);
+        }
+    }
+    // Makes write_burst accept only the next `n` packets (then drop), to test
+    // how the caller copes with a full device.
+    void limit_writes(std::size_t n) { write_limit_ = n; }
+
+    std::size_t read_burst(std::span<Packet> slots) override {
+        std::size_t count = 0;
+        while (count < slots.size() && !incoming_.empty()) {
+            Bytes& next = incoming_.front();
+            Packet& slot = slots[count];
+            if (next.size() <= slot.size()) {  // bigger than a slot: dropped, as a real device would
+                std::copy(next.begin(), next.end(), slot.data());
+                slot.resize(next.size());
+                ++count;
+            } else {
+                ++oversized_;
+            }
+            incoming_.pop_front();
+        }
+        if (event_ && incoming_.empty()) {  // drained: stop polling readable
+            std::uint64_t value;
+            [[maybe_unused]] auto n = ::read(event_.get(), &value, sizeof value);
+        }
+        return count;
+    }
+
+    std::size_t write_burst(std::span<const Packet> packets) override {
+        std::size_t accepted = 0;
+        for (const Packet& p : packets) {
+            if (write_limit_ == 0) {
+                ++refused_;
+                continue;
+            }
+            if (write_limit_ != kUnlimited) --write_limit_;
+            written_.emplace_back(p.bytes().begin(), p.bytes().end());
+            ++accepted;
+        }
+        return accepted;
+    }
+
+    int wait_handle() const override { return event_.get(); }
+    bool at_end() const override { return kind_ == Kind::capture && incoming_.empty(); }
+    std::string name() const override { return name_; }
+
+    std::vector<Bytes>& written() { return written_; }
+    std::size_t pending() const { return incoming_.size(); }
+    std::size_t refused() const { return refused_; }
+    std::size_t oversized() const { return oversized_; }
+
+private:
+    static constexpr std::size_t kUnlimited = static_cast<std::size_t>(-1);
+
+    std::string name_;
+    Kind kind_;
+    UniqueFd event_;
+    std::deque<Bytes> incoming_;
+    std::vector<Bytes> written_;
+    std::size_t write_limit_ = kUnlimited;
+    std::size_t refused_ = 0;
+    std::size_t oversized_ = 0;
+};
+
+}  // namespace dslite::platform

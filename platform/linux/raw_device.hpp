@@ -1,0 +1,55 @@
+// The softwire side over the kernel's own IPv6: a raw socket for next header
+// 4 (IPv4-in-IPv6, RFC 2473) bound to the local tunnel endpoint. The kernel
+// reassembles fragments and strips the IPv6 header; read_burst rebuilds it in
+// the headroom so the engine sees the packet as it was on the wire (minus
+// extension headers and the flow label, which the kernel keeps to itself).
+// write_burst hands the kernel the payload and lets it build the header, so
+// packets over the path MTU get fragmented (RFC 6333 section 5.3).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <variant>
+
+#include "dslite/address.hpp"
+#include "platform/device.hpp"
+#include "platform/linux/device_stats.hpp"
+#include "platform/linux/unique_fd.hpp"
+
+namespace dslite::platform {
+
+class RawDevice final : public Device {
+public:
+    // `local` is the AFTR address (or, in the B4, the B4 address): only
+    // packets to it are read, and it is the source of everything written.
+    static std::variant<std::unique_ptr<RawDevice>, std::string> open(const Ipv6Address& local);
+
+    std::size_t read_burst(std::span<Packet> slots) override;
+    // Each packet must be IPv6 with next header 4 and come from the local
+    // address; the payload goes to the header's destination with its traffic
+    // class and hop limit. Anything else is dropped and counted.
+    std::size_t write_burst(std::span<const Packet> packets) override;
+    int wait_handle() const override { return fd_.get(); }
+    std::string name() const override { return "raw"; }
+
+    const DeviceStats& stats() const { return stats_; }
+
+private:
+    struct Opened {
+        explicit Opened() = default;
+    };
+
+public:
+    RawDevice(Opened, UniqueFd fd, const Ipv6Address& local) : fd_(std::move(fd)), local_(local) {}
+
+private:
+    enum class Read { filled, skipped, empty };
+    Read read_one(Packet& slot);
+    bool write_one(const Packet& packet);
+
+    UniqueFd fd_;
+    Ipv6Address local_;
+    DeviceStats stats_;
+};
+
+}  // namespace dslite::platform

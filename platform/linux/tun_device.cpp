@@ -1,0 +1,82 @@
+#include "platform/linux/tun_device.hpp"
+
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace dslite::platform {
+
+std::variant<std::unique_ptr<TunDevice>, std::string> TunDevice::open(const std::string& name) {
+    auto failed = [&](const char* what) { return "tun:" + name + ": " + what + ": " + std::strerror(errno); };
+    if (name.empty() || name.size() >= IFNAMSIZ) return "tun:" + name + ": interface name must be 1-15 characters";
+
+    // TUNSETIFF attaches to an existing TUN or makes a new one; asking first is
+    // the only way to know whether removing it on exit is ours to do.
+    const bool existed = ::if_nametoindex(name.c_str()) != 0;
+
+    UniqueFd fd(::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC));
+    if (!fd) return failed("open /dev/net/tun");
+
+    ifreq request{};
+    std::memcpy(request.ifr_name, name.data(), name.size());
+    request.ifr_flags = IFF_TUN | IFF_NO_PI;
+    if (::ioctl(fd.get(), TUNSETIFF, &request) < 0)
+        return failed(existed ? "attach (is it a TUN without packet info, and free?)" : "create");
+
+    return std::make_unique<TunDevice>(Opened{}, std::move(fd), std::string(request.ifr_name), !existed);
+}
+
+std::size_t TunDevice::read_burst(std::span<Packet> slots) {
+    std::size_t count = 0;
+    for (Packet& slot : slots) {
+        // One read() is one packet; a slot too small for it truncates, which
+        // the length check below catches (slots hold kMaxPacket in practice).
+        for (;;) {
+            const ssize_t n = ::read(fd_.get(), slot.data(), slot.size());
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                if (errno != EAGAIN) log_sparse(++stats_.rx_errors, name_, "read", errno);
+                return count;
+            }
+            const auto length = static_cast<std::size_t>(n);
+            const unsigned version = length > 0 ? slot.data()[0] >> 4 : 0;
+            if (length == slot.size() || (version != 4 && version != 6)) {
+                log_sparse(++stats_.rx_malformed, name_, "dropped a packet that is not IPv4/IPv6 or too long");
+                continue;
+            }
+            slot.resize(length);
+            ++stats_.rx_packets;
+            stats_.rx_bytes += length;
+            ++count;
+            break;
+        }
+    }
+    return count;
+}
+
+std::size_t TunDevice::write_burst(std::span<const Packet> packets) {
+    std::size_t accepted = 0;
+    for (const Packet& packet : packets) {
+        ssize_t n;
+        do n = ::write(fd_.get(), packet.data(), packet.size());
+        while (n < 0 && errno == EINTR);
+        if (n < 0) {
+            // EAGAIN: the interface's queue is full (or it is down); dropping is
+            // what a router does there, and retrying would stall the other side.
+            if (errno == EAGAIN) log_sparse(++stats_.tx_dropped, name_, "queue full, dropped");
+            else log_sparse(++stats_.tx_errors, name_, "write", errno);
+            continue;
+        }
+        ++stats_.tx_packets;
+        stats_.tx_bytes += packet.size();
+        ++accepted;
+    }
+    return accepted;
+}
+
+}  // namespace dslite::platform

@@ -1,0 +1,274 @@
+// Device tests against the real kernel. Run only through run_in_netns.sh:
+// they create interfaces and addresses, which must not touch the host.
+#include <gtest/gtest.h>
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "platform/device_factory.hpp"
+#include "platform/linux/netlink.hpp"
+#include "platform/linux/raw_device.hpp"
+#include "platform/linux/tun_device.hpp"
+#include "test_packets.hpp"
+#include "wait_readable.hpp"
+
+namespace dslite::platform {
+namespace {
+
+using test::Bytes;
+namespace nl = netlink;
+
+template <typename T>
+std::unique_ptr<T> ok(std::variant<std::unique_ptr<T>, std::string> r) {
+    if (auto* e = std::get_if<std::string>(&r)) ADD_FAILURE() << *e;
+    return std::holds_alternative<std::unique_ptr<T>>(r) ? std::move(std::get<std::unique_ptr<T>>(r)) : nullptr;
+}
+
+#define ASSERT_NO_ERROR(call)                          \
+    do {                                               \
+        auto error_ = (call);                          \
+        ASSERT_FALSE(error_) << #call << ": " << *error_; \
+    } while (0)
+
+std::string sysfs(const std::string& interface, const char* file) {
+    std::ifstream in("/sys/class/net/" + interface + "/" + file);
+    std::string value;
+    std::getline(in, value);
+    return value;
+}
+
+// Reads one packet from `device`, waiting for it; empty if none came.
+Bytes read_one(Device& device, int milliseconds = 2000) {
+    PacketBuffer buffer;
+    Packet slot = buffer.packet(kMaxPacket);
+    for (int tries = 0; tries < 3; ++tries) {
+        if (device.read_burst({&slot, 1}) == 1) return Bytes(slot.bytes().begin(), slot.bytes().end());
+        if (!test::wait_readable(device.wait_handle(), milliseconds)) break;
+    }
+    return {};
+}
+
+// Reads packets until one is `version` (the kernel may send others, e.g. IPv6 router solicitations).
+Bytes read_version(Device& device, unsigned version) {
+    for (int i = 0; i < 20; ++i) {
+        Bytes p = read_one(device);
+        if (p.empty() || p[0] >> 4 == version) return p;
+    }
+    return {};
+}
+
+struct Socket {
+    explicit Socket(int family) : fd(::socket(family, SOCK_DGRAM, 0)) {}
+    ~Socket() { ::close(fd); }
+    int fd;
+};
+
+TEST(Netns, IsolatedNamespace) {
+    // Guard: these tests reconfigure interfaces; refuse to run in a namespace
+    // that has anything but lo (the host's, by mistake).
+    std::ifstream dev("/proc/net/dev");
+    std::string line;
+    int interfaces = 0;
+    while (std::getline(dev, line))
+        if (line.find(':') != std::string::npos) ++interfaces;
+    ASSERT_EQ(interfaces, 1) << "run through run_in_netns.sh";
+}
+
+TEST(Netns, TunCreatedConfiguredAndRemoved) {
+    {
+        auto tun = ok(TunDevice::open("dsl0"));
+        ASSERT_TRUE(tun);
+        EXPECT_TRUE(tun->created());
+        EXPECT_EQ(tun->name(), "tun:dsl0");
+        ASSERT_NE(::if_nametoindex("dsl0"), 0u);
+        ASSERT_NO_ERROR(nl::set_mtu("dsl0", 1400));
+        EXPECT_EQ(sysfs("dsl0", "mtu"), "1400");
+        ASSERT_NO_ERROR(nl::set_link_up("dsl0"));
+        EXPECT_EQ(std::strtoul(sysfs("dsl0", "flags").c_str(), nullptr, 16) & IFF_UP, unsigned{IFF_UP});
+        ASSERT_NO_ERROR(nl::add_address("dsl0", test::v4("10.9.0.1"), 24));
+        ASSERT_NO_ERROR(nl::add_address("dsl0", test::v4("10.9.0.1"), 24));  // already there: fine
+        ASSERT_NO_ERROR(nl::add_route("dsl0", *parse_ipv4_prefix("10.9.1.0/24")));
+        auto again = nl::add_route("dsl0", *parse_ipv4_prefix("10.9.1.0/24"));
+        ASSERT_TRUE(again);
+        EXPECT_NE(again->find("already exists"), std::string::npos) << *again;
+        auto missing = nl::set_link_up("nosuch0");
+        ASSERT_TRUE(missing);
+        EXPECT_NE(missing->find("nosuch0"), std::string::npos);
+    }
+    EXPECT_EQ(::if_nametoindex("dsl0"), 0u) << "a TUN we created must vanish with the device";
+}
+
+TEST(Netns, TunAttachesToAnExistingTunAndLeavesIt) {
+    ASSERT_EQ(std::system("ip tuntap add dev dslp mode tun"), 0);
+    {
+        auto tun = ok(TunDevice::open("dslp"));
+        ASSERT_TRUE(tun);
+        EXPECT_FALSE(tun->created());
+    }
+    EXPECT_NE(::if_nametoindex("dslp"), 0u);
+    EXPECT_EQ(std::system("ip link del dslp"), 0);
+}
+
+TEST(Netns, TunRefusesSomethingThatIsNotATun) {
+    auto r = TunDevice::open("lo");
+    ASSERT_TRUE(std::holds_alternative<std::string>(r));
+    EXPECT_EQ(std::get<std::string>(r).rfind("tun:lo: attach", 0), 0u) << std::get<std::string>(r);
+}
+
+TEST(Netns, TunRoundTripIpv4AndIpv6) {
+    auto made = make_device("uplink-device", "tun:dsl1", {});
+    ASSERT_TRUE(std::holds_alternative<std::unique_ptr<Device>>(made)) << std::get<std::string>(made);
+    auto& tun = *std::get<std::unique_ptr<Device>>(made);
+    ASSERT_NO_ERROR(nl::add_address("dsl1", test::v4("10.9.0.1"), 24));
+    ASSERT_NO_ERROR(nl::add_address("dsl1", test::v6("fd00:9::1"), 64));
+    ASSERT_NO_ERROR(nl::set_link_up("dsl1"));
+    ASSERT_NO_ERROR(nl::add_route("dsl1", *parse_ipv4_prefix("10.9.1.0/24")));
+    ASSERT_NO_ERROR(nl::add_route("dsl1", *parse_ipv6_prefix("fd00:99::/64")));
+
+    // Kernel to TUN, IPv4.
+    Socket s4(AF_INET);
+    sockaddr_in local4{};
+    local4.sin_family = AF_INET;
+    local4.sin_addr.s_addr = htonl(test::v4("10.9.0.1").value);
+    ASSERT_EQ(::bind(s4.fd, reinterpret_cast<sockaddr*>(&local4), sizeof local4), 0);
+    socklen_t length = sizeof local4;
+    ::getsockname(s4.fd, reinterpret_cast<sockaddr*>(&local4), &length);
+    const std::uint16_t port4 = ntohs(local4.sin_port);
+    sockaddr_in far4{};
+    far4.sin_family = AF_INET;
+    far4.sin_port = htons(4000);
+    far4.sin_addr.s_addr = htonl(test::v4("10.9.1.5").value);
+    ASSERT_EQ(::sendto(s4.fd, "ping", 4, 0, reinterpret_cast<sockaddr*>(&far4), sizeof far4), 4);
+    const Bytes out4 = read_version(tun, 4);
+    ASSERT_EQ(out4.size(), 20u + 8 + 4);
+    EXPECT_EQ(out4[wire::ipv4::protocol], wire::proto_udp);
+    EXPECT_EQ(wire::load32(&out4[wire::ipv4::source]), test::v4("10.9.0.1").value);
+    EXPECT_EQ(wire::load32(&out4[wire::ipv4::destination]), test::v4("10.9.1.5").value);
+    EXPECT_EQ(wire::load16(&out4[20 + wire::l4::source_port]), port4);
+    EXPECT_EQ(wire::load16(&out4[20 + wire::l4::destination_port]), 4000);
+    EXPECT_EQ(Bytes(out4.end() - 4, out4.end()), test::bytes_of("ping"));
+
+    // TUN to kernel, IPv4: an answer from the far host reaches the socket.
+    const Bytes in4 = test::ipv4_udp(test::v4("10.9.1.5"), 4000, test::v4("10.9.0.1"), port4, test::bytes_of("pong"));
+    Bytes copy = in4;
+    Packet p4(copy, 0, copy.size());
+    ASSERT_EQ(tun.write_burst({&p4, 1}), 1u);
+    ASSERT_TRUE(test::wait_readable(s4.fd));
+    char answer[16] = {};
+    sockaddr_in from4{};
+    length = sizeof from4;
+    ASSERT_EQ(::recvfrom(s4.fd, answer, sizeof answer, 0, reinterpret_cast<sockaddr*>(&from4), &length), 4);
+    EXPECT_EQ(std::string(answer, 4), "pong");
+    EXPECT_EQ(ntohl(from4.sin_addr.s_addr), test::v4("10.9.1.5").value);
+    EXPECT_EQ(ntohs(from4.sin_port), 4000);
+
+    // The same TUN carries IPv6 both ways.
+    Socket s6(AF_INET6);
+    sockaddr_in6 local6{};
+    local6.sin6_family = AF_INET6;
+    const auto me6 = test::v6("fd00:9::1");
+    std::memcpy(&local6.sin6_addr, me6.data(), 16);
+    ASSERT_EQ(::bind(s6.fd, reinterpret_cast<sockaddr*>(&local6), sizeof local6), 0) << std::strerror(errno);
+    length = sizeof local6;
+    ::getsockname(s6.fd, reinterpret_cast<sockaddr*>(&local6), &length);
+    const std::uint16_t port6 = ntohs(local6.sin6_port);
+    sockaddr_in6 far6{};
+    far6.sin6_family = AF_INET6;
+    far6.sin6_port = htons(4000);
+    const auto far = test::v6("fd00:99::5");
+    std::memcpy(&far6.sin6_addr, far.data(), 16);
+    ASSERT_EQ(::sendto(s6.fd, "ping6", 5, 0, reinterpret_cast<sockaddr*>(&far6), sizeof far6), 5);
+    Bytes out6 = read_version(tun, 6);
+    ASSERT_GE(out6.size(), 4u);
+    out6[1] &= 0xf0;  // the kernel picks a flow label; the rest is what we would have built
+    out6[2] = out6[3] = 0;
+    EXPECT_EQ(out6, test::ipv6_udp(me6, port6, far, 4000, test::bytes_of("ping6")));
+
+    Bytes in6 = test::ipv6_udp(far, 4000, me6, port6, test::bytes_of("pong6"));
+    Packet p6(in6, 0, in6.size());
+    ASSERT_EQ(tun.write_burst({&p6, 1}), 1u);
+    ASSERT_TRUE(test::wait_readable(s6.fd));
+    ASSERT_EQ(::recv(s6.fd, answer, sizeof answer, 0), 5);
+    EXPECT_EQ(std::string(answer, 5), "pong6");
+}
+
+class RawSoftwire : public ::testing::Test {
+protected:
+    void SetUp() override {
+        // Both tunnel ends on lo; a small MTU makes large packets fragment.
+        ASSERT_NO_ERROR(nl::set_mtu("lo", 1280));
+        ASSERT_NO_ERROR(nl::add_address("lo", aftr_address, 128));
+        ASSERT_NO_ERROR(nl::add_address("lo", b4_address, 128));
+        aftr = ok(RawDevice::open(aftr_address));
+        b4 = ok(RawDevice::open(b4_address));
+        ASSERT_TRUE(aftr && b4);
+    }
+
+    const Ipv6Address aftr_address = test::v6("2001:db8:ff::1");
+    const Ipv6Address b4_address = test::v6("2001:db8:a::2");
+    std::unique_ptr<RawDevice> aftr, b4;
+};
+
+Bytes inner_of_size(std::size_t payload) {
+    Bytes data(payload);
+    for (std::size_t i = 0; i < payload; ++i) data[i] = static_cast<std::uint8_t>(i * 7);
+    return test::ipv4_udp(test::v4("192.0.0.2"), 5000, test::v4("198.51.100.1"), 53, data);
+}
+
+TEST_F(RawSoftwire, RebuildsTheIpv6HeaderBothWays) {
+    const Bytes inner = inner_of_size(100);
+    Bytes sent = test::ipv6(b4_address, aftr_address, 4, inner, 0xb8, 64);
+    Packet p(sent, 0, sent.size());
+    ASSERT_EQ(b4->write_burst({&p, 1}), 1u);
+
+    PacketBuffer buffer;
+    Packet slot = buffer.packet(kMaxPacket);
+    ASSERT_TRUE(test::wait_readable(aftr->wait_handle()));
+    ASSERT_EQ(aftr->read_burst({&slot, 1}), 1u);
+    EXPECT_EQ(Bytes(slot.bytes().begin(), slot.bytes().end()), sent);  // TC 0xb8, hop limit 64, nh 4, both addresses
+    EXPECT_EQ(slot.headroom(), kHeadroom - wire::ipv6::header_size);
+    EXPECT_EQ(aftr->stats().rx_packets, 1u);
+
+    Bytes back = test::ipv6(aftr_address, b4_address, 4, inner, 0x04, 17);
+    Packet q(back, 0, back.size());
+    ASSERT_EQ(aftr->write_burst({&q, 1}), 1u);
+    EXPECT_EQ(read_one(*b4), back);
+    EXPECT_TRUE(read_one(*aftr, 100).empty());  // nothing echoed to the sender
+}
+
+TEST_F(RawSoftwire, KernelFragmentsAndReassembles) {
+    const Bytes inner = inner_of_size(3000);  // > 1280: leaves as IPv6 fragments
+    Bytes sent = test::ipv6(b4_address, aftr_address, 4, inner, 0, 64);
+    Packet p(sent, 0, sent.size());
+    ASSERT_EQ(b4->write_burst({&p, 1}), 1u);
+    EXPECT_EQ(read_one(*aftr), sent);
+}
+
+TEST_F(RawSoftwire, RefusesWhatItCannotSend) {
+    const Bytes inner = inner_of_size(10);
+    Bytes not_ours = test::ipv6(test::v6("2001:db8:a::3"), aftr_address, 4, inner);
+    Bytes not_ipip = test::ipv6(b4_address, aftr_address, wire::proto_udp, inner);
+    Bytes short_one(20, 0x60);
+    Packet packets[3] = {{not_ours, 0, not_ours.size()}, {not_ipip, 0, not_ipip.size()}, {short_one, 0, 20}};
+    EXPECT_EQ(b4->write_burst(packets), 0u);
+    EXPECT_EQ(b4->stats().tx_dropped, 3u);
+    EXPECT_TRUE(read_one(*aftr, 100).empty());
+}
+
+TEST_F(RawSoftwire, OpenFailsForAnAddressNotConfigured) {
+    auto r = RawDevice::open(test::v6("2001:db8:ee::1"));
+    ASSERT_TRUE(std::holds_alternative<std::string>(r));
+    EXPECT_NE(std::get<std::string>(r).find("bind"), std::string::npos) << std::get<std::string>(r);
+    auto f = make_device("b4-device", "raw", DeviceContext{test::v6("2001:db8:ee::1")});
+    ASSERT_TRUE(std::holds_alternative<std::string>(f));
+    EXPECT_EQ(std::get<std::string>(f).rfind("b4-device: raw (2001:db8:ee::1): bind", 0), 0u)
+        << std::get<std::string>(f);
+}
+
+}  // namespace
+}  // namespace dslite::platform

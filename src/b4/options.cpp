@@ -1,0 +1,106 @@
+#include "options.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <charconv>
+#include <sstream>
+
+#include "platform/device_factory.hpp"
+
+namespace dslite::b4 {
+namespace {
+
+namespace po = boost::program_options;
+
+std::string quoted(const std::string& text) { return "'" + text + "'"; }
+
+std::optional<std::string> read_address(const po::variables_map& values, const char* name, Ipv6Address& out) {
+    if (!values.count(name)) return std::string(name) + ": required";
+    const auto& text = values[name].as<std::string>();
+    const auto address = parse_ipv6(text);
+    if (!address) return std::string(name) + ": " + quoted(text) + " is not an IPv6 address";
+    out = *address;
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::variant<Options, Help, std::string> parse_options(int argc, const char* const argv[]) {
+    po::options_description description("dslite-b4: the B4 end of a DS-Lite softwire (RFC 6333)");
+    description.add_options()                                                                  //
+        ("help", "print this help and exit")                                                   //
+        ("b4-address", po::value<std::string>()->value_name("IPV6"), "this end's IPv6 address (required)")  //
+        ("aftr-address", po::value<std::string>()->value_name("IPV6"), "the AFTR's IPv6 address (required)")  //
+        ("device", po::value<std::string>()->value_name("tun:NAME"),
+         "TUN carrying the home network's IPv4 (default tun:b4)")  //
+        ("aftr", po::value<std::string>()->value_name("udp:HOST:PORT"),
+         "reach the AFTR's UDP softwire device instead of sending IPv4-in-IPv6 directly")  //
+        ("no-configure", "leave the TUN's address, MTU, state and routes alone")           //
+        ("mtu", po::value<std::string>()->value_name("N"), "TUN MTU (default 1460)")        //
+        ("log-level", po::value<std::string>()->value_name("LEVEL"),
+         "trace, debug, info, warn, error, critical or off (default info)");
+
+    po::variables_map values;
+    try {
+        const auto style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+        po::store(po::command_line_parser(argc, argv).options(description).style(style).run(), values);
+        po::notify(values);
+    } catch (const po::error_with_option_name& e) {
+        std::string name = e.get_option_name();
+        name.erase(0, name.find_first_not_of('-'));
+        return name.empty() ? std::string(e.what()) : name + ": " + e.what();
+    } catch (const po::error& e) {
+        return std::string(e.what());
+    }
+
+    if (values.count("help")) {
+        std::ostringstream text;
+        text << description;
+        return Help{text.str()};
+    }
+
+    Options options;
+    if (auto error = read_address(values, "b4-address", options.b4_address)) return *error;
+    if (auto error = read_address(values, "aftr-address", options.aftr_address)) return *error;
+    if (options.b4_address == options.aftr_address) return std::string("aftr-address: the same as b4-address");
+
+    if (values.count("device")) {
+        auto spec = platform::parse_device_spec("device", values["device"].as<std::string>());
+        if (auto* error = std::get_if<std::string>(&spec)) return *error;
+        const auto* tun = std::get_if<platform::TunSpec>(&std::get<platform::DeviceSpec>(spec));
+        if (tun == nullptr) return "device: the B4 needs a TUN (tun:NAME)";
+        options.tun = tun->interface;
+    }
+
+    if (values.count("aftr")) {
+        const auto& text = values["aftr"].as<std::string>();
+        auto where = text.starts_with("udp:") ? platform::split_host_port(text.substr(4)) : std::nullopt;
+        if (!where || where->port == 0) return "aftr: " + quoted(text) + " is not udp:HOST:PORT";
+        options.aftr_udp = std::move(where);
+    }
+
+    options.configure = values.count("no-configure") == 0;
+
+    if (values.count("mtu")) {
+        const auto& text = values["mtu"].as<std::string>();
+        unsigned mtu = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), mtu);
+        // 68: the IPv4 minimum (RFC 791); 65535: the largest IPv4 packet, which still fits an IPv6 payload.
+        if (error != std::errc{} || end != text.data() + text.size() || mtu < 68 || mtu > 65535)
+            return "mtu: " + quoted(text) + " is not a number from 68 to 65535";
+        if (!options.configure) return std::string("mtu: has no effect with --no-configure");
+        options.mtu = mtu;
+    }
+
+    if (values.count("log-level")) {
+        const auto& text = values["log-level"].as<std::string>();
+        const auto level = spdlog::level::from_str(text);
+        // from_str answers "off" for anything it does not know.
+        if (level == spdlog::level::off && text != "off")
+            return "log-level: " + quoted(text) + " is not trace, debug, info, warn, error, critical or off";
+        options.log_level = level;
+    }
+    return options;
+}
+
+}  // namespace dslite::b4
