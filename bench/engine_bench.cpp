@@ -1,0 +1,194 @@
+// The engine alone, no I/O: established UDP flows each way, binding
+// creation, and memory per binding. Single-threaded, so every rate is per
+// core. See README.md for how to run it and what it measured.
+#include <benchmark/benchmark.h>
+#include <malloc.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "dslite/counters.hpp"
+#include "dslite/engine.hpp"
+#include "traffic.hpp"
+
+namespace dslite::bench {
+namespace {
+
+constexpr std::uint64_t kOrderSeed = 0x62656e6368;  // fixed, so runs compare
+constexpr std::int64_t kStartMicros = 1'000'000;
+
+class NullEmitter final : public Emitter {
+public:
+    void emit(Side, std::span<const std::uint8_t>) override {}
+};
+
+// What a driver hands in: one packet at the headroom mark.
+struct Buffer {
+    alignas(64) std::array<std::uint8_t, kHeadroom + sizeof(Template::bytes)> storage{};
+
+    Packet load(const Template& t, std::size_t length) {
+        std::memcpy(storage.data() + kHeadroom, t.bytes.data(), sizeof(t.bytes));
+        return Packet(storage, kHeadroom, length);
+    }
+};
+
+// The engine's clock moves 1 us per packet, as a driver's would, so the
+// timer wheel and port hold queue do their share of work.
+struct Clock {
+    std::int64_t micros = kStartMicros;
+    Time tick() { return Time{++micros}; }
+};
+
+// Names the drop counters that moved, for an error message that helps.
+std::string drops(const Engine& engine) {
+    std::string out;
+    for (std::size_t i = 0; i < kCounterCount; ++i) {
+        const auto c = static_cast<Counter>(i);
+        if (is_drop(c) && engine.counters()[c] != 0)
+            out.append(" ").append(counter_name(c)).append("=").append(std::to_string(engine.counters()[c]));
+    }
+    return out;
+}
+
+// Sends flows [0, flows) once, in flow order; false if any was refused.
+bool open_flows(Engine& engine, std::uint32_t flows, Clock& clock) {
+    Template t;
+    Buffer buffer;
+    NullEmitter emitter;
+    for (std::uint32_t f = 0; f < flows; ++f) {
+        write_b4_packet(f, t.bytes.data());
+        Packet p = buffer.load(t, kB4PacketSize);
+        if (engine.from_b4(p, clock.tick(), emitter) != Verdict::to_uplink) return false;
+    }
+    return engine.session_count() == flows;
+}
+
+// An engine holding `flows` bindings and packets for both directions; built
+// once per size and kept, since filling a million bindings takes a while.
+struct Established {
+    Engine engine;
+    Clock clock;
+    bool ok;
+    std::vector<Template> from_b4;
+    std::vector<Template> from_uplink;
+
+    explicit Established(std::uint32_t flows)
+        : engine(config_for(flows)),
+          ok(open_flows(engine, flows, clock)),
+          from_b4(b4_templates(flows, kOrderSeed)),
+          from_uplink(uplink_templates(engine, kOrderSeed + 1)) {}
+};
+
+Established& established(std::uint32_t flows) {
+    static std::map<std::uint32_t, std::unique_ptr<Established>> cache;
+    auto& slot = cache[flows];
+    if (!slot) slot = std::make_unique<Established>(flows);
+    return *slot;
+}
+
+std::size_t resident_bytes() {
+    unsigned long size = 0, resident = 0;
+    if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+        if (std::fscanf(f, "%lu %lu", &size, &resident) != 2) resident = 0;
+        std::fclose(f);
+    }
+    return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
+
+enum class Direction { from_b4, from_uplink };
+
+template <Direction direction>
+void BM_Established(benchmark::State& state) {
+    const auto flows = static_cast<std::uint32_t>(state.range(0));
+    Established& fx = established(flows);
+    if (!fx.ok) {
+        state.SkipWithError(("setup: the engine refused a flow:" + drops(fx.engine)).c_str());
+        return;
+    }
+    const bool outbound = direction == Direction::from_b4;
+    const auto& packets = outbound ? fx.from_b4 : fx.from_uplink;
+    const std::size_t length = outbound ? kB4PacketSize : kUplinkPacketSize;
+    const Verdict expected = outbound ? Verdict::to_uplink : Verdict::to_b4;
+    Buffer buffer;
+    NullEmitter emitter;
+    std::size_t i = 0;
+    std::uint64_t wrong = 0;
+    for (auto _ : state) {
+        Packet p = buffer.load(packets[i], length);
+        const Verdict v = outbound ? fx.engine.from_b4(p, fx.clock.tick(), emitter)
+                                   : fx.engine.from_uplink(p, fx.clock.tick(), emitter);
+        wrong += v != expected;
+        if (++i == packets.size()) i = 0;
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+    if (wrong != 0 || fx.engine.session_count() != flows)
+        state.SkipWithError(("a packet got the wrong verdict:" + drops(fx.engine)).c_str());
+}
+
+// Every packet is a new flow: a fresh engine per iteration (built outside the
+// timed region) takes `flows` first packets, filling its tables from empty.
+void BM_NewSessions(benchmark::State& state) {
+    const auto flows = static_cast<std::uint32_t>(state.range(0));
+    static std::map<std::uint32_t, std::vector<Template>> cache;
+    auto& packets = cache[flows];
+    if (packets.empty()) packets = b4_templates(flows, kOrderSeed);
+    Buffer buffer;
+    NullEmitter emitter;
+    std::optional<Engine> engine;
+    std::uint64_t wrong = 0;
+    for (auto _ : state) {
+        state.PauseTiming();
+        engine.reset();
+        engine.emplace(config_for(flows));
+        Clock clock;
+        state.ResumeTiming();
+        for (const Template& t : packets) {
+            Packet p = buffer.load(t, kB4PacketSize);
+            wrong += engine->from_b4(p, clock.tick(), emitter) != Verdict::to_uplink;
+        }
+        if (engine->session_count() != flows) ++wrong;
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * flows));
+    if (wrong != 0) state.SkipWithError(("a new flow was refused:" + drops(*engine)).c_str());
+}
+
+// Bytes per binding two ways: what the engine says its pre-sized tables take
+// per max_sessions, and what the process's resident set grew by per binding
+// actually created (tables plus anything the engine allocates on the side).
+void BM_MemoryPerSession(benchmark::State& state) {
+    const auto flows = static_cast<std::uint32_t>(state.range(0));
+    double table_bytes = 0, rss_bytes = 0;
+    bool ok = true;
+    std::string why;
+    for (auto _ : state) {
+        malloc_trim(0);  // so freed memory of earlier runs is not counted as "already resident"
+        const std::size_t before = resident_bytes();
+        Engine engine(config_for(flows));
+        Clock clock;
+        if (!open_flows(engine, flows, clock)) {
+            ok = false;
+            why = drops(engine);
+        }
+        const std::size_t after = resident_bytes();
+        table_bytes = static_cast<double>(engine.memory_bytes()) / engine.config().max_sessions;
+        rss_bytes = static_cast<double>(after - before) / static_cast<double>(engine.session_count());
+    }
+    state.counters["table_bytes_per_session"] = table_bytes;
+    state.counters["rss_bytes_per_session"] = rss_bytes;
+    if (!ok) state.SkipWithError(("setup: the engine refused a flow:" + why).c_str());
+}
+
+BENCHMARK(BM_MemoryPerSession)->ArgName("sessions")->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Established<Direction::from_b4>)->ArgName("sessions")->Arg(1'000)->Arg(1'000'000);
+BENCHMARK(BM_Established<Direction::from_uplink>)->ArgName("sessions")->Arg(1'000)->Arg(1'000'000);
+BENCHMARK(BM_NewSessions)->ArgName("sessions")->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace dslite::bench
+
+BENCHMARK_MAIN();
