@@ -130,6 +130,43 @@ void BM_Established(benchmark::State& state) {
         state.SkipWithError(("a packet got the wrong verdict:" + drops(fx.engine)).c_str());
 }
 
+// The same traffic through the burst entry points, 32 packets a call as a
+// device read would give them: the table lookups of a burst overlap.
+template <Direction direction>
+void BM_EstablishedBurst(benchmark::State& state) {
+    constexpr std::size_t kBurst = 32;
+    const auto flows = static_cast<std::uint32_t>(state.range(0));
+    Established& fx = established(flows);
+    if (!fx.ok) {
+        state.SkipWithError(("setup: the engine refused a flow:" + drops(fx.engine)).c_str());
+        return;
+    }
+    const bool outbound = direction == Direction::from_b4;
+    const auto& packets = outbound ? fx.from_b4 : fx.from_uplink;
+    const std::size_t length = outbound ? kB4PacketSize : kUplinkPacketSize;
+    const Verdict expected = outbound ? Verdict::to_uplink : Verdict::to_b4;
+    std::vector<Buffer> buffers(kBurst);
+    std::array<Packet, kBurst> burst;
+    std::array<Verdict, kBurst> verdicts;
+    NullEmitter emitter;
+    std::size_t i = 0;
+    std::uint64_t wrong = 0;
+    for (auto _ : state) {
+        for (std::size_t k = 0; k < kBurst; ++k) {
+            burst[k] = buffers[k].load(packets[i], length);
+            if (++i == packets.size()) i = 0;
+        }
+        if (outbound)
+            fx.engine.from_b4(burst, verdicts, fx.clock.tick(), emitter);
+        else
+            fx.engine.from_uplink(burst, verdicts, fx.clock.tick(), emitter);
+        for (Verdict v : verdicts) wrong += v != expected;
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBurst));
+    if (wrong != 0 || fx.engine.session_count() != flows)
+        state.SkipWithError(("a packet got the wrong verdict:" + drops(fx.engine)).c_str());
+}
+
 // Every packet is a new flow: a fresh engine per iteration (built outside the
 // timed region) takes `flows` first packets, filling its tables from empty.
 void BM_NewSessions(benchmark::State& state) {
@@ -186,6 +223,8 @@ void BM_MemoryPerSession(benchmark::State& state) {
 BENCHMARK(BM_MemoryPerSession)->ArgName("sessions")->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Established<Direction::from_b4>)->ArgName("sessions")->Arg(1'000)->Arg(1'000'000);
 BENCHMARK(BM_Established<Direction::from_uplink>)->ArgName("sessions")->Arg(1'000)->Arg(1'000'000);
+BENCHMARK(BM_EstablishedBurst<Direction::from_b4>)->ArgName("sessions")->Arg(1'000)->Arg(1'000'000);
+BENCHMARK(BM_EstablishedBurst<Direction::from_uplink>)->ArgName("sessions")->Arg(1'000)->Arg(1'000'000);
 BENCHMARK(BM_NewSessions)->ArgName("sessions")->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -72,6 +72,12 @@ public:
     Verdict from_b4(Packet& packet, Time now, Emitter& emitter);
     // IPv4 from the Internet. On to_b4 the packet is the encapsulated IPv6.
     Verdict from_uplink(Packet& packet, Time now, Emitter& emitter);
+    // Bursts: the same as the calls above for each packet in order
+    // (verdicts[i] belongs to packets[i]), but the table lookups of the burst
+    // overlap, which is what keeps large session tables fast. Drivers that
+    // read bursts should use these.
+    void from_b4(std::span<Packet> packets, std::span<Verdict> verdicts, Time now, Emitter& emitter);
+    void from_uplink(std::span<Packet> packets, std::span<Verdict> verdicts, Time now, Emitter& emitter);
     // Expires what is due at `now`; packets do this too, idle drivers call it.
     void advance(Time now);
 

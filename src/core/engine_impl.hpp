@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <vector>
 
 #include "dslite/engine.hpp"
@@ -42,8 +43,11 @@ public:
     // encapsulates it to its B4; `hairpin` when it came from another B4.
     Verdict deliver_inbound(Packet& packet, const Transport& t, bool hairpin);
 
+    // burst.cpp: the lookup hash of a packet of the common shape, for lookahead
+    std::optional<std::uint32_t> inside_key_hash(const Packet& packet) const;
+    std::optional<std::uint32_t> outside_key_hash(const Packet& packet) const;
+
     // engine.cpp
-    void refresh(std::uint32_t id, Session& s);
     void update_tcp(std::uint32_t id, Session& s, std::uint8_t flags, bool outbound);
     void remember_remote(std::uint32_t id, Session& s, std::uint32_t remote);
     bool remote_allowed(std::uint32_t id, std::uint32_t remote) const;

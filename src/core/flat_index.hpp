@@ -53,7 +53,15 @@ public:
         slots_[i] = Slot{};
     }
 
-    const void* slot_address(std::uint32_t hash) const { return &slots_[hash & mask_]; }
+    // For bursts: start loading the home slot, and later name the first id
+    // filed under `hash` (unverified) so its record can be loaded too.
+    void prefetch(std::uint32_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
+    std::uint32_t first_candidate(std::uint32_t hash) const {
+        for (std::uint32_t i = hash & mask_;; i = (i + 1) & mask_) {
+            const Slot& s = slots_[i];
+            if (s.id == npos || s.hash == hash) return s.id;
+        }
+    }
     std::size_t memory_bytes() const { return slots_.size() * sizeof(Slot); }
 
 private:

@@ -57,6 +57,26 @@ public:
         });
     }
 
+    // Burst lookahead: load the index slot now, the record once the slot is in.
+    void prefetch_inside_slot(std::uint32_t hash) const { inside_.prefetch(hash); }
+    void prefetch_outside_slot(std::uint32_t hash) const { outside_.prefetch(hash); }
+    void prefetch_inside_record(std::uint32_t hash) const { prefetch_record(inside_.first_candidate(hash)); }
+    void prefetch_outside_record(std::uint32_t hash) const { prefetch_record(outside_.first_candidate(hash)); }
+
+    std::uint32_t inside_hash(const Ipv6Address& b4, std::uint32_t address, std::uint16_t port,
+                              ProtoIndex proto) const {
+        std::uint64_t hi, lo;
+        std::memcpy(&hi, b4.data(), 8);
+        std::memcpy(&lo, b4.data() + 8, 8);
+        return hash_words(seed_, hi, lo,
+                          std::uint64_t{address} | std::uint64_t{port} << 32 | std::uint64_t{index_of(proto)} << 48);
+    }
+    std::uint32_t outside_hash(std::uint32_t address, std::uint16_t port, ProtoIndex proto) const {
+        return static_cast<std::uint32_t>(mix64(seed_ ^ 0x5bd1e995u ^
+                                                (std::uint64_t{address} | std::uint64_t{port} << 32 |
+                                                 std::uint64_t{index_of(proto)} << 48)));
+    }
+
     // Inserts a complete record; npos when the table is full.
     std::uint32_t insert(const Session& session);
     void erase(std::uint32_t id);
@@ -70,16 +90,12 @@ public:
     void for_each(Visit&& visit) const { slab_.for_each(visit); }
 
 private:
-    std::uint32_t inside_hash(const Ipv6Address& b4, std::uint32_t address, std::uint16_t port,
-                              ProtoIndex proto) const {
-        std::uint64_t hi, lo;
-        std::memcpy(&hi, b4.data(), 8);
-        std::memcpy(&lo, b4.data() + 8, 8);
-        return hash_words(seed_, hi, lo, std::uint64_t{address} | std::uint64_t{port} << 32 | std::uint64_t{index_of(proto)} << 48);
-    }
-    std::uint32_t outside_hash(std::uint32_t address, std::uint16_t port, ProtoIndex proto) const {
-        return static_cast<std::uint32_t>(
-            mix64(seed_ ^ 0x5bd1e995u ^ (std::uint64_t{address} | std::uint64_t{port} << 32 | std::uint64_t{index_of(proto)} << 48)));
+    // A record may straddle two cache lines: load both ends.
+    void prefetch_record(std::uint32_t id) const {
+        if (id == npos) return;
+        const auto* record = reinterpret_cast<const char*>(&slab_[id]);
+        __builtin_prefetch(record);
+        __builtin_prefetch(record + sizeof(Session) - 1);
     }
 
     std::uint64_t seed_;

@@ -419,3 +419,60 @@ TEST_F(EngineTest, FreedPortIsNotReusedWithin120s) {
 
 }  // namespace
 }  // namespace dslite
+
+namespace dslite {
+namespace {
+
+using namespace test;
+
+// The burst entry points only add lookahead: same verdicts, same bytes,
+// same counters as one call per packet, including for odd packets.
+TEST(EngineBurst, SameResultAsOnePacketAtATime) {
+    std::vector<Bytes> b4_side, uplink_side;
+    Ipv6Header h;
+    h.destination = kAftr;
+    for (int i = 0; i < 40; ++i) {
+        h.source = i % 2 ? kB4a : kB4b;
+        Ipv4Header ip;
+        ip.source = kHost;
+        ip.destination = kServer;
+        if (i % 3 == 0)
+            b4_side.push_back(softwire(h, ipv4_udp(ip, UdpDatagram{static_cast<std::uint16_t>(1000 + i % 7), 53, {}, false})));
+        else if (i % 3 == 1)
+            b4_side.push_back(softwire(h, ipv4_icmp(ip, IcmpMessage{8, 0, static_cast<std::uint16_t>(i % 5), 1, {}})));
+        else
+            b4_side.push_back(Bytes(i, 0x60));  // short junk
+    }
+    auto run = [&](bool burst, std::vector<Verdict>& verdicts, std::vector<Bytes>& out) {
+        Engine engine(base_config());
+        struct : Emitter {
+            void emit(Side, std::span<const std::uint8_t>) override {}
+        } none;
+        std::vector<std::unique_ptr<PacketBuffer>> storage;
+        std::vector<Packet> packets;
+        for (const auto& b : b4_side) {
+            storage.push_back(std::make_unique<PacketBuffer>());
+            std::copy(b.begin(), b.end(), storage.back()->payload());
+            packets.push_back(storage.back()->packet(b.size()));
+        }
+        verdicts.assign(packets.size(), Verdict::drop);
+        const Time t = std::chrono::seconds(100);
+        if (burst)
+            engine.from_b4(std::span<Packet>(packets), std::span<Verdict>(verdicts), t, none);
+        else
+            for (std::size_t i = 0; i < packets.size(); ++i) verdicts[i] = engine.from_b4(packets[i], t, none);
+        for (auto& p : packets) out.emplace_back(p.data(), p.data() + p.size());
+        return engine.counters().values();
+    };
+    std::vector<Verdict> v1, v2;
+    std::vector<Bytes> o1, o2;
+    auto c1 = run(false, v1, o1);
+    auto c2 = run(true, v2, o2);
+    EXPECT_EQ(v1, v2);
+    EXPECT_EQ(o1, o2);
+    EXPECT_EQ(c1, c2);
+    EXPECT_GT(std::count(v1.begin(), v1.end(), Verdict::to_uplink), 20);
+}
+
+}  // namespace
+}  // namespace dslite
