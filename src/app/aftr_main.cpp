@@ -6,6 +6,7 @@
 #include "logging.hpp"
 #include "options.hpp"
 #include "replay.hpp"
+#include "run_daemon.hpp"
 
 namespace {
 
@@ -16,14 +17,9 @@ int refuse(const std::string& line) {
     return 2;
 }
 
-int run_daemon(const po::variables_map&, const dslite::EngineConfig&) {
-    std::cerr << "dslite-aftr: daemon mode is not built yet; use --replay FILE\n";
-    return 2;
-}
-
 int run(int argc, const char* const argv[]) {
     po::options_description options;
-    options.add(common_options()).add(engine_options()).add(replay_options());
+    options.add(common_options()).add(engine_options()).add(dslite::daemon::daemon_options()).add(replay_options());
     po::variables_map values;
     if (auto error = parse_options(argc, argv, options, values)) return refuse(error->line);
     if (values.count("help")) {
@@ -41,7 +37,7 @@ int run(int argc, const char* const argv[]) {
 
     start_logging(*level);
     if (*replay) return run_replay(**replay, *config, std::cout, std::cerr);
-    return run_daemon(values, *config);
+    return dslite::daemon::run_daemon(values, *config);
 }
 
 }  // namespace

@@ -1,0 +1,70 @@
+#include "control_client.hpp"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace dslite::ctl {
+
+namespace {
+
+// Closes the socket whichever way ask() returns.
+struct Fd {
+    int fd;
+    ~Fd() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
+}  // namespace
+
+Reply ask(const std::string& path, const std::string& request, std::chrono::milliseconds timeout) {
+    const auto failed = [&](const std::string& what) { return Reply{{}, path + ": " + what}; };
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    if (path.size() >= sizeof address.sun_path) return failed("longer than a UNIX socket path may be");
+    std::memcpy(address.sun_path, path.data(), path.size());
+
+    Fd socket{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+    if (socket.fd < 0) return failed(std::strerror(errno));
+    timeval limit{};
+    limit.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+    limit.tv_usec = static_cast<suseconds_t>(timeout.count() % 1000 * 1000);
+    ::setsockopt(socket.fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    ::setsockopt(socket.fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+    if (::connect(socket.fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+        const int e = errno;
+        std::string why = std::strerror(e);
+        if (e == ENOENT || e == ECONNREFUSED) why += " (is dslite-aftr running? see --control)";
+        return failed(why);
+    }
+
+    const std::string line = request + '\n';
+    for (std::size_t sent = 0; sent < line.size();) {
+        const ssize_t n = ::send(socket.fd, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return failed(std::string("sending: ") + std::strerror(errno));
+        sent += static_cast<std::size_t>(n);
+    }
+
+    Reply reply;
+    char buffer[65536];
+    while (true) {
+        const ssize_t n = ::recv(socket.fd, buffer, sizeof buffer, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return failed("no answer in time");
+        if (n < 0) return failed(std::string("reading: ") + std::strerror(errno));
+        if (n == 0) return failed("the daemon closed the connection without answering");
+        reply.line.append(buffer, static_cast<std::size_t>(n));
+        const auto end = reply.line.find('\n');
+        if (end != std::string::npos) {
+            reply.line.resize(end);
+            return reply;
+        }
+    }
+}
+
+}  // namespace dslite::ctl

@@ -1,0 +1,104 @@
+// dslite-ctl: asks a running dslite-aftr what it is doing, over its control
+// socket. Tables for people by default, the daemon's JSON with --json.
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <string_view>
+
+#include "control_client.hpp"
+#include "json_reader.hpp"
+#include "tables.hpp"
+
+namespace {
+
+using namespace dslite::ctl;
+
+constexpr const char* kUsage =
+    "Usage: dslite-ctl [--control PATH] [--json] COMMAND [FILTERS]\n"
+    "\n"
+    "Commands:\n"
+    "  stats                   every counter, sessions, subscribers, uptime\n"
+    "  sessions [FILTERS]      the binding table; filters (each at most once):\n"
+    "      --b4 ADDR[/LEN]       sessions of B4s at this IPv6 address or in this prefix\n"
+    "      --protocol P          tcp, udp or icmp\n"
+    "      --public ADDR         sessions on this public IPv4 address\n"
+    "  b4s                     each subscriber: its softwires (B4 addresses), public address,\n"
+    "                          session count and ports in use per protocol\n"
+    "\n"
+    "Options:\n"
+    "  --control PATH          the daemon's control socket (default /run/dslite-aftr.sock)\n"
+    "  --json                  print the daemon's answer as JSON, one line\n"
+    "  --help                  print this help\n";
+
+int usage_error(const std::string& line) {
+    std::cerr << "dslite-ctl: " << line << "\n(see dslite-ctl --help)\n";
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char* argv[]) {
+    std::string control = "/run/dslite-aftr.sock";
+    bool json = false;
+    std::string request;
+    std::string command;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (command.empty()) {
+            if (arg == "--help" || arg == "-h") {
+                std::cout << kUsage;
+                return 0;
+            }
+            if (arg == "--json") {
+                json = true;
+                continue;
+            }
+            if (arg == "--control") {
+                if (i + 1 >= argc) return usage_error("--control needs a path");
+                control = argv[++i];
+                continue;
+            }
+            if (arg.starts_with("-")) return usage_error("unknown option " + std::string(arg));
+            if (arg != "stats" && arg != "sessions" && arg != "b4s")
+                return usage_error("unknown command '" + std::string(arg) + "' (stats, sessions or b4s)");
+            command = arg;
+            request = command;
+            continue;
+        }
+        if (arg == "--json") {  // also accepted after the command
+            json = true;
+            continue;
+        }
+        if (arg.find_first_of(" \t\n") != std::string_view::npos)
+            return usage_error("'" + std::string(arg) + "': arguments cannot contain spaces");
+        request += ' ';
+        request += arg;  // the daemon checks the filters and says what is wrong
+    }
+    if (command.empty()) return usage_error("no command (stats, sessions or b4s)");
+
+    const Reply reply = ask(control, request);
+    if (!reply.error.empty()) {
+        std::cerr << "dslite-ctl: " << reply.error << '\n';
+        return 1;
+    }
+    auto parsed = parse_json(reply.line);
+    if (auto* e = std::get_if<std::string>(&parsed)) {
+        std::cerr << "dslite-ctl: the daemon's answer is not JSON: " << *e << '\n';
+        return 1;
+    }
+    const JsonValue& answer = std::get<JsonValue>(parsed);
+    if (answer.has("error")) {
+        std::cerr << "dslite-ctl: " << answer["error"].text << '\n';
+        return 2;
+    }
+    if (json) {
+        std::cout << reply.line << '\n';
+    } else if (command == "stats") {
+        std::cout << stats_table(answer);
+    } else if (command == "sessions") {
+        std::cout << sessions_table(answer);
+    } else {
+        std::cout << b4s_table(answer);
+    }
+    return 0;
+}

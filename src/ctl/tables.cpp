@@ -1,0 +1,79 @@
+#include "tables.hpp"
+
+#include <algorithm>
+
+namespace dslite::ctl {
+
+namespace {
+
+std::string join(const JsonValue& list, const char* separator) {
+    std::string out;
+    for (const auto& item : list.items) out += (out.empty() ? "" : separator) + item.text;
+    return out;
+}
+
+std::string seconds(const JsonValue& v) { return v.text.empty() ? "" : v.text + "s"; }
+
+std::string count_line(const JsonValue& answer, const char* one, const char* many) {
+    const std::string& n = answer["count"].text;
+    return n + " " + (n == "1" ? one : many) + "\n";
+}
+
+}  // namespace
+
+std::string format_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> width(header.size());
+    for (std::size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
+    for (const auto& row : rows)
+        for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) width[c] = std::max(width[c], row[c].size());
+
+    std::string out;
+    const auto line = [&](const std::vector<std::string>& cells) {
+        std::string text;
+        for (std::size_t c = 0; c < cells.size() && c < width.size(); ++c) {
+            text += cells[c];
+            if (c + 1 < cells.size()) text += std::string(width[c] - cells[c].size() + 2, ' ');
+        }
+        text.erase(text.find_last_not_of(' ') + 1);
+        out += text + '\n';
+    };
+    line(header);
+    for (const auto& row : rows) line(row);
+    return out;
+}
+
+std::string stats_table(const JsonValue& answer) {
+    std::string out = "uptime " + answer["uptime_seconds"].text + "s, " + answer["sessions"].text + " sessions, " +
+                      answer["subscribers"].text + " subscribers";
+    const std::string& refused_b4 = answer["b4_write_refused"].text;
+    const std::string& refused_uplink = answer["uplink_write_refused"].text;
+    if (refused_b4 != "0" || refused_uplink != "0")
+        out += ", devices refused " + refused_b4 + " packets to B4s and " + refused_uplink + " to the uplink";
+    out += "\n\n";
+    std::vector<std::vector<std::string>> rows;
+    const JsonValue& counters = answer["counters"];
+    for (std::size_t i = 0; i < counters.keys.size(); ++i) rows.push_back({counters.keys[i], counters.items[i].text});
+    return out + format_table({"COUNTER", "VALUE"}, rows);
+}
+
+std::string sessions_table(const JsonValue& answer) {
+    std::vector<std::vector<std::string>> rows;
+    for (const JsonValue& s : answer["sessions"].items) {
+        rows.push_back({s["b4"].text, s["protocol"].text, s["inside"].text, s["public"].text, s["state"].text,
+                        seconds(s["idle_seconds"]), seconds(s["expires_seconds"])});
+    }
+    return format_table({"B4", "PROTO", "INSIDE", "PUBLIC", "STATE", "IDLE", "EXPIRES"}, rows) +
+           count_line(answer, "session", "sessions");
+}
+
+std::string b4s_table(const JsonValue& answer) {
+    std::vector<std::vector<std::string>> rows;
+    for (const JsonValue& b : answer["b4s"].items) {
+        rows.push_back({b["prefix"].text, join(b["softwires"], ","), b["public_address"].text, b["sessions"].text,
+                        b["tcp_ports"].text, b["udp_ports"].text, b["icmp_ids"].text});
+    }
+    return format_table({"SUBSCRIBER", "SOFTWIRES", "PUBLIC", "SESSIONS", "TCP", "UDP", "ICMP"}, rows) +
+           count_line(answer, "subscriber", "subscribers");
+}
+
+}  // namespace dslite::ctl

@@ -1,0 +1,19 @@
+// The daemon's JSON answers as tables for people.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "json_reader.hpp"
+
+namespace dslite::ctl {
+
+// Columns padded to their widest cell, two spaces apart; no trailing spaces.
+std::string format_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
+
+// Each returns the text to print for an answer to that command.
+std::string stats_table(const JsonValue& answer);
+std::string sessions_table(const JsonValue& answer);
+std::string b4s_table(const JsonValue& answer);
+
+}  // namespace dslite::ctl

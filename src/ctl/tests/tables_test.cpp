@@ -1,0 +1,69 @@
+// Tables from exactly what the daemon sends (its own formatting functions).
+#include "tables.hpp"
+
+#include <gtest/gtest.h>
+
+#include "control_protocol.hpp"
+
+namespace dslite::ctl {
+namespace {
+
+JsonValue json(const std::string& text) {
+    auto r = parse_json(text);
+    EXPECT_TRUE(std::holds_alternative<JsonValue>(r)) << text;
+    return std::holds_alternative<JsonValue>(r) ? std::get<JsonValue>(r) : JsonValue{};
+}
+
+TEST(Tables, PadsColumnsToTheWidestCell) {
+    EXPECT_EQ(format_table({"A", "LONG HEADER", "C"}, {{"wide cell", "x", "1"}, {"y", "z", ""}}),
+              "A          LONG HEADER  C\n"
+              "wide cell  x            1\n"
+              "y          z\n");
+}
+
+TEST(Tables, SessionsShowOneRowPerSession) {
+    const SessionInfo sessions[] = {
+        {*parse_ipv6("2001:db8:a::2"), *parse_ipv4("192.168.1.10"), 5000, Protocol::udp,
+         *parse_ipv4("198.51.100.3"), 40001, "udp", 3, 297},
+        {*parse_ipv6("2001:db8:b::2"), *parse_ipv4("192.168.1.10"), 5000, Protocol::udp,
+         *parse_ipv4("198.51.100.7"), 40001, "udp", 0, 300},
+    };
+    EXPECT_EQ(sessions_table(json(daemon::sessions_json(sessions))),
+              "B4             PROTO  INSIDE             PUBLIC              STATE  IDLE  EXPIRES\n"
+              "2001:db8:a::2  udp    192.168.1.10:5000  198.51.100.3:40001  udp    3s    297s\n"
+              "2001:db8:b::2  udp    192.168.1.10:5000  198.51.100.7:40001  udp    0s    300s\n"
+              "2 sessions\n");
+    EXPECT_EQ(sessions_table(json(daemon::sessions_json({}))), "B4  PROTO  INSIDE  PUBLIC  STATE  IDLE  EXPIRES\n0 sessions\n");
+}
+
+TEST(Tables, B4sListSoftwiresAndCounts) {
+    const SubscriberInfo subs[] = {{*parse_ipv6_prefix("2001:db8:a::/56"), *parse_ipv4("198.51.100.3"), 1, 2, 0}};
+    const SessionInfo sessions[] = {
+        {*parse_ipv6("2001:db8:a::2"), *parse_ipv4("192.168.1.10"), 5000, Protocol::udp,
+         *parse_ipv4("198.51.100.3"), 40001, "udp", 3, 297},
+    };
+    EXPECT_EQ(b4s_table(json(daemon::b4s_json(subs, sessions))),
+              "SUBSCRIBER       SOFTWIRES      PUBLIC        SESSIONS  TCP  UDP  ICMP\n"
+              "2001:db8:a::/56  2001:db8:a::2  198.51.100.3  1         1    2    0\n"
+              "1 subscriber\n");
+}
+
+TEST(Tables, StatsListEveryCounter) {
+    Counters counters;
+    counters.add(Counter::in_b4_packets, 12);
+    daemon::Gauges gauges;
+    gauges.uptime_seconds = 5;
+    gauges.sessions = 2;
+    gauges.subscribers = 1;
+    const std::string text = stats_table(json(daemon::stats_json(counters, gauges)));
+    EXPECT_EQ(text.rfind("uptime 5s, 2 sessions, 1 subscribers\n\nCOUNTER", 0), 0u) << text;
+    EXPECT_NE(text.find("\nin_b4_packets "), std::string::npos) << text;
+    EXPECT_NE(text.find(" 12\n"), std::string::npos) << text;
+    EXPECT_EQ(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')), kCounterCount + 3);
+    gauges.uplink_write_refused = 4;
+    EXPECT_NE(stats_table(json(daemon::stats_json(counters, gauges))).find("refused 0 packets to B4s and 4 to the uplink"),
+              std::string::npos);
+}
+
+}  // namespace
+}  // namespace dslite::ctl

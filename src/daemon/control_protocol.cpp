@@ -1,0 +1,209 @@
+#include "control_protocol.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "json_writer.hpp"
+
+namespace dslite::daemon {
+
+namespace {
+
+std::vector<std::string_view> words(std::string_view line) {
+    std::vector<std::string_view> out;
+    std::size_t i = 0;
+    while (i < line.size()) {
+        while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
+        const std::size_t start = i;
+        while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') ++i;
+        if (i > start) out.push_back(line.substr(start, i - start));
+    }
+    return out;
+}
+
+std::optional<Protocol> parse_protocol(std::string_view text) {
+    if (text == "tcp") return Protocol::tcp;
+    if (text == "udp") return Protocol::udp;
+    if (text == "icmp") return Protocol::icmp;
+    return std::nullopt;
+}
+
+std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+
+std::variant<SessionFilter, std::string> parse_filter(std::span<const std::string_view> args) {
+    SessionFilter filter;
+    for (std::size_t i = 0; i < args.size(); i += 2) {
+        const std::string_view name = args[i];
+        if (i + 1 >= args.size()) return std::string(name) + " needs a value";
+        const std::string_view value = args[i + 1];
+        if (name == "--b4") {
+            filter.b4 = parse_ipv6_prefix(value);
+            if (!filter.b4) return "--b4: " + quoted(value) + " is not an IPv6 address or prefix";
+        } else if (name == "--protocol") {
+            filter.protocol = parse_protocol(value);
+            if (!filter.protocol) return "--protocol: " + quoted(value) + " is not tcp, udp or icmp";
+        } else if (name == "--public") {
+            filter.public_address = parse_ipv4(value);
+            if (!filter.public_address) return "--public: " + quoted(value) + " is not an IPv4 address";
+        } else {
+            return quoted(name) + " is not a sessions filter (--b4, --protocol, --public)";
+        }
+    }
+    return filter;
+}
+
+std::string endpoint(Ipv4Address address, std::uint16_t port) { return to_string(address) + ":" + std::to_string(port); }
+
+}  // namespace
+
+bool SessionFilter::matches(const SessionInfo& s) const {
+    if (b4 && !b4->contains(s.b4)) return false;
+    if (protocol && *protocol != s.protocol) return false;
+    if (public_address && *public_address != s.public_address) return false;
+    return true;
+}
+
+std::variant<Request, std::string> parse_request(std::string_view line) {
+    const auto w = words(line);
+    if (w.empty()) return std::string("empty request: try stats, sessions or b4s");
+    const std::span<const std::string_view> args(w.data() + 1, w.size() - 1);
+    if (w[0] == "stats" || w[0] == "b4s") {
+        if (!args.empty()) return std::string(w[0]) + " takes no arguments";
+        return Request{w[0] == "stats" ? Command::stats : Command::b4s, {}};
+    }
+    if (w[0] == "sessions") {
+        auto filter = parse_filter(args);
+        if (auto* error = std::get_if<std::string>(&filter)) return "sessions: " + *error;
+        return Request{Command::sessions, std::get<SessionFilter>(filter)};
+    }
+    return quoted(w[0]) + " is not a command: try stats, sessions or b4s";
+}
+
+std::string_view protocol_name(Protocol protocol) {
+    switch (protocol) {
+        case Protocol::tcp: return "tcp";
+        case Protocol::udp: return "udp";
+        case Protocol::icmp: return "icmp";
+    }
+    return "unknown";
+}
+
+std::string stats_json(const Counters& counters, const Gauges& gauges) {
+    JsonWriter json;
+    json.begin_object();
+    json.member("uptime_seconds", gauges.uptime_seconds)
+        .member("sessions", gauges.sessions)
+        .member("subscribers", gauges.subscribers)
+        .member("memory_bytes", gauges.memory_bytes)
+        .member("b4_write_refused", gauges.b4_write_refused)
+        .member("uplink_write_refused", gauges.uplink_write_refused);
+    json.key("counters").begin_object();
+    for (std::size_t i = 0; i < kCounterCount; ++i) {
+        const auto c = static_cast<Counter>(i);
+        json.member(counter_name(c), counters[c]);
+    }
+    json.end_object();
+    return json.end_object().take();
+}
+
+std::string sessions_json(std::span<const SessionInfo> sessions) {
+    JsonWriter json;
+    json.begin_object().key("sessions").begin_array();
+    for (const SessionInfo& s : sessions) {
+        json.begin_object()
+            .member("b4", to_string(s.b4))
+            .member("protocol", protocol_name(s.protocol))
+            .member("inside", endpoint(s.inner_address, s.inner_port))
+            .member("public", endpoint(s.public_address, s.public_port))
+            .member("state", s.state ? s.state : "")
+            .member("idle_seconds", s.idle_seconds)
+            .member("expires_seconds", s.expires_seconds)
+            .end_object();
+    }
+    json.end_array();
+    json.member("count", sessions.size());
+    return json.end_object().take();
+}
+
+std::string b4s_json(std::span<const SubscriberInfo> subscribers, std::span<const SessionInfo> sessions) {
+    // Sessions to their subscriber: the B4 address masked to the subscriber
+    // prefix length (the same for every subscriber of one engine, but cheap to
+    // handle generally).
+    std::set<std::uint8_t> lengths;
+    std::map<std::pair<Ipv6Address, std::uint8_t>, std::size_t> index;
+    for (std::size_t i = 0; i < subscribers.size(); ++i) {
+        lengths.insert(subscribers[i].prefix.length);
+        index[{subscribers[i].prefix.address, subscribers[i].prefix.length}] = i;
+    }
+    std::vector<std::uint64_t> session_count(subscribers.size(), 0);
+    std::vector<std::set<Ipv6Address>> softwires(subscribers.size());
+    for (const SessionInfo& s : sessions) {
+        for (const std::uint8_t length : lengths) {
+            const auto it = index.find({mask_ipv6(s.b4, length), length});
+            if (it == index.end()) continue;
+            ++session_count[it->second];
+            softwires[it->second].insert(s.b4);
+            break;
+        }
+    }
+
+    JsonWriter json;
+    json.begin_object().key("b4s").begin_array();
+    for (std::size_t i = 0; i < subscribers.size(); ++i) {
+        const SubscriberInfo& sub = subscribers[i];
+        json.begin_object().member("prefix", to_string(sub.prefix));
+        json.key("softwires").begin_array();
+        for (const auto& b4 : softwires[i]) json.value(to_string(b4));
+        json.end_array();
+        json.member("public_address", to_string(sub.public_address))
+            .member("sessions", session_count[i])
+            .member("tcp_ports", sub.tcp)
+            .member("udp_ports", sub.udp)
+            .member("icmp_ids", sub.icmp)
+            .end_object();
+    }
+    json.end_array();
+    json.member("count", subscribers.size());
+    return json.end_object().take();
+}
+
+std::string error_json(std::string_view message) {
+    return JsonWriter().begin_object().member("error", message).end_object().take();
+}
+
+std::string respond(std::string_view line, const Engine& engine, const Gauges& gauges) {
+    auto parsed = parse_request(line);
+    if (auto* error = std::get_if<std::string>(&parsed)) return error_json(*error);
+    const Request& request = std::get<Request>(parsed);
+
+    std::vector<SessionInfo> sessions;
+    if (request.command != Command::stats) {
+        engine.for_each_session([&](const SessionInfo& s) {
+            if (request.filter.matches(s)) sessions.push_back(s);
+        });
+    }
+    switch (request.command) {
+        case Command::stats: return stats_json(engine.counters(), gauges);
+        case Command::sessions: {
+            // Stable, readable order: by B4, then protocol, then inside end.
+            std::sort(sessions.begin(), sessions.end(), [](const SessionInfo& a, const SessionInfo& b) {
+                return std::tie(a.b4, a.protocol, a.inner_address, a.inner_port) <
+                       std::tie(b.b4, b.protocol, b.inner_address, b.inner_port);
+            });
+            return sessions_json(sessions);
+        }
+        case Command::b4s: {
+            std::vector<SubscriberInfo> subscribers;
+            engine.for_each_subscriber([&](const SubscriberInfo& s) { subscribers.push_back(s); });
+            std::sort(subscribers.begin(), subscribers.end(), [](const SubscriberInfo& a, const SubscriberInfo& b) {
+                return std::tie(a.prefix.address, a.prefix.length) < std::tie(b.prefix.address, b.prefix.length);
+            });
+            return b4s_json(subscribers, sessions);
+        }
+    }
+    return error_json("unknown command");
+}
+
+}  // namespace dslite::daemon

@@ -1,0 +1,61 @@
+// The control socket's protocol: one request per line, one JSON object per
+// line back. Requests:
+//   stats                                   every counter and the daemon's gauges
+//   sessions [--b4 PREFIX] [--protocol tcp|udp|icmp] [--public ADDR]
+//   b4s                                     each subscriber: softwires, public address, counts
+// A request that cannot be served gets {"error":"..."}.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "dslite/counters.hpp"
+#include "dslite/engine.hpp"
+
+namespace dslite::daemon {
+
+enum class Command { stats, sessions, b4s };
+
+struct SessionFilter {
+    std::optional<Ipv6Prefix> b4;  // a bare address is a /128
+    std::optional<Protocol> protocol;
+    std::optional<Ipv4Address> public_address;
+
+    bool matches(const SessionInfo& session) const;
+};
+
+struct Request {
+    Command command;
+    SessionFilter filter;
+};
+
+// The request, or the error line to answer with.
+std::variant<Request, std::string> parse_request(std::string_view line);
+
+// What the daemon knows besides the engine's counters.
+struct Gauges {
+    std::uint64_t uptime_seconds = 0;
+    std::uint64_t sessions = 0;
+    std::uint64_t subscribers = 0;
+    std::uint64_t memory_bytes = 0;
+    std::uint64_t b4_write_refused = 0;
+    std::uint64_t uplink_write_refused = 0;
+};
+
+std::string_view protocol_name(Protocol protocol);
+
+// The JSON responses, from plain data (no engine needed to test them).
+std::string stats_json(const Counters& counters, const Gauges& gauges);
+std::string sessions_json(std::span<const SessionInfo> sessions);
+std::string b4s_json(std::span<const SubscriberInfo> subscribers, std::span<const SessionInfo> sessions);
+std::string error_json(std::string_view message);
+
+// Serves one request line against a running engine.
+std::string respond(std::string_view line, const Engine& engine, const Gauges& gauges);
+
+}  // namespace dslite::daemon

@@ -1,0 +1,49 @@
+// The control socket: a UNIX stream socket, mode 0600, serving one request
+// line at a time per connection through a handler (control_protocol.hpp).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace dslite::daemon {
+
+namespace asio = boost::asio;
+
+class ControlServer {
+public:
+    using Handler = std::function<std::string(std::string_view line)>;
+    // Longer request lines are answered with an error and the connection closed.
+    static constexpr std::size_t kMaxRequest = 4096;
+
+    // Listens at `path`, replacing a stale socket file (one nobody answers
+    // on) but never a live one or anything that is not a socket.
+    // Returns the server or "control: what failed".
+    static std::variant<std::unique_ptr<ControlServer>, std::string> open(asio::io_context& io, const std::string& path,
+                                                                          Handler handler);
+    // Stops listening and removes the socket file.
+    ~ControlServer();
+    ControlServer(const ControlServer&) = delete;
+    ControlServer& operator=(const ControlServer&) = delete;
+
+    const std::string& path() const { return path_; }
+
+    struct Opened {
+        explicit Opened() = default;
+    };
+    ControlServer(Opened, asio::local::stream_protocol::acceptor acceptor, std::string path, Handler handler);
+
+private:
+    void accept();
+
+    asio::local::stream_protocol::acceptor acceptor_;
+    std::string path_;
+    std::shared_ptr<Handler> handler_;  // shared with connections that outlive a stop
+};
+
+}  // namespace dslite::daemon

@@ -1,0 +1,88 @@
+#include "daemon_loop.hpp"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+namespace dslite::daemon {
+
+Time steady_now() {
+    return std::chrono::duration_cast<Time>(std::chrono::steady_clock::now().time_since_epoch());
+}
+
+DaemonLoop::DaemonLoop(asio::io_context& io, Engine& engine, Device& b4, Device& uplink)
+    : io_(io), engine_(engine), forwarder_(engine, b4, uplink), timer_(io), started_(std::chrono::steady_clock::now()) {
+    inputs_.push_back({&b4, nullptr});
+    if (&uplink != &b4) inputs_.push_back({&uplink, nullptr});
+    for (auto& input : inputs_) {
+        const int fd = input.device->wait_handle();
+        if (fd >= 0) input.descriptor = std::make_unique<asio::posix::stream_descriptor>(io_, fd);
+    }
+}
+
+DaemonLoop::~DaemonLoop() { stop(); }
+
+void DaemonLoop::start() {
+    running_ = true;
+    started_ = std::chrono::steady_clock::now();
+    for (auto& input : inputs_) {
+        if (input.descriptor) {
+            wait(input);
+        } else {
+            asio::post(io_, [this, &input] { drain(input); });
+        }
+    }
+    tick();
+}
+
+void DaemonLoop::stop() {
+    running_ = false;
+    timer_.cancel();
+    for (auto& input : inputs_) {
+        if (!input.descriptor || !input.descriptor->is_open()) continue;
+        boost::system::error_code ignored;
+        input.descriptor->cancel(ignored);
+        input.descriptor->release();  // the device owns and closes the descriptor
+    }
+}
+
+std::chrono::seconds DaemonLoop::uptime() const {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
+}
+
+void DaemonLoop::wait(Input& input) {
+    input.descriptor->async_wait(asio::posix::stream_descriptor::wait_read, [this, &input](boost::system::error_code e) {
+        if (e || !running_) {
+            if (e && e != asio::error::operation_aborted)
+                spdlog::error("{}: waiting for packets failed: {}", input.device->name(), e.message());
+            return;
+        }
+        drain(input);
+    });
+}
+
+// Pumps a few bursts, then yields to the other device and the timer; a
+// device still readable wakes the loop again at once.
+void DaemonLoop::drain(Input& input) {
+    if (!running_) return;
+    for (int i = 0; i < kBurstsPerTurn; ++i) {
+        if (forwarder_.pump(*input.device, steady_now()) < Forwarder::kBurst) break;
+    }
+    if (input.descriptor) {
+        wait(input);
+    } else if (input.device->at_end()) {
+        spdlog::info("{}: input ended", input.device->name());
+    } else {
+        asio::post(io_, [this, &input] { drain(input); });
+    }
+}
+
+void DaemonLoop::tick() {
+    if (!running_) return;
+    engine_.advance(steady_now());
+    timer_.expires_after(std::chrono::seconds(1));
+    timer_.async_wait([this](boost::system::error_code e) {
+        if (!e) tick();
+    });
+}
+
+}  // namespace dslite::daemon

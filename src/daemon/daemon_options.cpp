@@ -1,0 +1,77 @@
+#include "daemon_options.hpp"
+
+namespace dslite::daemon {
+
+namespace {
+
+app::OptionError bad(const std::string& name, const std::string& what) { return {name + ": " + what}; }
+
+const std::string* text(const po::variables_map& values, const char* name) {
+    const auto it = values.find(name);
+    if (it == values.end() || it->second.empty()) return nullptr;
+    return &it->second.as<std::string>();
+}
+
+}  // namespace
+
+bool DaemonSettings::shared_tun() const {
+    const auto* b4 = std::get_if<platform::TunSpec>(&b4_device);
+    const auto* uplink = std::get_if<platform::TunSpec>(&uplink_device);
+    return b4 && uplink && b4->interface == uplink->interface;
+}
+
+po::options_description daemon_options() {
+    const auto value = [](const char* name) { return po::value<std::string>()->value_name(name); };
+    po::options_description d("Daemon");
+    d.add_options()  //
+        ("b4-device", value("DEVICE"),
+         "where softwires from B4s arrive: tun:NAME, raw (IPv6 next header 4 to the AFTR address), "
+         "udp:[ADDR]:PORT (IPv6 packets in UDP) or pcap:IN[,OUT] (required)")  //
+        ("uplink-device", value("DEVICE"),
+         "where IPv4 to and from the Internet goes: tun:NAME or pcap:IN[,OUT]; may name the same TUN as "
+         "--b4-device, packets are then told apart by IP version (required)")  //
+        ("control", value("PATH"),
+         (std::string("UNIX socket for dslite-ctl, created mode 0600 (default ") + kDefaultControlPath + ")").c_str())  //
+        ("no-configure", po::bool_switch(),
+         "leave the TUNs' state, MTU and routes to the operator (default: bring them up, set the MTU, "
+         "route the AFTR address into the B4 TUN and the pools into the uplink TUN)")  //
+        ("mtu", value("N"),
+         "MTU of the IPv6 network to the B4s: the B4 TUN gets N, the uplink TUN N - 40 so IPv4 "
+         "packets still fit into one IPv6 packet (default 1500)");
+    return d;
+}
+
+app::Parsed<DaemonSettings> daemon_settings(const po::variables_map& values) {
+    DaemonSettings s;
+    const auto device = [&](const char* name, platform::DeviceSpec& out) -> std::optional<app::OptionError> {
+        const auto* spec_text = text(values, name);
+        if (!spec_text) return bad(name, "required (tun:NAME, raw, udp:[ADDR]:PORT or pcap:IN[,OUT])");
+        auto spec = platform::parse_device_spec(name, *spec_text);
+        if (auto* error = std::get_if<std::string>(&spec)) return app::OptionError{*error};
+        out = std::get<platform::DeviceSpec>(spec);
+        return std::nullopt;
+    };
+    if (auto e = device("b4-device", s.b4_device)) return *e;
+    if (auto e = device("uplink-device", s.uplink_device)) return *e;
+    if (std::holds_alternative<platform::RawSpec>(s.uplink_device) ||
+        std::holds_alternative<platform::UdpSpec>(s.uplink_device))
+        return bad("uplink-device", "'" + *text(values, "uplink-device") +
+                                        "' carries softwires only; the uplink is tun:NAME or pcap:IN[,OUT]");
+
+    if (const auto* path = text(values, "control")) {
+        if (path->empty()) return bad("control", "needs a path");
+        s.control = *path;
+    }
+    s.configure = !(values.count("no-configure") && values["no-configure"].as<bool>());
+    if (values.count("mtu") && text(values, "mtu")) {
+        std::uint64_t mtu = s.mtu;
+        if (auto e = app::read_unsigned(values, "mtu", 65535, mtu)) return *e;
+        if (mtu < 1280) return bad("mtu", "'" + *text(values, "mtu") + "' is below 1280, the IPv6 minimum");
+        if (!s.configure) return bad("mtu", "has no effect with --no-configure");
+        s.mtu = static_cast<std::uint32_t>(mtu);
+    }
+    s.random_seed = values.count("seed") == 0;
+    return s;
+}
+
+}  // namespace dslite::daemon

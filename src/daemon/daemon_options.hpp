@@ -1,0 +1,35 @@
+// The daemon's own options (the engine's are in src/app/options.hpp). Like
+// every option they work as flags and as `name = value` in --config files.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "options.hpp"
+#include "platform/device_factory.hpp"
+
+namespace dslite::daemon {
+
+namespace po = boost::program_options;
+
+inline constexpr const char* kDefaultControlPath = "/run/dslite-aftr.sock";
+
+struct DaemonSettings {
+    platform::DeviceSpec b4_device;
+    platform::DeviceSpec uplink_device;
+    std::string control = kDefaultControlPath;
+    bool configure = true;      // bring TUNs up, set MTUs, add routes
+    std::uint32_t mtu = 1500;   // of the IPv6 path to the B4s
+    bool random_seed = true;    // no --seed given: seed from the OS
+
+    // One TUN serving both sides: open once, dispatch by IP version.
+    bool shared_tun() const;
+};
+
+// --b4-device, --uplink-device, --control, --no-configure, --mtu.
+po::options_description daemon_options();
+
+// Checks without opening anything, so mistakes show before privileged calls.
+app::Parsed<DaemonSettings> daemon_settings(const po::variables_map& values);
+
+}  // namespace dslite::daemon

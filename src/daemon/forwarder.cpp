@@ -1,0 +1,75 @@
+#include "forwarder.hpp"
+
+#include <span>
+
+namespace dslite::daemon {
+
+// Copies what the engine emits besides its verdicts; written after the burst.
+class Forwarder::Outbox final : public Emitter {
+public:
+    void emit(Side to, std::span<const std::uint8_t> packet) override {
+        auto& queue = to == Side::b4 ? b4 : uplink;
+        queue.emplace_back(packet.begin(), packet.end());
+    }
+
+    // Packet views of the queued bytes; valid until the queues change.
+    static std::vector<Packet> views(std::vector<std::vector<std::uint8_t>>& queue) {
+        std::vector<Packet> out;
+        out.reserve(queue.size());
+        for (auto& bytes : queue) out.emplace_back(std::span<std::uint8_t>(bytes), 0, bytes.size());
+        return out;
+    }
+
+    std::vector<std::vector<std::uint8_t>> b4;
+    std::vector<std::vector<std::uint8_t>> uplink;
+};
+
+Forwarder::Forwarder(Engine& engine, Device& b4, Device& uplink)
+    : engine_(engine), b4_(b4), uplink_(uplink), emitted_(std::make_unique<Outbox>()) {
+    buffers_.reserve(kBurst);
+    for (std::size_t i = 0; i < kBurst; ++i) buffers_.push_back(std::make_unique<PacketBuffer>());
+    to_b4_.reserve(kBurst);
+    to_uplink_.reserve(kBurst);
+}
+
+Forwarder::~Forwarder() = default;
+
+std::size_t Forwarder::pump(Device& from, Time now) {
+    for (std::size_t i = 0; i < kBurst; ++i) slots_[i] = buffers_[i]->packet(kMaxPacket);
+    const std::size_t count = from.read_burst(slots_);
+    if (count == 0) return 0;
+    ++stats_.bursts;
+    stats_.packets_read += count;
+
+    to_b4_.clear();
+    to_uplink_.clear();
+    for (std::size_t i = 0; i < count; ++i) {
+        Packet& packet = slots_[i];
+        // On a shared device the version nibble says which side sent it;
+        // anything else goes to the B4 side, which counts it as not IPv6.
+        bool from_uplink = &from == &uplink_;
+        if (shared()) from_uplink = packet.size() > 0 && (packet.data()[0] >> 4) == 4;
+        const Verdict verdict = from_uplink ? engine_.from_uplink(packet, now, *emitted_)
+                                            : engine_.from_b4(packet, now, *emitted_);
+        if (verdict == Verdict::to_b4) to_b4_.push_back(packet);
+        if (verdict == Verdict::to_uplink) to_uplink_.push_back(packet);
+    }
+
+    const auto send = [](Device& device, std::span<const Packet> packets, std::uint64_t& refused) {
+        if (packets.empty()) return;
+        refused += packets.size() - device.write_burst(packets);
+    };
+    send(b4_, to_b4_, stats_.b4_write_refused);
+    send(uplink_, to_uplink_, stats_.uplink_write_refused);
+
+    if (!emitted_->b4.empty() || !emitted_->uplink.empty()) {
+        stats_.emitted += emitted_->b4.size() + emitted_->uplink.size();
+        send(b4_, Outbox::views(emitted_->b4), stats_.b4_write_refused);
+        send(uplink_, Outbox::views(emitted_->uplink), stats_.uplink_write_refused);
+        emitted_->b4.clear();
+        emitted_->uplink.clear();
+    }
+    return count;
+}
+
+}  // namespace dslite::daemon

@@ -1,0 +1,145 @@
+#include "control_protocol.hpp"
+
+#include <gtest/gtest.h>
+
+#include "lab_packets.hpp"
+#include "support/packet_decoder.hpp"
+
+namespace dslite::daemon {
+namespace {
+
+using namespace lab;
+
+struct NoEmit final : Emitter {
+    void emit(Side, std::span<const std::uint8_t>) override { ADD_FAILURE() << "unexpected emitted packet"; }
+};
+
+Request parsed(std::string_view line) {
+    auto r = parse_request(line);
+    if (auto* e = std::get_if<std::string>(&r)) ADD_FAILURE() << line << ": " << *e;
+    return std::get<Request>(r);
+}
+
+std::string refused(std::string_view line) {
+    auto r = parse_request(line);
+    if (!std::holds_alternative<std::string>(r)) return "(accepted)";
+    return std::get<std::string>(r);
+}
+
+TEST(ControlRequest, ParsesCommandsAndFilters) {
+    EXPECT_EQ(parsed("stats").command, Command::stats);
+    EXPECT_EQ(parsed("  b4s\r").command, Command::b4s);
+    const Request r = parsed("sessions --b4 2001:db8:a::/48 --protocol udp --public 198.51.100.3");
+    EXPECT_EQ(r.command, Command::sessions);
+    EXPECT_EQ(r.filter.b4, parse_ipv6_prefix("2001:db8:a::/48"));
+    EXPECT_EQ(r.filter.protocol, Protocol::udp);
+    EXPECT_EQ(r.filter.public_address, parse_ipv4("198.51.100.3"));
+    EXPECT_EQ(parsed("sessions --b4 2001:db8:a::2").filter.b4->length, 128);
+}
+
+TEST(ControlRequest, RefusesWithALineSayingWhy) {
+    EXPECT_EQ(refused(""), "empty request: try stats, sessions or b4s");
+    EXPECT_EQ(refused("reboot"), "'reboot' is not a command: try stats, sessions or b4s");
+    EXPECT_EQ(refused("stats now"), "stats takes no arguments");
+    EXPECT_EQ(refused("sessions --protocol sctp"), "sessions: --protocol: 'sctp' is not tcp, udp or icmp");
+    EXPECT_EQ(refused("sessions --b4 10.0.0.1"), "sessions: --b4: '10.0.0.1' is not an IPv6 address or prefix");
+    EXPECT_EQ(refused("sessions --public"), "sessions: --public needs a value");
+    EXPECT_EQ(refused("sessions --port 80"), "sessions: '--port' is not a sessions filter (--b4, --protocol, --public)");
+}
+
+SessionInfo session(const Ipv6Address& b4, Protocol p, std::uint16_t inner_port, const char* public_address,
+                    std::uint16_t public_port) {
+    return SessionInfo{b4, kHost, inner_port, p, *parse_ipv4(public_address), public_port, "udp", 3, 297};
+}
+
+TEST(ControlResponse, SessionsListEveryFieldAndACount) {
+    const SessionInfo s[] = {session(kB4a, Protocol::udp, 5000, "198.51.100.3", 40001)};
+    EXPECT_EQ(sessions_json(s),
+              R"({"sessions":[{"b4":"2001:db8:a::2","protocol":"udp","inside":"192.168.1.10:5000",)"
+              R"("public":"198.51.100.3:40001","state":"udp","idle_seconds":3,"expires_seconds":297}],"count":1})");
+    EXPECT_EQ(sessions_json({}), R"({"sessions":[],"count":0})");
+}
+
+TEST(ControlResponse, FilterMatchesEachFieldIndependently) {
+    const SessionInfo a = session(kB4a, Protocol::udp, 5000, "198.51.100.3", 40001);
+    SessionFilter f;
+    EXPECT_TRUE(f.matches(a));
+    f.b4 = parse_ipv6_prefix("2001:db8:b::/48");
+    EXPECT_FALSE(f.matches(a));
+    f.b4 = parse_ipv6_prefix("2001:db8:a::/48");
+    EXPECT_TRUE(f.matches(a));
+    f.protocol = Protocol::tcp;
+    EXPECT_FALSE(f.matches(a));
+    f.protocol = Protocol::udp;
+    f.public_address = parse_ipv4("198.51.100.4");
+    EXPECT_FALSE(f.matches(a));
+    f.public_address = parse_ipv4("198.51.100.3");
+    EXPECT_TRUE(f.matches(a));
+}
+
+TEST(ControlResponse, B4sGroupSessionsAndSoftwiresUnderTheirSubscriber) {
+    const SubscriberInfo subs[] = {
+        {*parse_ipv6_prefix("2001:db8:a::/56"), *parse_ipv4("198.51.100.3"), 1, 2, 0},
+        {*parse_ipv6_prefix("2001:db8:b::/56"), *parse_ipv4("198.51.100.7"), 0, 0, 1},
+    };
+    const SessionInfo sessions[] = {
+        session(kB4a, Protocol::udp, 5000, "198.51.100.3", 40001),
+        session(v6("2001:db8:a:1::9"), Protocol::udp, 5001, "198.51.100.3", 40002),
+        session(kB4a, Protocol::tcp, 5002, "198.51.100.3", 40003),
+        session(kB4b, Protocol::icmp, 77, "198.51.100.7", 77),
+    };
+    EXPECT_EQ(b4s_json(subs, sessions),
+              R"({"b4s":[{"prefix":"2001:db8:a::/56","softwires":["2001:db8:a::2","2001:db8:a:1::9"],)"
+              R"("public_address":"198.51.100.3","sessions":3,"tcp_ports":1,"udp_ports":2,"icmp_ids":0},)"
+              R"({"prefix":"2001:db8:b::/56","softwires":["2001:db8:b::2"],"public_address":"198.51.100.7",)"
+              R"("sessions":1,"tcp_ports":0,"udp_ports":0,"icmp_ids":1}],"count":2})");
+}
+
+TEST(ControlResponse, StatsNameEveryCounterWithItsValue) {
+    Counters counters;
+    counters.add(Counter::drop_b4_fragment, 7);
+    Gauges gauges;
+    gauges.sessions = 4;
+    gauges.uplink_write_refused = 2;
+    const std::string json = stats_json(counters, gauges);
+    for (std::size_t i = 0; i < kCounterCount; ++i) {
+        const auto name = std::string(counter_name(static_cast<Counter>(i)));
+        EXPECT_NE(json.find('"' + name + "\":"), std::string::npos) << name;
+    }
+    EXPECT_NE(json.find(R"("drop_b4_fragment":7)"), std::string::npos);
+    EXPECT_NE(json.find(R"("sessions":4,)"), std::string::npos);
+    EXPECT_NE(json.find(R"("uplink_write_refused":2,)"), std::string::npos);
+    EXPECT_EQ(json.find('\n'), std::string::npos);  // one line: the protocol's framing
+}
+
+TEST(ControlResponse, ServesTheEngineState) {
+    Engine engine(lab_config());
+    NoEmit none;
+    for (const auto& b4 : {kB4a, kB4b}) {
+        PacketBuffer buffer;
+        const Bytes bytes = softwire_udp(b4, 5000, "hi");
+        std::copy(bytes.begin(), bytes.end(), buffer.payload());
+        Packet packet = buffer.packet(bytes.size());
+        ASSERT_EQ(engine.from_b4(packet, Time{1'000'000}, none), Verdict::to_uplink);
+    }
+    const Gauges gauges;
+    const std::string all = respond("sessions", engine, gauges);
+    EXPECT_NE(all.find(R"("b4":"2001:db8:a::2")"), std::string::npos) << all;
+    EXPECT_NE(all.find(R"("b4":"2001:db8:b::2")"), std::string::npos) << all;
+    EXPECT_NE(all.find(R"("count":2)"), std::string::npos) << all;
+    EXPECT_LT(all.find("2001:db8:a::2"), all.find("2001:db8:b::2"));  // sorted by B4
+
+    const std::string only_b = respond("sessions --b4 2001:db8:b::2 --protocol udp", engine, gauges);
+    EXPECT_EQ(only_b.find("2001:db8:a::2"), std::string::npos) << only_b;
+    EXPECT_NE(only_b.find(R"("count":1)"), std::string::npos) << only_b;
+    EXPECT_NE(respond("sessions --protocol tcp", engine, gauges).find(R"("count":0)"), std::string::npos);
+
+    const std::string b4s = respond("b4s", engine, gauges);
+    EXPECT_NE(b4s.find(R"("softwires":["2001:db8:a::2"])"), std::string::npos) << b4s;
+    EXPECT_NE(b4s.find(R"("count":2)"), std::string::npos) << b4s;
+    EXPECT_NE(respond("stats", engine, gauges).find(R"("in_b4_packets":2,)"), std::string::npos);
+    EXPECT_EQ(respond("bogus", engine, gauges), R"({"error":"'bogus' is not a command: try stats, sessions or b4s"})");
+}
+
+}  // namespace
+}  // namespace dslite::daemon

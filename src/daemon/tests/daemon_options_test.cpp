@@ -1,0 +1,76 @@
+#include "daemon_options.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace dslite::daemon {
+namespace {
+
+// Parses like dslite-aftr does; returns the settings or the error line.
+std::variant<DaemonSettings, std::string> settings(std::vector<const char*> args) {
+    args.insert(args.begin(), "dslite-aftr");
+    po::options_description options;
+    options.add(app::common_options()).add(app::engine_options()).add(daemon_options());
+    po::variables_map values;
+    if (auto e = app::parse_options(static_cast<int>(args.size()), args.data(), options, values)) return e->line;
+    auto s = daemon_settings(values);
+    if (!s) return s.error();
+    return *s;
+}
+
+std::string refusal(std::vector<const char*> args) {
+    auto r = settings(std::move(args));
+    if (auto* e = std::get_if<std::string>(&r)) return *e;
+    return "(accepted)";
+}
+
+TEST(DaemonOptions, MinimalStartUsesDefaults) {
+    auto r = settings({"--b4-device", "tun:aftr6", "--uplink-device", "tun:aftr4"});
+    ASSERT_TRUE(std::holds_alternative<DaemonSettings>(r)) << std::get<std::string>(r);
+    const auto& s = std::get<DaemonSettings>(r);
+    EXPECT_EQ(std::get<platform::TunSpec>(s.b4_device).interface, "aftr6");
+    EXPECT_EQ(std::get<platform::TunSpec>(s.uplink_device).interface, "aftr4");
+    EXPECT_EQ(s.control, "/run/dslite-aftr.sock");
+    EXPECT_TRUE(s.configure);
+    EXPECT_EQ(s.mtu, 1500u);
+    EXPECT_TRUE(s.random_seed);
+    EXPECT_FALSE(s.shared_tun());
+}
+
+TEST(DaemonOptions, ReadsEveryOption) {
+    auto r = settings({"--b4-device", "tun:aftr", "--uplink-device", "tun:aftr", "--control", "/tmp/x.sock", "--mtu",
+                       "9000", "--seed", "7"});
+    ASSERT_TRUE(std::holds_alternative<DaemonSettings>(r)) << std::get<std::string>(r);
+    const auto& s = std::get<DaemonSettings>(r);
+    EXPECT_TRUE(s.shared_tun());
+    EXPECT_EQ(s.control, "/tmp/x.sock");
+    EXPECT_EQ(s.mtu, 9000u);
+    EXPECT_FALSE(s.random_seed);
+
+    auto raw = settings({"--b4-device", "raw", "--uplink-device", "tun:up", "--no-configure"});
+    ASSERT_TRUE(std::holds_alternative<DaemonSettings>(raw)) << std::get<std::string>(raw);
+    EXPECT_FALSE(std::get<DaemonSettings>(raw).configure);
+    EXPECT_TRUE(std::holds_alternative<platform::RawSpec>(std::get<DaemonSettings>(raw).b4_device));
+}
+
+TEST(DaemonOptions, RefusesWithOneLineNamingTheOption) {
+    EXPECT_EQ(refusal({"--uplink-device", "tun:a"}),
+              "b4-device: required (tun:NAME, raw, udp:[ADDR]:PORT or pcap:IN[,OUT])");
+    EXPECT_EQ(refusal({"--b4-device", "tun:a"}),
+              "uplink-device: required (tun:NAME, raw, udp:[ADDR]:PORT or pcap:IN[,OUT])");
+    EXPECT_EQ(refusal({"--b4-device", "eth0", "--uplink-device", "tun:a"}).rfind("b4-device: unknown device 'eth0'", 0),
+              0u);
+    EXPECT_EQ(refusal({"--b4-device", "tun:a", "--uplink-device", "raw"}),
+              "uplink-device: 'raw' carries softwires only; the uplink is tun:NAME or pcap:IN[,OUT]");
+    EXPECT_EQ(refusal({"--b4-device", "tun:a", "--uplink-device", "tun:b", "--mtu", "1000"}),
+              "mtu: '1000' is below 1280, the IPv6 minimum");
+    EXPECT_EQ(refusal({"--b4-device", "tun:a", "--uplink-device", "tun:b", "--mtu", "big"}),
+              "mtu: 'big' is not a whole number");
+    EXPECT_EQ(refusal({"--b4-device", "tun:a", "--uplink-device", "tun:b", "--mtu", "1400", "--no-configure"}),
+              "mtu: has no effect with --no-configure");
+    EXPECT_EQ(refusal({"--b4-device", "tun:a", "--uplink-device", "tun:b", "--control", ""}), "control: needs a path");
+}
+
+}  // namespace
+}  // namespace dslite::daemon
