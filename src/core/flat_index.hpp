@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "huge_page_allocator.hpp"
+
 namespace dslite {
 
 class FlatIndex {
@@ -69,7 +71,7 @@ private:
         std::uint32_t hash = 0;
         std::uint32_t id = npos;
     };
-    std::vector<Slot> slots_;
+    std::vector<Slot, HugePageAllocator<Slot>> slots_;
     std::uint32_t mask_;
 };
 

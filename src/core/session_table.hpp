@@ -90,8 +90,10 @@ public:
     void for_each(Visit&& visit) const { slab_.for_each(visit); }
 
 private:
-    // A record may straddle two cache lines: load both ends.
+    // A record may straddle two cache lines: load both ends. The empty asm
+    // keeps GCC 12 from deleting the probe loop and, with it, the prefetch.
     void prefetch_record(std::uint32_t id) const {
+        asm volatile("" : "+r"(id));
         if (id == npos) return;
         const auto* record = reinterpret_cast<const char*>(&slab_[id]);
         __builtin_prefetch(record);

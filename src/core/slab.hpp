@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "huge_page_allocator.hpp"
+
 namespace dslite {
 
 template <class T>
@@ -46,7 +48,7 @@ public:
     }
 
 private:
-    std::vector<T> items_;
+    std::vector<T, HugePageAllocator<T>> items_;
     std::vector<std::uint8_t> used_;
     std::vector<std::uint32_t> free_;
 };
