@@ -1,0 +1,519 @@
+#include "expectations.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "dslite/wire.hpp"
+#include "support/scenarios.hpp"
+
+namespace dslite::test {
+
+namespace w = dslite::wire;
+using namespace net;
+
+namespace {
+
+// Against a failed lookup the check cannot go on; one_* already reported it.
+#define REQUIRE(p) \
+    if (!(p)) return
+
+// An AFTR-sent softwire packet to `b4` [RFC 6333 7.1, RFC 2473 rows 29-30].
+void expect_softwire_to(const OutPacket& p, const Ipv6Address& b4) {
+    ASSERT_TRUE(p.d.ipv6) << p.text();
+    EXPECT_EQ(to_string(p.d.ipv6->destination), to_string(b4)) << p.text();
+    EXPECT_EQ(to_string(p.d.ipv6->source), to_string(aftr)) << p.text();
+    EXPECT_EQ(p.d.ipv6->hop_limit, 64) << p.text();
+    EXPECT_EQ(p.d.ipv6->flow_label, 0u) << p.text();
+}
+
+void expect_addresses(const OutPacket& p, Ipv4Address src, std::uint16_t sport, Ipv4Address dst,
+                      std::uint16_t dport) {
+    const Ipv4Info* ip = p.ip4();
+    ASSERT_TRUE(ip) << p.text();
+    EXPECT_EQ(to_string(ip->source), to_string(src)) << p.text();
+    EXPECT_EQ(to_string(ip->destination), to_string(dst)) << p.text();
+    if (ip->protocol == w::proto_icmp) {
+        EXPECT_EQ(ip->l4.icmp_identifier, sport) << p.text();
+    } else {
+        EXPECT_EQ(ip->l4.source_port, sport) << p.text();
+        EXPECT_EQ(ip->l4.destination_port, dport) << p.text();
+    }
+}
+
+// An ICMPv4 error the AFTR made (192.0.0.1 -> host) about a packet from
+// host:sport to dst:dport, sent down the softwire to `b4`.
+void expect_aftr_error(const OutPacket& p, const Ipv6Address& b4, std::uint8_t type, std::uint8_t code,
+                       std::uint16_t quoted_sport, Ipv4Address quoted_dst, std::uint16_t quoted_dport) {
+    expect_softwire_to(p, b4);
+    const Ipv4Info* ip = p.ip4();
+    ASSERT_TRUE(ip) << p.text();
+    EXPECT_EQ(to_string(ip->source), to_string(aftr_v4)) << p.text();
+    EXPECT_EQ(to_string(ip->destination), to_string(host)) << p.text();
+    EXPECT_GT(ip->ttl, 1) << p.text();
+    ASSERT_EQ(ip->protocol, w::proto_icmp) << p.text();
+    EXPECT_EQ(ip->l4.icmp_type, type) << p.text();
+    EXPECT_EQ(ip->l4.icmp_code, code) << p.text();
+    ASSERT_EQ(ip->quoted.size(), 1u) << p.text();
+    const Ipv4Info& q = ip->quoted.front();
+    EXPECT_EQ(to_string(q.source), to_string(host)) << "quote must be the host's packet: " << p.text();
+    EXPECT_EQ(to_string(q.destination), to_string(quoted_dst)) << p.text();
+    EXPECT_GE(q.captured, std::size_t{q.header_length} + 8) << "RFC 792: header + 8 bytes: " << p.text();
+    EXPECT_EQ(q.l4.source_port, quoted_sport) << p.text();
+    EXPECT_EQ(q.l4.destination_port, quoted_dport) << p.text();
+}
+
+std::string to_port(std::string_view tag, std::uint16_t port) { return std::string(tag) + "-to-" + std::to_string(port); }
+std::uint16_t other_port(std::uint16_t p) { return p == 40000 ? 40001 : 40000; }
+
+// Two B4s, same private 5-tuple per protocol [rows 9, 61].
+void check_two_b4(const Result& r) {
+    const struct {
+        const char* proto;
+        std::uint16_t server_port;
+    } protos[] = {{"udp", 53}, {"tcp", 80}, {"icmp", 0x0777}};
+    for (const auto& [proto, server_port] : protos) {
+        SCOPED_TRACE(proto);
+        const auto* a = r.one_uplink(std::string("a-") + proto);
+        const auto* b = r.one_uplink(std::string("b-") + proto);
+        REQUIRE(a && b);
+        const std::uint16_t pa = source_port(*a->ip4()), pb = source_port(*b->ip4());
+        expect_addresses(*a, pool, pa, server1, server_port);
+        expect_addresses(*b, pool, pb, server1, server_port);
+        EXPECT_NE(pa, pb) << "same public address, so the public ports must differ";
+        EXPECT_TRUE(pa == 40000 || pa == 40001) << pa;
+        EXPECT_TRUE(pb == 40000 || pb == 40001) << pb;
+        EXPECT_EQ(a->ip4()->ttl, 63) << a->text();
+        for (std::uint16_t port : {40000, 40001}) {
+            const auto* down = r.one_b4(to_port(proto, port));
+            REQUIRE(down);
+            expect_softwire_to(*down, port == pa ? b4_a : b4_b);
+            const std::uint16_t private_port = std::string_view(proto) == "icmp" ? 0x0777 : 10000;
+            const Ipv4Info* ip = down->ip4();
+            ASSERT_TRUE(ip);
+            EXPECT_EQ(to_string(ip->destination), to_string(host)) << down->text();
+            EXPECT_EQ(to_string(ip->source), to_string(server1)) << down->text();
+            EXPECT_EQ(destination_port(*ip), private_port) << down->text();
+            EXPECT_EQ(ip->ttl, 63) << down->text();
+        }
+    }
+}
+
+// Hairpinning with the sender's public address and port [rows 45, 58].
+void check_hairpin(const Result& r) {
+    for (const char* proto : {"udp", "tcp"}) {
+        SCOPED_TRACE(proto);
+        const auto* a_out = r.one_uplink(std::string("a-") + proto + "-out");
+        const auto* b_out = r.one_uplink(std::string("b-") + proto + "-out");
+        REQUIRE(a_out && b_out);
+        const std::uint16_t pa = source_port(*a_out->ip4()), pb = source_port(*b_out->ip4());
+        EXPECT_NE(pa, pb);
+        for (std::uint16_t port : {40000, 40001}) {
+            const std::string tag = to_port(std::string("a-") + proto, port);
+            r.none_uplink(tag);
+            const auto* p = r.one_b4(tag);
+            REQUIRE(p);
+            const bool to_b = port == pb;
+            expect_softwire_to(*p, to_b ? b4_b : b4_a);
+            expect_addresses(*p, pool, pa, host, to_b ? 6000 : 5000);
+            EXPECT_EQ(p->ip4()->ttl, 63) << "one AFTR hop, one TTL decrement: " << p->text();
+        }
+    }
+}
+
+// EIM [rows 37, 51], paired pooling [rows 38, 82], random ports in range [row 88, RFC 6056].
+void check_mapping(const Result& r) {
+    const auto* s1 = r.one_uplink("eim-s1");
+    const auto* s2 = r.one_uplink("eim-s2");
+    const auto* s1p = r.one_uplink("eim-s1-port");
+    const auto* t1 = r.one_uplink("eim-tcp-s1");
+    const auto* t2 = r.one_uplink("eim-tcp-s2");
+    const auto* i1 = r.one_uplink("eim-icmp-s1");
+    const auto* i2 = r.one_uplink("eim-icmp-s2");
+    REQUIRE(s1 && s2 && s1p && t1 && t2 && i1 && i2);
+    const Ipv4Address x = s1->ip4()->source;
+    EXPECT_TRUE(parse_ipv4_prefix("198.51.100.8/29")->contains(x)) << s1->text();
+    for (auto [p, q] : {std::pair{s1, s2}, {s1, s1p}, {t1, t2}, {i1, i2}}) {
+        EXPECT_EQ(to_string(p->ip4()->source), to_string(q->ip4()->source)) << p->text() << "\n" << q->text();
+        EXPECT_EQ(source_port(*p->ip4()), source_port(*q->ip4())) << p->text() << "\n" << q->text();
+    }
+    std::set<std::uint16_t> udp_ports;
+    std::vector<std::uint16_t> many;
+    for (const auto& p : r.uplink) {
+        const Ipv4Info* ip = p.ip4();
+        ASSERT_TRUE(ip);
+        const auto tag = p.payload_text();
+        if (!tag.starts_with("b-")) {
+            EXPECT_EQ(to_string(ip->source), to_string(x)) << "paired pooling: " << p.text();
+        } else {
+            EXPECT_TRUE(parse_ipv4_prefix("198.51.100.8/29")->contains(ip->source)) << p.text();
+        }
+        EXPECT_GE(source_port(*ip), 20000) << p.text();
+        EXPECT_LE(source_port(*ip), 20099) << p.text();
+        if (ip->protocol == w::proto_udp && !tag.starts_with("b-") && tag != "eim-s2" && tag != "eim-s1-port")
+            udp_ports.insert(ip->l4.source_port);
+        if (tag.starts_with("many-")) many.push_back(ip->l4.source_port);
+    }
+    EXPECT_EQ(udp_ports.size(), 18u) << "18 UDP bindings of one subscriber need 18 ports\n" << r.dump();
+    ASSERT_EQ(many.size(), 16u);
+    int steps_of_one = 0;
+    for (std::size_t i = 1; i < many.size(); ++i) steps_of_one += std::abs(many[i] - many[i - 1]) == 1;
+    EXPECT_LT(steps_of_one, 8) << "ports look sequential, not random (RFC 6056):\n" << r.dump();
+}
+
+void check_filtering(const Result& r, bool address_dependent) {
+    const struct {
+        const char* tag;
+        Ipv4Address server;
+        std::uint16_t port;
+        bool passes;
+    } answers[] = {{"from-s1-53", server1, 53, true},
+                   {"from-s1-54", server1, 54, true},
+                   {"from-s2-53", server2, 53, !address_dependent}};
+    const auto* out = r.one_uplink("out");
+    REQUIRE(out);
+    expect_addresses(*out, pool, 40000, server1, 53);
+    for (const auto& a : answers) {
+        SCOPED_TRACE(a.tag);
+        if (!a.passes) {
+            r.none_b4(a.tag);
+            continue;
+        }
+        const auto* p = r.one_b4(a.tag);
+        REQUIRE(p);
+        expect_softwire_to(*p, b4_a);
+        expect_addresses(*p, a.server, a.port, host, 5000);
+    }
+}
+
+// One binding per phase; the answer on its public port passes or not.
+void expect_phase(const Result& r, const char* out_tag, const char* answer_tag, bool passes,
+                  std::uint16_t private_port) {
+    SCOPED_TRACE(answer_tag);
+    const auto* out = r.one_uplink(out_tag);
+    REQUIRE(out);
+    const std::uint16_t port = source_port(*out->ip4());
+    r.none_b4(to_port(answer_tag, other_port(port)));
+    if (!passes) {
+        r.none_b4(to_port(answer_tag, port));
+        return;
+    }
+    const auto* in = r.one_b4(to_port(answer_tag, port));
+    REQUIRE(in);
+    expect_softwire_to(*in, b4_a);
+    EXPECT_EQ(to_string(in->ip4()->destination), to_string(host)) << in->text();
+    EXPECT_EQ(destination_port(*in->ip4()), private_port) << in->text();
+}
+
+void check_udp_timeout(const Result& r) {
+    expect_phase(r, "p1-out", "p1-299", true, 5000);
+    expect_phase(r, "p2-out", "p2-302", false, 5001);
+    expect_phase(r, "p3-out", "p3-299", true, 5002);
+    const auto* a = r.one_uplink("p3-out");
+    const auto* b = r.one_uplink("p3-refresh");
+    REQUIRE(a && b);
+    EXPECT_EQ(source_port(*a->ip4()), source_port(*b->ip4()));
+}
+
+void check_icmp_timeout(const Result& r) {
+    expect_phase(r, "p1-out", "p1-59", true, 0x100);
+    expect_phase(r, "p2-out", "p2-61", false, 0x101);
+    expect_phase(r, "p3-out", "p3-99", true, 0x102);
+}
+
+void check_tcp_timeouts(const Result& r) {
+    expect_phase(r, "p1-syn", "p1-synack", true, 5000);
+    expect_phase(r, "p1-syn", "p1-finack", true, 5000);
+    expect_phase(r, "p1-syn", "p1-239", true, 5000);
+    expect_phase(r, "p2-syn", "p2-synack", true, 5001);
+    expect_phase(r, "p2-syn", "p2-242", false, 5001);
+    expect_phase(r, "p3-syn", "p3-synack", true, 5002);
+    expect_phase(r, "p3-syn", "p3-7439", true, 5002);
+    expect_phase(r, "p4-syn", "p4-synack", true, 5003);
+    expect_phase(r, "p4-syn", "p4-7442", false, 5003);
+    for (const char* tag : {"p1-ack", "p1-fin", "p1-lastack", "p2-ack", "p2-rst", "p3-ack", "p4-ack"})
+        r.one_uplink(tag);
+    r.none_uplink("no-syn");
+    r.none_b4("inbound-syn");
+}
+
+void check_simultaneous_open(const Result& r) {
+    expect_phase(r, "syn-out", "syn-in", true, 5000);
+    expect_phase(r, "syn-out", "synack-in", true, 5000);
+    expect_phase(r, "syn-out", "data-1000", true, 5000);
+    const auto* a = r.one_uplink("syn-out");
+    const auto* b = r.one_uplink("synack-out");
+    REQUIRE(a && b);
+    EXPECT_EQ(source_port(*a->ip4()), source_port(*b->ip4()));
+}
+
+// Quota per subscriber /56 and protocol [rows 24, 26, 84, 91].
+void check_quota(const Result& r) {
+    const auto* q1 = r.one_uplink("q1");
+    const auto* q2 = r.one_uplink("q2");
+    const auto* again = r.one_uplink("q1-again");
+    const auto* tcp = r.one_uplink("a-tcp");
+    const auto* a2tcp = r.one_uplink("a2-tcp");
+    r.one_uplink("b-udp");
+    r.none_uplink("q3-over");
+    r.none_uplink("a2-over");
+    REQUIRE(q1 && q2 && again && tcp && a2tcp);
+    EXPECT_NE(source_port(*q1->ip4()), source_port(*q2->ip4()));
+    EXPECT_EQ(source_port(*q1->ip4()), source_port(*again->ip4())) << "existing binding must survive the quota";
+    EXPECT_EQ(to_string(a2tcp->ip4()->source), to_string(q1->ip4()->source))
+        << "B4s in one /56 are one subscriber: one public address";
+    EXPECT_EQ(to_string(tcp->ip4()->source), to_string(q1->ip4()->source));
+    ASSERT_EQ(r.b4.size(), 2u) << r.dump();
+    expect_aftr_error(r.b4[0], b4_a, w::icmp::destination_unreachable, 1, 5002, server1, 53);
+    expect_aftr_error(r.b4[1], b4_a2, w::icmp::destination_unreachable, 1, 5004, server1, 53);
+}
+
+// Freed ports are held 120 s [row 88].
+void check_port_reuse(const Result& r) {
+    std::vector<std::uint16_t> ports;
+    for (int i = 0; i < 8; ++i) {
+        const auto* p = r.one_uplink("r" + std::to_string(i));
+        REQUIRE(p);
+        ports.push_back(source_port(*p->ip4()));
+    }
+    for (std::size_t i = 1; i < ports.size(); ++i)
+        EXPECT_NE(ports[i], ports[i - 1]) << "binding " << i << " reused the port freed 10 s earlier\n" << r.dump();
+}
+
+// TTL decrement and Time Exceeded [rows 7, 28].
+void check_ttl(const Result& r) {
+    const auto* up = r.one_uplink("ttl2");
+    REQUIRE(up);
+    EXPECT_EQ(up->ip4()->ttl, 1) << up->text();
+    r.none_uplink("ttl1");
+    r.none_uplink("ttl0");
+    const auto* down = r.one_b4("down-ttl2");
+    REQUIRE(down);
+    expect_softwire_to(*down, b4_a);
+    EXPECT_EQ(down->ip4()->ttl, 1) << down->text();
+    r.none_b4("down-ttl1");
+
+    std::vector<const OutPacket*> errors;
+    for (const auto& p : r.b4)
+        if (p.ip4() && p.ip4()->protocol == w::proto_icmp) errors.push_back(&p);
+    ASSERT_EQ(errors.size(), 2u) << r.dump();
+    expect_aftr_error(*errors[0], b4_a, w::icmp::time_exceeded, 0, 5001, server1, 53);
+    expect_aftr_error(*errors[1], b4_a, w::icmp::time_exceeded, 0, 5002, server1, 53);
+
+    std::vector<const OutPacket*> uplink_errors;
+    for (const auto& p : r.uplink)
+        if (p.ip4() && p.ip4()->protocol == w::proto_icmp) uplink_errors.push_back(&p);
+    ASSERT_EQ(uplink_errors.size(), 1u) << r.dump();
+    const Ipv4Info& e = *uplink_errors[0]->ip4();
+    EXPECT_EQ(e.l4.icmp_type, w::icmp::time_exceeded) << uplink_errors[0]->text();
+    EXPECT_EQ(to_string(e.destination), to_string(server1)) << uplink_errors[0]->text();
+    EXPECT_FALSE(parse_ipv4_prefix("192.0.0.0/29")->contains(e.source))
+        << "192.0.0.0/29 must not appear on the IPv4 side (RFC 6333 5.7): " << uplink_errors[0]->text();
+    ASSERT_EQ(e.quoted.size(), 1u);
+    EXPECT_EQ(to_string(e.quoted[0].source), to_string(server1));
+    EXPECT_EQ(to_string(e.quoted[0].destination), to_string(pool));
+    EXPECT_EQ(e.quoted[0].l4.destination_port, 40000);
+}
+
+void check_malformed(const Result& r) {
+    EXPECT_TRUE(r.b4.empty()) << r.dump();
+    ASSERT_EQ(r.uplink.size(), 1u) << r.dump();
+    const auto* good = r.one_uplink("good-after-junk");
+    REQUIRE(good);
+    expect_addresses(*good, pool, 40000, server1, 53);
+}
+
+void check_tel(const Result& r) {
+    const auto* up = r.one_uplink("with-tel");
+    REQUIRE(up);
+    expect_addresses(*up, pool, 40000, server1, 53);
+    EXPECT_EQ(up->ip4()->ttl, 63);
+    r.none_uplink("unknown-option");
+    const auto* down = r.one_b4("reply");
+    REQUIRE(down);
+    expect_softwire_to(*down, b4_a);
+    expect_addresses(*down, server1, 53, host, 5000);
+}
+
+// DSCP carried both ways [row 3].
+void check_dscp(const Result& r) {
+    const auto* a = r.one_uplink("up-tc28-tos28");
+    const auto* b = r.one_uplink("up-tc28-tos00");
+    const auto* c = r.one_b4("down-tos-b8");
+    const auto* d = r.one_b4("down-tos-00");
+    REQUIRE(a && b && c && d);
+    EXPECT_EQ(a->ip4()->tos, 0x28) << a->text();
+    EXPECT_EQ(b->ip4()->tos, 0x28) << "outer traffic class 0x28 must reach the IPv4 side: " << b->text();
+    EXPECT_EQ(c->d.ipv6->traffic_class, 0xb8) << c->text();
+    EXPECT_EQ(c->ip4()->tos, 0xb8) << c->text();
+    EXPECT_EQ(d->d.ipv6->traffic_class, 0x00) << d->text();
+}
+
+void check_udp_checksum(const Result& r) {
+    const auto* zu = r.one_uplink("zero-up");
+    const auto* zd = r.one_b4("zero-down");
+    const auto* nz = r.one_uplink("nonzero-up");
+    REQUIRE(zu && zd && nz);
+    EXPECT_EQ(zu->ip4()->l4.checksum, 0) << "a zero UDP checksum stays zero: " << zu->text();
+    EXPECT_EQ(zd->ip4()->l4.checksum, 0) << "a zero UDP checksum stays zero: " << zd->text();
+    EXPECT_NE(nz->ip4()->l4.checksum, 0) << nz->text();
+    auto fu = r.find(r.uplink, "ffff-up", true);
+    auto fd = r.find(r.b4, "ffff-down", true);
+    ASSERT_EQ(fu.size(), 1u) << r.dump();
+    ASSERT_EQ(fd.size(), 1u) << r.dump();
+    expect_addresses(*fu[0], pool, 40000, server1, 53);
+    expect_addresses(*fd[0], server1, 53, host, 5000);
+    EXPECT_EQ(fu[0]->ip4()->l4.checksum, 0xffff) << "computed zero must be sent as 0xffff: " << fu[0]->text();
+    EXPECT_EQ(fd[0]->ip4()->l4.checksum, 0xffff) << "computed zero must be sent as 0xffff: " << fd[0]->text();
+}
+
+// The AFTR answers pings [row 23].
+void check_aftr_echo(const Result& r) {
+    EXPECT_TRUE(r.uplink.empty()) << r.dump();
+    ASSERT_EQ(r.b4.size(), 3u) << r.dump();
+    for (const char* tag : {"ping-192.0.0.1", "ping-192.0.0.1-ttl1"}) {
+        SCOPED_TRACE(tag);
+        const auto* p = r.one_b4(tag);
+        REQUIRE(p);
+        expect_softwire_to(*p, b4_a);
+        const Ipv4Info* ip = p->ip4();
+        ASSERT_TRUE(ip);
+        EXPECT_EQ(to_string(ip->source), to_string(aftr_v4)) << p->text();
+        EXPECT_EQ(to_string(ip->destination), to_string(host)) << p->text();
+        EXPECT_EQ(ip->l4.icmp_type, w::icmp::echo_reply) << p->text();
+        EXPECT_EQ(ip->l4.icmp_code, 0) << p->text();
+        EXPECT_EQ(ip->l4.icmp_identifier, 0x4242) << p->text();
+        EXPECT_EQ(ip->l4.icmp_sequence, std::string_view(tag).ends_with("ttl1") ? 2 : 1) << p->text();
+        EXPECT_GT(ip->ttl, 1) << p->text();
+    }
+    const auto* v6 = r.one_b4("ping6-aftr");
+    REQUIRE(v6);
+    expect_softwire_to(*v6, b4_a);
+    ASSERT_TRUE(v6->d.ipv6->icmpv6) << v6->text();
+    EXPECT_EQ(v6->d.ipv6->icmpv6->icmp_type, w::icmp::v6_echo_reply) << v6->text();
+    EXPECT_EQ(v6->d.ipv6->icmpv6->icmp_identifier, 0x4343) << v6->text();
+    EXPECT_EQ(v6->d.ipv6->icmpv6->icmp_sequence, 2) << v6->text();
+    r.none_b4("ping6-bad-checksum");
+}
+
+// Inner source addresses [row 12].
+void check_inner_source(const Result& r, bool extra) {
+    const struct {
+        const char* source;
+        bool allowed;
+    } sources[] = {{"203.0.113.5", false}, {"100.64.0.1", extra},   {"172.16.0.1", true},    {"192.168.1.1", true},
+                   {"192.0.0.2", true},    {"10.255.255.254", true}, {"172.32.0.1", false}};
+    for (const auto& s : sources) {
+        const std::string tag = std::string("from-") + s.source;
+        if (!s.allowed) {
+            r.none_uplink(tag);
+            continue;
+        }
+        const auto* p = r.one_uplink(tag);
+        REQUIRE(p);
+        EXPECT_EQ(to_string(p->ip4()->source), to_string(pool)) << p->text();
+    }
+}
+
+void check_b4_prefix(const Result& r) {
+    r.one_uplink("from-a");
+    r.none_uplink("from-b");
+}
+
+using C = std::vector<std::pair<std::string, std::uint64_t>>;
+
+const C kTwoB4Counters = {{"in_b4_packets", 6},    {"in_uplink_packets", 6},   {"out_uplink_packets", 6},
+                          {"out_b4_packets", 6},   {"sessions_created", 6},    {"subscribers_created", 2}};
+
+}  // namespace
+
+const std::vector<Expectation>& expectations() {
+    static const std::vector<Expectation> table = {
+        {"two_b4_same_tuple", kTwoB4Counters, check_two_b4},
+        {"ethernet", kTwoB4Counters, check_two_b4},
+        {"hairpin",
+         {{"in_b4_packets", 8}, {"out_uplink_packets", 4}, {"out_hairpin_packets", 4}, {"sessions_created", 4},
+          {"subscribers_created", 2}},
+         check_hairpin},
+        {"mapping",
+         {{"in_b4_packets", 26}, {"out_uplink_packets", 26}, {"sessions_created", 22}, {"subscribers_created", 2}},
+         check_mapping},
+        {"filtering_eif",
+         {{"in_b4_packets", 1}, {"in_uplink_packets", 3}, {"out_uplink_packets", 1}, {"out_b4_packets", 3},
+          {"sessions_created", 1}, {"subscribers_created", 1}},
+         [](const Result& r) { check_filtering(r, false); }},
+        {"filtering_adf",
+         {{"in_b4_packets", 1}, {"in_uplink_packets", 3}, {"out_uplink_packets", 1}, {"out_b4_packets", 2},
+          {"drop_uplink_filtered", 1}, {"sessions_created", 1}, {"subscribers_created", 1}},
+         [](const Result& r) { check_filtering(r, true); }},
+        {"udp_timeout",
+         {{"in_b4_packets", 4}, {"in_uplink_packets", 6}, {"out_uplink_packets", 4}, {"out_b4_packets", 2},
+          {"drop_uplink_no_binding", 4}, {"sessions_created", 3}, {"sessions_expired", 2},
+          {"subscribers_created", 3}, {"subscribers_removed", 2}},
+         check_udp_timeout},
+        {"icmp_timeout",
+         {{"in_b4_packets", 4}, {"in_uplink_packets", 6}, {"out_uplink_packets", 4}, {"out_b4_packets", 2},
+          {"drop_uplink_no_binding", 4}, {"sessions_created", 3}, {"sessions_expired", 2},
+          {"subscribers_created", 3}, {"subscribers_removed", 2}},
+         check_icmp_timeout},
+        {"tcp_timeouts",
+         {{"in_b4_packets", 13}, {"in_uplink_packets", 19}, {"out_uplink_packets", 11}, {"out_b4_packets", 7},
+          {"drop_tcp_not_syn", 2}, {"drop_uplink_no_binding", 12}, {"sessions_created", 4},
+          {"sessions_expired", 4}, {"subscribers_created", 4}, {"subscribers_removed", 4}},
+         check_tcp_timeouts},
+        {"tcp_simultaneous_open",
+         {{"in_b4_packets", 2}, {"in_uplink_packets", 6}, {"out_uplink_packets", 2}, {"out_b4_packets", 3},
+          {"drop_uplink_no_binding", 3}, {"sessions_created", 1}, {"subscribers_created", 1}},
+         check_simultaneous_open},
+        {"quota",
+         {{"in_b4_packets", 8}, {"out_uplink_packets", 6}, {"drop_quota_exhausted", 2},
+          {"sent_icmp_unreachable", 2}, {"sessions_created", 5}, {"subscribers_created", 2}},
+         check_quota},
+        {"port_reuse",
+         {{"in_b4_packets", 8}, {"out_uplink_packets", 8}, {"sessions_created", 8}, {"sessions_expired", 7},
+          {"subscribers_created", 8}, {"subscribers_removed", 7}},
+         check_port_reuse},
+        {"ttl",
+         {{"in_b4_packets", 3}, {"in_uplink_packets", 2}, {"out_uplink_packets", 1}, {"out_b4_packets", 1},
+          {"drop_inner_ttl_expired", 2}, {"drop_uplink_ttl_expired", 1}, {"sent_icmp_time_exceeded", 3},
+          {"sessions_created", 1}, {"subscribers_created", 1}},
+         check_ttl},
+        {"malformed",
+         {{"in_b4_packets", 12}, {"in_uplink_packets", 4}, {"out_uplink_packets", 1},
+          {"drop_inner_bad_checksum", 1}, {"drop_b4_truncated", 2}, {"drop_inner_truncated", 1},
+          {"drop_l4_truncated", 2}, {"drop_inner_bad_version", 1}, {"drop_inner_bad_header_length", 1},
+          {"drop_b4_wrong_destination", 1}, {"drop_icmp_bad_checksum", 1}, {"drop_inner_fragment", 1},
+          {"drop_uplink_truncated", 1}, {"drop_uplink_bad_checksum", 1}, {"drop_uplink_not_pool", 1},
+          {"drop_uplink_no_binding", 1}, {"sessions_created", 1}, {"subscribers_created", 1}},
+         check_malformed},
+        {"tunnel_encapsulation_limit",
+         {{"in_b4_packets", 2}, {"in_uplink_packets", 1}, {"out_uplink_packets", 1}, {"out_b4_packets", 1},
+          {"drop_b4_ext_header", 1}, {"sessions_created", 1}, {"subscribers_created", 1}},
+         check_tel},
+        {"dscp",
+         {{"in_b4_packets", 2}, {"in_uplink_packets", 2}, {"out_uplink_packets", 2}, {"out_b4_packets", 2},
+          {"sessions_created", 1}, {"subscribers_created", 1}},
+         check_dscp},
+        {"udp_checksum",
+         {{"in_b4_packets", 3}, {"in_uplink_packets", 2}, {"out_uplink_packets", 3}, {"out_b4_packets", 2},
+          {"sessions_created", 1}, {"subscribers_created", 1}},
+         check_udp_checksum},
+        {"aftr_echo", {{"in_b4_packets", 4}, {"out_aftr_echo_replies", 3}, {"drop_icmpv6", 1}}, check_aftr_echo},
+        {"inner_source",
+         {{"in_b4_packets", 7}, {"out_uplink_packets", 4}, {"drop_inner_bad_source", 3}, {"sessions_created", 4},
+          {"subscribers_created", 1}},
+         [](const Result& r) { check_inner_source(r, false); }},
+        {"inner_source_extra",
+         {{"in_b4_packets", 7}, {"out_uplink_packets", 5}, {"drop_inner_bad_source", 2}, {"sessions_created", 5},
+          {"subscribers_created", 1}},
+         [](const Result& r) { check_inner_source(r, true); }},
+        {"b4_prefix",
+         {{"in_b4_packets", 2}, {"out_uplink_packets", 1}, {"drop_b4_not_allowed", 1}, {"sessions_created", 1},
+          {"subscribers_created", 1}},
+         check_b4_prefix},
+    };
+    return table;
+}
+
+}  // namespace dslite::test

@@ -1,0 +1,301 @@
+// Replays every scenario in captures/ through the real dslite-aftr binary:
+// the outputs must match the golden files byte for byte, the counters must
+// be the ones the table lists, and the decoded output must show the
+// behaviour the spec asks for (checked independently of the golden files).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "dslite/counters.hpp"
+#include "dslite/wire.hpp"
+#include "expectations.hpp"
+#include "replay_run.hpp"
+#include "support/scenarios.hpp"
+
+namespace dslite::test {
+namespace {
+
+namespace w = dslite::wire;
+namespace fs = std::filesystem;
+
+const std::string kCaptures = DSLITE_CAPTURES_DIR;
+const std::string kAftrBinary = DSLITE_AFTR_BINARY;
+
+std::string scenario_dir(const std::string& name) { return kCaptures + "/" + name; }
+
+std::string read_text_file(const std::string& path) {
+    auto bytes = read_file(path);
+    return bytes ? std::string(bytes->begin(), bytes->end()) : std::string();
+}
+
+const Expectation* find_expectation(const std::string& name) {
+    for (const auto& e : expectations())
+        if (e.name == name) return &e;
+    return nullptr;
+}
+
+std::optional<Scenario> find_scenario(const std::string& name) {
+    for (auto& s : all_scenarios())
+        if (s.name == name) return s;
+    return std::nullopt;
+}
+
+// The IP packet of an input record (Ethernet header removed).
+std::span<const std::uint8_t> ip_of(const Capture& c, const CaptureRecord& r) {
+    std::span<const std::uint8_t> p = r.data;
+    return c.dlt == dlt_ethernet && p.size() >= 14 ? p.subspan(14) : p;
+}
+
+class Replay : public ::testing::TestWithParam<std::string> {
+protected:
+    void SetUp() override {
+        name_ = GetParam();
+        expectation_ = find_expectation(name_);
+        ASSERT_TRUE(expectation_) << "no table row for " << name_;
+        const std::string flags_text = read_text_file(scenario_dir(name_) + "/flags");
+        ASSERT_FALSE(flags_text.empty()) << scenario_dir(name_) << "/flags missing: run scripts/gen-captures";
+        flags_ = split_words(flags_text);
+        std::string error;
+        auto input = read_capture(input_path(), error);
+        ASSERT_TRUE(input) << error << " (run scripts/gen-captures)";
+        input_ = std::move(*input);
+    }
+
+    std::string input_path() const { return scenario_dir(name_) + "/in.pcap"; }
+
+    // Runs the replay; fails the test if it did not run cleanly.
+    ReplayFiles replay() {
+        std::string error;
+        auto files = run_replay(kAftrBinary, input_path(), flags_, error);
+        if (!files) {
+            ADD_FAILURE() << error;
+            return {};
+        }
+        EXPECT_EQ(files->exit_status, 0) << files->stderr_text;
+        return *files;
+    }
+
+    // Decodes the replay's outputs; nothing (and a failure) if they are not valid.
+    std::optional<Result> decoded(const ReplayFiles& files) {
+        TempDir dir;
+        std::string error;
+        const std::string b4_path = dir.path() + "/b4.pcap", uplink_path = dir.path() + "/uplink.pcap";
+        auto store = [](const std::string& path, const Bytes& bytes) {
+            std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
+                                                        static_cast<std::streamsize>(bytes.size()));
+        };
+        store(b4_path, files.b4_pcap);
+        store(uplink_path, files.uplink_pcap);
+        auto b4 = read_capture(b4_path, error);
+        auto uplink = b4 ? read_capture(uplink_path, error) : std::nullopt;
+        auto counters = uplink ? parse_counters_json(
+                                     std::string(files.counters_json.begin(), files.counters_json.end()), error)
+                               : std::nullopt;
+        if (!counters) {
+            ADD_FAILURE() << error;
+            return std::nullopt;
+        }
+        EXPECT_EQ(b4->dlt, dlt_raw) << "outputs are LINKTYPE_RAW";
+        EXPECT_EQ(uplink->dlt, dlt_raw) << "outputs are LINKTYPE_RAW";
+        return decode_result(input_, *b4, *uplink, std::move(*counters));
+    }
+
+    std::string name_;
+    const Expectation* expectation_ = nullptr;
+    std::vector<std::string> flags_;
+    Capture input_;
+};
+
+// The committed input and flags are what the generator makes today.
+TEST_P(Replay, InputMatchesGenerator) {
+    auto scenario = find_scenario(name_);
+    ASSERT_TRUE(scenario) << name_ << " is not a dslite-capgen scenario";
+    EXPECT_EQ(flags_, scenario->flags) << "flags file is stale: run scripts/gen-captures";
+    TempDir dir;
+    std::string error;
+    ASSERT_TRUE(write_capture(dir.path() + "/in.pcap", scenario->input, error)) << error;
+    EXPECT_EQ(read_file(dir.path() + "/in.pcap"), read_file(input_path()))
+        << "in.pcap is stale: run scripts/gen-captures";
+}
+
+TEST_P(Replay, OutputsMatchGoldenFiles) {
+    const ReplayFiles files = replay();
+    const std::string dir = scenario_dir(name_);
+    auto golden_b4 = read_file(dir + "/b4.pcap");
+    auto golden_uplink = read_file(dir + "/uplink.pcap");
+    auto golden_counters = read_file(dir + "/counters.json");
+    ASSERT_TRUE(golden_b4 && golden_uplink && golden_counters) << "golden files missing in " << dir;
+    EXPECT_TRUE(files.b4_pcap == *golden_b4) << "b4.pcap differs from " << dir << "/b4.pcap";
+    EXPECT_TRUE(files.uplink_pcap == *golden_uplink) << "uplink.pcap differs from " << dir << "/uplink.pcap";
+    std::string error;
+    auto now = parse_counters_json(std::string(files.counters_json.begin(), files.counters_json.end()), error);
+    auto then = parse_counters_json(std::string(golden_counters->begin(), golden_counters->end()), error);
+    ASSERT_TRUE(now && then) << error;
+    EXPECT_EQ(*now, *then);
+}
+
+TEST_P(Replay, Deterministic) {
+    const ReplayFiles first = replay();
+    const ReplayFiles second = replay();
+    EXPECT_TRUE(first.b4_pcap == second.b4_pcap);
+    EXPECT_TRUE(first.uplink_pcap == second.uplink_pcap);
+    EXPECT_TRUE(first.counters_json == second.counters_json);
+    EXPECT_EQ(first.stdout_text, second.stdout_text);
+}
+
+TEST_P(Replay, Counters) {
+    const ReplayFiles files = replay();
+    auto result = decoded(files);
+    ASSERT_TRUE(result);
+    const auto& counters = result->counters;
+
+    // Every engine counter is in the JSON, and nothing else.
+    for (std::size_t i = 0; i < kCounterCount; ++i) {
+        const std::string name(counter_name(static_cast<Counter>(i)));
+        EXPECT_TRUE(counters.contains(name)) << name << " missing from --counters-json";
+    }
+    EXPECT_EQ(counters.size(), kCounterCount);
+
+    std::map<std::string, std::uint64_t> expected;
+    for (const auto& [name, value] : expectation_->counters) {
+        ASSERT_TRUE(counters.contains(name)) << "table names an unknown counter " << name;
+        expected[name] = value;
+    }
+    for (const auto& [name, value] : counters)
+        EXPECT_EQ(value, expected.contains(name) ? expected[name] : 0) << name << "\n" << result->dump();
+
+    // Every packet handed in ends in exactly one out_* or drop_* counter.
+    std::uint64_t in = 0, ended = 0, out = 0, sent = 0;
+    for (const auto& [name, value] : counters) {
+        if (name.starts_with("in_")) in += value;
+        if (name.starts_with("out_") || name.starts_with("drop_")) ended += value;
+        if (name.starts_with("out_")) out += value;
+        if (name.starts_with("sent_")) sent += value;
+    }
+    EXPECT_EQ(in, ended) << "in_* != out_* + drop_*";
+    EXPECT_EQ(result->b4.size() + result->uplink.size(), out + sent)
+        << "packets written != out_* + sent_*\n" << result->dump();
+
+    // The replay hands IPv6 to from_b4 and IPv4 to from_uplink.
+    std::uint64_t v6 = 0, v4 = 0;
+    for (const auto& r : input_.records) {
+        auto ip = ip_of(input_, r);
+        if (!ip.empty() && ip[0] >> 4 == 6) ++v6;
+        if (!ip.empty() && ip[0] >> 4 == 4) ++v4;
+    }
+    EXPECT_EQ(result->counter("in_b4_packets"), v6);
+    EXPECT_EQ(result->counter("in_uplink_packets"), v4);
+
+    // It prints the non-zero counters.
+    for (const auto& [name, value] : counters) {
+        if (value == 0) continue;
+        EXPECT_NE(files.stdout_text.find(name), std::string::npos) << name << " not printed";
+    }
+}
+
+// What every scenario's output must satisfy, then the scenario's own checks.
+TEST_P(Replay, Behaviour) {
+    auto result = decoded(replay());
+    ASSERT_TRUE(result);
+    const Result& r = *result;
+
+    std::vector<Ipv4Prefix> pools;
+    for (std::size_t i = 0; i + 1 < flags_.size(); ++i)
+        if (flags_[i] == "--pool") pools.push_back(*parse_ipv4_prefix(flags_[i + 1]));
+    std::set<std::string> b4s;
+    for (const auto& rec : input_.records) {
+        auto ip = ip_of(input_, rec);
+        if (ip.size() >= 40 && ip[0] >> 4 == 6) b4s.insert(to_string(decode(ip).ipv6->source));
+    }
+    const auto aftr_net = *parse_ipv4_prefix("192.0.0.0/29");
+
+    for (const auto& p : r.b4) {
+        EXPECT_TRUE(p.d.problems.empty()) << p.text();
+        ASSERT_TRUE(p.d.ipv6) << "towards a B4 only IPv6: " << p.text();
+        EXPECT_EQ(to_string(p.d.ipv6->source), to_string(net::aftr)) << p.text();
+        EXPECT_TRUE(b4s.contains(to_string(p.d.ipv6->destination))) << "not a B4 that sent anything: " << p.text();
+        EXPECT_EQ(p.d.ipv6->hop_limit, 64) << p.text();
+        EXPECT_EQ(p.d.ipv6->flow_label, 0u) << p.text();
+        if (p.d.ipv6->inner) {
+            EXPECT_EQ(p.d.ipv6->traffic_class, p.d.ipv6->inner->tos) << p.text();
+        }
+    }
+    for (const auto& p : r.uplink) {
+        EXPECT_TRUE(p.d.problems.empty()) << p.text();
+        ASSERT_TRUE(p.d.ipv4) << "towards the uplink only IPv4: " << p.text();
+        bool in_pool = false;
+        for (const auto& pool : pools) in_pool |= pool.contains(p.d.ipv4->source);
+        EXPECT_TRUE(in_pool) << "uplink source outside the pools: " << p.text();
+        EXPECT_FALSE(aftr_net.contains(p.d.ipv4->source)) << p.text();
+    }
+
+    // A forwarded packet keeps its payload and loses exactly one TTL [row 28].
+    for (const auto* side : {&r.b4, &r.uplink}) {
+        for (const auto& p : *side) {
+            const Ipv4Info* ip = p.ip4();
+            if (!ip || ip->source == net::aftr_v4 || p.payload_text().empty()) continue;
+            std::vector<Ipv4Info> sources;
+            for (const auto& rec : input_.records) {
+                Decoded in = decode(ip_of(input_, rec));
+                const Ipv4Info* iip = in.ip4();
+                if (iip && iip->protocol == ip->protocol && iip->l4.payload == ip->l4.payload)
+                    sources.push_back(*iip);
+            }
+            if (sources.size() != 1) continue;
+            EXPECT_EQ(ip->ttl + 1, sources[0].ttl) << p.text();
+            EXPECT_EQ(ip->total_length, sources[0].total_length) << p.text();
+        }
+    }
+
+    // Outputs happen at input times, in order.
+    ASSERT_FALSE(input_.records.empty());
+    for (const auto* side : {&r.b4, &r.uplink}) {
+        std::int64_t last = input_.records.front().micros;
+        for (const auto& p : *side) {
+            EXPECT_GE(p.micros, last) << p.text();
+            EXPECT_LE(p.micros, input_.records.back().micros) << p.text();
+            last = p.micros;
+        }
+    }
+
+    expectation_->check(r);
+}
+
+std::vector<std::string> table_names() {
+    std::vector<std::string> names;
+    for (const auto& e : expectations()) names.push_back(e.name);
+    return names;
+}
+
+INSTANTIATE_TEST_SUITE_P(Scenarios, Replay, ::testing::ValuesIn(table_names()),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+// The table, the generator and captures/ list the same scenarios.
+TEST(ReplayTable, CoversEveryScenarioAndCapture) {
+    std::set<std::string> table, generated, on_disk;
+    for (const auto& e : expectations()) EXPECT_TRUE(table.insert(e.name).second) << "twice: " << e.name;
+    for (const auto& s : all_scenarios()) generated.insert(s.name);
+    for (const auto& entry : fs::directory_iterator(kCaptures))
+        if (entry.is_directory()) on_disk.insert(entry.path().filename().string());
+    EXPECT_EQ(table, generated);
+    EXPECT_EQ(table, on_disk);
+}
+
+// Ethernet framing (and the padding of short frames) changes nothing.
+TEST(ReplayTable, EthernetInputGivesTheRawOutputs) {
+    std::string error;
+    auto raw = run_replay(kAftrBinary, scenario_dir("two_b4_same_tuple") + "/in.pcap",
+                          split_words(read_text_file(scenario_dir("two_b4_same_tuple") + "/flags")), error);
+    ASSERT_TRUE(raw) << error;
+    auto eth = run_replay(kAftrBinary, scenario_dir("ethernet") + "/in.pcap",
+                          split_words(read_text_file(scenario_dir("ethernet") + "/flags")), error);
+    ASSERT_TRUE(eth) << error;
+    EXPECT_TRUE(raw->b4_pcap == eth->b4_pcap);
+    EXPECT_TRUE(raw->uplink_pcap == eth->uplink_pcap);
+    EXPECT_TRUE(raw->counters_json == eth->counters_json);
+}
+
+}  // namespace
+}  // namespace dslite::test
