@@ -269,6 +269,21 @@ void check_quota(const Result& r) {
     expect_aftr_error(r.b4[1], b4_a2, w::icmp::destination_unreachable, 1, 5004, server1, 53);
 }
 
+void check_quota_prefix_64(const Result& r) {
+    const auto* q1 = r.one_uplink("q1");
+    const auto* q2 = r.one_uplink("q2");
+    const auto* again = r.one_uplink("q1-again");
+    r.one_uplink("a-tcp");
+    r.one_uplink("a2-over");
+    r.one_uplink("a2-tcp");
+    r.one_uplink("b-udp");
+    r.none_uplink("q3-over");
+    REQUIRE(q1 && q2 && again);
+    EXPECT_EQ(source_port(*q1->ip4()), source_port(*again->ip4()));
+    ASSERT_EQ(r.b4.size(), 1u) << r.dump();
+    expect_aftr_error(r.b4[0], b4_a, w::icmp::destination_unreachable, 1, 5002, server1, 53);
+}
+
 // Freed ports are held 120 s [row 88].
 void check_port_reuse(const Result& r) {
     std::vector<std::uint16_t> ports;
@@ -470,6 +485,10 @@ const std::vector<Expectation>& expectations() {
          {{"in_b4_packets", 8}, {"out_uplink_packets", 6}, {"drop_quota_exhausted", 2},
           {"sent_icmp_unreachable", 2}, {"sessions_created", 5}, {"subscribers_created", 2}},
          check_quota},
+        {"quota_prefix_64",
+         {{"in_b4_packets", 8}, {"out_uplink_packets", 7}, {"drop_quota_exhausted", 1},
+          {"sent_icmp_unreachable", 1}, {"sessions_created", 6}, {"subscribers_created", 3}},
+         check_quota_prefix_64},
         {"port_reuse",
          {{"in_b4_packets", 8}, {"out_uplink_packets", 8}, {"sessions_created", 8}, {"sessions_expired", 7},
           {"subscribers_created", 8}, {"subscribers_removed", 7}},

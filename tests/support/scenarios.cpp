@@ -148,7 +148,12 @@ Scenario ethernet() {
     Capture c = two_b4_same_tuple_input();
     c.dlt = dlt_ethernet;
     for (auto& r : c.records) r.data = ethernet_frame(r.data);
-    return {"ethernet", "two_b4_same_tuple framed in Ethernet (small frames padded): same outputs",
+    // An ARP request on the same link: not IP, so the replay skips it.
+    Bytes arp = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x08, 0x06,
+                 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01};
+    arp.resize(60, 0);
+    c.records.insert(c.records.begin() + 1, {c.records.front().micros, arp});
+    return {"ethernet", "two_b4_same_tuple framed in Ethernet (small frames padded, one ARP frame): same outputs",
             two_port_flags(), c};
 }
 
@@ -299,6 +304,16 @@ Scenario quota() {
     s.from_b4(7, b4_b, udp(host, 5002, server1, 53, "b-udp"));
     return {"quota", "per-subscriber (/56) UDP quota 2: drop, ICMP 3/1 from 192.0.0.1, no eviction",
             base_flags({"--pool", "198.51.100.8/29", "--quota-udp", "2"}), s.capture()};
+}
+
+// The quota input with --subscriber-prefix-length 64: B4s a and a2 are now
+// two subscribers, each with its own quota.
+Scenario quota_prefix_64() {
+    Scenario s = quota();
+    s.name = "quota_prefix_64";
+    s.summary = "--subscriber-prefix-length 64 makes B4s in one /56 separate subscribers";
+    s.flags.insert(s.flags.end(), {"--subscriber-prefix-length", "64"});
+    return s;
 }
 
 // Freed ports wait 120 s (RFC 6888 REQ-8). Two ports, --udp-timeout 120:
@@ -508,7 +523,7 @@ Scenario b4_prefix() {
 std::vector<Scenario> all_scenarios() {
     return {two_b4_same_tuple(), ethernet(),     hairpin(),     mapping(),      filtering_eif(),
             filtering_adf(),     udp_timeout(),  icmp_timeout(), tcp_timeouts(), tcp_simultaneous_open(),
-            quota(),             port_reuse(),   ttl(),          malformed(),    tunnel_encapsulation_limit(),
+            quota(),             quota_prefix_64(), port_reuse(),   ttl(),          malformed(),    tunnel_encapsulation_limit(),
             dscp(),              udp_checksum(), aftr_echo(),    inner_source(), inner_source_extra(),
             b4_prefix()};
 }
