@@ -54,6 +54,9 @@ struct EngineConfig {
     // Inner sources allowed besides RFC 1918 and 192.0.0.0/29 (RFC 6333 section 11).
     std::vector<Ipv4Prefix> extra_inner_prefixes;
 
+    // ICMP errors the engine generates, per second (RFC 5508 REQ-10); 0: no limit.
+    std::uint32_t icmp_errors_per_second = 1000;
+
     // Seeds port choice and the table hash; same seed, same input, same output.
     std::uint64_t seed = 0x6473'6c69'7465'0001;
 };

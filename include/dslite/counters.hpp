@@ -40,7 +40,9 @@ namespace dslite {
     X(drop_inner_protocol, "inner protocol is not TCP, UDP or ICMP")                         \
     X(drop_l4_truncated, "TCP/UDP/ICMP header truncated")                                    \
     X(drop_icmp_bad_checksum, "ICMP checksum wrong")                                         \
-    X(drop_icmp_type, "ICMP type not translated (only echo and replies)")                    \
+    X(drop_icmp_type, "ICMP type not translated (echo, replies and errors are)")             \
+    X(drop_icmp_quote, "ICMP error quoting no usable packet, or quoting an ICMP error")      \
+    X(drop_icmp_no_binding, "ICMP error about a packet no binding carried")                  \
     X(drop_tcp_not_syn, "TCP without a binding that is not a SYN")                           \
     X(drop_quota_exhausted, "subscriber at its port quota (answered with 3/1)")              \
     X(drop_pool_exhausted, "no public address with a free port (answered with 3/1)")         \
@@ -56,12 +58,12 @@ namespace dslite {
     X(drop_uplink_protocol, "uplink protocol is not TCP, UDP or ICMP")                       \
     X(drop_uplink_no_binding, "no binding for the public address, port and protocol")        \
     X(drop_uplink_filtered, "address-dependent filtering refused the remote")                \
-    X(drop_icmp_rate_limited, "ICMP error not sent: rate limit")                             \
     X(drop_no_headroom, "driver passed a packet without room to prepend headers")            \
     X(sessions_created, "bindings created")                                                  \
     X(sessions_expired, "bindings removed by their timer")                                   \
     X(subscribers_created, "subscribers (B4 prefixes) given a public address")               \
     X(subscribers_removed, "subscribers released after their last binding")                  \
+    X(icmp_errors_rate_limited, "ICMP errors not generated because of the rate limit")       \
     X(port_hold_overflow, "freed ports released before 120 s because the hold queue was full")
 
 enum class Counter : std::uint16_t {

@@ -43,6 +43,12 @@ public:
     // encapsulates it to its B4; `hairpin` when it came from another B4.
     Verdict deliver_inbound(Packet& packet, const Transport& t, bool hairpin);
 
+    // icmp_errors.cpp
+    Verdict error_from_b4(Packet& packet, const Ipv6Address& b4, const Transport& t, std::uint8_t outer_tc);
+    Verdict error_to_b4(Packet& packet, const Transport& t, bool hairpin);
+    // Takes a token for one generated ICMP error; false (and counted) when out.
+    bool icmp_error_allowed();
+
     // burst.cpp: the lookup hash of a packet of the common shape, for lookahead
     std::optional<std::uint32_t> inside_key_hash(const Packet& packet) const;
     std::optional<std::uint32_t> outside_key_hash(const Packet& packet) const;
@@ -82,6 +88,8 @@ public:
     std::uint32_t now_ = 0;
     bool started_ = false;
     std::uint16_t ip_id_;
+    std::uint32_t icmp_tokens_ = 0;
+    std::uint32_t icmp_tokens_second_ = 0;
 };
 
 }  // namespace dslite

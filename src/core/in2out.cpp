@@ -48,6 +48,7 @@ Verdict Engine::Impl::in2out(Packet& packet, const Ipv6Address& b4, std::uint8_t
     if (parsed == TransportError::truncated) return drop(Counter::drop_l4_truncated);
     if (t.proto == ProtoIndex::icmp) {
         if (checksum({ip + t.offset, packet.size() - t.offset}) != 0) return drop(Counter::drop_icmp_bad_checksum);
+        if (is_icmp_error(t.icmp_type)) return error_from_b4(packet, b4, t, outer_tc);
         if (t.icmp_type != icmp::echo_request) return drop(Counter::drop_icmp_type);
     }
     if (ip[ipv4::ttl] <= 1) return refuse_to_b4(packet, b4, Counter::drop_inner_ttl_expired, icmp::time_exceeded, 0);
@@ -69,7 +70,7 @@ Verdict Engine::Impl::in2out(Packet& packet, const Ipv6Address& b4, std::uint8_t
 
     set_dscp(ip, outer_tc);  // RFC 6333 7.1, in the decapsulating direction
     decrement_ttl(ip);
-    rewrite_source(ip, t, s.public_address, s.public_port);
+    rewrite_source(ip, packet.size(), t, s.public_address, s.public_port);
 
     const std::uint32_t hairpin = pool_.index_of(destination);
     if (hairpin != Pool::npos) return deliver_inbound(packet, t, true);
@@ -147,6 +148,7 @@ Verdict Engine::Impl::refuse_unreachable(Packet& packet, const Ipv6Address& b4, 
 
 Verdict Engine::Impl::refuse_to_b4(Packet& packet, const Ipv6Address& b4, Counter why, std::uint8_t type,
                                    std::uint8_t code) {
+    if (!icmp_error_allowed()) return drop(why);
     if (!make_icmpv4_error(packet, type, code, kAftrIpv4, next_ip_id()) ||
         !encapsulate(packet, config_.aftr_address, b4, 0))
         return drop(Counter::drop_no_headroom);

@@ -48,20 +48,42 @@ TransportError parse_transport(const std::uint8_t* ip, std::size_t length, Trans
     return TransportError::none;
 }
 
+TransportError parse_quoted_transport(const std::uint8_t* ip, std::size_t length, Transport& t) {
+    t.offset = ipv4::header_length(ip);
+    if (t.offset < ipv4::min_header_size || t.offset + icmp::header_size > length) return TransportError::truncated;
+    const std::uint8_t* l4 = ip + t.offset;
+    t.tcp_flags = 0;
+    switch (ip[ipv4::protocol]) {
+    case proto_tcp: t.proto = ProtoIndex::tcp; break;
+    case proto_udp: t.proto = ProtoIndex::udp; break;
+    case proto_icmp:
+        t.proto = ProtoIndex::icmp;
+        t.icmp_type = l4[icmp::type];
+        t.source = t.destination = load16(l4 + icmp::identifier);
+        return TransportError::none;
+    default: return TransportError::protocol;
+    }
+    t.source = load16(l4 + l4::source_port);
+    t.destination = load16(l4 + l4::destination_port);
+    return TransportError::none;
+}
+
 namespace {
 
 // Fixes the transport checksum for an address and port change. ICMP has no
 // pseudo header, so only the identifier counts there.
-void update_transport(std::uint8_t* ip, const Transport& t, std::uint32_t old_address, std::uint32_t new_address,
-                      std::uint16_t old_port, std::uint16_t new_port) {
+void update_transport(std::uint8_t* ip, std::size_t length, const Transport& t, std::uint32_t old_address,
+                      std::uint32_t new_address, std::uint16_t old_port, std::uint16_t new_port) {
     std::uint8_t* l4 = ip + t.offset;
+    const std::size_t field = t.proto == ProtoIndex::icmp  ? icmp::checksum
+                              : t.proto == ProtoIndex::tcp ? tcp::checksum
+                                                           : udp::checksum;
+    if (t.offset + field + 2 > length) return;
+    std::uint16_t sum = load16(l4 + field);
     if (t.proto == ProtoIndex::icmp) {
-        std::uint16_t sum = checksum_update16(load16(l4 + icmp::checksum), old_port, new_port);
-        store16(l4 + icmp::checksum, sum);
+        store16(l4 + field, checksum_update16(sum, old_port, new_port));
         return;
     }
-    const std::size_t field = t.proto == ProtoIndex::tcp ? tcp::checksum : udp::checksum;
-    std::uint16_t sum = load16(l4 + field);
     // UDP checksum 0 means "none" (RFC 768): keep it that way.
     if (t.proto == ProtoIndex::udp && sum == 0) return;
     sum = checksum_update32(sum, old_address, new_address);
@@ -70,26 +92,33 @@ void update_transport(std::uint8_t* ip, const Transport& t, std::uint32_t old_ad
     store16(l4 + field, sum);
 }
 
-void rewrite(std::uint8_t* ip, const Transport& t, std::size_t address_field, std::size_t port_field,
-             std::uint32_t address, std::uint16_t port) {
+void rewrite(std::uint8_t* ip, std::size_t length, const Transport& t, std::size_t address_field,
+             std::size_t port_field, std::uint32_t address, std::uint16_t port) {
     const std::uint32_t old_address = load32(ip + address_field);
     std::uint8_t* l4 = ip + t.offset;
     const std::size_t port_at = t.proto == ProtoIndex::icmp ? icmp::identifier : port_field;
     const std::uint16_t old_port = load16(l4 + port_at);
-    store32(ip + address_field, address);
+    rewrite_address(ip, address_field, address);
     store16(l4 + port_at, port);
-    store16(ip + ipv4::checksum, checksum_update32(load16(ip + ipv4::checksum), old_address, address));
-    update_transport(ip, t, old_address, address, old_port, port);
+    update_transport(ip, length, t, old_address, address, old_port, port);
 }
 
 }  // namespace
 
-void rewrite_source(std::uint8_t* ip, const Transport& t, std::uint32_t address, std::uint16_t port) {
-    rewrite(ip, t, ipv4::source, l4::source_port, address, port);
+void rewrite_address(std::uint8_t* ip, std::size_t field, std::uint32_t address) {
+    const std::uint32_t old_address = load32(ip + field);
+    store32(ip + field, address);
+    store16(ip + ipv4::checksum, checksum_update32(load16(ip + ipv4::checksum), old_address, address));
 }
 
-void rewrite_destination(std::uint8_t* ip, const Transport& t, std::uint32_t address, std::uint16_t port) {
-    rewrite(ip, t, ipv4::destination, l4::destination_port, address, port);
+void rewrite_source(std::uint8_t* ip, std::size_t length, const Transport& t, std::uint32_t address,
+                    std::uint16_t port) {
+    rewrite(ip, length, t, ipv4::source, l4::source_port, address, port);
+}
+
+void rewrite_destination(std::uint8_t* ip, std::size_t length, const Transport& t, std::uint32_t address,
+                         std::uint16_t port) {
+    rewrite(ip, length, t, ipv4::destination, l4::destination_port, address, port);
 }
 
 void decrement_ttl(std::uint8_t* ip) {

@@ -31,14 +31,29 @@ struct Transport {
     std::uint8_t icmp_type;
 };
 
+inline bool is_icmp_error(std::uint8_t type) {
+    return type == wire::icmp::destination_unreachable || type == wire::icmp::time_exceeded ||
+           type == wire::icmp::parameter_problem;
+}
+
 enum class TransportError : std::uint8_t { none, protocol, truncated };
 
 TransportError parse_transport(const std::uint8_t* ip, std::size_t length, Transport& out);
 
-// Rewrites the source (address, port/id) or destination of the packet and
-// fixes the IPv4 header and transport checksums.
-void rewrite_source(std::uint8_t* ip, const Transport& t, std::uint32_t address, std::uint16_t port);
-void rewrite_destination(std::uint8_t* ip, const Transport& t, std::uint32_t address, std::uint16_t port);
+// The ports (or echo identifier) of a packet quoted in an ICMP error, where
+// only the first 8 bytes of the transport header are sure to be there.
+TransportError parse_quoted_transport(const std::uint8_t* ip, std::size_t length, Transport& out);
+
+// Rewrites the source (address, port/id) or destination of the packet of
+// `length` bytes and fixes the IPv4 header and transport checksums. A
+// transport checksum past `length` (a quoted packet) is left alone.
+void rewrite_source(std::uint8_t* ip, std::size_t length, const Transport& t, std::uint32_t address,
+                    std::uint16_t port);
+void rewrite_destination(std::uint8_t* ip, std::size_t length, const Transport& t, std::uint32_t address,
+                         std::uint16_t port);
+// Only the address, for the outer header of an ICMP error (whose own
+// checksum covers no pseudo header).
+void rewrite_address(std::uint8_t* ip, std::size_t field, std::uint32_t address);
 void decrement_ttl(std::uint8_t* ip);
 // Sets the DSCP bits (keeping ECN) and fixes the header checksum.
 void set_dscp(std::uint8_t* ip, std::uint8_t dscp_bits);

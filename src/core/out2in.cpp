@@ -32,13 +32,15 @@ Verdict Engine::Impl::from_uplink(Packet& packet, Time now) {
     case TransportError::protocol: return drop(Counter::drop_uplink_protocol);
     case TransportError::truncated: return drop(Counter::drop_l4_truncated);
     }
+    const bool error = t.proto == ProtoIndex::icmp && is_icmp_error(t.icmp_type);
     if (t.proto == ProtoIndex::icmp) {
         if (checksum({ip + t.offset, packet.size() - t.offset}) != 0) return drop(Counter::drop_icmp_bad_checksum);
-        if (t.icmp_type != icmp::echo_reply) return drop(Counter::drop_icmp_type);
+        if (!error && t.icmp_type != icmp::echo_reply) return drop(Counter::drop_icmp_type);
     }
     if (ip[ipv4::ttl] <= 1) {
         // The sender is on the Internet: answer from the pool address it used,
-        // 192.0.0.1 would not route back.
+        // 192.0.0.1 would not route back. Never an error about an error.
+        if (error || !icmp_error_allowed()) return drop(Counter::drop_uplink_ttl_expired);
         if (!make_icmpv4_error(packet, icmp::time_exceeded, 0, destination, next_ip_id()))
             return drop(Counter::drop_no_headroom);
         counters_.add(Counter::drop_uplink_ttl_expired);
@@ -46,6 +48,7 @@ Verdict Engine::Impl::from_uplink(Packet& packet, Time now) {
         return Verdict::to_uplink;
     }
     decrement_ttl(ip);
+    if (error) return error_to_b4(packet, t, false);
     return deliver_inbound(packet, t, false);
 }
 
@@ -58,7 +61,7 @@ Verdict Engine::Impl::deliver_inbound(Packet& packet, const Transport& t, bool h
     if (!remotes_.empty() && !remote_allowed(id, load32(ip + ipv4::source))) return drop(Counter::drop_uplink_filtered);
     if (t.proto == ProtoIndex::tcp) update_tcp(id, s, t.tcp_flags, false);
     s.last_seen = now_;
-    rewrite_destination(ip, t, s.inner_address, s.inner_port);
+    rewrite_destination(ip, packet.size(), t, s.inner_address, s.inner_port);
     if (!encapsulate(packet, config_.aftr_address, s.b4, ip[ipv4::tos])) return drop(Counter::drop_no_headroom);
     counters_.add(hairpin ? Counter::out_hairpin_packets : Counter::out_b4_packets);
     return Verdict::to_b4;

@@ -476,3 +476,100 @@ TEST(EngineBurst, SameResultAsOnePacketAtATime) {
 
 }  // namespace
 }  // namespace dslite
+
+namespace dslite {
+namespace {
+
+using namespace test;
+
+class IcmpErrorTest : public EngineTest {
+protected:
+    // An error of `type`/`code` from `from` to `to` quoting `quoted` (first 28 bytes, as routers do).
+    static Bytes error(Ipv4Address from, Ipv4Address to, std::uint8_t type, std::uint8_t code, const Bytes& quoted,
+                       std::size_t quote = 28) {
+        Ipv4Header h;
+        h.source = from;
+        h.destination = to;
+        IcmpMessage m{type, code, 0, 0, Bytes(quoted.begin(), quoted.begin() + std::min(quote, quoted.size()))};
+        return ipv4_icmp(h, m);
+    }
+};
+
+TEST_F(IcmpErrorTest, ErrorFromTheInternetReachesTheHostWithTheQuoteRestored) {
+    auto out = from_b4(kB4a, udp(kHost, 5000, kServer, 53), 0);
+    const auto pub = out.decoded.ip4()->source;
+    const auto port = out.decoded.ip4()->l4.source_port;
+    const Bytes sent = out.bytes;
+    for (std::size_t quote : {std::size_t{28}, sent.size()}) {
+        auto back = from_uplink(error(v4("192.0.2.1"), pub, 3, 3, sent, quote), 100);
+        ASSERT_EQ(back.verdict, Verdict::to_b4) << quote;
+        EXPECT_EQ(back.decoded.ipv6->destination, kB4a);
+        const auto& e = *back.decoded.ipv6->inner;
+        EXPECT_EQ(e.destination, kHost);
+        EXPECT_EQ(e.source, v4("192.0.2.1"));  // the reporting router stays visible (traceroute)
+        EXPECT_EQ(e.l4.icmp_type, 3);
+        EXPECT_EQ(e.l4.icmp_code, 3);
+        ASSERT_EQ(e.quoted.size(), 1u);
+        EXPECT_EQ(e.quoted[0].source, kHost);
+        EXPECT_EQ(e.quoted[0].l4.source_port, 5000);
+        EXPECT_TRUE(e.quoted[0].header_checksum_ok);
+    }
+    // Errors do not refresh: the binding still expires 300 s after its last packet.
+    EXPECT_EQ(from_uplink(udp(kServer, 53, pub, port), 302).verdict, Verdict::drop);
+    EXPECT_EQ(count(Counter::drop_uplink_no_binding), 1u);
+    expect_balanced();
+}
+
+TEST_F(IcmpErrorTest, HostsPortUnreachableLeavesFromItsPublicEndpoint) {
+    auto out = from_b4(kB4a, udp(kHost, 5000, kServer, 53), 0);
+    const auto pub = out.decoded.ip4()->source;
+    const auto port = out.decoded.ip4()->l4.source_port;
+    auto in = from_uplink(udp(kServer, 53, pub, port), 1);
+    ASSERT_EQ(in.verdict, Verdict::to_b4);
+    const Bytes delivered = in.decoded.ipv6->inner->bytes;
+    auto up = from_b4(kB4a, error(kHost, kServer, 3, 3, delivered), 2);
+    ASSERT_EQ(up.verdict, Verdict::to_uplink);
+    const auto& e = *up.decoded.ipv4;
+    EXPECT_EQ(e.source, pub);
+    EXPECT_EQ(e.destination, kServer);
+    ASSERT_EQ(e.quoted.size(), 1u);
+    EXPECT_EQ(e.quoted[0].destination, pub);
+    EXPECT_EQ(e.quoted[0].l4.destination_port, port);
+    EXPECT_EQ(e.quoted[0].source, kServer);
+}
+
+TEST_F(IcmpErrorTest, TracerouteTimeExceededAndErrorsAboutErrors) {
+    Ipv4Header h;
+    h.source = kHost;
+    h.destination = kServer;
+    auto probe = from_b4(kB4a, ipv4_icmp(h, IcmpMessage{wire::icmp::echo_request, 0, 4242, 1, {}}), 0);
+    ASSERT_EQ(probe.verdict, Verdict::to_uplink);
+    const auto pub = probe.decoded.ip4()->source;
+    auto hop = from_uplink(error(v4("192.0.2.254"), pub, 11, 0, probe.bytes), 1);
+    ASSERT_EQ(hop.verdict, Verdict::to_b4);
+    EXPECT_EQ(hop.decoded.ipv6->inner->quoted[0].l4.icmp_identifier, 4242);
+    // An error quoting an error is never translated.
+    auto nested = error(v4("192.0.2.254"), pub, 3, 1, hop.decoded.ipv6->inner->bytes);
+    EXPECT_EQ(from_uplink(nested, 2).verdict, Verdict::drop);
+    EXPECT_EQ(count(Counter::drop_icmp_quote), 1u);
+    // An error about a packet no binding sent.
+    EXPECT_EQ(from_uplink(error(v4("192.0.2.254"), pub, 3, 1, udp(pub, 1, kServer, 2)), 3).verdict, Verdict::drop);
+    EXPECT_EQ(count(Counter::drop_icmp_no_binding), 1u);
+    expect_balanced();
+}
+
+TEST_F(IcmpErrorTest, GeneratedErrorsAreRateLimited) {
+    auto c = base_config();
+    c.icmp_errors_per_second = 2;
+    make(c);
+    int answered = 0;
+    for (int i = 0; i < 5; ++i) answered += from_b4(kB4a, udp(kHost, 5000, kServer, 33434, 1), 7).verdict == Verdict::to_b4;
+    EXPECT_EQ(answered, 2);
+    EXPECT_EQ(count(Counter::icmp_errors_rate_limited), 3u);
+    EXPECT_EQ(count(Counter::drop_inner_ttl_expired), 5u);
+    EXPECT_EQ(from_b4(kB4a, udp(kHost, 5000, kServer, 33434, 1), 8).verdict, Verdict::to_b4);  // next second
+    expect_balanced();
+}
+
+}  // namespace
+}  // namespace dslite
