@@ -16,13 +16,12 @@ namespace nl = platform::netlink;
 // the kernel then sends Fragmentation Needed to Internet hosts itself.
 constexpr std::uint32_t kIpv6Header = 40;
 
-std::optional<std::string> fail(const char* option, const std::string& interface, const std::string& error) {
-    return std::string(option) + ": tun:" + interface + ": " + error;
-}
+// Netlink errors name the interface already.
+std::optional<std::string> fail(const char* option, const std::string& error) { return std::string(option) + ": " + error; }
 
 std::optional<std::string> bring_up(const char* option, const std::string& interface, std::uint32_t mtu) {
-    if (auto e = nl::set_mtu(interface, mtu)) return fail(option, interface, *e);
-    if (auto e = nl::set_link_up(interface)) return fail(option, interface, *e);
+    if (auto e = nl::set_mtu(interface, mtu)) return fail(option, *e);
+    if (auto e = nl::set_link_up(interface)) return fail(option, *e);
     return std::nullopt;
 }
 
@@ -52,19 +51,24 @@ std::optional<std::string> configure_interfaces(const DaemonSettings& settings, 
     }
     if (b4) {
         if (auto e = nl::add_route(b4->interface, Ipv6Prefix{config.aftr_address, 128}))
-            return fail("b4-device", b4->interface, *e);
-        spdlog::info("routing {}/128 into tun:{}", to_string(config.aftr_address), b4->interface);
+            return fail("b4-device", *e);
     }
     if (uplink) {
         for (const auto& pool : config.pools) {
-            if (auto e = nl::add_route(uplink->interface, pool)) return fail("uplink-device", uplink->interface, *e);
-            spdlog::info("routing {} into tun:{}", to_string(pool), uplink->interface);
+            if (auto e = nl::add_route(uplink->interface, pool)) return fail("uplink-device", *e);
         }
     }
     return std::nullopt;
 }
 
-void check_forwarding(const DaemonSettings& settings) {
+void log_configuration(const DaemonSettings& settings, const EngineConfig& config) {
+    const auto* b4 = std::get_if<platform::TunSpec>(&settings.b4_device);
+    const auto* uplink = std::get_if<platform::TunSpec>(&settings.uplink_device);
+    if (b4) spdlog::info("tun:{}: up, MTU {}, route {}/128", b4->interface, settings.mtu, to_string(config.aftr_address));
+    if (uplink) {
+        const auto mtu = settings.shared_tun() ? settings.mtu : settings.mtu - kIpv6Header;
+        for (const auto& pool : config.pools) spdlog::info("tun:{}: up, MTU {}, route {}", uplink->interface, mtu, to_string(pool));
+    }
     if (std::holds_alternative<platform::TunSpec>(settings.b4_device) &&
         sysctl_is_zero("/proc/sys/net/ipv6/conf/all/forwarding"))
         spdlog::warn("IPv6 forwarding is off (net.ipv6.conf.all.forwarding = 0): softwires from other "

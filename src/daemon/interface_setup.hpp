@@ -11,10 +11,11 @@
 
 namespace dslite::daemon {
 
-// Nothing, or "OPTION: what failed".
+// Nothing, or "OPTION: what failed". Logs nothing: a refusal stays one line.
 std::optional<std::string> configure_interfaces(const DaemonSettings& settings, const EngineConfig& config);
 
-// Warns (log only) when the kernel will not forward to or from the TUNs.
-void check_forwarding(const DaemonSettings& settings);
+// Logs what configure_interfaces did, and warns when the kernel will not
+// forward to or from the TUNs.
+void log_configuration(const DaemonSettings& settings, const EngineConfig& config);
 
 }  // namespace dslite::daemon

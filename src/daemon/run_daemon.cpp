@@ -42,6 +42,24 @@ int run_daemon(const po::variables_map& values, EngineConfig config) {
     if (settings->random_seed) config.seed = os_seed();
 
     Engine engine(config);
+    asio::io_context io;
+    std::unique_ptr<DaemonLoop> loop;  // made once the devices are open
+
+    // The control socket first: a second daemon started by mistake stops
+    // here, before it touches any interface the first one uses.
+    auto control = ControlServer::open(io, settings->control, [&](std::string_view line) {
+        const ForwarderStats& forwarded = loop->forwarder().stats();
+        Gauges gauges;
+        gauges.uptime_seconds = static_cast<std::uint64_t>(loop->uptime().count());
+        gauges.sessions = engine.session_count();
+        gauges.subscribers = engine.subscriber_count();
+        gauges.memory_bytes = engine.memory_bytes();
+        gauges.b4_write_refused = forwarded.b4_write_refused;
+        gauges.uplink_write_refused = forwarded.uplink_write_refused;
+        spdlog::debug("control: {}", line);
+        return respond(line, engine, gauges);
+    });
+    if (auto* e = std::get_if<std::string>(&control)) return refuse(*e);
 
     const platform::DeviceContext context{config.aftr_address};
     auto b4_opened = platform::open_device("b4-device", settings->b4_device, context);
@@ -54,26 +72,11 @@ int run_daemon(const po::variables_map& values, EngineConfig config) {
         uplink_owned = std::move(std::get<std::unique_ptr<Device>>(opened));
     }
     Device& uplink = uplink_owned ? *uplink_owned : *b4;
-
     if (auto e = configure_interfaces(*settings, config)) return refuse(*e);
-    if (settings->configure) check_forwarding(*settings);
 
-    asio::io_context io;
-    DaemonLoop loop(io, engine, *b4, uplink);
-
-    auto control = ControlServer::open(io, settings->control, [&](std::string_view line) {
-        const ForwarderStats& forwarded = loop.forwarder().stats();
-        Gauges gauges;
-        gauges.uptime_seconds = static_cast<std::uint64_t>(loop.uptime().count());
-        gauges.sessions = engine.session_count();
-        gauges.subscribers = engine.subscriber_count();
-        gauges.memory_bytes = engine.memory_bytes();
-        gauges.b4_write_refused = forwarded.b4_write_refused;
-        gauges.uplink_write_refused = forwarded.uplink_write_refused;
-        spdlog::debug("control: {}", line);
-        return respond(line, engine, gauges);
-    });
-    if (auto* e = std::get_if<std::string>(&control)) return refuse(*e);
+    // Start-up can no longer be refused: from here on, log.
+    if (settings->configure) log_configuration(*settings, config);
+    loop = std::make_unique<DaemonLoop>(io, engine, *b4, uplink);
 
     // A control client that hangs up mid-answer must not end the daemon.
     std::signal(SIGPIPE, SIG_IGN);
@@ -81,14 +84,15 @@ int run_daemon(const po::variables_map& values, EngineConfig config) {
     signals.async_wait([&](boost::system::error_code e, int signal) {
         if (e) return;
         spdlog::info("{}: stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
-        loop.stop();
+        loop->stop();
         io.stop();
     });
 
-    loop.start();
+    loop->start();
     spdlog::info("AFTR {} with pool {}: B4s on {}, uplink on {}, control at {}", to_string(config.aftr_address),
                  pools_text(config), b4->name(), uplink.name(), settings->control);
     io.run();
+    loop.reset();  // lets go of the devices' descriptors while the devices still exist
     const Counters& c = engine.counters();
     spdlog::info("stopped: {} packets from B4s, {} from the uplink, {} sessions open", c[Counter::in_b4_packets],
                  c[Counter::in_uplink_packets], engine.session_count());

@@ -97,7 +97,7 @@ TEST(ControlResponse, B4sGroupSessionsAndSoftwiresUnderTheirSubscriber) {
 
 TEST(ControlResponse, StatsNameEveryCounterWithItsValue) {
     Counters counters;
-    counters.add(Counter::drop_b4_fragment, 7);
+    counters.add(Counter::in_uplink_packets, 7);
     Gauges gauges;
     gauges.sessions = 4;
     gauges.uplink_write_refused = 2;
@@ -106,7 +106,7 @@ TEST(ControlResponse, StatsNameEveryCounterWithItsValue) {
         const auto name = std::string(counter_name(static_cast<Counter>(i)));
         EXPECT_NE(json.find('"' + name + "\":"), std::string::npos) << name;
     }
-    EXPECT_NE(json.find(R"("drop_b4_fragment":7)"), std::string::npos);
+    EXPECT_NE(json.find(R"("in_uplink_packets":7,)"), std::string::npos);
     EXPECT_NE(json.find(R"("sessions":4,)"), std::string::npos);
     EXPECT_NE(json.find(R"("uplink_write_refused":2,)"), std::string::npos);
     EXPECT_EQ(json.find('\n'), std::string::npos);  // one line: the protocol's framing
