@@ -284,6 +284,39 @@ void check_quota_prefix_64(const Result& r) {
     expect_aftr_error(r.b4[0], b4_a, w::icmp::destination_unreachable, 1, 5002, server1, 53);
 }
 
+// ICMP errors translated both ways, binding intact [rows 48, 64, 65].
+void check_icmp_errors(const Result& r) {
+    const auto* reply = r.one_b4("reply-after-error");
+    REQUIRE(reply);
+    expect_softwire_to(*reply, b4_a);
+    expect_addresses(*reply, server1, 53, host, 5000);
+
+    ASSERT_EQ(r.b4.size(), 2u) << r.dump();
+    const OutPacket& in = r.b4[0];
+    expect_softwire_to(in, b4_a);
+    const Ipv4Info* e = in.ip4();
+    ASSERT_TRUE(e) << in.text();
+    EXPECT_EQ(to_string(e->source), to_string(server1)) << in.text();
+    EXPECT_EQ(to_string(e->destination), to_string(host)) << in.text();
+    EXPECT_EQ(e->l4.icmp_type, w::icmp::destination_unreachable) << in.text();
+    EXPECT_EQ(e->l4.icmp_code, 3) << in.text();
+    ASSERT_EQ(e->quoted.size(), 1u) << in.text();
+    EXPECT_EQ(to_string(e->quoted[0].source), to_string(host)) << "embedded source restored: " << in.text();
+    EXPECT_EQ(e->quoted[0].l4.source_port, 5000) << in.text();
+    EXPECT_EQ(to_string(e->quoted[0].destination), to_string(server1)) << in.text();
+
+    ASSERT_EQ(r.uplink.size(), 2u) << r.dump();
+    const OutPacket& out = r.uplink[1];
+    const Ipv4Info* o = out.ip4();
+    ASSERT_TRUE(o) << out.text();
+    EXPECT_EQ(to_string(o->source), to_string(pool)) << out.text();
+    EXPECT_EQ(to_string(o->destination), to_string(server1)) << out.text();
+    EXPECT_EQ(o->l4.icmp_type, w::icmp::destination_unreachable) << out.text();
+    ASSERT_EQ(o->quoted.size(), 1u) << out.text();
+    EXPECT_EQ(to_string(o->quoted[0].destination), to_string(pool)) << "embedded destination public: " << out.text();
+    EXPECT_EQ(o->quoted[0].l4.destination_port, 40000) << out.text();
+}
+
 // Freed ports are held 120 s [row 88].
 void check_port_reuse(const Result& r) {
     std::vector<std::uint16_t> ports;
@@ -489,6 +522,10 @@ const std::vector<Expectation>& expectations() {
          {{"in_b4_packets", 8}, {"out_uplink_packets", 7}, {"drop_quota_exhausted", 1},
           {"sent_icmp_unreachable", 1}, {"sessions_created", 6}, {"subscribers_created", 3}},
          check_quota_prefix_64},
+        {"icmp_errors",
+         {{"in_b4_packets", 2}, {"in_uplink_packets", 2}, {"out_uplink_packets", 2}, {"out_b4_packets", 2},
+          {"sessions_created", 1}, {"subscribers_created", 1}},
+         check_icmp_errors},
         {"port_reuse",
          {{"in_b4_packets", 8}, {"out_uplink_packets", 8}, {"sessions_created", 8}, {"sessions_expired", 7},
           {"subscribers_created", 8}, {"subscribers_removed", 7}},

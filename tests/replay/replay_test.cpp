@@ -133,7 +133,14 @@ TEST_P(Replay, OutputsMatchGoldenFiles) {
     auto now = parse_counters_json(std::string(files.counters_json.begin(), files.counters_json.end()), error);
     auto then = parse_counters_json(std::string(golden_counters->begin(), golden_counters->end()), error);
     ASSERT_TRUE(now && then) << error;
-    EXPECT_EQ(*now, *then);
+    std::string differences;
+    for (const auto& [name, value] : *now)
+        if (!then->contains(name) || then->at(name) != value)
+            differences += " " + name + "=" + std::to_string(value) +
+                           (then->contains(name) ? " (golden " + std::to_string(then->at(name)) + ")" : " (new)");
+    for (const auto& [name, value] : *then)
+        if (!now->contains(name)) differences += " " + name + " (gone)";
+    EXPECT_TRUE(differences.empty()) << "counters.json differs from the golden one:" << differences;
 }
 
 TEST_P(Replay, Deterministic) {

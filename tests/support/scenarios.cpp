@@ -316,6 +316,22 @@ Scenario quota_prefix_64() {
     return s;
 }
 
+// ICMP errors about a binding's packets, both ways (RFC 5508 REQ-4, REQ-5):
+// the embedded packet is translated back, the binding survives (REQ-12 of RFC 4787).
+Scenario icmp_errors() {
+    Script s;
+    s.from_b4(0, b4_a, udp(host, 5000, server1, 53, "out"));
+    s.uplink(1, ipv4_icmp({.source = server1, .destination = pool},
+                          {.type = w::icmp::destination_unreachable, .code = 3,
+                           .body = udp(pool, 40000, server1, 53, "out", 63)}));
+    s.uplink(2, udp(server1, 53, pool, 40000, "reply-after-error"));
+    s.from_b4(3, b4_a, ipv4_icmp({.source = host, .destination = server1},
+                                 {.type = w::icmp::destination_unreachable, .code = 3,
+                                  .body = udp(server1, 53, host, 5000, "reply-after-error", 63)}));
+    return {"icmp_errors", "ICMP errors about a binding are translated both ways and do not kill it",
+            one_port_flags(), s.capture()};
+}
+
 // Freed ports wait 120 s (RFC 6888 REQ-8). Two ports, --udp-timeout 120:
 // each binding expires before the next one is made 130 s after it, when
 // its port is still held, so every binding must take the other port.
@@ -523,7 +539,7 @@ Scenario b4_prefix() {
 std::vector<Scenario> all_scenarios() {
     return {two_b4_same_tuple(), ethernet(),     hairpin(),     mapping(),      filtering_eif(),
             filtering_adf(),     udp_timeout(),  icmp_timeout(), tcp_timeouts(), tcp_simultaneous_open(),
-            quota(),             quota_prefix_64(), port_reuse(),   ttl(),          malformed(),    tunnel_encapsulation_limit(),
+            quota(),             quota_prefix_64(), port_reuse(),   icmp_errors(),   ttl(),          malformed(),    tunnel_encapsulation_limit(),
             dscp(),              udp_checksum(), aftr_echo(),    inner_source(), inner_source_extra(),
             b4_prefix()};
 }
