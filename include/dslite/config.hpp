@@ -30,6 +30,14 @@ struct Quota {  // bindings (ports or ICMP ids) per subscriber and protocol, RFC
     std::uint32_t icmp = 256;
 };
 
+// Fragment reassembly (RFC 6333 6.3, RFC 4787 REQ-14), bounded: memory is
+// slots x 64 KiB, allocated at start.
+struct ReassemblyConfig {
+    std::uint32_t slots = 64;        // datagrams in progress at once
+    std::uint32_t per_owner = 8;     // per subscriber (from B4s) or remote host (from the uplink)
+    std::uint32_t timeout = 10;      // seconds a datagram may take to complete
+};
+
 struct EngineConfig {
     Ipv6Address aftr_address{};
     std::vector<Ipv4Prefix> pools;
@@ -53,6 +61,16 @@ struct EngineConfig {
     std::uint8_t subscriber_prefix_length = 56;
     // Inner sources allowed besides RFC 1918 and 192.0.0.0/29 (RFC 6333 section 11).
     std::vector<Ipv4Prefix> extra_inner_prefixes;
+
+    ReassemblyConfig reassembly;
+    // Largest IPv6 packet toward a B4 before the AFTR fragments it (or, for
+    // DF=1, answers 3/4), RFC 6333 6.3; learned lower per B4 from ICMPv6 PTB.
+    std::uint16_t tunnel_mtu = 1500;
+    // Largest IPv4 packet toward the Internet.
+    std::uint16_t uplink_mtu = 1500;
+    // Lowers the MSS option of TCP SYNs both ways to this (0: off), so TCP
+    // never needs fragmentation or PMTUD across the softwire.
+    std::uint16_t mss_clamp = 0;
 
     // ICMP errors the engine generates, per second (RFC 5508 REQ-10); 0: no limit.
     std::uint32_t icmp_errors_per_second = 1000;

@@ -1,6 +1,9 @@
-// Every packet handed to the engine ends in exactly one "out_*" or "drop_*"
-// counter, so in_b4 + in_uplink == sum(out_*) + sum(drop_*) holds at any time.
-// Packets the engine makes itself (ICMP errors) are counted under "sent_*".
+// Every packet handed to the engine ends in exactly one disposition counter:
+// "out_*" (forwarded or answered), "drop_*" (dropped, by reason) or
+// "held_*" (a fragment kept for reassembly; its datagram's fate is counted
+// on the fragment that completes it). So in_b4 + in_uplink == the sum of the
+// dispositions at any time. Packets the engine makes itself (ICMP errors,
+// extra fragments) are counted under "sent_*"; other counters are events.
 #pragma once
 
 #include <array>
@@ -17,23 +20,30 @@ namespace dslite {
     X(out_uplink_packets, "B4 packets translated and sent to the uplink")                                 \
     X(out_b4_packets, "uplink IPv4 packets translated and sent to their B4")                       \
     X(out_hairpin_packets, "packets from a B4 delivered to another B4 (hairpin)")            \
+    X(out_icmpv6_errors, "ICMPv6 errors about softwire packets used (PTB learned, relayed)")  \
     X(out_aftr_echo_replies, "echo replies from the AFTR itself (192.0.0.1 or AFTR IPv6)")   \
     X(sent_icmp_time_exceeded, "ICMPv4 Time Exceeded generated (TTL expired)")                \
     X(sent_icmp_unreachable, "ICMPv4 Destination Unreachable generated (no port for a flow)") \
+    X(sent_icmp_too_big, "ICMPv4 3/4 generated (DF set and too big for the next link)")       \
+    X(sent_fragments, "extra fragments made to fit the tunnel or uplink MTU")                \
     X(drop_b4_truncated, "IPv6 packet shorter than its headers or payload length")           \
     X(drop_b4_not_ipv6, "packet on the B4 side is not IPv6")                                 \
     X(drop_b4_bad_source, "IPv6 source is unspecified, multicast or the AFTR itself")        \
     X(drop_b4_not_allowed, "B4 address outside the configured B4 prefixes")                  \
     X(drop_b4_wrong_destination, "IPv6 destination is not the AFTR address")                 \
     X(drop_b4_ext_header, "unsupported IPv6 extension header or option")                     \
-    X(drop_b4_fragment, "IPv6 fragment (reassembly not supported)")                          \
+    X(drop_fragment_malformed, "fragment with a bad length or offset (datagram discarded)")  \
+    X(drop_fragment_overlap, "overlapping fragment (datagram discarded, RFC 5722)")          \
+    X(drop_fragment_no_slot, "fragment of a new datagram while every reassembly slot is busy") \
+    X(drop_fragment_owner_limit, "fragment of a new datagram past the per-owner slot limit")  \
+    X(held_fragments, "fragments kept for reassembly (the last one decides the datagram)")   \
     X(drop_b4_next_header, "IPv6 payload is neither IPv4 nor ICMPv6 echo")                   \
-    X(drop_icmpv6, "ICMPv6 to the AFTR that is not a valid echo request")                    \
+    X(drop_icmpv6, "ICMPv6 to the AFTR that is no echo request or usable error")             \
+    X(drop_too_big_df, "DF set and too big for the tunnel or uplink MTU (3/4 sent)")         \
     X(drop_inner_truncated, "inner IPv4 shorter than its header or total length")            \
     X(drop_inner_bad_version, "inner packet is not IPv4")                                    \
     X(drop_inner_bad_header_length, "inner IPv4 IHL below 5 or past total length")           \
     X(drop_inner_bad_checksum, "inner IPv4 header checksum wrong")                           \
-    X(drop_inner_fragment, "inner IPv4 fragment (not supported)")                            \
     X(drop_inner_bad_source, "inner IPv4 source not private, 192.0.0.0/29 or configured")    \
     X(drop_inner_bad_destination, "inner IPv4 destination is martian or 192.0.0.0/29")       \
     X(drop_inner_ttl_expired, "inner TTL expired (answered with Time Exceeded)")             \
@@ -53,7 +63,6 @@ namespace dslite {
     X(drop_uplink_bad_header_length, "uplink IPv4 IHL below 5 or past total length")         \
     X(drop_uplink_bad_checksum, "uplink IPv4 header checksum wrong")                         \
     X(drop_uplink_not_pool, "uplink destination is not a pool address")                      \
-    X(drop_uplink_fragment, "uplink IPv4 fragment (not supported)")                          \
     X(drop_uplink_ttl_expired, "uplink TTL expired (answered with Time Exceeded)")           \
     X(drop_uplink_protocol, "uplink protocol is not TCP, UDP or ICMP")                       \
     X(drop_uplink_no_binding, "no binding for the public address, port and protocol")        \
@@ -63,6 +72,9 @@ namespace dslite {
     X(sessions_expired, "bindings removed by their timer")                                   \
     X(subscribers_created, "subscribers (B4 prefixes) given a public address")               \
     X(subscribers_removed, "subscribers released after their last binding")                  \
+    X(fragment_datagrams_expired, "datagrams whose fragments never all came (timeout)")        \
+    X(tunnel_mtu_lowered, "ICMPv6 Packet Too Big lowered a B4's tunnel MTU")                  \
+    X(mss_clamped, "TCP SYNs whose MSS option was lowered")                                   \
     X(icmp_errors_rate_limited, "ICMP errors not generated because of the rate limit")       \
     X(port_hold_overflow, "freed ports released before 120 s because the hold queue was full")
 
@@ -82,6 +94,8 @@ std::string_view counter_name(Counter c);
 std::string_view counter_help(Counter c);
 // True for the drop_* counters: a packet ended there without being forwarded.
 bool is_drop(Counter c);
+// True for the out_*, drop_* and held_* counters (see the invariant above).
+bool is_disposition(Counter c);
 
 class Counters {
 public:

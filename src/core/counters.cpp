@@ -18,5 +18,9 @@ constexpr std::string_view kHelp[] = {
 std::string_view counter_name(Counter c) { return kNames[static_cast<std::size_t>(c)]; }
 std::string_view counter_help(Counter c) { return kHelp[static_cast<std::size_t>(c)]; }
 bool is_drop(Counter c) { return counter_name(c).starts_with("drop_"); }
+bool is_disposition(Counter c) {
+    const auto name = counter_name(c);
+    return name.starts_with("out_") || name.starts_with("drop_") || name.starts_with("held_");
+}
 
 }  // namespace dslite

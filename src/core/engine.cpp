@@ -58,7 +58,10 @@ Engine::Impl::Impl(const EngineConfig& config)
              config.max_sessions),
       wheel_(config.max_sessions),
       remotes_(config.filtering == Filtering::address_dependent ? config.max_sessions : 0),
-      ip_id_(static_cast<std::uint16_t>(rng_.next())) {}
+      ip_id_(static_cast<std::uint16_t>(rng_.next())),
+      reassembly_(ReassemblyLimits{config.reassembly.slots, config.reassembly.per_owner, 65535, config.reassembly.timeout},
+                  config.seed),
+      fragment_id_(static_cast<std::uint32_t>(rng_.next())) {}
 
 void Engine::Impl::advance(Time now) {
     const std::uint32_t second = seconds(now);
@@ -71,6 +74,7 @@ void Engine::Impl::advance(Time now) {
     if (second <= now_) return;  // the clock never runs backwards for the tables
     now_ = second;
     ports_.advance(now_);
+    counters_.add(Counter::fragment_datagrams_expired, reassembly_.expire(now_));
     wheel_.advance(
         now_,
         [this](std::uint32_t id) {
@@ -80,9 +84,14 @@ void Engine::Impl::advance(Time now) {
         [this](std::uint32_t id) { expire(id); });
 }
 
-Verdict Engine::Impl::from_b4(Packet& packet, Time now) {
+Verdict Engine::Impl::from_b4(Packet& packet, Time now, Emitter& emitter) {
     counters_.add(Counter::in_b4_packets);
     advance(now);
+    emitter_ = &emitter;
+    return softwire_in(packet, false);
+}
+
+Verdict Engine::Impl::softwire_in(Packet& packet, bool reassembled) {
     const SoftwireHeader header = parse_softwire(packet);
     if (!header.ok) return drop(header.drop);
     const std::uint8_t* h = packet.data();
@@ -91,11 +100,21 @@ Verdict Engine::Impl::from_b4(Packet& packet, Time now) {
     Ipv6Address b4;
     std::memcpy(b4.data(), h + ipv6::source, 16);
     if (b4[0] == 0xff || b4 == Ipv6Address{} || b4 == config_.aftr_address) return drop(Counter::drop_b4_bad_source);
+    // ICMPv6 errors come from routers on the path, not from B4s: they are
+    // checked against the B4 they are about instead.
+    if (header.protocol == proto_icmpv6 && packet.size() > header.payload &&
+        h[header.payload + icmp::type] < icmp::v6_echo_request)
+        return softwire_error(packet, header.payload);
     if (!config_.b4_prefixes.empty() &&
         std::none_of(config_.b4_prefixes.begin(), config_.b4_prefixes.end(),
                      [&](const Ipv6Prefix& p) { return p.contains(b4); }))
         return drop(Counter::drop_b4_not_allowed);
 
+    if (header.protocol == proto_fragment) {
+        if (reassembled) return drop(Counter::drop_fragment_malformed);
+        if (auto held = reassemble_softwire(packet, header.payload, b4)) return *held;
+        return softwire_in(packet, true);
+    }
     if (header.protocol == proto_icmpv6) {
         // Only an echo request straight after the IPv6 header: operators ping
         // the AFTR address first when something breaks.
@@ -196,8 +215,10 @@ Engine::~Engine() = default;
 Engine::Engine(Engine&&) noexcept = default;
 Engine& Engine::operator=(Engine&&) noexcept = default;
 
-Verdict Engine::from_b4(Packet& packet, Time now, Emitter&) { return impl_->from_b4(packet, now); }
-Verdict Engine::from_uplink(Packet& packet, Time now, Emitter&) { return impl_->from_uplink(packet, now); }
+Verdict Engine::from_b4(Packet& packet, Time now, Emitter& emitter) { return impl_->from_b4(packet, now, emitter); }
+Verdict Engine::from_uplink(Packet& packet, Time now, Emitter& emitter) {
+    return impl_->from_uplink(packet, now, emitter);
+}
 void Engine::advance(Time now) { impl_->advance(now); }
 const Counters& Engine::counters() const { return impl_->counters_; }
 const EngineConfig& Engine::config() const { return impl_->config_; }
@@ -207,7 +228,7 @@ std::size_t Engine::subscriber_count() const { return impl_->subscribers_.size()
 std::size_t Engine::memory_bytes() const {
     const Impl& i = *impl_;
     return i.sessions_.memory_bytes() + i.subscribers_.memory_bytes() + i.ports_.memory_bytes() +
-           i.wheel_.memory_bytes() + i.remotes_.size() * sizeof(i.remotes_[0]);
+           i.wheel_.memory_bytes() + i.remotes_.size() * sizeof(i.remotes_[0]) + i.reassembly_.memory_bytes();
 }
 
 void Engine::for_each_session(const std::function<void(const SessionInfo&)>& visit) const {

@@ -10,6 +10,7 @@
 #include "ipv4.hpp"
 #include "pool.hpp"
 #include "port_allocator.hpp"
+#include "reassembly.hpp"
 #include "rng.hpp"
 #include "session_table.hpp"
 #include "subscriber_table.hpp"
@@ -24,9 +25,14 @@ class Engine::Impl {
 public:
     explicit Impl(const EngineConfig& config);
 
-    Verdict from_b4(Packet& packet, Time now);
-    Verdict from_uplink(Packet& packet, Time now);
+    Verdict from_b4(Packet& packet, Time now, Emitter& emitter);
+    Verdict from_uplink(Packet& packet, Time now, Emitter& emitter);
     void advance(Time now);
+
+    // engine.cpp: the softwire side after the input was counted; called
+    // again on a datagram reassembled from IPv6 fragments.
+    Verdict softwire_in(Packet& packet, bool reassembled);
+    Verdict uplink_in(Packet& packet, bool reassembled);
 
     // in2out.cpp
     Verdict in2out(Packet& packet, const Ipv6Address& b4, std::uint8_t outer_tc);
@@ -34,7 +40,8 @@ public:
     std::uint32_t choose_address(std::uint32_t hash, ProtoIndex proto) const;
     // Answers the packet with an ICMPv4 error from 192.0.0.1 down the softwire;
     // `why` counts the packet's drop.
-    Verdict refuse_to_b4(Packet& packet, const Ipv6Address& b4, Counter why, std::uint8_t type, std::uint8_t code);
+    Verdict refuse_to_b4(Packet& packet, const Ipv6Address& b4, Counter why, std::uint8_t type, std::uint8_t code,
+                         std::uint16_t mtu = 0);
     Verdict refuse_unreachable(Packet& packet, const Ipv6Address& b4, Counter why);
     Verdict answer_aftr_echo(Packet& packet, const Ipv6Address& b4);
 
@@ -48,6 +55,22 @@ public:
     Verdict error_to_b4(Packet& packet, const Transport& t, bool hairpin);
     // Takes a token for one generated ICMP error; false (and counted) when out.
     bool icmp_error_allowed();
+
+    // fragments.cpp: reassembly on the way in, fragmentation on the way out.
+    // A nullopt means the packet now holds the whole datagram; go on.
+    std::optional<Verdict> reassemble_softwire(Packet& packet, std::size_t fragment_header, const Ipv6Address& b4);
+    std::optional<Verdict> reassemble_ipv4(Packet& packet, const Ipv6Address* softwire, std::uint32_t owner);
+    void fragment_ipv6(Packet& packet, std::uint16_t mtu);
+    void fragment_ipv4(Packet& packet, std::uint16_t mtu);
+    std::uint32_t owner_of(const Ipv6Address& b4) const {
+        return subscribers_.hash(mask_ipv6(b4, config_.subscriber_prefix_length));
+    }
+    std::uint16_t tunnel_mtu_of(const Session& s) const { return subscribers_[s.subscriber].tunnel_mtu; }
+    // DF set and too big for the softwire: 3/4 to the Internet sender.
+    Verdict too_big_to_uplink(Packet& packet, std::uint16_t mtu);
+
+    // softwire_errors.cpp: ICMPv6 errors from the IPv6 path to a B4.
+    Verdict softwire_error(Packet& packet, std::size_t icmp_offset);
 
     // burst.cpp: the lookup hash of a packet of the common shape, for lookahead
     std::optional<std::uint32_t> inside_key_hash(const Packet& packet) const;
@@ -88,6 +111,10 @@ public:
     std::uint32_t now_ = 0;
     bool started_ = false;
     std::uint16_t ip_id_;
+    Reassembler reassembly_;
+    Emitter* emitter_ = nullptr;  // of the call in progress
+    std::uint32_t fragment_id_;
+    std::array<std::uint8_t, 9216 + 64> scratch_;  // one extra fragment at a time
     std::uint32_t icmp_tokens_ = 0;
     std::uint32_t icmp_tokens_second_ = 0;
 };

@@ -30,7 +30,12 @@ Verdict Engine::Impl::in2out(Packet& packet, const Ipv6Address& b4, std::uint8_t
     case Ipv4Error::bad_checksum: return drop(Counter::drop_inner_bad_checksum);
     }
     std::uint8_t* ip = packet.data();
-    if (is_fragment(ip)) return drop(Counter::drop_inner_fragment);
+    if (is_fragment(ip)) {
+        // RFC 4787 REQ-14: later fragments carry no ports, so the datagram is
+        // put together first, per softwire: two B4s may send the same ids.
+        if (auto held = reassemble_ipv4(packet, &b4, owner_of(b4))) return *held;
+        return in2out(packet, b4, outer_tc);
+    }
     const std::uint32_t source = load32(ip + ipv4::source);
     const std::uint32_t destination = load32(ip + ipv4::destination);
     if (!inner_source_allowed(source)) return drop(Counter::drop_inner_bad_source);
@@ -63,8 +68,18 @@ Verdict Engine::Impl::in2out(Packet& packet, const Ipv6Address& b4, std::uint8_t
         id = create_binding(packet, b4, t, refused);
         if (id == SessionTable::npos) return refused;
     }
+    const bool hairpin = pool_.index_of(destination) != Pool::npos;
+    // RFC 4787 REQ-13: too big for the uplink with DF set: 3/4 to the host,
+    // quoting its packet as it sent it. (A hairpin is bounded by the other
+    // B4's tunnel instead.)
+    if (!hairpin && packet.size() > config_.uplink_mtu && (load16(ip + ipv4::flags_fragment) & ipv4::flag_df))
+        return refuse_to_b4(packet, b4, Counter::drop_too_big_df, icmp::destination_unreachable, 4, config_.uplink_mtu);
     Session& s = sessions_[id];
-    if (t.proto == ProtoIndex::tcp) update_tcp(id, s, t.tcp_flags, true);
+    if (t.proto == ProtoIndex::tcp) {
+        update_tcp(id, s, t.tcp_flags, true);
+        if (config_.mss_clamp && (t.tcp_flags & tcp::syn) && clamp_mss(ip, packet.size(), t, config_.mss_clamp))
+            counters_.add(Counter::mss_clamped);
+    }
     s.last_seen = now_;
     if (!remotes_.empty()) remember_remote(id, s, destination);
 
@@ -72,8 +87,8 @@ Verdict Engine::Impl::in2out(Packet& packet, const Ipv6Address& b4, std::uint8_t
     decrement_ttl(ip);
     rewrite_source(ip, packet.size(), t, s.public_address, s.public_port);
 
-    const std::uint32_t hairpin = pool_.index_of(destination);
-    if (hairpin != Pool::npos) return deliver_inbound(packet, t, true);
+    if (hairpin) return deliver_inbound(packet, t, true);
+    if (packet.size() > config_.uplink_mtu) fragment_ipv4(packet, config_.uplink_mtu);
     counters_.add(Counter::out_uplink_packets);
     return Verdict::to_uplink;
 }
@@ -100,7 +115,7 @@ std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4
             refused = refuse_unreachable(packet, b4, Counter::drop_pool_exhausted);
             return SessionTable::npos;
         }
-        sub = subscribers_.insert(prefix, address);
+        sub = subscribers_.insert(prefix, address, config_.tunnel_mtu);
         if (sub == SubscriberTable::npos) {
             refused = refuse_unreachable(packet, b4, Counter::drop_subscriber_table_full);
             return SessionTable::npos;
@@ -147,13 +162,15 @@ Verdict Engine::Impl::refuse_unreachable(Packet& packet, const Ipv6Address& b4, 
 }
 
 Verdict Engine::Impl::refuse_to_b4(Packet& packet, const Ipv6Address& b4, Counter why, std::uint8_t type,
-                                   std::uint8_t code) {
+                                   std::uint8_t code, std::uint16_t mtu) {
     if (!icmp_error_allowed()) return drop(why);
-    if (!make_icmpv4_error(packet, type, code, kAftrIpv4, next_ip_id()) ||
+    if (!make_icmpv4_error(packet, type, code, kAftrIpv4, next_ip_id(), mtu) ||
         !encapsulate(packet, config_.aftr_address, b4, 0))
         return drop(Counter::drop_no_headroom);
     counters_.add(why);
-    counters_.add(type == icmp::time_exceeded ? Counter::sent_icmp_time_exceeded : Counter::sent_icmp_unreachable);
+    counters_.add(type == icmp::time_exceeded ? Counter::sent_icmp_time_exceeded
+                  : code == 4                 ? Counter::sent_icmp_too_big
+                                              : Counter::sent_icmp_unreachable);
     return Verdict::to_b4;
 }
 

@@ -121,6 +121,30 @@ void rewrite_destination(std::uint8_t* ip, std::size_t length, const Transport& 
     rewrite(ip, length, t, ipv4::destination, l4::destination_port, address, port);
 }
 
+bool clamp_mss(std::uint8_t* ip, std::size_t length, const Transport& t, std::uint16_t mss) {
+    std::uint8_t* l4 = ip + t.offset;
+    const std::size_t header = static_cast<std::size_t>(l4[12] >> 4) * 4;
+    if (header < tcp::min_header_size || t.offset + header > length) return false;
+    for (std::size_t i = tcp::min_header_size; i < header;) {
+        const std::uint8_t kind = l4[i];
+        if (kind == 0) break;  // end of options
+        if (kind == 1) {       // no-operation
+            ++i;
+            continue;
+        }
+        if (i + 1 >= header || l4[i + 1] < 2 || i + l4[i + 1] > header) break;
+        if (kind == 2 && l4[i + 1] == 4) {
+            const std::uint16_t old_mss = load16(l4 + i + 2);
+            if (old_mss <= mss) return false;
+            store16(l4 + i + 2, mss);
+            store16(l4 + tcp::checksum, checksum_update16(load16(l4 + tcp::checksum), old_mss, mss));
+            return true;
+        }
+        i += l4[i + 1];
+    }
+    return false;
+}
+
 void decrement_ttl(std::uint8_t* ip) {
     const std::uint16_t old_word = load16(ip + ipv4::ttl);
     ip[ipv4::ttl] = static_cast<std::uint8_t>(ip[ipv4::ttl] - 1);

@@ -11,9 +11,14 @@ namespace dslite {
 
 using namespace wire;
 
-Verdict Engine::Impl::from_uplink(Packet& packet, Time now) {
+Verdict Engine::Impl::from_uplink(Packet& packet, Time now, Emitter& emitter) {
     counters_.add(Counter::in_uplink_packets);
     advance(now);
+    emitter_ = &emitter;
+    return uplink_in(packet, false);
+}
+
+Verdict Engine::Impl::uplink_in(Packet& packet, bool reassembled) {
     switch (check_ipv4(packet)) {
     case Ipv4Error::none: break;
     case Ipv4Error::truncated: return drop(Counter::drop_uplink_truncated);
@@ -24,7 +29,13 @@ Verdict Engine::Impl::from_uplink(Packet& packet, Time now) {
     std::uint8_t* ip = packet.data();
     const std::uint32_t destination = load32(ip + ipv4::destination);
     if (pool_.index_of(destination) == Pool::npos) return drop(Counter::drop_uplink_not_pool);
-    if (is_fragment(ip)) return drop(Counter::drop_uplink_fragment);
+    if (is_fragment(ip)) {
+        // RFC 4787 REQ-14: later fragments carry no ports, so the datagram is
+        // put together first. The sender is the owner for the slot limit.
+        if (reassembled) return drop(Counter::drop_fragment_malformed);
+        if (auto held = reassemble_ipv4(packet, nullptr, load32(ip + ipv4::source))) return *held;
+        return uplink_in(packet, true);
+    }
 
     Transport t{};
     switch (parse_transport(ip, packet.size(), t)) {
@@ -59,12 +70,36 @@ Verdict Engine::Impl::deliver_inbound(Packet& packet, const Transport& t, bool h
     Session& s = sessions_[id];
     // RFC 4787 REQ-8 / RFC 7857 7: a filtered packet neither passes nor refreshes.
     if (!remotes_.empty() && !remote_allowed(id, load32(ip + ipv4::source))) return drop(Counter::drop_uplink_filtered);
-    if (t.proto == ProtoIndex::tcp) update_tcp(id, s, t.tcp_flags, false);
+    const std::uint16_t mtu = tunnel_mtu_of(s);
+    if (packet.size() + ipv6::header_size > mtu &&
+        (load16(ip + ipv4::flags_fragment) & ipv4::flag_df)) {
+        // RFC 2473 7.2(a): the sender learns the softwire's MTU less the
+        // IPv6 header. A hairpinned sender sits behind a B4 whose own tunnel
+        // MTU already bounds it; such a rare packet is only dropped.
+        if (hairpin) return drop(Counter::drop_too_big_df);
+        return too_big_to_uplink(packet, static_cast<std::uint16_t>(mtu - ipv6::header_size));
+    }
+    if (t.proto == ProtoIndex::tcp) {
+        update_tcp(id, s, t.tcp_flags, false);
+        if (config_.mss_clamp && (t.tcp_flags & tcp::syn) && clamp_mss(ip, packet.size(), t, config_.mss_clamp))
+            counters_.add(Counter::mss_clamped);
+    }
     s.last_seen = now_;
     rewrite_destination(ip, packet.size(), t, s.inner_address, s.inner_port);
     if (!encapsulate(packet, config_.aftr_address, s.b4, ip[ipv4::tos])) return drop(Counter::drop_no_headroom);
+    if (packet.size() > mtu) fragment_ipv6(packet, mtu);  // RFC 2473 7.2(b): DF=0
     counters_.add(hairpin ? Counter::out_hairpin_packets : Counter::out_b4_packets);
     return Verdict::to_b4;
+}
+
+Verdict Engine::Impl::too_big_to_uplink(Packet& packet, std::uint16_t mtu) {
+    const std::uint32_t pool_address = load32(packet.data() + ipv4::destination);
+    if (!icmp_error_allowed()) return drop(Counter::drop_too_big_df);
+    if (!make_icmpv4_error(packet, icmp::destination_unreachable, 4, pool_address, next_ip_id(), mtu))
+        return drop(Counter::drop_no_headroom);
+    counters_.add(Counter::drop_too_big_df);
+    counters_.add(Counter::sent_icmp_too_big);
+    return Verdict::to_uplink;
 }
 
 }  // namespace dslite

@@ -44,8 +44,8 @@ SoftwireHeader parse_softwire(Packet& packet) {
     std::uint8_t next = p[ipv6::next_header];
     std::size_t offset = ipv6::header_size;
     for (int headers = 0; headers < 8; ++headers) {
-        if (next == proto_ipv4 || next == proto_icmpv6) return {Counter::drop_b4_next_header, true, next, offset};
-        if (next == proto_fragment) return fail(Counter::drop_b4_fragment);
+        if (next == proto_ipv4 || next == proto_icmpv6 || next == proto_fragment)
+            return {Counter::drop_b4_next_header, true, next, offset};
         const bool options = next == proto_destination_options || (next == proto_hop_by_hop && headers == 0);
         if (!options) return fail(next == proto_hop_by_hop ? Counter::drop_b4_ext_header : Counter::drop_b4_next_header);
         if (offset + 2 > total) return fail(Counter::drop_b4_truncated);

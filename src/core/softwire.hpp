@@ -14,7 +14,7 @@ namespace dslite {
 struct SoftwireHeader {
     Counter drop;              // meaningful when !ok
     bool ok;
-    std::uint8_t protocol;     // upper-layer protocol: 4 (IPv4) or 58 (ICMPv6)
+    std::uint8_t protocol;     // 4 (IPv4), 58 (ICMPv6) or 44 (a fragment header)
     std::size_t payload;       // offset of that protocol's header
 };
 

@@ -19,6 +19,7 @@ struct Subscriber {
     Ipv6Address prefix;
     std::uint32_t pool_index;  // the paired public address
     std::array<std::uint32_t, kProtocols> bindings;
+    std::uint16_t tunnel_mtu;  // RFC 2473 6.7: per B4, lowered by ICMPv6 PTB
 };
 
 class SubscriberTable {
@@ -31,10 +32,10 @@ public:
     std::uint32_t find(const Ipv6Address& prefix) const {
         return index_.find(hash(prefix), [&](std::uint32_t id) { return slab_[id].prefix == prefix; });
     }
-    std::uint32_t insert(const Ipv6Address& prefix, std::uint32_t pool_index) {
+    std::uint32_t insert(const Ipv6Address& prefix, std::uint32_t pool_index, std::uint16_t tunnel_mtu) {
         const std::uint32_t id = slab_.acquire();
         if (id == npos) return npos;
-        slab_[id] = Subscriber{prefix, pool_index, {}};
+        slab_[id] = Subscriber{prefix, pool_index, {}, tunnel_mtu};
         index_.insert(hash(prefix), id);
         return id;
     }

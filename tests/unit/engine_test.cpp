@@ -1,108 +1,13 @@
-// The engine driven packet by packet, with the test builder and an
-// independent decoder that recomputes every checksum from scratch.
-#include <gtest/gtest.h>
-
+// NAPT behaviour of the engine, packet by packet.
 #include <map>
 #include <set>
 
-#include "dslite/engine.hpp"
-#include "dslite/wire.hpp"
-#include "support/packet_builder.hpp"
-#include "support/packet_decoder.hpp"
+#include "engine_fixture.hpp"
 
 namespace dslite {
 namespace {
 
 using namespace test;
-
-struct NoExtra final : Emitter {
-    void emit(Side, std::span<const std::uint8_t>) override { ++count; }
-    int count = 0;
-};
-
-struct Out {
-    Verdict verdict;
-    Decoded decoded;
-    Bytes bytes;
-};
-
-const Ipv6Address kAftr = v6("2001:db8:ff::1");
-const Ipv6Address kB4a = v6("2001:db8:a::2");
-const Ipv6Address kB4b = v6("2001:db8:b::2");
-const Ipv4Address kServer = v4("203.0.113.10");
-const Ipv4Address kServer2 = v4("203.0.113.20");
-const Ipv4Address kHost = v4("192.168.1.10");
-
-EngineConfig base_config() {
-    EngineConfig c;
-    c.aftr_address = kAftr;
-    c.pools = {*parse_ipv4_prefix("198.51.100.0/28")};
-    c.max_sessions = 4096;
-    c.max_subscribers = 256;
-    return c;
-}
-
-class EngineTest : public ::testing::Test {
-protected:
-    void make(const EngineConfig& c) {
-        ASSERT_FALSE(validate(c).has_value()) << *validate(c);
-        engine = std::make_unique<Engine>(c);
-    }
-    void SetUp() override { make(base_config()); }
-
-    Out run(Side side, const Bytes& in, std::int64_t second) {
-        auto buffer = std::make_unique<PacketBuffer>();
-        std::copy(in.begin(), in.end(), buffer->payload());
-        Packet p = buffer->packet(in.size());
-        const Time t = std::chrono::seconds(1'700'000'000 + second);
-        Verdict v = side == Side::b4 ? engine->from_b4(p, t, extra) : engine->from_uplink(p, t, extra);
-        Out out{v, {}, {}};
-        if (v != Verdict::drop) {
-            out.bytes.assign(p.data(), p.data() + p.size());
-            out.decoded = decode(out.bytes);
-            EXPECT_TRUE(out.decoded.problems.empty()) << describe(out.decoded);
-        }
-        return out;
-    }
-    Out from_b4(const Ipv6Address& b4, const Bytes& ipv4, std::int64_t second = 0, std::uint8_t tc = 0) {
-        Ipv6Header h;
-        h.source = b4;
-        h.destination = kAftr;
-        h.traffic_class = tc;
-        return run(Side::b4, softwire(h, ipv4), second);
-    }
-    Out from_uplink(const Bytes& ipv4, std::int64_t second = 0) { return run(Side::uplink, ipv4, second); }
-
-    static Bytes udp(Ipv4Address src, std::uint16_t sport, Ipv4Address dst, std::uint16_t dport, std::uint8_t ttl = 64) {
-        Ipv4Header h;
-        h.source = src;
-        h.destination = dst;
-        h.ttl = ttl;
-        return ipv4_udp(h, UdpDatagram{sport, dport, text_bytes("hello"), false});
-    }
-    static Bytes tcp(Ipv4Address src, std::uint16_t sport, Ipv4Address dst, std::uint16_t dport, std::uint8_t flags) {
-        Ipv4Header h;
-        h.source = src;
-        h.destination = dst;
-        TcpSegment s;
-        s.source_port = sport;
-        s.destination_port = dport;
-        s.flags = flags;
-        return ipv4_tcp(h, s);
-    }
-    std::uint64_t count(Counter c) const { return engine->counters()[c]; }
-    void expect_balanced() const {
-        std::uint64_t out = 0;
-        for (std::size_t i = 0; i < kCounterCount; ++i) {
-            const auto c = static_cast<Counter>(i);
-            if (is_drop(c) || counter_name(c).starts_with("out_")) out += engine->counters()[c];
-        }
-        EXPECT_EQ(count(Counter::in_b4_packets) + count(Counter::in_uplink_packets), out);
-    }
-
-    std::unique_ptr<Engine> engine;
-    NoExtra extra;
-};
 
 TEST_F(EngineTest, TwoB4sWithTheSamePrivateTupleGetSeparateBindings) {
     auto a = from_b4(kB4a, udp(kHost, 5000, kServer, 53));
