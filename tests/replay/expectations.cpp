@@ -539,7 +539,7 @@ const std::vector<Expectation>& expectations() {
          {{"in_b4_packets", 12}, {"in_uplink_packets", 4}, {"out_uplink_packets", 1},
           {"drop_inner_bad_checksum", 1}, {"drop_b4_truncated", 2}, {"drop_inner_truncated", 1},
           {"drop_l4_truncated", 2}, {"drop_inner_bad_version", 1}, {"drop_inner_bad_header_length", 1},
-          {"drop_b4_wrong_destination", 1}, {"drop_icmp_bad_checksum", 1}, {"drop_inner_fragment", 1},
+          {"drop_b4_wrong_destination", 1}, {"drop_icmp_bad_checksum", 1}, {"held_fragments", 1},
           {"drop_uplink_truncated", 1}, {"drop_uplink_bad_checksum", 1}, {"drop_uplink_not_pool", 1},
           {"drop_uplink_no_binding", 1}, {"sessions_created", 1}, {"subscribers_created", 1}},
          check_malformed},

@@ -414,6 +414,7 @@ Scenario malformed() {
         s.uplink(11, udp(server1, 53, v4("198.51.100.77"), 40000, "uplink-not-pool"));
         s.uplink(12, udp(server1, 53, pool, 40000, "uplink-no-binding"));
     }
+    // A first fragment whose rest never comes: held for reassembly, nothing leaves.
     s.from_b4(13, b4_a, ipv4_udp({.source = host, .destination = server1, .more_fragments = true},
                                  {.source_port = 5000, .destination_port = 53, .payload = text_bytes("fragment")}));
     {
