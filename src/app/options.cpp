@@ -155,6 +155,20 @@ po::options_description engine_options() {
          ("B4 prefix length that makes one subscriber " + by_default(defaults.subscriber_prefix_length)).c_str())  //
         ("inner-prefix", list("PREFIX"),
          "IPv4 source prefix allowed inside softwires besides RFC 1918 and 192.0.0.0/29; repeat for more")  //
+        ("tunnel-mtu", text("BYTES"),
+         ("largest IPv6 packet toward a B4 before the AFTR fragments it (DF=1: ICMP 3/4); "
+          "lowered per B4 by ICMPv6 Packet Too Big " + by_default(defaults.tunnel_mtu)).c_str())  //
+        ("uplink-mtu", text("BYTES"), ("largest IPv4 packet toward the Internet " + by_default(defaults.uplink_mtu)).c_str())  //
+        ("mss-clamp", text("BYTES"), "lower the TCP MSS option of SYNs both ways to this (default 0: off)")  //
+        ("reassembly-slots", text("N"),
+         ("fragmented datagrams being reassembled at once, 64 KiB each " + by_default(defaults.reassembly.slots)).c_str())  //
+        ("reassembly-per-owner", text("N"),
+         ("of those, per subscriber (from B4s) or per remote host (from the uplink) " +
+          by_default(defaults.reassembly.per_owner)).c_str())  //
+        ("reassembly-timeout", text("SECONDS"),
+         ("time a fragmented datagram may take to complete " + by_default(defaults.reassembly.timeout)).c_str())  //
+        ("icmp-errors-per-second", text("N"),
+         ("ICMP errors the AFTR generates per second, 0 for no limit " + by_default(defaults.icmp_errors_per_second)).c_str())  //
         ("seed", text("N"), "seed for port choice and hashing (default: a fixed value, same output run to run)");
     return d;
 }
@@ -252,6 +266,13 @@ Parsed<EngineConfig> engine_config(const po::variables_map& values) {
              read_ipv6_prefixes(values, "b4-prefix", c.b4_prefixes),
              read_unsigned(values, "subscriber-prefix-length", c.subscriber_prefix_length),
              read_ipv4_prefixes(values, "inner-prefix", c.extra_inner_prefixes),
+             read_unsigned(values, "tunnel-mtu", c.tunnel_mtu),
+             read_unsigned(values, "uplink-mtu", c.uplink_mtu),
+             read_unsigned(values, "mss-clamp", c.mss_clamp),
+             read_unsigned(values, "reassembly-slots", c.reassembly.slots),
+             read_unsigned(values, "reassembly-per-owner", c.reassembly.per_owner),
+             read_unsigned(values, "reassembly-timeout", c.reassembly.timeout),
+             read_unsigned(values, "icmp-errors-per-second", c.icmp_errors_per_second),
              read_seed(values, c.seed),
          }) {
         if (error) return *error;

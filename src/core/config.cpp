@@ -35,7 +35,7 @@ std::optional<std::string> validate(const EngineConfig& c) {
     if (c.max_sessions == 0 || c.max_sessions > (1u << 26)) return "max-sessions: must be 1 to 67108864";
     if (c.max_subscribers == 0 || c.max_subscribers > (1u << 24)) return "max-subscribers: must be 1 to 16777216";
     if (c.reassembly.slots == 0 || c.reassembly.slots > 4096) return "reassembly-slots: must be 1 to 4096";
-    if (c.reassembly.per_owner == 0) return "reassembly-per-subscriber: must be at least 1";
+    if (c.reassembly.per_owner == 0) return "reassembly-per-owner: must be at least 1";
     if (c.reassembly.timeout == 0 || c.reassembly.timeout > 120) return "reassembly-timeout: must be 1 to 120 s";
     if (c.tunnel_mtu < 1280 || c.tunnel_mtu > 9000) return "tunnel-mtu: must be 1280 to 9000 (IPv6 minimum MTU)";
     if (c.uplink_mtu < 576 || c.uplink_mtu > 9000) return "uplink-mtu: must be 576 to 9000";

@@ -63,6 +63,13 @@ void expect_same(const EngineConfig& a, const EngineConfig& b) {
     EXPECT_EQ(a.b4_prefixes, b.b4_prefixes);
     EXPECT_EQ(a.subscriber_prefix_length, b.subscriber_prefix_length);
     EXPECT_EQ(a.extra_inner_prefixes, b.extra_inner_prefixes);
+    EXPECT_EQ(a.tunnel_mtu, b.tunnel_mtu);
+    EXPECT_EQ(a.uplink_mtu, b.uplink_mtu);
+    EXPECT_EQ(a.mss_clamp, b.mss_clamp);
+    EXPECT_EQ(a.reassembly.slots, b.reassembly.slots);
+    EXPECT_EQ(a.reassembly.per_owner, b.reassembly.per_owner);
+    EXPECT_EQ(a.reassembly.timeout, b.reassembly.timeout);
+    EXPECT_EQ(a.icmp_errors_per_second, b.icmp_errors_per_second);
     EXPECT_EQ(a.seed, b.seed);
 }
 
@@ -87,6 +94,13 @@ const std::vector<std::pair<std::string, std::string>> kEveryOption = {
     {"b4-prefix", "2001:db8:200::/40"},
     {"subscriber-prefix-length", "64"},
     {"inner-prefix", "100.64.0.0/10"},
+    {"tunnel-mtu", "1400"},
+    {"uplink-mtu", "1480"},
+    {"mss-clamp", "1360"},
+    {"reassembly-slots", "32"},
+    {"reassembly-per-owner", "4"},
+    {"reassembly-timeout", "5"},
+    {"icmp-errors-per-second", "50"},
     {"seed", "0x1234abcd"},
 };
 
@@ -117,6 +131,13 @@ TEST(Options, EveryOptionAsAFlag) {
     EXPECT_EQ(c->subscriber_prefix_length, 64);
     ASSERT_EQ(c->extra_inner_prefixes.size(), 1u);
     EXPECT_EQ(c->extra_inner_prefixes[0], *parse_ipv4_prefix("100.64.0.0/10"));
+    EXPECT_EQ(c->tunnel_mtu, 1400);
+    EXPECT_EQ(c->uplink_mtu, 1480);
+    EXPECT_EQ(c->mss_clamp, 1360);
+    EXPECT_EQ(c->reassembly.slots, 32u);
+    EXPECT_EQ(c->reassembly.per_owner, 4u);
+    EXPECT_EQ(c->reassembly.timeout, 5u);
+    EXPECT_EQ(c->icmp_errors_per_second, 50u);
     EXPECT_EQ(c->seed, 0x1234abcdu);
 }
 
@@ -238,6 +259,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{minimal_and({"--port-hold", "99999"}), "port-hold: ..."},
         BadValue{minimal_and({"--max-sessions", "0"}), "max-sessions: ..."},
         BadValue{minimal_and({"--max-subscribers", "x"}), "max-subscribers: 'x' is not a whole number"},
+        BadValue{minimal_and({"--tunnel-mtu", "1000"}), "tunnel-mtu: must be 1280 to 9000..."},
+        BadValue{minimal_and({"--uplink-mtu", "70000"}), "uplink-mtu: ..."},
+        BadValue{minimal_and({"--mss-clamp", "100"}), "mss-clamp: must be 0 (off) or 536 to 8960"},
+        BadValue{minimal_and({"--reassembly-slots", "0"}), "reassembly-slots: must be 1 to 4096"},
         BadValue{minimal_and({"--b4-prefix", "2001:db8::1/32"}),
                  "b4-prefix: '2001:db8::1/32' has bits set past its prefix length"},
         BadValue{minimal_and({"--b4-prefix", "192.0.2.0/24"}), "b4-prefix: '192.0.2.0/24' is not an IPv6 prefix"},
