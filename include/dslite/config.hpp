@@ -52,6 +52,10 @@ struct EngineConfig {
     Timeouts timeouts;
     Filtering filtering = Filtering::endpoint_independent;
 
+    // New bindings per subscriber per second (RFC 6888 REQ-4, RFC 6333 11);
+    // 0: no limit. Existing bindings are never touched by it.
+    std::uint32_t new_sessions_per_second = 1000;
+
     std::uint32_t max_sessions = 1u << 18;
     std::uint32_t max_subscribers = 1u << 16;
 

@@ -56,6 +56,7 @@ namespace dslite {
     X(drop_tcp_not_syn, "TCP without a binding that is not a SYN")                           \
     X(drop_quota_exhausted, "subscriber at its port quota (answered with 3/1)")              \
     X(drop_pool_exhausted, "no public address with a free port (answered with 3/1)")         \
+    X(drop_session_rate_limited, "subscriber over its new-bindings-per-second limit (3/1)")    \
     X(drop_session_table_full, "session table at its size limit (answered with 3/1)")        \
     X(drop_subscriber_table_full, "subscriber table at its size limit (answered with 3/1)")  \
     X(drop_uplink_truncated, "uplink IPv4 shorter than its header or total length")          \

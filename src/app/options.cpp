@@ -148,6 +148,9 @@ po::options_description engine_options() {
          ("ICMP echo binding idle timeout, at least 60 " + by_default(defaults.timeouts.icmp)).c_str())  //
         ("filtering", text("MODE"),
          "endpoint-independent (default) or address-dependent: which remotes may reach a binding")  //
+        ("new-sessions-per-second", text("N"),
+         ("new bindings a subscriber may open per second, 0 for no limit " +
+          by_default(defaults.new_sessions_per_second)).c_str())  //
         ("max-sessions", text("N"), ("session table size " + by_default(defaults.max_sessions)).c_str())  //
         ("max-subscribers", text("N"), ("subscriber table size " + by_default(defaults.max_subscribers)).c_str())  //
         ("b4-prefix", list("PREFIX"), "accept B4s only from this IPv6 prefix; repeat for more (default: any)")  //
@@ -261,6 +264,7 @@ Parsed<EngineConfig> engine_config(const po::variables_map& values) {
              read_unsigned(values, "tcp-transitory-timeout", c.timeouts.tcp_transitory),
              read_unsigned(values, "icmp-timeout", c.timeouts.icmp),
              read_filtering(values, c.filtering),
+             read_unsigned(values, "new-sessions-per-second", c.new_sessions_per_second),
              read_unsigned(values, "max-sessions", c.max_sessions),
              read_unsigned(values, "max-subscribers", c.max_subscribers),
              read_ipv6_prefixes(values, "b4-prefix", c.b4_prefixes),

@@ -133,6 +133,12 @@ std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4
     };
     // RFC 6888 REQ-4 and REQ-11: refuse the new flow, never evict an old one.
     if (subscriber.bindings[index_of(t.proto)] >= quota(t.proto)) return refuse(Counter::drop_quota_exhausted);
+    if (subscriber.rate_second != now_) {
+        subscriber.rate_second = now_;
+        subscriber.rate_count = 0;
+    }
+    if (config_.new_sessions_per_second && subscriber.rate_count >= config_.new_sessions_per_second)
+        return refuse(Counter::drop_session_rate_limited);
     if (sessions_.size() >= sessions_.capacity()) return refuse(Counter::drop_session_table_full);
     // RFC 7857 4: the paired address is out of ports, so the flow fails.
     const auto port = ports_.allocate(subscriber.pool_index, t.proto, rng_);
@@ -150,6 +156,7 @@ std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4
     s.subscriber = sub;
     const std::uint32_t id = sessions_.insert(s);
     ++subscriber.bindings[index_of(t.proto)];
+    ++subscriber.rate_count;
     if (!remotes_.empty()) remotes_[id] = {};
     wheel_.schedule(id, now_ + timeout_seconds(sessions_[id]) + 1);
     counters_.add(Counter::sessions_created);

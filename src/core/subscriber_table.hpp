@@ -20,6 +20,8 @@ struct Subscriber {
     std::uint32_t pool_index;  // the paired public address
     std::array<std::uint32_t, kProtocols> bindings;
     std::uint16_t tunnel_mtu;  // RFC 2473 6.7: per B4, lowered by ICMPv6 PTB
+    std::uint32_t rate_second = 0;  // new bindings made in that second
+    std::uint32_t rate_count = 0;
 };
 
 class SubscriberTable {
@@ -35,7 +37,7 @@ public:
     std::uint32_t insert(const Ipv6Address& prefix, std::uint32_t pool_index, std::uint16_t tunnel_mtu) {
         const std::uint32_t id = slab_.acquire();
         if (id == npos) return npos;
-        slab_[id] = Subscriber{prefix, pool_index, {}, tunnel_mtu};
+        slab_[id] = Subscriber{prefix, pool_index, {}, tunnel_mtu, 0, 0};
         index_.insert(hash(prefix), id);
         return id;
     }

@@ -478,3 +478,27 @@ TEST_F(IcmpErrorTest, GeneratedErrorsAreRateLimited) {
 
 }  // namespace
 }  // namespace dslite
+
+namespace dslite {
+namespace {
+
+using namespace test;
+
+TEST_F(EngineTest, NewBindingsPerSecondAreLimitedPerSubscriber) {
+    auto c = base_config();
+    c.new_sessions_per_second = 5;
+    make(c);
+    int made = 0;
+    for (std::uint16_t port = 1; port <= 8; ++port)
+        made += from_b4(kB4a, udp(kHost, port, kServer, 53), 10).verdict == Verdict::to_uplink;
+    EXPECT_EQ(made, 5);
+    EXPECT_EQ(count(Counter::drop_session_rate_limited), 3u);
+    // Existing bindings still pass, another subscriber is not limited, and the next second opens again.
+    EXPECT_EQ(from_b4(kB4a, udp(kHost, 1, kServer, 53), 10).verdict, Verdict::to_uplink);
+    EXPECT_EQ(from_b4(kB4b, udp(kHost, 1, kServer, 53), 10).verdict, Verdict::to_uplink);
+    EXPECT_EQ(from_b4(kB4a, udp(kHost, 100, kServer, 53), 11).verdict, Verdict::to_uplink);
+    expect_balanced();
+}
+
+}  // namespace
+}  // namespace dslite

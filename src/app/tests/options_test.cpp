@@ -70,6 +70,7 @@ void expect_same(const EngineConfig& a, const EngineConfig& b) {
     EXPECT_EQ(a.reassembly.per_owner, b.reassembly.per_owner);
     EXPECT_EQ(a.reassembly.timeout, b.reassembly.timeout);
     EXPECT_EQ(a.icmp_errors_per_second, b.icmp_errors_per_second);
+    EXPECT_EQ(a.new_sessions_per_second, b.new_sessions_per_second);
     EXPECT_EQ(a.seed, b.seed);
 }
 
@@ -101,6 +102,7 @@ const std::vector<std::pair<std::string, std::string>> kEveryOption = {
     {"reassembly-per-owner", "4"},
     {"reassembly-timeout", "5"},
     {"icmp-errors-per-second", "50"},
+    {"new-sessions-per-second", "20"},
     {"seed", "0x1234abcd"},
 };
 
@@ -138,6 +140,7 @@ TEST(Options, EveryOptionAsAFlag) {
     EXPECT_EQ(c->reassembly.per_owner, 4u);
     EXPECT_EQ(c->reassembly.timeout, 5u);
     EXPECT_EQ(c->icmp_errors_per_second, 50u);
+    EXPECT_EQ(c->new_sessions_per_second, 20u);
     EXPECT_EQ(c->seed, 0x1234abcdu);
 }
 
