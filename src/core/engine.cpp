@@ -105,10 +105,7 @@ Verdict Engine::Impl::softwire_in(Packet& packet, bool reassembled) {
     if (header.protocol == proto_icmpv6 && packet.size() > header.payload &&
         h[header.payload + icmp::type] < icmp::v6_echo_request)
         return softwire_error(packet, header.payload);
-    if (!config_.b4_prefixes.empty() &&
-        std::none_of(config_.b4_prefixes.begin(), config_.b4_prefixes.end(),
-                     [&](const Ipv6Prefix& p) { return p.contains(b4); }))
-        return drop(Counter::drop_b4_not_allowed);
+    if (!b4_allowed(b4)) return drop(Counter::drop_b4_not_allowed);
 
     if (header.protocol == proto_fragment) {
         if (reassembled) return drop(Counter::drop_fragment_malformed);
@@ -197,6 +194,12 @@ void Engine::Impl::expire(std::uint32_t id) {
         subscribers_.erase(subscriber);
         counters_.add(Counter::subscribers_removed);
     }
+}
+
+bool Engine::Impl::b4_allowed(const Ipv6Address& b4) const {
+    return config_.b4_prefixes.empty() ||
+           std::any_of(config_.b4_prefixes.begin(), config_.b4_prefixes.end(),
+                       [&](const Ipv6Prefix& p) { return p.contains(b4); });
 }
 
 bool Engine::Impl::inner_source_allowed(std::uint32_t a) const {

@@ -98,6 +98,8 @@ public:
         return 0;
     }
     bool inner_source_allowed(std::uint32_t address) const;
+    // RFC 6333 11: softwires only from the configured B4 prefixes (all if none).
+    bool b4_allowed(const Ipv6Address& b4) const;
 
     EngineConfig config_;
     Counters counters_;

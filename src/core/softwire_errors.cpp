@@ -47,10 +47,7 @@ Verdict Engine::Impl::softwire_error(Packet& packet, std::size_t at) {
     if (n < inner + ipv4::min_header_size + 8) return drop(Counter::drop_icmpv6);
     Ipv6Address b4;
     std::memcpy(b4.data(), sent + ipv6::destination, 16);
-    if (!config_.b4_prefixes.empty() &&
-        std::none_of(config_.b4_prefixes.begin(), config_.b4_prefixes.end(),
-                     [&](const Ipv6Prefix& p) { return p.contains(b4); }))
-        return drop(Counter::drop_icmpv6);
+    if (!b4_allowed(b4)) return drop(Counter::drop_icmpv6);
 
     std::uint16_t relay_mtu = 0;
     if (type == kPacketTooBig) {
