@@ -1,0 +1,10 @@
+// libFuzzer target for Engine::from_uplink (B4 packets too, to make bindings): see harness.hpp.
+#include <cstddef>
+#include <cstdint>
+
+#include "harness.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    dslite::fuzz::run_engine_input(dslite::fuzz::Target::uplink, {data, size});
+    return 0;
+}

@@ -1,0 +1,413 @@
+#include "harness.hpp"
+
+#include <sanitizer/common_interface_defs.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string_view>
+#include <vector>
+
+#include "dslite/engine.hpp"
+#include "dslite/wire.hpp"
+#include "packet_edits.hpp"
+
+namespace dslite::fuzz {
+
+namespace w = wire;
+using Bytes = std::vector<std::uint8_t>;
+
+namespace {
+
+Ipv6Address v6(const char* text) { return *parse_ipv6(text); }
+Ipv4Prefix v4_prefix(const char* text) { return *parse_ipv4_prefix(text); }
+Ipv6Prefix v6_prefix(const char* text) { return *parse_ipv6_prefix(text); }
+
+// Small tables, pool and quotas so that every exhaustion path is a few
+// packets away: 16 subscribers x 4 ports > 5 addresses x 8 ports, and 48
+// sessions < 16 subscribers x 10 bindings. The AFTR address and pools match
+// captures/, whose packets seed the corpus.
+EngineConfig make_config(bool adf) {
+    EngineConfig c;
+    c.aftr_address = v6("2001:db8:0:1::1");
+    c.pools = {v4_prefix("198.51.100.1/32"), v4_prefix("198.51.100.8/30")};
+    c.port_min = 40000;
+    c.port_max = 40007;
+    c.port_hold_seconds = adf ? 0 : 2;
+    c.quota = Quota{.tcp = 4, .udp = 4, .icmp = 2};
+    c.max_sessions = 48;
+    c.max_subscribers = 16;
+    if (adf) {
+        c.filtering = Filtering::address_dependent;
+        c.b4_prefixes = {v6_prefix("2001:db8::/32")};
+        c.subscriber_prefix_length = 64;
+        c.extra_inner_prefixes = {v4_prefix("100.64.0.0/10")};
+    }
+    if (auto problem = validate(c)) {
+        std::fprintf(stderr, "dslite-fuzz: own configuration refused: %s\n", problem->c_str());
+        std::abort();
+    }
+    return c;
+}
+
+struct Lane {
+    EngineConfig config;
+    std::optional<Engine> engine;
+    std::optional<Engine> reference;  // burst target: the same packets one at a time
+    Time now{0};
+    std::vector<Bytes> history;       // the inputs since `engine` was made
+    std::set<Ipv6Address> b4s;        // every source that sent from the B4 side
+    std::vector<SessionInfo> sessions;
+};
+
+struct State {
+    Target target = Target::b4;
+    std::array<Lane, 2> lanes;
+    Lane* current = nullptr;
+    bool fresh = false;  // a new engine for every input (replaying a saved failure)
+    bool replaying_history = false;
+    const char* history_path = nullptr;
+    std::vector<std::unique_ptr<PacketBuffer>> buffers;  // [0, 64) engine, [64, 128) reference
+    std::unique_ptr<PacketBuffer> reply;
+};
+
+State& state() {
+    static State s;
+    return s;
+}
+
+// The inputs since the engine was made, as one input that replays them
+// (selector bit 7, then 32-bit length + input for each).
+void write_history() {
+    State& s = state();
+    if (!s.current || !s.history_path || s.replaying_history || s.fresh) return;
+    std::FILE* f = std::fopen(s.history_path, "wb");
+    if (!f) return;
+    std::fputc(kSelectorHistory, f);
+    for (const Bytes& input : s.current->history) {
+        const std::uint32_t n = static_cast<std::uint32_t>(input.size());
+        const std::uint8_t length[4] = {static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
+                                        static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
+        std::fwrite(length, 1, 4, f);
+        std::fwrite(input.data(), 1, input.size(), f);
+    }
+    std::fclose(f);
+    std::fprintf(stderr, "dslite-fuzz: the %zu inputs since the engine was made are in %s; "
+                         "replay it with DSLITE_FUZZ_FRESH=1\n",
+                 s.current->history.size(), s.history_path);
+}
+
+void require(bool ok, const char* what) {
+    if (ok) return;
+    std::fprintf(stderr, "dslite-fuzz: invariant broken: %s\n", what);
+    write_history();
+    __builtin_trap();
+}
+
+void initialise(Target target) {
+    State& s = state();
+    if (!s.buffers.empty()) return;
+    s.target = target;
+    s.fresh = std::getenv("DSLITE_FUZZ_FRESH") != nullptr;
+    s.history_path = std::getenv("DSLITE_FUZZ_HISTORY");
+    for (int i = 0; i < 128; ++i) s.buffers.push_back(std::make_unique<PacketBuffer>());
+    s.reply = std::make_unique<PacketBuffer>();
+    s.lanes[0].config = make_config(false);
+    s.lanes[1].config = make_config(true);
+    __sanitizer_set_death_callback(write_history);
+}
+
+void reset(Lane& lane) {
+    lane.engine.emplace(lane.config);
+    if (state().target == Target::burst) lane.reference.emplace(lane.config);
+    lane.now = Time{0};
+    lane.history.clear();
+    lane.b4s.clear();
+}
+
+// --- checks on what the engine hands back ----------------------------------
+
+void check_to_b4(const Lane& lane, std::span<const std::uint8_t> p) {
+    require(p.size() >= w::ipv6::header_size, "packet to a B4 is shorter than an IPv6 header");
+    require(p[0] >> 4 == 6, "packet to a B4 is not IPv6");
+    require(w::load16(&p[w::ipv6::payload_length]) == p.size() - w::ipv6::header_size,
+            "packet to a B4: IPv6 payload length is not the bytes after the header");
+    Ipv6Address source, destination;
+    std::memcpy(source.data(), &p[w::ipv6::source], 16);
+    std::memcpy(destination.data(), &p[w::ipv6::destination], 16);
+    require(source == lane.config.aftr_address, "packet to a B4 does not come from the AFTR address");
+    require(lane.b4s.contains(destination), "packet to a B4 goes to an address that never sent from the B4 side");
+}
+
+void check_to_uplink(std::span<const std::uint8_t> p) {
+    require(valid_ipv4(p), "packet to the uplink: not IPv4, wrong IHL or total length, or bad header checksum");
+}
+
+bool from_pool(const Lane& lane, std::span<const std::uint8_t> p) {
+    const Ipv4Address source{w::load32(&p[w::ipv4::source])};
+    return std::any_of(lane.config.pools.begin(), lane.config.pools.end(),
+                       [&](const Ipv4Prefix& pool) { return pool.contains(source); });
+}
+
+struct Emitted {
+    Side side;
+    Bytes bytes;
+    friend bool operator==(const Emitted&, const Emitted&) = default;
+};
+
+class CheckingEmitter final : public Emitter {
+public:
+    explicit CheckingEmitter(const Lane& lane) : lane_(lane) {}
+    void emit(Side to, std::span<const std::uint8_t> packet) override {
+        if (to == Side::b4) {
+            check_to_b4(lane_, packet);
+        } else {
+            check_to_uplink(packet);
+        }
+        packets.push_back({to, Bytes(packet.begin(), packet.end())});
+    }
+    std::vector<Emitted> packets;
+
+private:
+    const Lane& lane_;
+};
+
+// What must be true of a verdict and the rewritten packet. `l4_ok_before`:
+// the TCP/UDP/ICMP checksum of the IPv4 packet handed in verified.
+void check_verdict(const Lane& lane, Side from, Verdict verdict, const Packet& packet,
+                   std::optional<bool> l4_ok_before) {
+    const auto bytes = packet.bytes();
+    if (verdict == Verdict::drop) return;
+    if (verdict == Verdict::to_b4) {
+        check_to_b4(lane, bytes);
+    } else {
+        check_to_uplink(bytes);
+        require(from == Side::uplink || from_pool(lane, bytes), "translated packet's source is not a pool address");
+    }
+    if (l4_ok_before == true) {
+        require(l4_checksum_ok(bytes) != false, "TCP/UDP/ICMP checksum right before translation, wrong after");
+    }
+}
+
+void check_after_input(const Lane& lane) {
+    const Engine& engine = *lane.engine;
+    const Counters& counters = engine.counters();
+    std::uint64_t in = counters[Counter::in_b4_packets] + counters[Counter::in_uplink_packets];
+    std::uint64_t out = 0;
+    for (std::size_t i = 0; i < kCounterCount; ++i) {
+        const auto c = static_cast<Counter>(i);
+        if (is_disposition(c)) out += counters[c];
+    }
+    require(in == out, "counters: in_b4 + in_uplink != sum(out_*) + sum(drop_*) + sum(held_*)");
+    require(engine.session_count() <= lane.config.max_sessions, "more sessions than max_sessions");
+    require(engine.subscriber_count() <= lane.config.max_subscribers, "more subscribers than max_subscribers");
+    if (lane.reference) {
+        require(counters.values() == lane.reference->counters().values(),
+                "burst and one-at-a-time engines count differently");
+        require(engine.session_count() == lane.reference->session_count(),
+                "burst and one-at-a-time engines hold different session counts");
+    }
+}
+
+// --- records and the edits that make them reach the bindings --------------
+
+struct Record {
+    std::uint8_t ctl;
+    std::span<const std::uint8_t> bytes;
+    Side side(Target target) const {
+        const Side own = target == Target::uplink ? Side::uplink : Side::b4;
+        const Side other = own == Side::b4 ? Side::uplink : Side::b4;
+        return ctl & kCtlOtherSide ? other : own;
+    }
+    Time step() const { return kTimeSteps[ctl >> kCtlTimeShift]; }
+};
+
+std::vector<Record> split_records(std::span<const std::uint8_t> body) {
+    std::vector<Record> records;
+    while (!body.empty()) {
+        const std::uint8_t ctl = body[0];
+        const std::size_t length = body.size() >= 3 ? w::load16(&body[1]) : 0;
+        body = body.subspan(std::min<std::size_t>(3, body.size()));
+        const std::size_t take = std::min(length, body.size());
+        records.push_back({ctl, body.first(take)});
+        body = body.subspan(take);
+    }
+    return records;
+}
+
+// Copies the record into `buffer` and applies the edits its ctl asks for.
+Packet prepare(Lane& lane, const Record& record, Side side, PacketBuffer& buffer) {
+    std::ranges::copy(record.bytes, buffer.payload());
+    Packet packet = buffer.packet(record.bytes.size());
+    std::span<std::uint8_t> p = packet.bytes();
+    if ((record.ctl & kCtlAim) && !lane.sessions.empty()) {
+        // Which binding: the last byte, so the fuzzer can choose.
+        const std::uint8_t pick = p.empty() ? 0 : p.back();
+        const SessionInfo& session = lane.sessions[pick % lane.sessions.size()];
+        side == Side::b4 ? aim_from_b4(p, session, lane.config.aftr_address) : aim_from_uplink(p, session);
+    }
+    if (record.ctl & kCtlFix) side == Side::b4 ? fix_ipv6(p) : fix_ipv4(p);
+    if (side == Side::b4 && p.size() >= w::ipv6::source + 16) {
+        Ipv6Address source;
+        std::memcpy(source.data(), &p[w::ipv6::source], 16);
+        lane.b4s.insert(source);
+    }
+    return packet;
+}
+
+void refresh_sessions(Lane& lane) {
+    lane.sessions.clear();
+    lane.engine->for_each_session([&](const SessionInfo& s) { lane.sessions.push_back(s); });
+}
+
+Verdict call(Engine& engine, Side side, Packet& packet, Time now, Emitter& emitter) {
+    return side == Side::b4 ? engine.from_b4(packet, now, emitter) : engine.from_uplink(packet, now, emitter);
+}
+
+// A server's answer to what went to the uplink, from the uplink.
+void answer(Lane& lane, std::span<const std::uint8_t> sent) {
+    State& s = state();
+    std::ranges::copy(sent, s.reply->payload());
+    Packet reply = s.reply->packet(sent.size());
+    if (!make_reply(reply.bytes())) return;
+    CheckingEmitter emitter(lane);
+    const auto l4_ok = l4_checksum_ok(reply.bytes());
+    const Verdict verdict = lane.engine->from_uplink(reply, lane.now, emitter);
+    check_verdict(lane, Side::uplink, verdict, reply, l4_ok);
+}
+
+void run_single(Lane& lane, const std::vector<Record>& records) {
+    State& s = state();
+    for (const Record& record : records) {
+        lane.now += record.step();
+        const Side side = record.side(s.target);
+        if (record.ctl & kCtlAim) refresh_sessions(lane);
+        Packet packet = prepare(lane, record, side, *s.buffers[0]);
+        const auto l4_ok = l4_checksum_ok(packet.bytes());
+        CheckingEmitter emitter(lane);
+        const Verdict verdict = call(*lane.engine, side, packet, lane.now, emitter);
+        check_verdict(lane, side, verdict, packet, l4_ok);
+        if ((record.ctl & kCtlReflect) && verdict == Verdict::to_uplink) answer(lane, packet.bytes());
+    }
+}
+
+// Feeds `packets` as one burst to the engine and one at a time to the
+// reference, and compares verdicts, packets and what both emitted. Returns
+// the packets translated to the uplink whose record asked for an answer.
+std::vector<Bytes> run_burst(Lane& lane, Side side, const std::vector<Bytes>& packets,
+                             const std::vector<bool>& answer_wanted) {
+    State& s = state();
+    const std::size_t n = packets.size();
+    std::vector<Packet> burst(n), single(n);
+    std::vector<std::optional<bool>> l4_ok(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        PacketBuffer& a = *s.buffers[i];
+        PacketBuffer& b = *s.buffers[64 + i];
+        std::ranges::copy(packets[i], a.payload());
+        std::ranges::copy(packets[i], b.payload());
+        burst[i] = a.packet(packets[i].size());
+        single[i] = b.packet(packets[i].size());
+        l4_ok[i] = l4_checksum_ok(packets[i]);
+    }
+    std::vector<Verdict> verdicts(n, Verdict::drop);
+    CheckingEmitter burst_emitter(lane), single_emitter(lane);
+    if (side == Side::b4) {
+        lane.engine->from_b4(burst, verdicts, lane.now, burst_emitter);
+    } else {
+        lane.engine->from_uplink(burst, verdicts, lane.now, burst_emitter);
+    }
+    std::vector<Bytes> to_answer;
+    for (std::size_t i = 0; i < n; ++i) {
+        const Verdict verdict = call(*lane.reference, side, single[i], lane.now, single_emitter);
+        require(verdict == verdicts[i], "burst and one-at-a-time verdicts differ");
+        check_verdict(lane, side, verdicts[i], burst[i], l4_ok[i]);
+        if (verdict == Verdict::drop) continue;
+        require(std::ranges::equal(burst[i].bytes(), single[i].bytes()), "burst and one-at-a-time packets differ");
+        if (verdict == Verdict::to_uplink && answer_wanted[i]) {
+            to_answer.emplace_back(burst[i].bytes().begin(), burst[i].bytes().end());
+        }
+    }
+    require(burst_emitter.packets == single_emitter.packets, "burst and one-at-a-time engines emit differently");
+    return to_answer;
+}
+
+void run_bursts(Lane& lane, const std::vector<Record>& records, std::size_t burst_size) {
+    State& s = state();
+    std::size_t i = 0;
+    while (i < records.size()) {
+        const Side side = records[i].side(s.target);
+        lane.now += records[i].step();
+        std::vector<Bytes> packets;
+        std::vector<bool> answer_wanted;
+        bool sessions_fresh = false;
+        while (i < records.size() && packets.size() < burst_size && records[i].side(s.target) == side) {
+            const Record& record = records[i++];
+            if ((record.ctl & kCtlAim) && !sessions_fresh) {
+                refresh_sessions(lane);
+                sessions_fresh = true;
+            }
+            const Packet packet = prepare(lane, record, side, *s.buffers[0]);
+            packets.emplace_back(packet.bytes().begin(), packet.bytes().end());
+            answer_wanted.push_back(record.ctl & kCtlReflect);
+        }
+        std::vector<Bytes> sent = run_burst(lane, side, packets, answer_wanted);
+
+        // Answers go in as the next burst, from the uplink, at the same time.
+        std::vector<Bytes> answers;
+        for (Bytes& packet : sent) {
+            if (make_reply(packet)) answers.push_back(std::move(packet));
+        }
+        if (!answers.empty()) run_burst(lane, Side::uplink, answers, std::vector<bool>(answers.size(), false));
+    }
+}
+
+void run_one(std::span<const std::uint8_t> input) {
+    State& s = state();
+    if (input.empty()) return;
+    const std::uint8_t selector = input[0];
+    Lane& lane = s.lanes[selector & kSelectorAdf];
+    s.current = &lane;
+    if (!lane.engine || s.fresh || lane.history.size() >= kInputsPerEngine) reset(lane);
+    lane.history.emplace_back(input.begin(), input.end());
+    const std::vector<Record> records = split_records(input.subspan(1));
+    if (s.target == Target::burst) {
+        run_bursts(lane, records, kBurstSizes[(selector >> kSelectorBurstShift) & 7]);
+    } else {
+        run_single(lane, records);
+    }
+    check_after_input(lane);
+}
+
+}  // namespace
+
+void run_engine_input(Target target, std::span<const std::uint8_t> input) {
+    initialise(target);
+    State& s = state();
+    if (input.empty() || !(input[0] & kSelectorHistory)) {
+        run_one(input);
+        return;
+    }
+    // A saved history: the inputs one after the other on one engine.
+    const bool fresh = s.fresh;
+    s.replaying_history = true;
+    std::span<const std::uint8_t> rest = input.subspan(1);
+    bool first = true;
+    while (rest.size() >= 4) {
+        const std::size_t length = std::min<std::size_t>(w::load32(rest.data()), rest.size() - 4);
+        std::span<const std::uint8_t> chunk = rest.subspan(4, length);
+        rest = rest.subspan(4 + length);
+        if (!chunk.empty() && (chunk[0] & kSelectorHistory)) continue;  // no nesting
+        s.fresh = fresh && first;
+        first = false;
+        run_one(chunk);
+    }
+    s.fresh = fresh;
+    s.replaying_history = false;
+}
+
+}  // namespace dslite::fuzz

@@ -1,0 +1,228 @@
+// dslite-fuzz-seeds CAPTURES_DIR OUT_DIR: writes the seed corpus of every
+// fuzz target into OUT_DIR/<target>/. Engine seeds come from each
+// CAPTURES_DIR/*/in.pcap (the whole capture in order, the same answered from
+// the uplink, and each packet alone) plus a few made here for paths the
+// captures do not reach (exhaustion, aimed ICMP errors, bursts). Option seeds
+// come from each CAPTURES_DIR/*/flags, as arguments and as a config file.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "dslite/wire.hpp"
+#include "input_format.hpp"
+#include "pcap/capture_reader.hpp"
+#include "support/packet_builder.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace w = dslite::wire;
+using dslite::test::Bytes;
+using namespace dslite::fuzz;
+using namespace dslite::test;
+
+struct Packet {
+    std::chrono::microseconds time;
+    Bytes ip;
+};
+
+void write(const fs::path& dir, const std::string& name, const Bytes& bytes) {
+    fs::create_directories(dir);
+    std::ofstream(dir / name, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
+                                                      static_cast<std::streamsize>(bytes.size()));
+}
+
+bool is_ipv6(const Bytes& ip) { return !ip.empty() && ip[0] >> 4 == 6; }
+
+// One engine input from a packet sequence. `own_b4`: the target's own side
+// is the B4 side. `extra_ctl` is or-ed into every record.
+Bytes engine_input(const std::vector<Packet>& packets, std::uint8_t selector, bool own_b4, std::uint8_t extra_ctl) {
+    Bytes input{selector};
+    for (std::size_t i = 0; i < packets.size(); ++i) {
+        const auto gap = i == 0 ? std::chrono::microseconds{0} : packets[i].time - packets[i - 1].time;
+        std::uint8_t ctl = static_cast<std::uint8_t>(time_bits(gap) | extra_ctl);
+        if (is_ipv6(packets[i].ip) != own_b4) ctl |= kCtlOtherSide;
+        append_record(input, ctl, packets[i].ip);
+    }
+    return input;
+}
+
+// Every engine target gets the same sequence, each seen from its own side.
+void write_engine_seeds(const fs::path& out, const std::string& name, const std::vector<Packet>& packets,
+                        std::uint8_t extra_ctl = 0) {
+    write(out / "b4", name, engine_input(packets, 0, true, extra_ctl));
+    write(out / "b4", name + "-adf", engine_input(packets, kSelectorAdf, true, extra_ctl));
+    write(out / "uplink", name, engine_input(packets, 0, false, extra_ctl));
+    write(out / "uplink", name + "-adf", engine_input(packets, kSelectorAdf, false, extra_ctl));
+    // Burst size index 7 (64) and 2 (3): one burst per side run, and runs cut short.
+    write(out / "burst", name, engine_input(packets, 7 << kSelectorBurstShift, true, extra_ctl));
+    write(out / "burst", name + "-adf",
+          engine_input(packets, kSelectorAdf | 2 << kSelectorBurstShift, true, extra_ctl));
+}
+
+std::vector<Packet> read_packets(const fs::path& file) {
+    std::vector<Packet> packets;
+    auto opened = dslite::CaptureReader::open(file.string());
+    if (auto* error = std::get_if<std::string>(&opened)) {
+        std::fprintf(stderr, "dslite-fuzz-seeds: %s\n", error->c_str());
+        std::exit(1);
+    }
+    auto& reader = std::get<dslite::CaptureReader>(opened);
+    while (auto captured = reader.next()) {
+        packets.push_back({captured->timestamp, Bytes(captured->ip.begin(), captured->ip.end())});
+    }
+    return packets;
+}
+
+// --- seeds made here --------------------------------------------------------
+
+const auto kAftr = v6("2001:db8:0:1::1");
+const auto kServer = v4("203.0.113.10");
+
+Ipv6Header from_b4(int site) {
+    // One subscriber per /56 at the default prefix length (and per /64 in ADF).
+    char text[64];
+    std::snprintf(text, sizeof text, "2001:db8:a:%x::2", site * 256);
+    return {.source = v6(text), .destination = kAftr};
+}
+
+Packet at(std::int64_t millis, Bytes ip) { return {std::chrono::microseconds{millis * 1000}, std::move(ip)}; }
+
+std::vector<Packet> udp_flood(int sites, int flows) {
+    std::vector<Packet> packets;
+    for (int site = 0; site < sites; ++site)
+        for (int flow = 0; flow < flows; ++flow)
+            packets.push_back(at(0, softwire(from_b4(site), ipv4_udp({.source = v4("192.168.1.2"), .destination = kServer},
+                                                                     {.source_port = static_cast<std::uint16_t>(5000 + flow),
+                                                                      .destination_port = 53,
+                                                                      .payload = text_bytes("q")}))));
+    return packets;
+}
+
+std::vector<Packet> tcp_and_echo() {
+    const Ipv4Header out{.source = v4("10.0.0.2"), .destination = kServer};
+    return {
+        at(0, softwire(from_b4(1), ipv4_tcp(out, {.source_port = 40000, .destination_port = 80, .seq = 1,
+                                                  .flags = w::tcp::syn}))),
+        at(1, softwire(from_b4(1), ipv4_tcp(out, {.source_port = 40000, .destination_port = 80, .seq = 2, .ack = 101,
+                                                  .flags = w::tcp::ack, .payload = text_bytes("GET /")}))),
+        at(2, softwire(from_b4(1), ipv4_tcp(out, {.source_port = 40000, .destination_port = 80, .seq = 7, .ack = 101,
+                                                  .flags = w::tcp::fin | w::tcp::ack}))),
+        at(3, softwire(from_b4(1), ipv4_icmp(out, {.type = w::icmp::echo_request, .identifier = 7, .sequence = 1}))),
+        at(4, ipv6_icmp(from_b4(2), {.type = w::icmp::v6_echo_request, .identifier = 9, .sequence = 1})),
+        at(5, softwire(from_b4(1), ipv4_udp({.source = v4("10.0.0.2"), .destination = v4("198.51.100.1")},
+                                            {.source_port = 7, .destination_port = 40000}))),  // hairpin try
+    };
+}
+
+// An ICMP error from the Internet about a binding's packet; aimed at a live binding.
+Bytes icmp_error_from_uplink() {
+    const Bytes quoted = ipv4_udp({.source = v4("198.51.100.1"), .destination = kServer},
+                                  {.source_port = 40000, .destination_port = 53, .payload = text_bytes("q")});
+    return ipv4_icmp({.source = v4("203.0.113.1"), .destination = v4("198.51.100.1")},
+                     {.type = w::icmp::destination_unreachable, .code = 3, .body = quoted});
+}
+
+void write_made_seeds(const fs::path& out) {
+    // Quotas, pool, session table and subscriber table run out (see make_config in harness.cpp).
+    write_engine_seeds(out, "made-udp-flood", udp_flood(20, 6), kCtlReflect);
+    write_engine_seeds(out, "made-tcp-echo", tcp_and_echo(), kCtlReflect);
+    // Uplink packets aimed at bindings the first record made.
+    std::vector<Packet> aimed = udp_flood(1, 2);
+    aimed.push_back(at(1, icmp_error_from_uplink()));
+    aimed.push_back(at(2, ipv4_udp({.source = kServer, .destination = v4("198.51.100.1")},
+                                   {.source_port = 53, .destination_port = 40000, .payload = text_bytes("a")})));
+    for (const char* target : {"b4", "uplink"}) {
+        const bool own_b4 = std::string(target) == "b4";
+        Bytes input{0};
+        for (std::size_t i = 0; i < aimed.size(); ++i) {
+            std::uint8_t ctl = is_ipv6(aimed[i].ip) ? 0 : kCtlAim | kCtlFix;
+            if (is_ipv6(aimed[i].ip) != own_b4) ctl |= kCtlOtherSide;
+            append_record(input, ctl, aimed[i].ip);
+        }
+        write(out / target, "made-aimed", input);
+    }
+    // Edge sizes: nothing, one byte, a bare IPv6 header with a lying length.
+    for (const char* target : {"b4", "uplink", "burst"}) {
+        write(out / target, "made-empty", Bytes{0, 0, 0, 0});
+        write(out / target, "made-one-byte", Bytes{0, 0, 1, 0x60});
+    }
+}
+
+// --- option seeds -----------------------------------------------------------
+
+std::vector<std::string> words(const std::string& text) {
+    std::istringstream in(text);
+    std::vector<std::string> out;
+    for (std::string word; in >> word;) out.push_back(word);
+    return out;
+}
+
+void write_option_seeds(const fs::path& out, const std::string& name, const std::string& flags) {
+    const auto args = words(flags);
+    Bytes argv;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (i) argv.push_back(0);
+        argv.insert(argv.end(), args[i].begin(), args[i].end());
+    }
+    write(out / "options", name, argv);
+
+    // The same as a config file ("name = value" lines), with an empty argv.
+    std::string file;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (!args[i].starts_with("--")) continue;
+        file += args[i].substr(2);
+        if (i + 1 < args.size() && !args[i + 1].starts_with("--")) file += " = " + args[++i];
+        file += "\n";
+    }
+    Bytes config{0, 0};
+    config.insert(config.end(), file.begin(), file.end());
+    write(out / "options", name + "-file", config);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 3) {
+        std::fprintf(stderr, "usage: dslite-fuzz-seeds CAPTURES_DIR OUT_DIR\n");
+        return 2;
+    }
+    const fs::path captures = argv[1];
+    const fs::path out = argv[2];
+    std::size_t scenarios = 0;
+    for (const auto& entry : fs::directory_iterator(captures)) {
+        const fs::path pcap = entry.path() / "in.pcap";
+        const std::string name = entry.path().filename().string();
+        if (fs::exists(pcap)) {
+            const std::vector<Packet> packets = read_packets(pcap);
+            write_engine_seeds(out, name, packets);
+            write_engine_seeds(out, name + "-answered", packets, kCtlReflect);
+            for (std::size_t i = 0; i < packets.size(); ++i)
+                write_engine_seeds(out, name + "-" + std::to_string(i), {packets[i]});
+            ++scenarios;
+        }
+        if (std::ifstream flags(entry.path() / "flags"); flags) {
+            std::string text((std::istreambuf_iterator<char>(flags)), std::istreambuf_iterator<char>());
+            write_option_seeds(out, name, text);
+        }
+    }
+    write_made_seeds(out);
+    write_option_seeds(out, "made-all",
+                       "--aftr-address 2001:db8::1 --pool 192.0.2.0/28 --pool 198.51.100.0/30 --port-range 1024-2047 "
+                       "--port-hold 60 --quota-tcp 10 --quota-udp 10 --quota-icmp 2 --udp-timeout 300 "
+                       "--tcp-established-timeout 7440 --tcp-transitory-timeout 240 --icmp-timeout 60 "
+                       "--filtering address-dependent --max-sessions 1000 --max-subscribers 100 "
+                       "--b4-prefix 2001:db8:a::/48 --subscriber-prefix-length 64 --inner-prefix 100.64.0.0/10 "
+                       "--seed 0x1234 --log-level debug");
+    if (scenarios == 0) {
+        std::fprintf(stderr, "dslite-fuzz-seeds: no */in.pcap under %s\n", captures.c_str());
+        return 1;
+    }
+    std::printf("dslite-fuzz-seeds: seeds from %zu captures in %s\n", scenarios, out.c_str());
+    return 0;
+}
