@@ -36,8 +36,8 @@ po::options_description daemon_options() {
          "leave the TUNs' state, MTU and routes to the operator (default: bring them up, set the MTU, "
          "route the AFTR address into the B4 TUN and the pools into the uplink TUN)")  //
         ("mtu", value("N"),
-         "MTU of the IPv6 network to the B4s: the B4 TUN gets N, the uplink TUN N - 40 so IPv4 "
-         "packets still fit into one IPv6 packet (default 1500)");
+         "MTU to set on the daemon's TUNs (default: --tunnel-mtu on the B4 TUN, --uplink-mtu on the uplink "
+         "TUN, the larger on a shared one)");
     return d;
 }
 
@@ -64,7 +64,7 @@ app::Parsed<DaemonSettings> daemon_settings(const po::variables_map& values) {
     }
     s.configure = !(values.count("no-configure") && values["no-configure"].as<bool>());
     if (values.count("mtu") && text(values, "mtu")) {
-        std::uint64_t mtu = s.mtu;
+        std::uint64_t mtu = 0;
         if (auto e = app::read_unsigned(values, "mtu", 65535, mtu)) return *e;
         if (mtu < 1280) return bad("mtu", "'" + *text(values, "mtu") + "' is below 1280, the IPv6 minimum");
         if (!s.configure) return bad("mtu", "has no effect with --no-configure");

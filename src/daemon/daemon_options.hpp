@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "options.hpp"
@@ -18,8 +19,10 @@ struct DaemonSettings {
     platform::DeviceSpec b4_device;
     platform::DeviceSpec uplink_device;
     std::string control = kDefaultControlPath;
-    bool configure = true;      // bring TUNs up, set MTUs, add routes
-    std::uint32_t mtu = 1500;   // of the IPv6 path to the B4s
+    bool configure = true;  // bring TUNs up, set MTUs, add routes
+    // MTU for the daemon's TUNs; without it the B4 TUN gets the engine's
+    // tunnel MTU and the uplink TUN its uplink MTU.
+    std::optional<std::uint32_t> mtu;
     bool random_seed = true;    // no --seed given: seed from the OS
 
     // One TUN serving both sides: open once, dispatch by IP version.

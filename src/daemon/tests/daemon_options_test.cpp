@@ -33,7 +33,7 @@ TEST(DaemonOptions, MinimalStartUsesDefaults) {
     EXPECT_EQ(std::get<platform::TunSpec>(s.uplink_device).interface, "aftr4");
     EXPECT_EQ(s.control, "/run/dslite-aftr.sock");
     EXPECT_TRUE(s.configure);
-    EXPECT_EQ(s.mtu, 1500u);
+    EXPECT_FALSE(s.mtu);  // the engine's tunnel and uplink MTUs then apply
     EXPECT_TRUE(s.random_seed);
     EXPECT_FALSE(s.shared_tun());
 }

@@ -1,0 +1,52 @@
+# Bad configuration is refused at start: status 2, one line naming the option.
+case_needs_lab() { return 1; }
+
+# refused STATUS LINE ARGS...: dslite-aftr with ARGS prints exactly LINE and exits STATUS.
+refused() {
+    local want_status=$1 want_line=$2 out status=0
+    shift 2
+    out=$(ip netns exec "$LAB_NS_AFTR" "$LAB_AFTR" "$@" 2>&1 >/dev/null) || status=$?
+    [[ $status -eq $want_status && $out == "$want_line" ]] && return 0
+    echo "status $status (want $want_status), stderr:"
+    echo "$out"
+    return 1
+}
+
+case_main() {
+    lab_init "config-$$"
+    ip netns add "$LAB_NS_AFTR"
+    local engine=(--aftr-address 2001:db8:ff::1 --pool 198.51.100.0/28)
+    local devices=(--b4-device tun:aftr6 --uplink-device tun:aftr4 --control "$LAB_DIR/a.sock")
+
+    check "no B4 device" refused 2 \
+        "dslite-aftr: b4-device: required (tun:NAME, raw, udp:[ADDR]:PORT or pcap:IN[,OUT])" "${engine[@]}"
+    check "unknown device" refused 2 \
+        "dslite-aftr: uplink-device: unknown device 'eth0' (expected tun:NAME, raw, udp:[ADDR]:PORT or pcap:IN[,OUT])" \
+        "${engine[@]}" --b4-device tun:aftr6 --uplink-device eth0
+    check "raw is not an uplink" refused 2 \
+        "dslite-aftr: uplink-device: 'raw' carries softwires only; the uplink is tun:NAME or pcap:IN[,OUT]" \
+        "${engine[@]}" --b4-device tun:aftr6 --uplink-device raw
+    check "bad prefix" refused 2 "dslite-aftr: pool: '198.51.100.0/33' is not an IPv4 prefix" \
+        --aftr-address 2001:db8:ff::1 --pool 198.51.100.0/33 "${devices[@]}"
+    check "overlapping pools" refused 2 "dslite-aftr: pool: 198.51.100.8/29 overlaps 198.51.100.0/28" \
+        "${engine[@]}" --pool 198.51.100.8/29 "${devices[@]}"
+    check "empty pool" refused 2 "dslite-aftr: pool: at least one IPv4 prefix is needed" \
+        --aftr-address 2001:db8:ff::1 "${devices[@]}"
+    check "MTU below the IPv6 minimum" refused 2 "dslite-aftr: mtu: '1000' is below 1280, the IPv6 minimum" \
+        "${engine[@]}" "${devices[@]}" --mtu 1000
+    check "a TUN name taken by another kind of interface" refused 2 \
+        "dslite-aftr: b4-device: tun:lo: $(ip netns exec "$LAB_NS_AFTR" "$LAB_AFTR" "${engine[@]}" \
+            --b4-device tun:lo --uplink-device tun:aftr4 2>&1 | sed -n 's/^dslite-aftr: b4-device: tun:lo: //p')" \
+        "${engine[@]}" --b4-device tun:lo --uplink-device tun:aftr4
+    check "a missing control directory" refused 2 \
+        "dslite-aftr: control: $LAB_DIR/none/a.sock: No such file or directory" \
+        "${engine[@]}" --b4-device tun:aftr6 --uplink-device tun:aftr4 --control "$LAB_DIR/none/a.sock"
+
+    # A second daemon must not take over a running one's control socket.
+    lab_start aftr "$LAB_NS_AFTR" "$LAB_AFTR" "${engine[@]}" "${devices[@]}"
+    check "the first daemon starts" lab_wait 10 test -S "$LAB_DIR/a.sock"
+    check "a second daemon on the same socket is refused" refused 2 \
+        "dslite-aftr: control: $LAB_DIR/a.sock: another daemon is listening there" \
+        "${engine[@]}" --b4-device tun:other6 --uplink-device tun:other4 --control "$LAB_DIR/a.sock"
+    check "... and leaves no TUNs behind" lacks "$(ip -n "$LAB_NS_AFTR" -br link)" "other6"
+}

@@ -1,0 +1,47 @@
+# dslite-ctl against the running daemon after real traffic from both sites.
+json_check() {  # JSON-TEXT PYTHON-EXPRESSION-ON-d: true when the expression holds
+    "$LAB_PYTHON" -c 'import json, sys; d = json.loads(sys.argv[1]); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"
+}
+
+case_main() {
+    local s
+    for s in a b; do
+        lab_in "host$s" ping -c 2 -i 0.2 -W 2 "$LAB_SERVER" >/dev/null
+        lab_in "host$s" "$LAB_PYTHON" "$LAB_HERE/lab_udp.py" --bind "$LAB_HOST:6000" --to "$LAB_SERVER:7" \
+            --tag "site-$s" --count 5 >/dev/null
+    done
+
+    local sessions b4s json stats
+    sessions=$(lab_ctl sessions)
+    check "sessions has a header" contains "$sessions" "B4             PROTO  INSIDE"
+    check "sessions shows B4 A" contains "$sessions" "2001:db8:a::2"
+    check "sessions shows B4 B" contains "$sessions" "2001:db8:b::2"
+    check "sessions counts 4 (ICMP and UDP per site)" contains "$sessions" $'\n4 sessions'
+    check "sessions --protocol icmp leaves out UDP" lacks "$(lab_ctl sessions --protocol icmp)" " udp "
+
+    b4s=$(lab_ctl b4s)
+    check "b4s shows site A's subscriber and softwire" contains "$b4s" "2001:db8:a::/56  2001:db8:a::2"
+    check "b4s shows site B's subscriber and softwire" contains "$b4s" "2001:db8:b::/56  2001:db8:b::2"
+    check "b4s counts 2" contains "$b4s" "2 subscribers"
+
+    json=$(lab_ctl --json sessions)
+    check "--json sessions is JSON with one entry per session" \
+        json_check "$json" 'd["count"] == len(d["sessions"]) == 4'
+    check "--json b4s: each subscriber has 2 sessions" \
+        json_check "$(lab_ctl --json b4s)" '[b["sessions"] for b in d["b4s"]] == [2, 2]'
+    stats=$(lab_ctl --json stats)
+    check "stats: every packet in ended in one out_ or drop_ counter" json_check "$stats" \
+        'sum(v for k, v in d["counters"].items() if k.startswith(("out_", "drop_", "held_"))) == d["counters"]["in_b4_packets"] + d["counters"]["in_uplink_packets"]'
+    check "stats: 4 sessions created, 4 open" \
+        json_check "$stats" 'd["counters"]["sessions_created"] == 4 and d["sessions"] == 4'
+    check "stats as a table names every counter" contains "$(lab_ctl stats)" "drop_uplink_no_binding"
+
+    check "the control socket is mode 0600" test "$(stat -c %a "$LAB_CONTROL")" = 600
+    local out status
+    out=$(lab_ctl sessions --protocol sctp 2>&1) && status=0 || status=$?
+    check "a bad filter is refused with status 2" test "$status" -eq 2
+    check "... and says why" contains "$out" "dslite-ctl: sessions: --protocol: 'sctp' is not tcp, udp or icmp"
+    out=$("$LAB_CTL" --control "$LAB_DIR/nothing.sock" stats 2>&1) && status=0 || status=$?
+    check "no daemon: status 1 and a hint" test "$status" -eq 1
+    check "... naming the socket" contains "$out" "nothing.sock: No such file or directory (is dslite-aftr running?"
+}

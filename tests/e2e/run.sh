@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Runs one end-to-end case in a lab of its own and always tears it down:
+#   run.sh CASE DSLITE-AFTR DSLITE-B4 DSLITE-CTL
+# CASE is a file in cases/ defining case_main; it uses check/expect below.
+# Needs root (CI runs as root): without it this fails, it does not skip.
+set -euo pipefail
+
+case_name=$1
+LAB_AFTR=$2
+LAB_B4=$3
+LAB_CTL=$4
+here=$(cd "$(dirname "$0")" && pwd)
+
+if [[ $(id -u) -ne 0 ]]; then
+    echo "e2e/$case_name: must run as root (builds network namespaces)" >&2
+    exit 1
+fi
+
+source "$here/lab.sh"
+source "$here/cases/$case_name.sh"
+
+failures=0
+check_output=$(mktemp)
+# check DESCRIPTION CMD...: runs CMD, records a failure if it fails (and
+# shows what CMD printed only then).
+check() {
+    local what=$1
+    shift
+    if "$@" >"$check_output" 2>&1; then
+        echo "ok    $what"
+    else
+        echo "FAIL  $what"
+        sed 's/^/      | /' "$check_output"
+        failures=$((failures + 1))
+    fi
+}
+# contains TEXT NEEDLE: for check.
+contains() { [[ $1 == *"$2"* ]] || { echo "expected to find '$2' in:"; echo "$1"; return 1; }; }
+lacks() { [[ $1 != *"$2"* ]] || { echo "expected no '$2' in:"; echo "$1"; return 1; }; }
+
+finish() {
+    local status=$?
+    if ((status != 0 || failures != 0)) && [[ -n ${LAB_DIR:-} && -d ${LAB_DIR:-} ]]; then
+        for log in "$LAB_DIR"/*.log; do
+            [[ -f $log ]] || continue
+            echo "--- $(basename "$log")"
+            tail -n 30 "$log"
+        done
+    fi
+    lab_down
+    rm -f "$check_output"
+    if ((status == 0 && failures != 0)); then
+        echo "e2e/$case_name: $failures check(s) failed"
+        exit 1
+    fi
+}
+trap finish EXIT
+trap 'exit 130' INT TERM
+
+if [[ $(type -t case_needs_lab) != function ]] || case_needs_lab; then
+    lab_init "$case_name-$$"
+    lab_up
+fi
+case_main
