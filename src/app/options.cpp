@@ -6,6 +6,21 @@
 
 namespace dslite::app {
 
+OptionError::OptionError(std::string text) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '\n')
+            line += "\\n";
+        else if (c == '\t')
+            line += "\\t";
+        else if (byte < 0x20 || byte == 0x7f)
+            line += std::string("\\x") + kHex[byte >> 4] + kHex[byte & 15];
+        else
+            line += c;
+    }
+}
+
 namespace {
 
 const char* const kLogLevels = "trace, debug, info, warn, error, critical or off";

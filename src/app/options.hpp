@@ -27,6 +27,9 @@ namespace dslite::app {
 namespace po = boost::program_options;
 
 struct OptionError {
+    // Control characters from the user's text are escaped (\n, \xNN), so
+    // the error is always one line on the terminal.
+    OptionError(std::string text);
     std::string line;  // "option: what is wrong"
 };
 
