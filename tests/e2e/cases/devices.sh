@@ -1,0 +1,44 @@
+# The other softwire devices in the same lab, both sites at once each time:
+# a raw IPv6 socket bound to the AFTR address, then IPv6 packets in UDP
+# (dslite-b4 --aftr udp:...). The uplink stays a TUN.
+restart_aftr() {  # B4-DEVICE
+    lab_stop aftr
+    lab_start aftr "$LAB_NS_AFTR" "$LAB_AFTR" --aftr-address "$LAB_AFTR_ADDRESS" --pool "$LAB_POOL" \
+        --b4-device "$1" --uplink-device tun:aftr4 --control "$LAB_CONTROL"
+    lab_wait 10 test -S "$LAB_CONTROL"
+}
+
+restart_b4s() {  # extra dslite-b4 options
+    local s
+    for s in "${LAB_SITES[@]}"; do
+        lab_stop "b4$s"
+        lab_start "b4$s" "$(lab_ns_b4 "$s")" "$LAB_B4" --b4-address "2001:db8:$s::2" \
+            --aftr-address "$LAB_AFTR_ADDRESS" --device tun:b4 "$@"
+        lab_wait 10 sh -c "ip -n $(lab_ns_b4 "$s") route show default | grep -q 'dev b4'" || return 1
+    done
+}
+
+both_sites_ping() {
+    lab_in hosta ping -c 3 -i 0.2 -W 2 "$LAB_SERVER" &
+    local a=$!
+    lab_in hostb ping -c 3 -i 0.2 -W 2 "$LAB_SERVER" &
+    local b=$!
+    wait "$a" && wait "$b"
+}
+
+case_main() {
+    # Raw sockets and UDP listen on the AFTR address itself: make it local.
+    ip -n "$LAB_NS_AFTR" addr add "$LAB_AFTR_ADDRESS/128" dev lo
+
+    check "raw: dslite-aftr starts with --b4-device raw" restart_aftr raw
+    check "raw: both sites ping the server at once" both_sites_ping
+    check "raw: both B4s in the session table" contains "$(lab_ctl sessions)" "2001:db8:b::2"
+    check "raw: a page over TCP" contains "$(lab_in hosta curl -sS --max-time 10 "http://$LAB_SERVER/")" "Hello"
+
+    local udp="udp:[$LAB_AFTR_ADDRESS]:4000"
+    check "udp: dslite-aftr starts with --b4-device $udp" restart_aftr "$udp"
+    check "udp: the B4s reach it with --aftr $udp" restart_b4s --aftr "$udp"
+    check "udp: both sites ping the server at once" both_sites_ping
+    check "udp: a page over TCP" contains "$(lab_in hostb curl -sS --max-time 10 "http://$LAB_SERVER/")" "Hello"
+    check "udp: both B4s in the table" contains "$(lab_ctl b4s)" "2 subscribers"
+}
