@@ -1,5 +1,6 @@
 #include "forwarder.hpp"
 
+#include <algorithm>
 #include <span>
 
 namespace dslite::daemon {
@@ -43,16 +44,26 @@ std::size_t Forwarder::pump(Device& from, Time now) {
 
     to_b4_.clear();
     to_uplink_.clear();
+    // The engine takes each side's packets as one burst, so its table
+    // lookups overlap. On a shared device the version nibble says which side
+    // sent a packet; anything else goes to the B4 side, which counts it as
+    // not IPv6.
+    const std::span<Packet> burst(slots_.data(), count);
+    auto uplink_end = burst.begin();
+    if (shared())
+        uplink_end = std::partition(burst.begin(), burst.end(), [](const Packet& p) {
+            return p.size() > 0 && (p.data()[0] >> 4) == 4;
+        });
+    else if (&from == &uplink_)
+        uplink_end = burst.end();
+    const std::span<Packet> from_uplink(burst.begin(), uplink_end);
+    const std::span<Packet> from_b4(uplink_end, burst.end());
+    std::array<Verdict, kBurst> verdicts;
+    engine_.from_uplink(from_uplink, std::span(verdicts.data(), from_uplink.size()), now, *emitted_);
+    engine_.from_b4(from_b4, std::span(verdicts.data() + from_uplink.size(), from_b4.size()), now, *emitted_);
     for (std::size_t i = 0; i < count; ++i) {
-        Packet& packet = slots_[i];
-        // On a shared device the version nibble says which side sent it;
-        // anything else goes to the B4 side, which counts it as not IPv6.
-        bool from_uplink = &from == &uplink_;
-        if (shared()) from_uplink = packet.size() > 0 && (packet.data()[0] >> 4) == 4;
-        const Verdict verdict = from_uplink ? engine_.from_uplink(packet, now, *emitted_)
-                                            : engine_.from_b4(packet, now, *emitted_);
-        if (verdict == Verdict::to_b4) to_b4_.push_back(packet);
-        if (verdict == Verdict::to_uplink) to_uplink_.push_back(packet);
+        if (verdicts[i] == Verdict::to_b4) to_b4_.push_back(burst[i]);
+        if (verdicts[i] == Verdict::to_uplink) to_uplink_.push_back(burst[i]);
     }
 
     const auto send = [](Device& device, std::span<const Packet> packets, std::uint64_t& refused) {

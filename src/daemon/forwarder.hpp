@@ -1,6 +1,6 @@
 // Moves packets between the devices and the engine, a burst at a time: read
-// a burst from one device, run the engine over each packet, write what goes
-// to each side as one burst. No event loop here, so tests drive it directly.
+// a burst from one device, run the engine over it (its burst entry points),
+// write what goes to each side as one burst. No event loop here, so tests drive it directly.
 #pragma once
 
 #include <array>
