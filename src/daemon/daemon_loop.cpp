@@ -79,6 +79,8 @@ void DaemonLoop::drain(Input& input) {
 void DaemonLoop::tick() {
     if (!running_) return;
     engine_.advance(steady_now());
+    for (const auto& line : limit_log_.check(engine_.counters(), std::chrono::steady_clock::now()))
+        spdlog::warn("{}", line);
     timer_.expires_after(std::chrono::seconds(1));
     timer_.async_wait([this](boost::system::error_code e) {
         if (!e) tick();

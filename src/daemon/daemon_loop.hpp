@@ -14,6 +14,7 @@
 
 #include "dslite/engine.hpp"
 #include "forwarder.hpp"
+#include "limit_log.hpp"
 #include "platform/device.hpp"
 
 namespace dslite::daemon {
@@ -55,6 +56,7 @@ private:
     asio::io_context& io_;
     Engine& engine_;
     Forwarder forwarder_;
+    LimitLog limit_log_;
     std::vector<Input> inputs_;
     asio::steady_timer timer_;
     std::chrono::steady_clock::time_point started_;
