@@ -53,11 +53,14 @@ Bytes read_one(Device& device, int milliseconds = 2000) {
     return {};
 }
 
-// Reads packets until one is `version` (the kernel may send others, e.g. IPv6 router solicitations).
+// Reads packets until a UDP one of `version` comes: the kernel sends its own
+// into a fresh TUN too (IPv6 router solicitations, MLD reports).
 Bytes read_version(Device& device, unsigned version) {
     for (int i = 0; i < 20; ++i) {
         Bytes p = read_one(device);
-        if (p.empty() || p[0] >> 4 == version) return p;
+        if (p.empty()) return p;
+        const bool udp = version == 4 ? p.size() > 9 && p[9] == wire::proto_udp : p.size() > 6 && p[6] == wire::proto_udp;
+        if (p[0] >> 4 == version && udp) return p;
     }
     return {};
 }
