@@ -502,3 +502,46 @@ TEST_F(EngineTest, NewBindingsPerSecondAreLimitedPerSubscriber) {
 
 }  // namespace
 }  // namespace dslite
+
+namespace dslite {
+namespace {
+
+using namespace test;
+
+// RFC 6888 REQ-5 and REQ-11: a full table refuses new flows with 3/1 and
+// never evicts; what exists keeps working for everyone.
+TEST_F(EngineTest, FullTablesRefuseNewFlowsAndKeepOldOnes) {
+    auto c = base_config();
+    c.max_sessions = 3;
+    c.max_subscribers = 2;
+    make(c);
+    ASSERT_EQ(from_b4(kB4a, udp(kHost, 1, kServer, 53)).verdict, Verdict::to_uplink);
+    ASSERT_EQ(from_b4(kB4b, udp(kHost, 1, kServer, 53)).verdict, Verdict::to_uplink);
+    // A third subscriber: no room for it.
+    auto third = from_b4(v6("2001:db8:c::2"), udp(kHost, 1, kServer, 53));
+    ASSERT_EQ(third.verdict, Verdict::to_b4);
+    EXPECT_EQ(third.decoded.ipv6->inner->l4.icmp_type, 3);
+    EXPECT_EQ(count(Counter::drop_subscriber_table_full), 1u);
+    ASSERT_EQ(from_b4(kB4a, udp(kHost, 2, kServer, 53)).verdict, Verdict::to_uplink);
+    // The session table is full now.
+    EXPECT_EQ(from_b4(kB4b, udp(kHost, 2, kServer, 53)).verdict, Verdict::to_b4);
+    EXPECT_EQ(count(Counter::drop_session_table_full), 1u);
+    EXPECT_EQ(engine->session_count(), 3u);
+    EXPECT_EQ(from_b4(kB4b, udp(kHost, 1, kServer, 53)).verdict, Verdict::to_uplink);
+    EXPECT_EQ(from_b4(kB4a, udp(kHost, 2, kServer, 53)).verdict, Verdict::to_uplink);
+    expect_balanced();
+}
+
+// Unsolicited inbound traffic never creates state.
+TEST_F(EngineTest, UnsolicitedInboundCreatesNothing) {
+    for (std::uint16_t port = 1024; port < 1100; ++port) {
+        from_uplink(udp(kServer, 53, v4("198.51.100.1"), port));
+        from_uplink(tcp(kServer, 80, v4("198.51.100.2"), port, wire::tcp::syn));
+    }
+    EXPECT_EQ(engine->session_count(), 0u);
+    EXPECT_EQ(engine->subscriber_count(), 0u);
+    EXPECT_EQ(count(Counter::drop_uplink_no_binding), 152u);
+}
+
+}  // namespace
+}  // namespace dslite
