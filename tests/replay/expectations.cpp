@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "dslite/wire.hpp"
@@ -469,6 +470,341 @@ void check_b4_prefix(const Result& r) {
     r.none_uplink("from-b");
 }
 
+
+// ---- MTU, fragments and ICMP (issue 4) ----
+
+// The tag of a scenario payload: the whole payload, or what precedes the '|'
+// of a tagged_payload.
+bool has_tag(const std::string& payload, std::string_view tag) {
+    return payload == tag || (payload.size() > tag.size() && payload.starts_with(tag) && payload[tag.size()] == '|');
+}
+
+// One datagram the AFTR sent, as the receiver sees it after putting its
+// fragments back together (a packet sent whole is a datagram of one piece).
+struct Datagram {
+    std::vector<const OutPacket*> pieces;
+    std::vector<std::size_t> piece_sizes;  // bytes on the wire, each
+    Decoded whole;
+
+    const Ipv4Info* ip4() const { return whole.ip4(); }
+    std::string payload_text() const { return ip4() ? ip4()->l4.payload_text() : std::string(); }
+    std::string text() const {
+        std::string s = describe(whole) + " (" + std::to_string(pieces.size()) + " pieces:";
+        for (auto n : piece_sizes) s += " " + std::to_string(n);
+        return s + ")";
+    }
+};
+
+// Groups one side's packets by datagram (IPv6 fragments by destination and
+// identification, IPv4 fragments by source, destination, protocol and
+// identification), joins each group independently of the engine, and
+// decodes the result, which checks every checksum of the whole datagram.
+std::vector<Datagram> datagrams(const std::vector<OutPacket>& side) {
+    std::vector<std::string> keys;
+    std::vector<std::vector<const OutPacket*>> groups;
+    for (const auto& p : side) {
+        std::string key = "whole " + std::to_string(keys.size());
+        if (p.d.ipv6 && p.d.ipv6->fragment) {
+            key = "6 " + to_string(p.d.ipv6->destination) + " " + std::to_string(p.d.ipv6->fragment->identification);
+        } else if (p.d.ipv4 && (p.d.ipv4->flags_fragment & (w::ipv4::offset_mask | w::ipv4::flag_mf))) {
+            const Ipv4Info& ip = *p.d.ipv4;
+            key = "4 " + to_string(ip.source) + " " + to_string(ip.destination) + " " + std::to_string(ip.protocol) +
+                  " " + std::to_string(ip.identification);
+        }
+        auto it = std::find(keys.begin(), keys.end(), key);
+        if (it == keys.end()) {
+            keys.push_back(key);
+            groups.push_back({&p});
+        } else {
+            groups[static_cast<std::size_t>(it - keys.begin())].push_back(&p);
+        }
+    }
+    std::vector<Datagram> out;
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        Datagram d;
+        d.pieces = groups[g];
+        std::vector<Bytes> raw;
+        for (const auto* p : d.pieces) {
+            raw.push_back(p->d.ipv6 ? p->d.ipv6->bytes : p->d.ipv4->bytes);
+            d.piece_sizes.push_back(raw.back().size());
+        }
+        if (keys[g].starts_with("whole")) {
+            d.whole = d.pieces.front()->d;
+        } else {
+            std::string problem;
+            auto joined = keys[g].starts_with("6") ? join_ipv6_fragments(raw, problem) : join_ipv4_fragments(raw, problem);
+            if (!joined) {
+                std::string texts;
+                for (const auto* p : d.pieces) texts += "\n    " + p->text();
+                ADD_FAILURE() << "fragments do not join: " << problem << texts;
+                continue;
+            }
+            d.whole = decode(*joined);
+        }
+        EXPECT_TRUE(d.whole.problems.empty()) << d.text();
+        out.push_back(std::move(d));
+    }
+    return out;
+}
+
+const Datagram* one_datagram(const std::vector<Datagram>& all, std::string_view tag, const char* side) {
+    const Datagram* found = nullptr;
+    int count = 0;
+    std::string texts;
+    for (const auto& d : all) {
+        texts += "\n    " + d.text();
+        if (has_tag(d.payload_text(), tag)) {
+            found = &d;
+            ++count;
+        }
+    }
+    if (count == 1) return found;
+    ADD_FAILURE() << "expected one datagram tagged '" << tag << "' towards the " << side << ", found " << count << texts;
+    return nullptr;
+}
+
+void no_datagram(const std::vector<Datagram>& all, std::string_view tag, const char* side) {
+    for (const auto& d : all) EXPECT_FALSE(has_tag(d.payload_text(), tag)) << "nothing tagged '" << tag << "' may reach the " << side << ": " << d.text();
+}
+
+// Every piece fits the MTU, and the whole payload is the one the sender sent.
+void expect_intact(const Datagram& d, std::size_t mtu, std::string_view tag, std::size_t total_length) {
+    for (auto n : d.piece_sizes) EXPECT_LE(n, mtu) << "larger than the MTU: " << d.text();
+    const Ipv4Info* ip = d.ip4();
+    ASSERT_TRUE(ip) << d.text();
+    EXPECT_EQ(ip->total_length, total_length) << d.text();
+    EXPECT_EQ(ip->flags_fragment & (w::ipv4::offset_mask | w::ipv4::flag_mf), 0) << "inner must be whole: " << d.text();
+    const std::size_t l4_header = ip->protocol == w::proto_udp ? w::udp::header_size : w::icmp::header_size;
+    EXPECT_TRUE(ip->l4.payload == tagged_payload(tag, total_length - ip->header_length - l4_header))
+        << "payload changed: " << d.text();
+}
+
+// Packets on a side that are ICMP errors quoting a packet tagged `tag`.
+std::vector<const OutPacket*> errors_quoting(const std::vector<OutPacket>& side, std::string_view tag) {
+    std::vector<const OutPacket*> found;
+    for (const auto& p : side) {
+        const Ipv4Info* ip = p.ip4();
+        if (ip && ip->protocol == w::proto_icmp && ip->quoted.size() == 1 && has_tag(ip->quoted[0].l4.payload_text(), tag))
+            found.push_back(&p);
+    }
+    return found;
+}
+
+// ICMPv4 3/4 or 3/1 to the Internet sender server1 from the pool address,
+// quoting its own packet to pool:40000 [rows 34, 36, RFC 5508 REQ-4].
+void expect_error_to_server(const std::vector<OutPacket>& uplink, std::string_view tag, std::uint8_t code,
+                            std::uint16_t mtu, std::uint16_t quoted_length, bool quoted_df) {
+    SCOPED_TRACE(tag);
+    auto found = errors_quoting(uplink, tag);
+    ASSERT_EQ(found.size(), 1u) << "one ICMP error about '" << tag << "' to the sender";
+    const OutPacket& p = *found[0];
+    const Ipv4Info& e = *p.ip4();
+    EXPECT_TRUE(p.d.ipv4) << p.text();
+    EXPECT_EQ(to_string(e.source), to_string(pool)) << "from the public address the sender used: " << p.text();
+    EXPECT_EQ(to_string(e.destination), to_string(server1)) << p.text();
+    EXPECT_GT(e.ttl, 1) << p.text();
+    EXPECT_EQ(e.l4.icmp_type, w::icmp::destination_unreachable) << p.text();
+    EXPECT_EQ(e.l4.icmp_code, code) << p.text();
+    EXPECT_EQ(e.l4.icmp_identifier, 0) << "unused field: " << p.text();
+    EXPECT_EQ(e.l4.icmp_sequence, mtu) << "next-hop MTU (RFC 1191): " << p.text();
+    EXPECT_LE(e.total_length, 576) << "RFC 1812 4.3.2.3: " << p.text();
+    const Ipv4Info& q = e.quoted[0];
+    EXPECT_EQ(to_string(q.source), to_string(server1)) << p.text();
+    EXPECT_EQ(to_string(q.destination), to_string(pool)) << "the sender's own packet, translated back: " << p.text();
+    EXPECT_EQ(q.l4.source_port, 53) << p.text();
+    EXPECT_EQ(q.l4.destination_port, 40000) << p.text();
+    EXPECT_EQ(q.total_length, quoted_length) << p.text();
+    EXPECT_EQ((q.flags_fragment & w::ipv4::flag_df) != 0, quoted_df) << p.text();
+    EXPECT_TRUE(q.header_checksum_ok) << "quoted header checksum: " << p.text();
+    EXPECT_GE(q.captured, std::size_t{q.header_length} + 8) << p.text();
+}
+
+// [rows 5, 32]
+void check_fragments_softwire(const Result& r) {
+    EXPECT_TRUE(r.b4.empty()) << r.dump();
+    const auto up = datagrams(r.uplink);
+    ASSERT_EQ(up.size(), 3u) << r.dump();
+    for (const char* tag : {"sw-in-order", "sw-reversed"}) {
+        SCOPED_TRACE(tag);
+        const Datagram* d = one_datagram(up, tag, "uplink");
+        REQUIRE(d);
+        EXPECT_EQ(d->pieces.size(), 1u) << "1500 bytes fit the uplink whole: " << d->text();
+        expect_intact(*d, 1500, tag, 1500);
+        expect_addresses(*d->pieces[0], pool, 40000, server1, 53);
+        EXPECT_EQ(d->ip4()->ttl, 63) << d->text();
+    }
+    no_datagram(up, "sw-lost", "uplink");
+    no_datagram(up, "sw-overlap", "uplink");
+    r.one_uplink("sw-whole");
+}
+
+// [row 50, RFC 4787 REQ-14]
+void check_fragments_inner(const Result& r) {
+    const auto up = datagrams(r.uplink);
+    ASSERT_EQ(up.size(), 2u) << r.dump();
+    const Datagram* a = one_datagram(up, "inner-a", "uplink");
+    const Datagram* b = one_datagram(up, "inner-b", "uplink");
+    REQUIRE(a && b);
+    expect_intact(*a, 1500, "inner-a", mtu::kInnerDatagram);
+    expect_intact(*b, 1500, "inner-b", 1480);
+    EXPECT_EQ(a->pieces.size(), 6u) << "7980 bytes in 1480-byte pieces: " << a->text();
+    EXPECT_EQ(b->pieces.size(), 1u) << "1480 bytes fit the uplink whole: " << b->text();
+    for (const Datagram* d : {a, b}) {
+        for (const auto* piece : d->pieces) EXPECT_EQ(piece->ip4()->ttl, 63) << piece->text();
+        EXPECT_EQ(to_string(d->ip4()->source), to_string(pool)) << d->text();
+        EXPECT_EQ(to_string(d->ip4()->destination), to_string(server1)) << d->text();
+        EXPECT_EQ(d->ip4()->l4.destination_port, 53) << d->text();
+    }
+    const std::uint16_t pa = a->ip4()->l4.source_port, pb = b->ip4()->l4.source_port;
+    EXPECT_NE(pa, pb) << "two softwires, two bindings";
+    EXPECT_TRUE(pa == 40000 || pa == 40001) << pa;
+    EXPECT_TRUE(pb == 40000 || pb == 40001) << pb;
+
+    const auto down = datagrams(r.b4);
+    ASSERT_EQ(down.size(), 2u) << r.dump();
+    for (std::uint16_t port : {40000, 40001}) {
+        const std::string tag = to_port("reply", port);
+        SCOPED_TRACE(tag);
+        const Datagram* d = one_datagram(down, tag, "B4s");
+        REQUIRE(d);
+        EXPECT_EQ(d->pieces.size(), 6u) << "8040 bytes in 1448-byte IPv6 fragments: " << d->text();
+        expect_intact(*d, 1500, tag, mtu::kInnerDatagram);
+        ASSERT_TRUE(d->whole.ipv6) << d->text();
+        EXPECT_EQ(to_string(d->whole.ipv6->destination), to_string(port == pa ? b4_a : b4_b)) << d->text();
+        EXPECT_EQ(to_string(d->whole.ipv6->source), to_string(aftr)) << d->text();
+        EXPECT_EQ(to_string(d->ip4()->source), to_string(server1)) << d->text();
+        EXPECT_EQ(to_string(d->ip4()->destination), to_string(host)) << d->text();
+        EXPECT_EQ(d->ip4()->l4.source_port, 53) << d->text();
+        EXPECT_EQ(d->ip4()->l4.destination_port, 5000) << d->text();
+        EXPECT_EQ(d->ip4()->ttl, 63) << d->text();
+    }
+}
+
+// [rows 4, 34, 35] with the tunnel MTU `mtu`.
+void check_tunnel_mtu(const Result& r, std::size_t mtu) {
+    r.one_uplink("out");
+    const auto down = datagrams(r.b4);
+    const struct {
+        const char* tag;
+        std::uint16_t size;
+        bool df;
+    } packets[] = {{"df1-1500", 1500, true}, {"df0-1500", 1500, false}, {"df1-1460", 1460, true}, {"df1-1461", 1461, true}};
+    std::size_t errors = 0;
+    for (const auto& p : packets) {
+        SCOPED_TRACE(p.tag);
+        const bool fits = p.size + 40u <= mtu;
+        if (!fits && p.df) {
+            no_datagram(down, p.tag, "B4s");
+            expect_error_to_server(r.uplink, p.tag, 4, static_cast<std::uint16_t>(mtu - 40), p.size, true);
+            ++errors;
+            continue;
+        }
+        const Datagram* d = one_datagram(down, p.tag, "B4s");
+        REQUIRE(d);
+        expect_intact(*d, mtu, p.tag, p.size);
+        EXPECT_EQ(d->pieces.size(), fits ? 1u : 2u) << d->text();
+        EXPECT_EQ(to_string(d->whole.ipv6->destination), to_string(b4_a)) << d->text();
+        EXPECT_EQ(d->ip4()->l4.destination_port, 5000) << d->text();
+        EXPECT_EQ(d->ip4()->ttl, 63) << d->text();
+    }
+    EXPECT_EQ(r.uplink.size(), 1 + errors) << r.dump();
+}
+
+// [row 49]
+void check_uplink_mtu_df(const Result& r) {
+    const auto up = datagrams(r.uplink);
+    ASSERT_EQ(up.size(), 2u) << r.dump();
+    const Datagram* fits = one_datagram(up, "df1-1400", "uplink");
+    const Datagram* frag = one_datagram(up, "df0-1450", "uplink");
+    no_datagram(up, "df1-1450", "uplink");
+    REQUIRE(fits && frag);
+    EXPECT_EQ(fits->pieces.size(), 1u) << fits->text();
+    expect_intact(*fits, 1400, "df1-1400", 1400);
+    EXPECT_EQ(frag->pieces.size(), 2u) << frag->text();
+    expect_intact(*frag, 1400, "df0-1450", 1450);
+    for (const Datagram* d : {fits, frag}) {
+        EXPECT_EQ(to_string(d->ip4()->source), to_string(pool)) << d->text();
+        EXPECT_EQ(d->ip4()->l4.source_port, 40000) << d->text();
+        EXPECT_EQ(d->ip4()->ttl, 63) << d->text();
+    }
+    ASSERT_EQ(r.b4.size(), 1u) << r.dump();
+    const OutPacket& e = r.b4[0];
+    expect_aftr_error(e, b4_a, w::icmp::destination_unreachable, 4, 5000, server1, 53);
+    const Ipv4Info* ip = e.ip4();
+    REQUIRE(ip && ip->quoted.size() == 1);
+    EXPECT_EQ(ip->l4.icmp_sequence, 1400) << "next-hop MTU is the uplink MTU: " << e.text();
+    EXPECT_TRUE(has_tag(ip->quoted[0].l4.payload_text(), "df1-1450")) << e.text();
+    EXPECT_EQ(ip->quoted[0].total_length, 1450) << e.text();
+    EXPECT_EQ(ip->quoted[0].ttl, 64) << "the host's packet as it sent it: " << e.text();
+    EXPECT_TRUE(ip->quoted[0].flags_fragment & w::ipv4::flag_df) << e.text();
+    EXPECT_LE(ip->total_length, 576) << e.text();
+}
+
+// [rows 33, 36, RFC 2473 8]
+void check_packet_too_big(const Result& r) {
+    r.one_uplink("out");
+    r.one_uplink("b-ping");
+    const auto down = datagrams(r.b4);
+    const struct {
+        const char* tag;
+        const Ipv6Address* b4;
+        std::size_t mtu;
+        std::size_t pieces;
+    } delivered[] = {{"before-ptb", &b4_a, 1500, 1}, {"after-ptb", &b4_a, 1400, 2},
+                     {"b-pong", &b4_b, 1500, 1},     {"after-ptb-1300", &b4_a, 1300, 2}};
+    for (const auto& x : delivered) {
+        SCOPED_TRACE(x.tag);
+        const Datagram* d = one_datagram(down, x.tag, "B4s");
+        REQUIRE(d);
+        EXPECT_EQ(to_string(d->whole.ipv6->destination), to_string(*x.b4)) << d->text();
+        EXPECT_EQ(d->pieces.size(), x.pieces) << "learned tunnel MTU " << x.mtu << ": " << d->text();
+        expect_intact(*d, x.mtu, x.tag, 1400);
+    }
+    no_datagram(down, "after-ptb-df1", "B4s");
+    expect_error_to_server(r.uplink, "ptb-quote-df1", 4, 1360, 1460, true);
+    expect_error_to_server(r.uplink, "after-ptb-df1", 4, 1360, 1400, true);
+    expect_error_to_server(r.uplink, "te-quote", 1, 0, 20 + 8 + 8, false);
+    EXPECT_TRUE(errors_quoting(r.uplink, "ptb-quote-df0").empty()) << "DF=0: nobody to tell\n" << r.dump();
+    EXPECT_EQ(r.uplink.size(), 5u) << r.dump();
+}
+
+// [RFC 5508 REQ-10]
+void check_icmp_rate_limit(const Result& r) {
+    r.one_uplink("normal");
+    ASSERT_EQ(r.uplink.size(), 1u) << "no Time Exceeded to the Internet over the rate\n" << r.dump();
+    ASSERT_EQ(r.b4.size(), 3u) << r.dump();
+    expect_aftr_error(r.b4[0], b4_a, w::icmp::time_exceeded, 0, 6000, server1, 53);
+    expect_aftr_error(r.b4[1], b4_a, w::icmp::time_exceeded, 0, 6001, server1, 53);
+    expect_aftr_error(r.b4[2], b4_a, w::icmp::time_exceeded, 0, 6005, server1, 53);
+    EXPECT_GE(r.b4[2].micros, at(1.0)) << "the third error only in the next second";
+}
+
+// --mss-clamp, SYNs both ways.
+void check_mss_clamp(const Result& r) {
+    const struct {
+        const char* tag;
+        bool to_b4;
+        std::optional<std::uint16_t> mss;
+    } segments[] = {{"syn-mss1460", false, mtu::kMssClamp},
+                    {"synack-mss1460", true, mtu::kMssClamp},
+                    {"ack-mss1460", false, 1460},
+                    {"syn-mss1200", false, 1200},
+                    {"syn-no-mss", false, std::nullopt}};
+    for (const auto& s : segments) {
+        SCOPED_TRACE(s.tag);
+        const auto* p = s.to_b4 ? r.one_b4(s.tag) : r.one_uplink(s.tag);
+        REQUIRE(p);
+        const Ipv4Info* ip = p->ip4();
+        ASSERT_TRUE(ip) << p->text();
+        EXPECT_TRUE(ip->l4.checksum_ok) << p->text();
+        EXPECT_EQ(ip->l4.tcp_mss, s.mss) << p->text();
+        if (s.to_b4)
+            expect_addresses(*p, server1, 80, host, 5000);
+        else
+            expect_addresses(*p, pool, 40000, server1, 80);
+    }
+}
+
 using C = std::vector<std::pair<std::string, std::uint64_t>>;
 
 const C kTwoB4Counters = {{"in_b4_packets", 6},    {"in_uplink_packets", 6},   {"out_uplink_packets", 6},
@@ -568,6 +904,44 @@ const std::vector<Expectation>& expectations() {
          {{"in_b4_packets", 2}, {"out_uplink_packets", 1}, {"drop_b4_not_allowed", 1}, {"sessions_created", 1},
           {"subscribers_created", 1}},
          check_b4_prefix},
+        // 3 + 3 + 2 (lost) + 2 (overlap) + the lost one late + 1 whole; held: 2 + 2 + 2 + 1 + 1.
+        {"fragments_softwire",
+         {{"in_b4_packets", 12}, {"out_uplink_packets", 3}, {"held_fragments", 8}, {"drop_fragment_overlap", 1},
+          {"fragment_datagrams_expired", 1}, {"sessions_created", 1}, {"subscribers_created", 1}},
+         check_fragments_softwire},
+        // 6 + 2 fragments up, 2 x 6 down, one per datagram completing it; sent: 5 up, 2 x 5 down.
+        {"fragments_inner",
+         {{"in_b4_packets", 8}, {"in_uplink_packets", 12}, {"out_uplink_packets", 2}, {"out_b4_packets", 2},
+          {"held_fragments", 16}, {"sent_fragments", 15}, {"sessions_created", 2}, {"subscribers_created", 2}},
+         check_fragments_inner},
+        {"tunnel_mtu_df",
+         {{"in_b4_packets", 1}, {"in_uplink_packets", 4}, {"out_uplink_packets", 1}, {"out_b4_packets", 2},
+          {"drop_too_big_df", 2}, {"sent_icmp_too_big", 2}, {"sent_fragments", 1}, {"sessions_created", 1},
+          {"subscribers_created", 1}},
+         [](const Result& r) { check_tunnel_mtu(r, 1500); }},
+        {"tunnel_mtu_df_1400",
+         {{"in_b4_packets", 1}, {"in_uplink_packets", 4}, {"out_uplink_packets", 1}, {"out_b4_packets", 1},
+          {"drop_too_big_df", 3}, {"sent_icmp_too_big", 3}, {"sent_fragments", 1}, {"sessions_created", 1},
+          {"subscribers_created", 1}},
+         [](const Result& r) { check_tunnel_mtu(r, 1400); }},
+        {"uplink_mtu_df",
+         {{"in_b4_packets", 3}, {"out_uplink_packets", 2}, {"drop_too_big_df", 1}, {"sent_icmp_too_big", 1},
+          {"sent_fragments", 1}, {"sessions_created", 1}, {"subscribers_created", 1}},
+         check_uplink_mtu_df},
+        {"packet_too_big",
+         {{"in_b4_packets", 5}, {"in_uplink_packets", 5}, {"out_uplink_packets", 2}, {"out_b4_packets", 4},
+          {"out_icmpv6_errors", 3}, {"tunnel_mtu_lowered", 2}, {"drop_too_big_df", 1}, {"sent_icmp_too_big", 2},
+          {"sent_icmp_unreachable", 1}, {"sent_fragments", 2}, {"sessions_created", 2}, {"subscribers_created", 2}},
+         check_packet_too_big},
+        {"icmp_rate_limit",
+         {{"in_b4_packets", 7}, {"in_uplink_packets", 1}, {"out_uplink_packets", 1}, {"drop_inner_ttl_expired", 6},
+          {"drop_uplink_ttl_expired", 1}, {"sent_icmp_time_exceeded", 3}, {"icmp_errors_rate_limited", 4},
+          {"sessions_created", 1}, {"subscribers_created", 1}},
+         check_icmp_rate_limit},
+        {"mss_clamp",
+         {{"in_b4_packets", 4}, {"in_uplink_packets", 1}, {"out_uplink_packets", 4}, {"out_b4_packets", 1},
+          {"mss_clamped", 2}, {"sessions_created", 1}, {"subscribers_created", 1}},
+         check_mss_clamp},
     };
     return table;
 }

@@ -178,7 +178,9 @@ TEST_P(Replay, Counters) {
     for (const auto& [name, value] : counters) {
         if (name.starts_with("in_")) in += value;
         if (name.starts_with("out_") || name.starts_with("drop_") || name.starts_with("held_")) ended += value;
-        if (name.starts_with("out_")) out += value;
+        // An ICMPv6 error from the path ends used up, not forwarded: what it
+        // makes the AFTR send (a relayed ICMPv4 error) is counted under sent_*.
+        if (name.starts_with("out_") && name != "out_icmpv6_errors") out += value;
         if (name.starts_with("sent_")) sent += value;
     }
     EXPECT_EQ(in, ended) << "in_* != out_* + drop_* + held_*";

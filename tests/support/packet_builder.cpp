@@ -96,15 +96,19 @@ Bytes ipv4_udp(const Ipv4Header& h, const UdpDatagram& u) {
 }
 
 Bytes ipv4_tcp(const Ipv4Header& h, const TcpSegment& t) {
-    Bytes l4(w::tcp::min_header_size + t.payload.size());
+    Bytes options = t.options;
+    options.resize((options.size() + 3) / 4 * 4, 0);
+    const std::size_t header_size = w::tcp::min_header_size + options.size();
+    Bytes l4(header_size + t.payload.size());
     w::store16(&l4[w::l4::source_port], t.source_port);
     w::store16(&l4[w::l4::destination_port], t.destination_port);
     w::store32(&l4[4], t.seq);
     w::store32(&l4[8], t.ack);
-    l4[12] = (w::tcp::min_header_size / 4) << 4;
+    l4[12] = static_cast<std::uint8_t>((header_size / 4) << 4);
     l4[w::tcp::flags] = t.flags;
     w::store16(&l4[14], t.window);
-    std::copy(t.payload.begin(), t.payload.end(), l4.begin() + w::tcp::min_header_size);
+    std::copy(options.begin(), options.end(), l4.begin() + w::tcp::min_header_size);
+    std::copy(t.payload.begin(), t.payload.end(), l4.begin() + static_cast<std::ptrdiff_t>(header_size));
     w::store16(&l4[w::tcp::checksum], l4_checksum_ipv4(h, w::proto_tcp, l4));
     return ipv4_packet(h, w::proto_tcp, l4);
 }
@@ -144,6 +148,52 @@ Bytes ipv6_icmp(const Ipv6Header& h, const IcmpMessage& m) {
                                   static_cast<std::uint32_t>(l4.size()));
     w::store16(&l4[w::icmp::checksum], checksum(l4, sum));
     return ipv6_packet(h, w::proto_icmpv6, l4);
+}
+
+Bytes ipv6_fragment(const Ipv6Header& h, std::uint8_t next_header, std::uint32_t identification,
+                    std::size_t offset, bool more, std::span<const std::uint8_t> data) {
+    Bytes f(8 + data.size());
+    f[0] = next_header;
+    w::store16(&f[2], static_cast<std::uint16_t>((offset & 0xfff8) | (more ? 1 : 0)));
+    w::store32(&f[4], identification);
+    std::copy(data.begin(), data.end(), f.begin() + 8);
+    Ipv6Header plain = h;
+    plain.encapsulation_limit.reset();  // the fragment header comes first here
+    return ipv6_packet(plain, w::proto_fragment, f);
+}
+
+std::vector<Bytes> ipv6_fragments(const Ipv6Header& h, std::uint8_t next_header,
+                                  std::span<const std::uint8_t> payload, std::size_t mtu,
+                                  std::uint32_t identification) {
+    const std::size_t chunk = (mtu - w::ipv6::header_size - 8) / 8 * 8;
+    std::vector<Bytes> out;
+    for (std::size_t offset = 0; offset < payload.size(); offset += chunk) {
+        const std::size_t length = std::min(chunk, payload.size() - offset);
+        out.push_back(ipv6_fragment(h, next_header, identification, offset, offset + length < payload.size(),
+                                    payload.subspan(offset, length)));
+    }
+    return out;
+}
+
+std::vector<Bytes> ipv4_fragments(std::span<const std::uint8_t> ipv4, std::size_t mtu) {
+    const std::size_t header = w::ipv4::header_length(ipv4.data());
+    const std::size_t payload = ipv4.size() - header;
+    const std::size_t chunk = (mtu - header) / 8 * 8;
+    std::vector<Bytes> out;
+    for (std::size_t offset = 0; offset < payload; offset += chunk) {
+        const std::size_t length = std::min(chunk, payload - offset);
+        Bytes f(ipv4.begin(), ipv4.begin() + static_cast<std::ptrdiff_t>(header));
+        f.insert(f.end(), ipv4.begin() + static_cast<std::ptrdiff_t>(header + offset),
+                 ipv4.begin() + static_cast<std::ptrdiff_t>(header + offset + length));
+        w::store16(&f[w::ipv4::total_length], static_cast<std::uint16_t>(f.size()));
+        const std::uint16_t df = w::load16(&ipv4[w::ipv4::flags_fragment]) & w::ipv4::flag_df;
+        const bool more = offset + length < payload;
+        w::store16(&f[w::ipv4::flags_fragment],
+                   static_cast<std::uint16_t>(df | (more ? w::ipv4::flag_mf : 0) | (offset / 8)));
+        refresh_ipv4_header_checksum(f);
+        out.push_back(std::move(f));
+    }
+    return out;
 }
 
 Bytes ethernet_frame(std::span<const std::uint8_t> ip) {

@@ -47,6 +47,7 @@ struct TcpSegment {
     std::uint8_t flags = 0;  // wire::tcp::syn | ...
     std::uint16_t window = 65535;
     Bytes payload{};
+    Bytes options{};  // raw TCP options, padded with End of Option List to a multiple of 4
 };
 
 // ICMPv4 or ICMPv6; for echo the rest-of-header is identifier and sequence.
@@ -78,6 +79,22 @@ Bytes ipv6_packet(const Ipv6Header& header, std::uint8_t next_header, std::span<
 // IPv4 inside IPv6 (next header 4), as a B4 sends it.
 Bytes softwire(const Ipv6Header& header, std::span<const std::uint8_t> ipv4);
 Bytes ipv6_icmp(const Ipv6Header& header, const IcmpMessage& icmp);
+
+// IPv6 fragments (RFC 8200 4.5) of `payload` (what follows the fixed
+// header, starting with a `next_header` header), each at most `mtu` bytes:
+// the fixed header, a Fragment header with `identification`, and a multiple
+// of 8 payload bytes except in the last. In offset order; reorder freely.
+std::vector<Bytes> ipv6_fragments(const Ipv6Header& header, std::uint8_t next_header,
+                                  std::span<const std::uint8_t> payload, std::size_t mtu,
+                                  std::uint32_t identification);
+// One IPv6 fragment carrying `data` at byte `offset` (a multiple of 8), for
+// fragments that lie (overlaps, odd sizes).
+Bytes ipv6_fragment(const Ipv6Header& header, std::uint8_t next_header, std::uint32_t identification,
+                    std::size_t offset, bool more, std::span<const std::uint8_t> data);
+
+// Splits a whole IPv4 packet (without options) into fragments of at most
+// `mtu` bytes, as a host or router does; in offset order.
+std::vector<Bytes> ipv4_fragments(std::span<const std::uint8_t> ipv4, std::size_t mtu);
 
 // An Ethernet II frame around an IP packet (ethertype from the IP version),
 // padded to the 60-byte minimum like a real capture.

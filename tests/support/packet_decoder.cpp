@@ -64,6 +64,19 @@ L4Info decode_l4(std::uint8_t protocol, Span l4, std::uint32_t pseudo, bool icmp
         }
         info.ack = w::load32(&l4[8]);
         info.tcp_flags = l4[w::tcp::flags];
+        for (std::size_t i = w::tcp::min_header_size; i < offset;) {
+            if (l4[i] == 0) break;  // End of Option List
+            if (l4[i] == 1) {       // No-Operation
+                ++i;
+                continue;
+            }
+            if (i + 1 >= offset || l4[i + 1] < 2 || i + l4[i + 1] > offset) {
+                if (check_checksum) fail("TCP option overruns the header");
+                break;
+            }
+            if (l4[i] == 2 && l4[i + 1] == 4) info.tcp_mss = w::load16(&l4[i + 2]);
+            i += l4[i + 1];
+        }
         info.checksum = w::load16(&l4[w::tcp::checksum]);
         info.payload.assign(l4.begin() + static_cast<std::ptrdiff_t>(offset), l4.end());
         if (!check_checksum) return info;
@@ -167,6 +180,7 @@ Decoded decode(Span p) {
         return d;
     }
     Ipv6Info& v6 = d.ipv6.emplace();
+    v6.bytes.assign(p.begin(), p.end());
     const std::uint32_t first = w::load32(&p[0]);
     v6.traffic_class = static_cast<std::uint8_t>(first >> 20);
     v6.flow_label = first & 0xfffff;
@@ -203,6 +217,28 @@ Decoded decode(Span p) {
         next = rest[0];
         rest = rest.subspan(length);
     }
+    if (next == w::proto_fragment) {
+        if (rest.size() < 8) {
+            fail("Fragment header truncated");
+            return d;
+        }
+        Ipv6Fragment& f = v6.fragment.emplace();
+        f.next_header = rest[0];
+        const std::uint16_t offset_flags = w::load16(&rest[2]);
+        f.offset = offset_flags & 0xfff8;
+        f.more = (offset_flags & 1) != 0;
+        f.identification = w::load32(&rest[4]);
+        if (rest[1] != 0 || (offset_flags & 6) != 0) fail("Fragment header reserved bits set");
+        next = f.next_header;
+        rest = rest.subspan(8);
+        if (f.offset != 0 || f.more) {
+            if (f.more && rest.size() % 8 != 0) fail("non-last IPv6 fragment not a multiple of 8 bytes");
+            if (rest.empty()) fail("empty IPv6 fragment");
+            v6.upper_protocol = next;
+            v6.fragment_data.assign(rest.begin(), rest.end());
+            return d;
+        }
+    }
     v6.upper_protocol = next;
     if (next == w::proto_ipv4) {
         v6.inner = decode_ipv4(rest, false, d.problems, "inner IPv4");
@@ -214,6 +250,127 @@ Decoded decode(Span p) {
         fail("IPv6 next header " + std::to_string(next) + " is neither IPv4 nor ICMPv6");
     }
     return d;
+}
+
+namespace {
+
+// Orders the pieces by offset and checks they tile [0, end) exactly once,
+// with only the last one saying no more fragments follow.
+struct Piece {
+    std::size_t offset;
+    bool more;
+    std::span<const std::uint8_t> data;
+};
+
+bool tile(std::vector<Piece>& pieces, std::string& problem) {
+    std::sort(pieces.begin(), pieces.end(), [](const Piece& a, const Piece& b) { return a.offset < b.offset; });
+    std::size_t next = 0;
+    for (std::size_t i = 0; i < pieces.size(); ++i) {
+        const Piece& piece = pieces[i];
+        const bool last = i + 1 == pieces.size();
+        if (piece.offset < next) {
+            problem = "fragments overlap at offset " + std::to_string(piece.offset);
+            return false;
+        }
+        if (piece.offset > next) {
+            problem = "gap before offset " + std::to_string(piece.offset);
+            return false;
+        }
+        if (piece.more == last) {
+            problem = last ? "last fragment says more follow" : "a fragment before the end says no more follow";
+            return false;
+        }
+        if (!last && piece.data.size() % 8 != 0) {
+            problem = "fragment at offset " + std::to_string(piece.offset) + " is not a multiple of 8 bytes";
+            return false;
+        }
+        next += piece.data.size();
+    }
+    return true;
+}
+
+}  // namespace
+
+std::optional<Bytes> join_ipv4_fragments(const std::vector<Bytes>& fragments, std::string& problem) {
+    if (fragments.empty()) {
+        problem = "no fragments";
+        return std::nullopt;
+    }
+    std::vector<Piece> pieces;
+    const Bytes* first = nullptr;
+    for (const auto& f : fragments) {
+        if (f.size() < w::ipv4::min_header_size || (f[0] >> 4) != 4) {
+            problem = "not an IPv4 fragment";
+            return std::nullopt;
+        }
+        const std::size_t header = w::ipv4::header_length(f.data());
+        const std::uint16_t flags = w::load16(&f[w::ipv4::flags_fragment]);
+        if (header < w::ipv4::min_header_size || header > f.size() || w::load16(&f[w::ipv4::total_length]) != f.size()) {
+            problem = "IPv4 fragment with bad lengths";
+            return std::nullopt;
+        }
+        // RFC 791: a datagram is identified by source, destination, protocol and identification.
+        const auto& a = fragments.front();
+        if (!std::equal(&f[w::ipv4::source], &f[w::ipv4::source] + 8, &a[w::ipv4::source]) ||
+            f[w::ipv4::protocol] != a[w::ipv4::protocol] ||
+            w::load16(&f[w::ipv4::identification]) != w::load16(&a[w::ipv4::identification])) {
+            problem = "fragments of different datagrams";
+            return std::nullopt;
+        }
+        const std::size_t offset = (flags & w::ipv4::offset_mask) * 8u;
+        if (offset == 0) first = &f;
+        pieces.push_back({offset, (flags & w::ipv4::flag_mf) != 0, std::span(f).subspan(header)});
+    }
+    if (!tile(pieces, problem)) return std::nullopt;
+    const std::size_t header = w::ipv4::header_length(first->data());
+    Bytes whole(first->begin(), first->begin() + static_cast<std::ptrdiff_t>(header));
+    for (const auto& piece : pieces) whole.insert(whole.end(), piece.data.begin(), piece.data.end());
+    if (whole.size() > 0xffff) {
+        problem = "reassembled datagram longer than 65535 bytes";
+        return std::nullopt;
+    }
+    w::store16(&whole[w::ipv4::total_length], static_cast<std::uint16_t>(whole.size()));
+    w::store16(&whole[w::ipv4::flags_fragment], w::load16(&whole[w::ipv4::flags_fragment]) & w::ipv4::flag_df);
+    refresh_ipv4_header_checksum(whole);
+    return whole;
+}
+
+std::optional<Bytes> join_ipv6_fragments(const std::vector<Bytes>& fragments, std::string& problem) {
+    if (fragments.empty()) {
+        problem = "no fragments";
+        return std::nullopt;
+    }
+    std::vector<Piece> pieces;
+    const Bytes* first = nullptr;
+    const std::size_t data_at = w::ipv6::header_size + 8;
+    for (const auto& f : fragments) {
+        if (f.size() < data_at || (f[0] >> 4) != 6 || f[w::ipv6::next_header] != w::proto_fragment ||
+            w::ipv6::header_size + w::load16(&f[w::ipv6::payload_length]) != f.size()) {
+            problem = "not an IPv6 packet with a Fragment header after the fixed header";
+            return std::nullopt;
+        }
+        // RFC 8200 4.5: a datagram is identified by source, destination and identification.
+        const auto& a = fragments.front();
+        if (!std::equal(&f[w::ipv6::source], &f[w::ipv6::source] + 32, &a[w::ipv6::source]) ||
+            w::load32(&f[w::ipv6::header_size + 4]) != w::load32(&a[w::ipv6::header_size + 4]) ||
+            f[w::ipv6::header_size] != a[w::ipv6::header_size]) {
+            problem = "fragments of different datagrams";
+            return std::nullopt;
+        }
+        const std::uint16_t offset_flags = w::load16(&f[w::ipv6::header_size + 2]);
+        if ((offset_flags & 0xfff8) == 0) first = &f;
+        pieces.push_back({std::size_t{offset_flags & 0xfff8u}, (offset_flags & 1) != 0, std::span(f).subspan(data_at)});
+    }
+    if (!tile(pieces, problem)) return std::nullopt;
+    Bytes whole(first->begin(), first->begin() + w::ipv6::header_size);
+    whole[w::ipv6::next_header] = (*first)[w::ipv6::header_size];
+    for (const auto& piece : pieces) whole.insert(whole.end(), piece.data.begin(), piece.data.end());
+    if (whole.size() - w::ipv6::header_size > 0xffff) {
+        problem = "reassembled payload longer than 65535 bytes";
+        return std::nullopt;
+    }
+    w::store16(&whole[w::ipv6::payload_length], static_cast<std::uint16_t>(whole.size() - w::ipv6::header_size));
+    return whole;
 }
 
 namespace {
@@ -249,8 +406,14 @@ std::string describe_l4(const L4Info& l4) {
 
 std::string describe(const Ipv4Info& p) {
     std::string s = "IPv4 " + to_string(p.source) + " > " + to_string(p.destination) + " ttl " +
-                    std::to_string(p.ttl) + " tos " + hex(p.tos) + " len " + std::to_string(p.total_length) + " | " +
-                    describe_l4(p.l4);
+                    std::to_string(p.ttl) + " tos " + hex(p.tos) + " len " + std::to_string(p.total_length);
+    if (p.flags_fragment & w::ipv4::flag_df) s += " DF";
+    if (p.flags_fragment & (w::ipv4::offset_mask | w::ipv4::flag_mf)) {
+        s += " frag id " + std::to_string(p.identification) + " off " +
+             std::to_string((p.flags_fragment & w::ipv4::offset_mask) * 8) +
+             (p.flags_fragment & w::ipv4::flag_mf ? " MF" : "");
+    }
+    s += " | " + describe_l4(p.l4);
     for (const auto& q : p.quoted) s += " [quoting " + describe(q) + "]";
     return s;
 }
@@ -262,6 +425,11 @@ std::string describe(const Decoded& d) {
         s = "IPv6 " + to_string(v6.source) + " > " + to_string(v6.destination) + " hl " +
             std::to_string(v6.hop_limit) + " tc " + hex(v6.traffic_class) + " fl " + std::to_string(v6.flow_label);
         if (v6.encapsulation_limit) s += " tel " + std::to_string(*v6.encapsulation_limit);
+        if (v6.fragment) {
+            s += " frag id " + std::to_string(v6.fragment->identification) + " off " +
+                 std::to_string(v6.fragment->offset) + (v6.fragment->more ? " MF" : "") + " len " +
+                 std::to_string(v6.fragment_data.size());
+        }
         if (v6.inner) s += " | " + describe(*v6.inner);
         if (v6.icmpv6) s += " | " + describe_l4(*v6.icmpv6);
     } else if (d.ipv4) {

@@ -23,6 +23,7 @@ struct L4Info {
     std::uint8_t tcp_flags = 0;          // TCP
     std::uint8_t icmp_type = 0, icmp_code = 0;
     std::uint16_t icmp_identifier = 0, icmp_sequence = 0;  // echo
+    std::optional<std::uint16_t> tcp_mss;  // the TCP MSS option, if present
     std::uint16_t checksum = 0;  // as stored
     bool checksum_ok = false;    // full recomputation; a UDP zero checksum counts as ok
     Bytes payload;               // after the L4 header (ICMP: after the 8-byte header)
@@ -48,6 +49,14 @@ struct Ipv4Info {
     Bytes bytes;                   // the IPv4 packet as it arrived
 };
 
+// An IPv6 Fragment header (RFC 8200 4.5).
+struct Ipv6Fragment {
+    std::uint8_t next_header = 0;
+    std::uint16_t offset = 0;  // bytes
+    bool more = false;
+    std::uint32_t identification = 0;
+};
+
 struct Ipv6Info {
     std::uint8_t traffic_class = 0;
     std::uint32_t flow_label = 0;
@@ -56,9 +65,15 @@ struct Ipv6Info {
     std::uint8_t hop_limit = 0;
     Ipv6Address source{}, destination{};
     std::optional<std::uint8_t> encapsulation_limit;
+    // A fragment (not an atomic one: offset 0 without more fragments is
+    // decoded as a whole packet) carries `fragment_data` and no inner packet;
+    // join_ipv6_fragments puts the datagram back together.
+    std::optional<Ipv6Fragment> fragment;
+    Bytes fragment_data;
     std::uint8_t upper_protocol = 0;  // after extension headers
     std::optional<Ipv4Info> inner;    // softwire payload
     std::optional<L4Info> icmpv6;
+    Bytes bytes;  // the IPv6 packet as it arrived
 };
 
 struct Decoded {
@@ -77,6 +92,15 @@ struct Decoded {
 };
 
 Decoded decode(std::span<const std::uint8_t> packet);
+
+// Reassembles a datagram from all of its fragments (any order) the way a
+// receiver must (RFC 791, RFC 8200 4.5): same identification and addresses,
+// 8-byte multiples, no overlaps (RFC 5722), no gaps, exactly one last
+// fragment. Returns the whole packet, to be decoded (and its checksums
+// checked) with decode(), or nothing with `problem` saying why.
+std::optional<Bytes> join_ipv4_fragments(const std::vector<Bytes>& fragments, std::string& problem);
+// The same for IPv6 fragments whose Fragment header follows the fixed header.
+std::optional<Bytes> join_ipv6_fragments(const std::vector<Bytes>& fragments, std::string& problem);
 
 // One line per header, for failure messages.
 std::string describe(const Decoded& d);

@@ -25,7 +25,16 @@ const Ipv4Address host2 = v4("10.0.0.2");
 const Ipv4Address pool = v4("198.51.100.1");
 const Ipv4Address server1 = v4("203.0.113.10");
 const Ipv4Address server2 = v4("203.0.113.20");
+const Ipv6Address router = v6("2001:db8:ffff::1");
 }  // namespace net
+
+Bytes tagged_payload(std::string_view tag, std::size_t size) {
+    Bytes b = text_bytes(tag);
+    b.push_back('|');
+    for (std::size_t i = b.size(); i < size; ++i) b.push_back(static_cast<std::uint8_t>((i * 131 + 7) % 251));
+    b.resize(size);
+    return b;
+}
 
 std::int64_t at(double seconds) { return kEpochMicros + std::llround(seconds * 1e6); }
 
@@ -535,6 +544,188 @@ Scenario b4_prefix() {
             base_flags({"--pool", "198.51.100.1/32", "--b4-prefix", "2001:db8:a::/48"}), s.capture()};
 }
 
+// A UDP datagram of `total` bytes (IPv4 header included) with a tagged payload.
+Bytes big_udp(Ipv4Address src, std::uint16_t sport, Ipv4Address dst, std::uint16_t dport, std::string_view tag,
+              std::size_t total, bool dont_fragment = false, std::uint16_t id = 0, std::uint8_t ttl = 64) {
+    return ipv4_udp({.source = src, .destination = dst, .ttl = ttl, .identification = id,
+                     .dont_fragment = dont_fragment},
+                    {.source_port = sport,
+                     .destination_port = dport,
+                     .payload = tagged_payload(tag, total - w::ipv4::min_header_size - w::udp::header_size)});
+}
+
+// What a B4 on a small IPv6 link sends: its softwire packet in IPv6 fragments.
+std::vector<Bytes> softwire_fragments(const Ipv6Address& b4, const Bytes& ipv4, std::size_t mtu, std::uint32_t id) {
+    return ipv6_fragments({.source = b4, .destination = aftr}, w::proto_ipv4, ipv4, mtu, id);
+}
+
+// IPv6 fragments of softwire packets from a B4, reassembled before
+// decapsulation [rows 5, 32]: in order, reversed, one lost (the rest times
+// out, and the lost one arriving after the timeout completes nothing),
+// overlapping (RFC 5722). 1500-byte IPv4 in 560-byte IPv6 fragments: three each.
+Scenario fragments_softwire() {
+    Script s;
+    auto datagram = [](std::string_view tag) { return big_udp(host, 5000, server1, 53, tag, 1500); };
+    auto in_order = softwire_fragments(b4_a, datagram("sw-in-order"), 560, 1);
+    for (std::size_t i = 0; i < in_order.size(); ++i) s.add(0.001 * static_cast<double>(i), in_order[i]);
+    auto reversed = softwire_fragments(b4_a, datagram("sw-reversed"), 560, 2);
+    for (std::size_t i = 0; i < reversed.size(); ++i) s.add(1 + 0.001 * static_cast<double>(i), reversed[reversed.size() - 1 - i]);
+    auto lost = softwire_fragments(b4_a, datagram("sw-lost"), 560, 3);
+    s.add(2.000, lost[0]);
+    s.add(2.001, lost[2]);
+    const Bytes overlap_ipv4 = datagram("sw-overlap");
+    auto overlap = softwire_fragments(b4_a, overlap_ipv4, 560, 4);
+    s.add(3.000, overlap[0]);
+    s.add(3.001, ipv6_fragment({.source = b4_a, .destination = aftr}, w::proto_ipv4, 4, 256, true,
+                               std::span(overlap_ipv4).subspan(256, 512)));
+    s.add(20.000, lost[1]);  // after the 10 s reassembly timeout
+    s.from_b4(21.000, b4_a, udp(host, 5000, server1, 53, "sw-whole"));
+    return {"fragments_softwire", "IPv6 fragments from a B4 reassembled in any order; lost -> timeout; overlap dropped",
+            one_port_flags(), s.capture()};
+}
+
+// Inner IPv4 fragments both ways [row 50, RFC 4787 REQ-14]. Two B4s' hosts
+// (same private address, port and IP ID) send UDP datagrams in 1460-byte
+// fragments, last first and interleaved, so reassembly must key them per
+// softwire; the AFTR sends each on whole or in fragments of the uplink MTU. The server answers each public port
+// with an 8000-byte datagram in 1500-byte fragments, out of order; the AFTR
+// sends it to the right B4 in IPv6 fragments of the tunnel MTU.
+Scenario fragments_inner() {
+    Script s;
+    auto a = ipv4_fragments(big_udp(host, 5000, server1, 53, "inner-a", mtu::kInnerDatagram, false, 0x1234),
+                            mtu::kHostFragment);
+    // B's datagram fits the uplink whole (1480 bytes): see the ID note in captures/README.md.
+    auto b = ipv4_fragments(big_udp(host, 5000, server1, 53, "inner-b", 1480, false, 0x1234), mtu::kHostFragment);
+    const std::pair<const Ipv6Address*, const Bytes*> order[] = {
+        {&b4_a, &a[5]}, {&b4_b, &b[1]}, {&b4_a, &a[4]}, {&b4_a, &a[3]},
+        {&b4_b, &b[0]}, {&b4_a, &a[2]}, {&b4_a, &a[1]}, {&b4_a, &a[0]}};
+    double t = 0;
+    for (const auto& [b4, fragment] : order) s.from_b4(t += 0.001, *b4, *fragment);
+    std::vector<std::vector<Bytes>> replies;
+    for (auto port : kTwoPorts)
+        replies.push_back(ipv4_fragments(big_udp(server1, 53, pool, port, to("reply", port), mtu::kInnerDatagram, false,
+                                                 static_cast<std::uint16_t>(0x5000 + port % 2)),
+                                         mtu::kServerFragment));
+    t = 1;
+    for (std::size_t i : {3, 0, 5, 1, 4, 2})
+        for (const auto& reply : replies) s.uplink(t += 0.001, reply[i]);
+    return {"fragments_inner", "inner IPv4 fragments reassembled per softwire before NAPT, refragmented both ways",
+            two_port_flags(), s.capture()};
+}
+
+// Toward a B4, packets too big for the tunnel MTU once encapsulated [rows 4,
+// 34, 35]: DF=1 -> ICMPv4 3/4 (MTU - 40) to the sender from the pool
+// address; DF=0 -> IPv6 fragments. Sizes straddle the default 1500.
+Capture tunnel_mtu_input() {
+    Script s;
+    s.from_b4(0, b4_a, udp(host, 5000, server1, 53, "out"));
+    s.uplink(1, big_udp(server1, 53, pool, 40000, "df1-1500", 1500, true, 0x0101));
+    s.uplink(2, big_udp(server1, 53, pool, 40000, "df0-1500", 1500, false, 0x0102));
+    s.uplink(3, big_udp(server1, 53, pool, 40000, "df1-1460", 1460, true, 0x0103));
+    s.uplink(4, big_udp(server1, 53, pool, 40000, "df1-1461", 1461, true, 0x0104));
+    return s.capture();
+}
+
+Scenario tunnel_mtu_df() {
+    return {"tunnel_mtu_df", "tunnel MTU 1500: DF=1 too big -> 3/4 (1460) to the sender, DF=0 -> IPv6 fragments",
+            one_port_flags(), tunnel_mtu_input()};
+}
+
+Scenario tunnel_mtu_df_1400() {
+    return {"tunnel_mtu_df_1400", "the tunnel_mtu_df input with --tunnel-mtu 1400: 3/4 says 1360",
+            one_port_flags({"--tunnel-mtu", "1400"}), tunnel_mtu_input()};
+}
+
+// Toward the Internet, too big for --uplink-mtu 1400 [row 49]: DF=1 -> 3/4
+// (1400) from 192.0.0.1 down the softwire; DF=0 -> IPv4 fragments.
+Scenario uplink_mtu_df() {
+    Script s;
+    s.from_b4(0, b4_a, big_udp(host, 5000, server1, 53, "df1-1400", 1400, true, 0x0201));
+    s.from_b4(1, b4_a, big_udp(host, 5000, server1, 53, "df1-1450", 1450, true, 0x0202));
+    s.from_b4(2, b4_a, big_udp(host, 5000, server1, 53, "df0-1450", 1450, false, 0x0203));
+    return {"uplink_mtu_df", "uplink MTU 1400: DF=1 too big -> 3/4 (1400) to the host, DF=0 -> IPv4 fragments",
+            one_port_flags({"--uplink-mtu", "1400"}), s.capture()};
+}
+
+// An ICMPv6 error from a router between the AFTR and B4 A about a softwire
+// packet the AFTR sent it (the quote: as much as fits in 1280 bytes).
+Bytes path_error(std::uint8_t type, std::uint32_t mtu_or_zero, const Bytes& inner) {
+    Bytes sent = softwire({.source = aftr, .destination = b4_a}, inner);
+    sent.resize(std::min<std::size_t>(sent.size(), 1280 - w::ipv6::header_size - w::icmp::header_size));
+    return ipv6_icmp({.source = router, .destination = aftr},
+                     {.type = type,
+                      .identifier = static_cast<std::uint16_t>(mtu_or_zero >> 16),
+                      .sequence = static_cast<std::uint16_t>(mtu_or_zero),
+                      .body = sent});
+}
+
+// ICMPv6 from the path to a B4 [rows 33, 36, RFC 2473 8]: Packet Too Big
+// lowers B4 A's tunnel MTU (not B4 B's) and, when the quoted IPv4 had DF=1,
+// is relayed as 3/4 (MTU - 40) to the Internet sender; Time Exceeded is
+// relayed as 3/1. A second PTB about a DF=0 packet lowers it again silently.
+Scenario packet_too_big() {
+    Script s;
+    s.from_b4(0.0, b4_a, udp(host, 5000, server1, 53, "out"));
+    s.from_b4(0.5, b4_b, echo(host, server1, 0x0555, 1, "b-ping"));
+    s.uplink(1, big_udp(server1, 53, pool, 40000, "before-ptb", 1400, false, 0x0301));
+    s.add(2, path_error(2, 1400, big_udp(server1, 53, host, 5000, "ptb-quote-df1", 1460, true, 0x0302, 63)));
+    s.uplink(3, big_udp(server1, 53, pool, 40000, "after-ptb", 1400, false, 0x0303));
+    s.uplink(4, big_udp(server1, 53, pool, 40000, "after-ptb-df1", 1400, true, 0x0304));
+    s.uplink(5, ipv4_icmp({.source = server1, .destination = pool, .dont_fragment = false},
+                          {.type = w::icmp::echo_reply, .identifier = 40000, .sequence = 1,
+                           .body = tagged_payload("b-pong", 1400 - 28)}));
+    s.add(6, path_error(3, 0, udp(server1, 53, host, 5000, "te-quote", 63)));
+    s.add(7, path_error(2, 1300, big_udp(server1, 53, host, 5000, "ptb-quote-df0", 1460, false, 0x0305, 63)));
+    s.uplink(8, big_udp(server1, 53, pool, 40000, "after-ptb-1300", 1400, false, 0x0306));
+    return {"packet_too_big", "ICMPv6 PTB lowers that B4's tunnel MTU and is relayed as 3/4; Time Exceeded as 3/1",
+            one_port_flags(), s.capture()};
+}
+
+// Generated ICMP errors are rate limited [RFC 5508 REQ-10]: with 2 per
+// second, five TTL-1 packets in one second get two Time Exceeded, an
+// inbound TTL-1 packet in that second none, and the next second one more.
+Scenario icmp_rate_limit() {
+    Script s;
+    for (int i = 0; i < 5; ++i)
+        s.from_b4(0.001 * i, b4_a,
+                  udp(host, static_cast<std::uint16_t>(6000 + i), server1, 53, "ttl1-" + std::to_string(i), 1));
+    s.from_b4(0.005, b4_a, udp(host, 5000, server1, 53, "normal"));
+    s.uplink(0.006, udp(server1, 53, pool, 40000, "down-ttl1", 1));
+    s.from_b4(1.0, b4_a, udp(host, 6005, server1, 53, "ttl1-late", 1));
+    return {"icmp_rate_limit", "--icmp-errors-per-second 2: errors over the rate are not sent, others pass",
+            one_port_flags({"--icmp-errors-per-second", "2"}), s.capture()};
+}
+
+// TCP MSS option bytes: kind 2, length 4, value.
+Bytes mss_option(std::uint16_t mss) {
+    return {2, 4, static_cast<std::uint8_t>(mss >> 8), static_cast<std::uint8_t>(mss)};
+}
+
+Bytes tcp_with_options(Ipv4Address src, std::uint16_t sport, Ipv4Address dst, std::uint16_t dport,
+                       std::uint8_t flags, std::string_view tag, Bytes options) {
+    return ipv4_tcp({.source = src, .destination = dst},
+                    {.source_port = sport, .destination_port = dport, .seq = 1000, .ack = flags & ACK ? 5001u : 0u,
+                     .flags = flags, .payload = text_bytes(tag), .options = std::move(options)});
+}
+
+// --mss-clamp lowers a larger MSS option of SYNs both ways, keeps a smaller
+// one, adds none, and leaves segments without SYN alone.
+Scenario mss_clamp() {
+    Script s;
+    Bytes host_options = mss_option(1460);
+    host_options.insert(host_options.end(), {1, 3, 3, 7, 4, 2, 1, 1});  // NOP, window scale 7, SACK permitted
+    Bytes server_options = {1, 1, 4, 2};                                   // NOP NOP SACK permitted, then MSS
+    for (auto b : mss_option(1460)) server_options.push_back(b);
+    s.from_b4(0.0, b4_a, tcp_with_options(host, 5000, server1, 80, SYN, "syn-mss1460", host_options));
+    s.uplink(0.1, tcp_with_options(server1, 80, pool, 40000, SYN | ACK, "synack-mss1460", server_options));
+    s.from_b4(0.2, b4_a, tcp_with_options(host, 5000, server1, 80, ACK, "ack-mss1460", mss_option(1460)));
+    // Retransmitted SYNs on the same binding (one public port), smaller or no MSS.
+    s.from_b4(1.0, b4_a, tcp_with_options(host, 5000, server1, 80, SYN, "syn-mss1200", mss_option(1200)));
+    s.from_b4(2.0, b4_a, tcp_with_options(host, 5000, server1, 80, SYN, "syn-no-mss", {}));
+    return {"mss_clamp", "--mss-clamp 1360 lowers the MSS of SYNs both ways",
+            one_port_flags({"--mss-clamp", std::to_string(mtu::kMssClamp)}), s.capture()};
+}
+
 }  // namespace
 
 std::vector<Scenario> all_scenarios() {
@@ -542,7 +733,8 @@ std::vector<Scenario> all_scenarios() {
             filtering_adf(),     udp_timeout(),  icmp_timeout(), tcp_timeouts(), tcp_simultaneous_open(),
             quota(),             quota_prefix_64(), port_reuse(),   icmp_errors(),   ttl(),          malformed(),    tunnel_encapsulation_limit(),
             dscp(),              udp_checksum(), aftr_echo(),    inner_source(), inner_source_extra(),
-            b4_prefix()};
+            b4_prefix(),         fragments_softwire(), fragments_inner(), tunnel_mtu_df(), tunnel_mtu_df_1400(),
+            uplink_mtu_df(),     packet_too_big(), icmp_rate_limit(), mss_clamp()};
 }
 
 }  // namespace dslite::test
