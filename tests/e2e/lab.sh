@@ -137,21 +137,47 @@ lab_up() {
     head -c $((4 * 1024 * 1024)) /dev/urandom >"$LAB_DIR/upload.bin"
     lab_start server "$LAB_NS_INET" "$LAB_PYTHON" "$LAB_HERE/lab_server.py" --address "$LAB_SERVER" --root "$LAB_DIR/www"
 
-    lab_start aftr "$LAB_NS_AFTR" "$LAB_AFTR" --aftr-address "$LAB_AFTR_ADDRESS" --pool "$LAB_POOL" \
-        --b4-device tun:aftr6 --uplink-device tun:aftr4 --control "$LAB_CONTROL" "${LAB_AFTR_ARGS[@]}"
-    for s in "${LAB_SITES[@]}"; do
-        lab_start "b4$s" "$(lab_ns_b4 "$s")" "$LAB_B4" --b4-address "2001:db8:$s::2" \
-            --aftr-address "$LAB_AFTR_ADDRESS" --device tun:b4
-    done
+    lab_start_aftr
+    for s in "${LAB_SITES[@]}"; do lab_start_b4 "$s"; done
 
     lab_wait 10 test -S "$LAB_CONTROL" || { lab_fail_start aftr; return 1; }
-    for s in "${LAB_SITES[@]}"; do
-        lab_wait 10 sh -c "ip -n $(lab_ns_b4 "$s") route show default | grep -q 'dev b4'" ||
-            { lab_fail_start "b4$s"; return 1; }
-    done
+    for s in "${LAB_SITES[@]}"; do lab_wait_b4 "$s" || return 1; done
     lab_wait 10 lab_in inet "$LAB_PYTHON" -c \
         "import socket; socket.create_connection(('$LAB_SERVER', 80), 1)" || { lab_fail_start server; return 1; }
     lab_log "up: $(lab_namespaces | tr '\n' ' ')"
+}
+
+# Starts dslite-aftr with the lab's devices, LAB_AFTR_ARGS and any extra options.
+lab_start_aftr() {
+    lab_start aftr "$LAB_NS_AFTR" "$LAB_AFTR" --aftr-address "$LAB_AFTR_ADDRESS" --pool "$LAB_POOL" \
+        --b4-device tun:aftr6 --uplink-device tun:aftr4 --control "$LAB_CONTROL" "${LAB_AFTR_ARGS[@]}" "$@"
+}
+
+# Restarts dslite-aftr (new options, empty tables) and waits for its control socket.
+lab_restart_aftr() {
+    lab_stop aftr
+    rm -f "$LAB_CONTROL"
+    lab_start_aftr "$@"
+    lab_wait 10 test -S "$LAB_CONTROL" || { lab_fail_start aftr; return 1; }
+}
+
+lab_start_b4() {  # SITE [extra dslite-b4 options]
+    local s=$1
+    shift
+    lab_start "b4$s" "$(lab_ns_b4 "$s")" "$LAB_B4" --b4-address "2001:db8:$s::2" \
+        --aftr-address "$LAB_AFTR_ADDRESS" --device tun:b4 "$@"
+}
+
+lab_wait_b4() {  # SITE: until its default route goes into the softwire
+    lab_wait 10 sh -c "ip -n $(lab_ns_b4 "$1") route show default | grep -q 'dev b4'" ||
+        { lab_fail_start "b4$1"; return 1; }
+}
+
+# Restarts a site's dslite-b4 with extra options and waits for its route.
+lab_restart_b4() {  # SITE [extra dslite-b4 options]
+    lab_stop "b4$1"
+    lab_start_b4 "$@"
+    lab_wait_b4 "$1"
 }
 
 lab_fail_start() {
@@ -178,4 +204,14 @@ lab_down() {
 # The value of one engine counter, from dslite-ctl --json stats.
 lab_counter() {
     lab_ctl --json stats | "$LAB_PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["counters"][sys.argv[1]])' "$1"
+}
+
+# The value of one of the kernel's IP counters in a namespace, by its nstat
+# name: lab_kernel_counter inet IpReasmOKs, lab_kernel_counter b4a Ip6FragCreates.
+lab_kernel_counter() {
+    lab_in "$1" awk -v name="$2" '
+        FILENAME ~ /snmp6$/ { if ($1 == name) print $2; next }
+        { group = substr($1, 1, length($1) - 1) }
+        !(group in header) { header[group] = 1; for (i = 2; i <= NF; i++) field[group, i] = group $i; next }
+        { for (i = 2; i <= NF; i++) if (field[group, i] == name) print $i }' /proc/net/snmp /proc/net/snmp6
 }
