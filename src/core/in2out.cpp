@@ -57,6 +57,13 @@ Verdict Engine::Impl::in2out(Packet& packet, const Ipv6Address& b4, std::uint8_t
         if (t.icmp_type != icmp::echo_request) return drop(Counter::drop_icmp_type);
     }
     if (ip[ipv4::ttl] <= 1) return refuse_to_b4(packet, b4, Counter::drop_inner_ttl_expired, icmp::time_exceeded, 0);
+    const bool hairpin = pool_.index_of(destination) != Pool::npos;
+    const bool dont_fragment = (load16(ip + ipv4::flags_fragment) & ipv4::flag_df) != 0;
+    // RFC 4787 REQ-13: too big for the uplink with DF set: 3/4 to the host,
+    // quoting its packet as it sent it, before any binding is made for it.
+    // (A hairpin is bounded by the other B4's tunnel instead.)
+    if (!hairpin && dont_fragment && packet.size() > config_.uplink_mtu)
+        return refuse_to_b4(packet, b4, Counter::drop_too_big_df, icmp::destination_unreachable, 4, config_.uplink_mtu);
 
     std::uint32_t id = sessions_.find_inside(b4, source, t.source, t.proto);
     if (id == SessionTable::npos) {
@@ -68,12 +75,6 @@ Verdict Engine::Impl::in2out(Packet& packet, const Ipv6Address& b4, std::uint8_t
         id = create_binding(packet, b4, t, refused);
         if (id == SessionTable::npos) return refused;
     }
-    const bool hairpin = pool_.index_of(destination) != Pool::npos;
-    // RFC 4787 REQ-13: too big for the uplink with DF set: 3/4 to the host,
-    // quoting its packet as it sent it. (A hairpin is bounded by the other
-    // B4's tunnel instead.)
-    if (!hairpin && packet.size() > config_.uplink_mtu && (load16(ip + ipv4::flags_fragment) & ipv4::flag_df))
-        return refuse_to_b4(packet, b4, Counter::drop_too_big_df, icmp::destination_unreachable, 4, config_.uplink_mtu);
     Session& s = sessions_[id];
     if (t.proto == ProtoIndex::tcp) {
         update_tcp(id, s, t.tcp_flags, true);
@@ -86,6 +87,11 @@ Verdict Engine::Impl::in2out(Packet& packet, const Ipv6Address& b4, std::uint8_t
     set_dscp(ip, outer_tc);  // RFC 6333 7.1, in the decapsulating direction
     decrement_ttl(ip);
     rewrite_source(ip, packet.size(), t, s.public_address, s.public_port);
+    // RFC 6864 / RFC 7857 10: hosts behind different B4s pick IDs
+    // independently, so on a shared public address they would collide when
+    // the datagrams are fragmented (by us or later on the path). A datagram
+    // that may be fragmented gets an ID from the engine's own sequence.
+    if (!dont_fragment) set_identification(ip, next_ip_id());
 
     if (hairpin) return deliver_inbound(packet, t, true);
     if (packet.size() > config_.uplink_mtu) fragment_ipv4(packet, config_.uplink_mtu);

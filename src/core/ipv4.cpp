@@ -145,6 +145,12 @@ bool clamp_mss(std::uint8_t* ip, std::size_t length, const Transport& t, std::ui
     return false;
 }
 
+void set_identification(std::uint8_t* ip, std::uint16_t id) {
+    const std::uint16_t old_id = load16(ip + ipv4::identification);
+    store16(ip + ipv4::identification, id);
+    store16(ip + ipv4::checksum, checksum_update16(load16(ip + ipv4::checksum), old_id, id));
+}
+
 void decrement_ttl(std::uint8_t* ip) {
     const std::uint16_t old_word = load16(ip + ipv4::ttl);
     ip[ipv4::ttl] = static_cast<std::uint8_t>(ip[ipv4::ttl] - 1);

@@ -55,6 +55,8 @@ void rewrite_destination(std::uint8_t* ip, std::size_t length, const Transport& 
 // checksum covers no pseudo header).
 void rewrite_address(std::uint8_t* ip, std::size_t field, std::uint32_t address);
 void decrement_ttl(std::uint8_t* ip);
+// Sets the identification field and fixes the header checksum.
+void set_identification(std::uint8_t* ip, std::uint16_t id);
 // Lowers the MSS option of a TCP SYN to `mss` if it is larger (RFC 6691
 // practice for tunnels); true if it changed.
 bool clamp_mss(std::uint8_t* ip, std::size_t length, const Transport& t, std::uint16_t mss);

@@ -58,8 +58,10 @@ Verdict Engine::Impl::uplink_in(Packet& packet, bool reassembled) {
         counters_.add(Counter::sent_icmp_time_exceeded);
         return Verdict::to_uplink;
     }
-    decrement_ttl(ip);
-    if (error) return error_to_b4(packet, t, false);
+    if (error) {
+        decrement_ttl(ip);
+        return error_to_b4(packet, t, false);
+    }
     return deliver_inbound(packet, t, false);
 }
 
@@ -79,6 +81,8 @@ Verdict Engine::Impl::deliver_inbound(Packet& packet, const Transport& t, bool h
         if (hairpin) return drop(Counter::drop_too_big_df);
         return too_big_to_uplink(packet, static_cast<std::uint16_t>(mtu - ipv6::header_size));
     }
+    // A hairpinned packet had its TTL decremented on the way in.
+    if (!hairpin) decrement_ttl(ip);
     if (t.proto == ProtoIndex::tcp) {
         update_tcp(id, s, t.tcp_flags, false);
         if (config_.mss_clamp && (t.tcp_flags & tcp::syn) && clamp_mss(ip, packet.size(), t, config_.mss_clamp))

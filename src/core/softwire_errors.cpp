@@ -51,13 +51,19 @@ Verdict Engine::Impl::softwire_error(Packet& packet, std::size_t at) {
 
     std::uint16_t relay_mtu = 0;
     if (type == kPacketTooBig) {
-        const std::uint32_t mtu = std::max(load32(msg + icmp::identifier), kIpv6MinimumMtu);
+        // The MTU is kept per subscriber (RFC 7785 allows one softwire per
+        // subscriber); it only ever goes down.
+        std::uint32_t mtu = std::min<std::uint32_t>(std::max(load32(msg + icmp::identifier), kIpv6MinimumMtu),
+                                                    config_.tunnel_mtu);
         const std::uint32_t sub = subscribers_.find(mask_ipv6(b4, config_.subscriber_prefix_length));
-        if (sub != SubscriberTable::npos && mtu < subscribers_[sub].tunnel_mtu) {
-            subscribers_[sub].tunnel_mtu = static_cast<std::uint16_t>(mtu);
-            counters_.add(Counter::tunnel_mtu_lowered);
+        if (sub != SubscriberTable::npos) {
+            if (mtu < subscribers_[sub].tunnel_mtu) {
+                subscribers_[sub].tunnel_mtu = static_cast<std::uint16_t>(mtu);
+                counters_.add(Counter::tunnel_mtu_lowered);
+            }
+            mtu = subscribers_[sub].tunnel_mtu;
         }
-        relay_mtu = static_cast<std::uint16_t>(std::min<std::uint32_t>(mtu, config_.tunnel_mtu) - ipv6::header_size);
+        relay_mtu = static_cast<std::uint16_t>(mtu - ipv6::header_size);
         // DF clear: later packets are fragmented to the new MTU; nobody to tell.
         if (!(load16(h + inner + ipv4::flags_fragment) & ipv4::flag_df)) {
             counters_.add(Counter::out_icmpv6_errors);
