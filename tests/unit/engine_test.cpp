@@ -545,3 +545,32 @@ TEST_F(EngineTest, UnsolicitedInboundCreatesNothing) {
 
 }  // namespace
 }  // namespace dslite
+
+namespace dslite {
+namespace {
+
+using namespace test;
+
+// Row 79: hosts behind two B4s may send the same IPv4 ID; on one public
+// address the IDs must differ, or fragments downstream would mix.
+TEST_F(EngineTest, FragmentableDatagramsGetDistinctIdsOnThePublicSide) {
+    auto c = base_config();
+    c.pools = {*parse_ipv4_prefix("198.51.100.1/32")};
+    make(c);
+    Ipv4Header h;
+    h.source = kHost;
+    h.destination = kServer;
+    h.identification = 0x1234;
+    auto a = from_b4(kB4a, ipv4_udp(h, UdpDatagram{5000, 53, text_bytes("a"), false}));
+    auto b = from_b4(kB4b, ipv4_udp(h, UdpDatagram{5000, 53, text_bytes("b"), false}));
+    ASSERT_EQ(a.decoded.ipv4->source, b.decoded.ipv4->source);
+    EXPECT_NE(a.decoded.ipv4->identification, b.decoded.ipv4->identification);
+    EXPECT_TRUE(a.decoded.ipv4->header_checksum_ok);
+    // DF=1 datagrams are never fragmented: their ID is left alone.
+    h.dont_fragment = true;
+    auto df = from_b4(kB4a, ipv4_udp(h, UdpDatagram{5000, 53, text_bytes("c"), false}));
+    EXPECT_EQ(df.decoded.ipv4->identification, 0x1234);
+}
+
+}  // namespace
+}  // namespace dslite
