@@ -230,6 +230,12 @@ TEST_F(FragmentTest, PacketTooBigLowersTheTunnelMtuAndRelays3_4) {
     ASSERT_EQ(next.verdict, Verdict::to_b4);
     EXPECT_LE(next.bytes.size(), 1400u);
     ASSERT_TRUE(to_b4_joined(next));
+    // A later, larger PTB cannot raise it again, and relays what is in force.
+    IcmpMessage ptb_bigger{2, 0, 0, 1450, Bytes(sent.bytes.begin(), sent.bytes.begin() + 1232)};
+    auto again = run(Side::b4, ipv6_icmp(h, ptb_bigger), 3);
+    ASSERT_EQ(again.verdict, Verdict::to_uplink);
+    EXPECT_EQ(w::load16(again.bytes.data() + 20 + 6), 1360);
+    EXPECT_EQ(count(Counter::tunnel_mtu_lowered), 1u);
     // Other ICMPv6 errors about a softwire packet: 3/1 to the sender (row 36).
     IcmpMessage te{3, 0, 0, 0, Bytes(sent.bytes.begin(), sent.bytes.begin() + 100)};
     auto unreachable = run(Side::b4, ipv6_icmp(h, te), 4);
