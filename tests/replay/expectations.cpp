@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <optional>
 #include <set>
+#include <tuple>
 
 #include "dslite/wire.hpp"
 #include "support/scenarios.hpp"
@@ -805,6 +806,296 @@ void check_mss_clamp(const Result& r) {
     }
 }
 
+// ---- icmp_errors_sessions (rows 48, 60, 63-67) ----
+// Each input there has its own timestamp and whatever it makes is written
+// at that time, so the checks pair every input with its outputs and decode
+// both; the public ports are the engine's choice, learned from the uplink.
+
+struct Input {
+    std::int64_t micros = 0;
+    Decoded d;
+};
+
+std::vector<Input> inputs_between(const Result& r, double from, double to) {
+    std::vector<Input> found;
+    for (const auto& rec : r.input.records)
+        if (rec.micros >= at(from) && rec.micros < at(to)) found.push_back({rec.micros, decode(rec.data)});
+    return found;
+}
+
+std::vector<const OutPacket*> outputs_at(const std::vector<OutPacket>& side, std::int64_t micros) {
+    std::vector<const OutPacket*> found;
+    for (const auto& p : side)
+        if (p.micros == micros) found.push_back(&p);
+    return found;
+}
+
+std::string seconds_text(std::int64_t micros) { return std::to_string(double(micros - kEpochMicros) / 1e6) + " s"; }
+
+struct Binding {
+    Ipv6Address b4;
+    std::uint8_t protocol = 0;
+    Ipv4Address private_address;
+    std::uint16_t private_port = 0, public_port = 0;  // echo: identifiers
+};
+
+// The bindings B4 packets in [from, to) made: each one's private endpoint
+// and the public port its translation left with.
+std::vector<Binding> bindings_made(const Result& r, double from, double to) {
+    std::vector<Binding> made;
+    for (const auto& in : inputs_between(r, from, to)) {
+        const auto up = outputs_at(r.uplink, in.micros);
+        if (!in.d.ipv6 || !in.d.ipv6->inner || up.size() != 1 || !up[0]->ip4()) {
+            ADD_FAILURE() << "no uplink packet for the B4 packet at " << seconds_text(in.micros) << "\n" << r.dump();
+            continue;
+        }
+        const Ipv4Info& inner = *in.d.ipv6->inner;
+        made.push_back({in.d.ipv6->source, inner.protocol, inner.source, source_port(inner), source_port(*up[0]->ip4())});
+    }
+    return made;
+}
+
+const Binding* by_public(const std::vector<Binding>& all, std::uint8_t protocol, std::uint16_t port) {
+    for (const auto& b : all)
+        if (b.protocol == protocol && b.public_port == port) return &b;
+    return nullptr;
+}
+
+const Binding* by_private(const std::vector<Binding>& all, const Ipv6Address& b4, std::uint8_t protocol,
+                          Ipv4Address address, std::uint16_t port) {
+    for (const auto& b : all)
+        if (b.b4 == b4 && b.protocol == protocol && b.private_address == address && b.private_port == port) return &b;
+    return nullptr;
+}
+
+// What a translated error must look like; for an echo quote `quote_sport`
+// is the identifier it must carry.
+struct ExpectedError {
+    Ipv4Address outer_source, outer_destination;
+    Ipv4Address quote_source, quote_destination;
+    std::uint16_t quote_sport = 0, quote_dport = 0;
+};
+
+// RFC 5508 REQ-3..5: the outer addresses and the quote's endpoints
+// translated, everything else (type, code, rest of header, quoted header
+// fields and options, quoted bytes) as the sender sent it, one TTL less on
+// the outer header, and every checksum right, the quoted transport one too
+// when the whole packet is quoted.
+void expect_translated_error(const Ipv4Info& in, const OutPacket& p, const ExpectedError& e) {
+    const Ipv4Info* out = p.ip4();
+    ASSERT_TRUE(out) << p.text();
+    EXPECT_TRUE(p.d.problems.empty()) << "outer and quoted IPv4 header checksums, ICMP checksum: " << p.text();
+    EXPECT_EQ(to_string(out->source), to_string(e.outer_source)) << p.text();
+    EXPECT_EQ(to_string(out->destination), to_string(e.outer_destination)) << p.text();
+    EXPECT_EQ(out->ttl + 1, in.ttl) << p.text();
+    ASSERT_EQ(out->protocol, w::proto_icmp) << p.text();
+    EXPECT_EQ(out->l4.icmp_type, in.l4.icmp_type) << p.text();
+    EXPECT_EQ(out->l4.icmp_code, in.l4.icmp_code) << p.text();
+    EXPECT_EQ(out->l4.icmp_identifier, in.l4.icmp_identifier) << "rest of header (pointer): " << p.text();
+    EXPECT_EQ(out->l4.icmp_sequence, in.l4.icmp_sequence) << p.text();
+    EXPECT_EQ(out->total_length, in.total_length) << "the quote keeps its length: " << p.text();
+    ASSERT_EQ(in.quoted.size(), 1u);
+    ASSERT_EQ(out->quoted.size(), 1u) << p.text();
+    const Ipv4Info &qi = in.quoted[0], &q = out->quoted[0];
+    EXPECT_EQ(to_string(q.source), to_string(e.quote_source)) << p.text();
+    EXPECT_EQ(to_string(q.destination), to_string(e.quote_destination)) << p.text();
+    EXPECT_TRUE(q.header_checksum_ok) << "quoted header checksum: " << p.text();
+    EXPECT_EQ(q.protocol, qi.protocol) << p.text();
+    EXPECT_EQ(q.header_length, qi.header_length) << p.text();
+    EXPECT_EQ(q.total_length, qi.total_length) << p.text();
+    EXPECT_EQ(q.captured, qi.captured) << p.text();
+    EXPECT_EQ(q.ttl, qi.ttl) << p.text();
+    EXPECT_EQ(q.tos, qi.tos) << p.text();
+    EXPECT_EQ(q.identification, qi.identification) << p.text();
+    EXPECT_EQ(q.flags_fragment, qi.flags_fragment) << p.text();
+    ASSERT_GE(q.bytes.size(), q.header_length) << p.text();
+    EXPECT_TRUE(std::equal(q.bytes.begin() + 20, q.bytes.begin() + q.header_length, qi.bytes.begin() + 20))
+        << "quoted IP options: " << p.text();
+    if (q.protocol == w::proto_icmp) {
+        EXPECT_EQ(q.l4.icmp_identifier, e.quote_sport) << p.text();
+        EXPECT_EQ(q.l4.icmp_type, qi.l4.icmp_type) << p.text();
+        EXPECT_EQ(q.l4.icmp_sequence, qi.l4.icmp_sequence) << p.text();
+    } else {
+        EXPECT_EQ(q.l4.source_port, e.quote_sport) << p.text();
+        EXPECT_EQ(q.l4.destination_port, e.quote_dport) << p.text();
+        EXPECT_EQ(q.l4.seq, qi.l4.seq) << p.text();
+    }
+    EXPECT_EQ(q.l4.checksum_checked, qi.l4.checksum_checked) << p.text();
+    if (qi.l4.checksum_checked) {
+        EXPECT_TRUE(qi.l4.checksum_ok) << "the scenario quotes packets with right checksums";
+        EXPECT_TRUE(q.l4.checksum_ok) << "whole quote: its transport checksum must still be right: " << p.text();
+        EXPECT_TRUE(q.l4.payload == qi.l4.payload) << p.text();
+    }
+}
+
+// Every error in [from, to) that a binding in `bindings` carried is
+// translated and goes where RFC 5508 says: an Internet router's or host's
+// error to the B4 of the binding it quotes [REQ-4, row 64]; a host's error
+// to the Internet from its public address [REQ-5, row 65], or hairpinned to
+// the B4 behind the quoted public port [REQ-7, row 67]. Returns the B4s
+// reached, per input.
+std::vector<Ipv6Address> check_errors_between(const Result& r, const std::vector<Binding>& bindings, double from,
+                                             double to, std::size_t count) {
+    std::vector<Ipv6Address> reached;
+    const auto inputs = inputs_between(r, from, to);
+    EXPECT_EQ(inputs.size(), count) << "errors between " << from << " and " << to << " s";
+    // (A void lambda per input, so that ASSERT_* ends only that input's check.)
+    const auto check_one = [&](const Input& in) {
+        SCOPED_TRACE("error sent at " + seconds_text(in.micros));
+        const Ipv4Info* error = in.d.ip4();
+        ASSERT_TRUE(error && error->protocol == w::proto_icmp && error->quoted.size() == 1) << describe(in.d);
+        const Ipv4Info& q = error->quoted[0];
+        const auto to_b4 = outputs_at(r.b4, in.micros);
+        const auto to_uplink = outputs_at(r.uplink, in.micros);
+        const Binding* target = nullptr;  // the binding whose B4 gets it
+        ExpectedError e;
+        if (in.d.ipv4) {
+            // From the Internet: the quote is what a binding sent.
+            target = by_public(bindings, q.protocol, source_port(q));
+            ASSERT_TRUE(target) << "the scenario quotes a binding's packet: " << describe(in.d);
+            e = {error->source, target->private_address, target->private_address, q.destination,
+                 target->private_port, destination_port(q)};
+        } else {
+            // From a host: the quote is what the AFTR delivered to it.
+            const Binding* own = by_private(bindings, in.d.ipv6->source, q.protocol, q.destination, destination_port(q));
+            ASSERT_TRUE(own) << "the scenario quotes what a binding delivered: " << describe(in.d);
+            const bool hairpin = error->destination == pool;
+            if (hairpin) {
+                target = by_public(bindings, q.protocol, source_port(q));
+                ASSERT_TRUE(target) << describe(in.d);
+                e = {pool, target->private_address, target->private_address, pool, target->private_port,
+                     own->public_port};
+            } else {
+                e = {pool, error->destination, q.source, pool,
+                     q.protocol == w::proto_icmp ? own->public_port : q.l4.source_port, own->public_port};
+            }
+        }
+        if (target) {
+            ASSERT_EQ(to_b4.size(), 1u) << r.dump();
+            EXPECT_TRUE(to_uplink.empty()) << to_uplink[0]->text();
+            expect_softwire_to(*to_b4[0], target->b4);
+            expect_translated_error(*error, *to_b4[0], e);
+            reached.push_back(target->b4);
+        } else {
+            ASSERT_EQ(to_uplink.size(), 1u) << r.dump();
+            EXPECT_TRUE(to_b4.empty()) << to_b4[0]->text();
+            expect_translated_error(*error, *to_uplink[0], e);
+        }
+    };
+    for (const auto& in : inputs) check_one(in);
+    return reached;
+}
+
+// Inbound packets in [from, to) reach the B4 of the binding on their port.
+void check_delivered_between(const Result& r, const std::vector<Binding>& bindings, double from, double to) {
+    for (const auto& in : inputs_between(r, from, to)) {
+        SCOPED_TRACE("sent at " + seconds_text(in.micros));
+        const Ipv4Info* ip = in.d.ip4();
+        ASSERT_TRUE(ip);
+        const Binding* target = by_public(bindings, ip->protocol, destination_port(*ip));
+        ASSERT_TRUE(target) << describe(in.d);
+        const auto to_b4 = outputs_at(r.b4, in.micros);
+        ASSERT_EQ(to_b4.size(), 1u) << r.dump();
+        expect_softwire_to(*to_b4[0], target->b4);
+        const Ipv4Info* out = to_b4[0]->ip4();
+        ASSERT_TRUE(out);
+        EXPECT_EQ(to_string(out->destination), to_string(target->private_address)) << to_b4[0]->text();
+        EXPECT_EQ(destination_port(*out), target->private_port) << to_b4[0]->text();
+        EXPECT_EQ(out->l4.payload, ip->l4.payload) << to_b4[0]->text();
+    }
+}
+
+// Nothing at all comes out of the inputs in [from, to).
+void check_dropped_between(const Result& r, double from, double to, std::size_t count) {
+    const auto inputs = inputs_between(r, from, to);
+    EXPECT_EQ(inputs.size(), count) << "inputs between " << from << " and " << to << " s";
+    for (const auto& in : inputs) {
+        for (const auto* side : {&r.b4, &r.uplink})
+            for (const auto* p : outputs_at(*side, in.micros))
+                ADD_FAILURE() << "the input at " << seconds_text(in.micros) << " (" << describe(in.d)
+                              << ") must be dropped, but made " << p->text();
+    }
+}
+
+void check_icmp_errors_sessions(const Result& r) {
+    using namespace icmp_sessions;
+    // Two B4s, the same private tuples: each protocol's two public ports.
+    const auto bindings = bindings_made(r, kBindings, kBindings + 1);
+    ASSERT_EQ(bindings.size(), 6u) << r.dump();
+    for (std::uint8_t proto : {w::proto_udp, w::proto_tcp, w::proto_icmp}) {
+        const Binding* a = by_private(bindings, b4_a, proto, host, proto == w::proto_icmp ? kEchoId : kPrivatePort);
+        const Binding* b = by_private(bindings, b4_b, proto, host, proto == w::proto_icmp ? kEchoId : kPrivatePort);
+        ASSERT_TRUE(a && b) << r.dump();
+        EXPECT_NE(a->public_port, b->public_port);
+    }
+
+    {
+        SCOPED_TRACE("router errors: 3/1, 11/0, 12/0 x TCP, UDP, echo x 8 bytes, whole x both public ports");
+        const auto reached = check_errors_between(r, bindings, kRouterErrors, kRouterErrors + 1, 36);
+        EXPECT_EQ(std::count(reached.begin(), reached.end(), b4_a), 18) << "half for each B4";
+        std::set<std::tuple<int, int, int, bool>> kinds;  // type, code, protocol, whole quote
+        for (const auto& in : inputs_between(r, kRouterErrors, kRouterErrors + 1)) {
+            const Ipv4Info& e = *in.d.ipv4;
+            kinds.insert({e.l4.icmp_type, e.l4.icmp_code, e.quoted[0].protocol, e.quoted[0].l4.checksum_checked});
+        }
+        EXPECT_EQ(kinds.size(), 18u) << "every kind of error about every session, cut and whole";
+    }
+    {
+        SCOPED_TRACE("errors do not delete: every binding still answers");
+        check_delivered_between(r, bindings, kReplies, kReplies + 1);
+    }
+    {
+        SCOPED_TRACE("host errors: 3/3 about UDP, 3/1 about TCP and echo, from both B4s");
+        check_errors_between(r, bindings, kHostErrors, kHostErrors + 1, 6);
+    }
+    {
+        SCOPED_TRACE("hairpin: B's host to both public UDP ports, A's host answers with 3/3");
+        const Binding* b_udp = by_private(bindings, b4_b, w::proto_udp, host, kPrivatePort);
+        ASSERT_TRUE(b_udp);
+        for (const auto& in : inputs_between(r, kHairpin, kHairpin + 1)) {
+            const auto to_b4 = outputs_at(r.b4, in.micros);
+            ASSERT_EQ(to_b4.size(), 1u) << r.dump();
+            EXPECT_EQ(source_port(*to_b4[0]->ip4()), b_udp->public_port) << to_b4[0]->text();
+        }
+        const auto reached = check_errors_between(r, bindings, kHairpinErrors, kHairpinErrors + 1, 2);
+        EXPECT_EQ(std::count(reached.begin(), reached.end(), b4_b), 1)
+            << "the error about B's packet goes back to B (the other quotes A's own port)";
+    }
+    {
+        SCOPED_TRACE("errors from inside do not delete either");
+        check_delivered_between(r, bindings, kLateReplies, kLateReplies + 1);
+    }
+    {
+        SCOPED_TRACE("quoted header with IP options, both ways");
+        check_errors_between(r, bindings, kOptions, kOptions + 1, 3);
+        for (const auto& in : inputs_between(r, kOptions, kOptions + 1))
+            EXPECT_GT(in.d.ip4()->quoted[0].header_length, 20) << describe(in.d);
+    }
+    {
+        SCOPED_TRACE("quoting an ICMP error, bad checksum, no binding: dropped (counted in the table)");
+        check_dropped_between(r, kDrops, kDrops + 1, 6);
+    }
+    {
+        SCOPED_TRACE("errors about expired UDP bindings");
+        check_dropped_between(r, kExpired, kExpired + 1, 4);
+    }
+
+    // Errors never refresh [rows 48, 60, 66]: after the answers at
+    // kNoRefresh + 0.1 s only errors concern these bindings, and they are
+    // gone 300 s later.
+    SCOPED_TRACE("errors do not refresh");
+    const auto later = bindings_made(r, kNoRefresh, kNoRefresh + 0.1);
+    ASSERT_EQ(later.size(), 2u) << r.dump();
+    EXPECT_NE(later[0].public_port, later[1].public_port);
+    check_delivered_between(r, later, kNoRefresh + 0.1, kNoRefresh + 1);
+    for (double e : kNoRefreshErrors) {
+        const auto reached = check_errors_between(r, later, kNoRefresh + e, kNoRefresh + e + 1, 4);
+        EXPECT_EQ(reached.size(), 2u) << "two router errors to B4 A, two host errors to the Internet";
+    }
+    check_dropped_between(r, kNoRefresh + kExpiredReply, kNoRefresh + kExpiredReply + 1, 2);
+    check_dropped_between(r, kNoRefresh + kExpiredReply + 1, kNoRefresh + kExpiredReply + 2, 4);
+}
+
 using C = std::vector<std::pair<std::string, std::uint64_t>>;
 
 const C kTwoB4Counters = {{"in_b4_packets", 6},    {"in_uplink_packets", 6},   {"out_uplink_packets", 6},
@@ -862,6 +1153,16 @@ const std::vector<Expectation>& expectations() {
          {{"in_b4_packets", 2}, {"in_uplink_packets", 2}, {"out_uplink_packets", 2}, {"out_b4_packets", 2},
           {"sessions_created", 1}, {"subscribers_created", 1}},
          check_icmp_errors},
+        // Created: 6 + 2. Dropped: 2 quoting errors, 2 bad checksums; no
+        // binding: 2 at kDrops, 4 about the expired UDP bindings, 4 after
+        // the no-refresh bindings expired, and the 2 answers then. Expired:
+        // 2 echo, 2 UDP, the 2 later UDP (TCP lives on, so do both subscribers).
+        {"icmp_errors_sessions",
+         {{"in_b4_packets", 32}, {"in_uplink_packets", 67}, {"out_uplink_packets", 21}, {"out_b4_packets", 58},
+          {"out_hairpin_packets", 4}, {"drop_icmp_bad_checksum", 2}, {"drop_icmp_quote", 2},
+          {"drop_icmp_no_binding", 10}, {"drop_uplink_no_binding", 2}, {"sessions_created", 8},
+          {"sessions_expired", 6}, {"subscribers_created", 2}},
+         check_icmp_errors_sessions},
         {"port_reuse",
          {{"in_b4_packets", 8}, {"out_uplink_packets", 8}, {"sessions_created", 8}, {"sessions_expired", 7},
           {"subscribers_created", 8}, {"subscribers_removed", 7}},

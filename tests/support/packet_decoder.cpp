@@ -24,18 +24,28 @@ bool checksum_matches(Span data, std::size_t field, std::uint32_t initial, bool 
     return computed == stored;
 }
 
+// How decode_l4 treats the transport checksum: outside quotes a wrong one is
+// a problem; inside a quote that holds the whole packet it is only computed
+// (checksum_ok), since the AFTR need not check it (RFC 5508 REQ-3) but should
+// keep it right; a quote cut short cannot be summed at all.
+enum class Checksum { report, compute, skip };
+
 // `l4` is what arrived after the IP header, already cut to the IP length.
-// `pseudo` is the pseudo header sum; `check_checksum` is off inside quotes,
-// where the transport header is usually cut short (RFC 5508 REQ-3).
-L4Info decode_l4(std::uint8_t protocol, Span l4, std::uint32_t pseudo, bool icmpv6, bool check_checksum,
+// `pseudo` is the pseudo header sum.
+L4Info decode_l4(std::uint8_t protocol, Span l4, std::uint32_t pseudo, bool icmpv6, Checksum mode,
                  std::vector<std::string>& problems, const std::string& where) {
     L4Info info;
     info.protocol = protocol;
-    auto fail = [&](const std::string& what) { problems.push_back(where + ": " + what); };
+    const bool check_checksum = mode == Checksum::report;
+    info.checksum_checked = mode != Checksum::skip;
+    auto fail = [&](const std::string& what) {
+        if (check_checksum) problems.push_back(where + ": " + what);
+    };
     if (protocol == w::proto_udp) {
         info.complete = l4.size() >= w::udp::header_size;
         if (!info.complete) {
-            if (check_checksum) fail("UDP header truncated");
+            info.checksum_checked = false;
+            fail("UDP header truncated");
             if (l4.size() >= 4) {
                 info.source_port = w::load16(&l4[0]);
                 info.destination_port = w::load16(&l4[2]);
@@ -46,7 +56,7 @@ L4Info decode_l4(std::uint8_t protocol, Span l4, std::uint32_t pseudo, bool icmp
         info.destination_port = w::load16(&l4[w::l4::destination_port]);
         info.checksum = w::load16(&l4[w::udp::checksum]);
         info.payload.assign(l4.begin() + w::udp::header_size, l4.end());
-        if (!check_checksum) return info;
+        if (mode == Checksum::skip) return info;
         if (w::load16(&l4[w::udp::length]) != l4.size()) fail("UDP length disagrees with IP length");
         info.checksum_ok = info.checksum == 0 || checksum_matches(l4, w::udp::checksum, pseudo, true);
         if (!info.checksum_ok) fail("UDP checksum wrong");
@@ -59,7 +69,8 @@ L4Info decode_l4(std::uint8_t protocol, Span l4, std::uint32_t pseudo, bool icmp
         std::size_t offset = l4.size() >= 13 ? (l4[12] >> 4) * 4u : 0;
         info.complete = l4.size() >= w::tcp::min_header_size && offset >= w::tcp::min_header_size && offset <= l4.size();
         if (!info.complete) {
-            if (check_checksum) fail("TCP header truncated");
+            info.checksum_checked = false;
+            fail("TCP header truncated");
             return info;
         }
         info.ack = w::load32(&l4[8]);
@@ -71,7 +82,7 @@ L4Info decode_l4(std::uint8_t protocol, Span l4, std::uint32_t pseudo, bool icmp
                 continue;
             }
             if (i + 1 >= offset || l4[i + 1] < 2 || i + l4[i + 1] > offset) {
-                if (check_checksum) fail("TCP option overruns the header");
+                fail("TCP option overruns the header");
                 break;
             }
             if (l4[i] == 2 && l4[i + 1] == 4) info.tcp_mss = w::load16(&l4[i + 2]);
@@ -79,7 +90,7 @@ L4Info decode_l4(std::uint8_t protocol, Span l4, std::uint32_t pseudo, bool icmp
         }
         info.checksum = w::load16(&l4[w::tcp::checksum]);
         info.payload.assign(l4.begin() + static_cast<std::ptrdiff_t>(offset), l4.end());
-        if (!check_checksum) return info;
+        if (mode == Checksum::skip) return info;
         info.checksum_ok = checksum_matches(l4, w::tcp::checksum, pseudo, false);
         if (!info.checksum_ok) fail("TCP checksum wrong");
     } else if (protocol == w::proto_icmp || protocol == w::proto_icmpv6) {
@@ -89,14 +100,15 @@ L4Info decode_l4(std::uint8_t protocol, Span l4, std::uint32_t pseudo, bool icmp
             info.icmp_code = l4[w::icmp::code];
         }
         if (!info.complete) {
-            if (check_checksum) fail("ICMP header truncated");
+            info.checksum_checked = false;
+            fail("ICMP header truncated");
             return info;
         }
         info.checksum = w::load16(&l4[w::icmp::checksum]);
         info.icmp_identifier = w::load16(&l4[w::icmp::identifier]);
         info.icmp_sequence = w::load16(&l4[w::icmp::identifier + 2]);
         info.payload.assign(l4.begin() + w::icmp::header_size, l4.end());
-        if (!check_checksum) return info;
+        if (mode == Checksum::skip) return info;
         info.checksum_ok = checksum_matches(l4, w::icmp::checksum, icmpv6 ? pseudo : 0, false);
         if (!info.checksum_ok) fail(icmpv6 ? "ICMPv6 checksum wrong" : "ICMP checksum wrong");
     }
@@ -138,8 +150,10 @@ Ipv4Info decode_ipv4(Span p, bool quoted, std::vector<std::string>& problems, co
     if (!info.header_checksum_ok) fail("IPv4 header checksum wrong");
 
     std::size_t end = p.size();
+    Checksum mode = Checksum::report;
     if (quoted) {
         end = std::min<std::size_t>(end, info.total_length);
+        mode = p.size() >= info.total_length ? Checksum::compute : Checksum::skip;
     } else if (info.total_length != p.size()) {
         fail("IPv4 total length " + std::to_string(info.total_length) + " but " + std::to_string(p.size()) +
              " bytes");
@@ -151,7 +165,7 @@ Ipv4Info decode_ipv4(Span p, bool quoted, std::vector<std::string>& problems, co
     Span l4 = p.subspan(info.header_length, end - info.header_length);
     auto pseudo = pseudo_header_ipv4(&p[w::ipv4::source], &p[w::ipv4::destination], info.protocol,
                                      static_cast<std::uint16_t>(l4.size()));
-    info.l4 = decode_l4(info.protocol, l4, pseudo, false, !quoted, problems, where);
+    info.l4 = decode_l4(info.protocol, l4, pseudo, false, mode, problems, where);
     if (!quoted && info.protocol == w::proto_icmp && info.l4.complete && is_icmpv4_error(info.l4.icmp_type)) {
         info.quoted.push_back(decode_ipv4(l4.subspan(w::icmp::header_size), true, problems, where + " quote"));
     }
@@ -245,7 +259,7 @@ Decoded decode(Span p) {
     } else if (next == w::proto_icmpv6) {
         auto pseudo = pseudo_header_ipv6(&p[w::ipv6::source], &p[w::ipv6::destination], w::proto_icmpv6,
                                          static_cast<std::uint32_t>(rest.size()));
-        v6.icmpv6 = decode_l4(next, rest, pseudo, true, true, d.problems, "ICMPv6");
+        v6.icmpv6 = decode_l4(next, rest, pseudo, true, Checksum::report, d.problems, "ICMPv6");
     } else {
         fail("IPv6 next header " + std::to_string(next) + " is neither IPv4 nor ICMPv6");
     }

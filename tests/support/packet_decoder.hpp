@@ -26,6 +26,10 @@ struct L4Info {
     std::optional<std::uint16_t> tcp_mss;  // the TCP MSS option, if present
     std::uint16_t checksum = 0;  // as stored
     bool checksum_ok = false;    // full recomputation; a UDP zero checksum counts as ok
+    // Whether checksum_ok means anything: always outside quotes; inside an
+    // ICMP error only when the whole quoted packet is there (a cut quote
+    // cannot be summed, and a wrong sum there is no problem of the error).
+    bool checksum_checked = false;
     Bytes payload;               // after the L4 header (ICMP: after the 8-byte header)
 
     std::string payload_text() const { return std::string(payload.begin(), payload.end()); }

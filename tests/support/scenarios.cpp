@@ -341,6 +341,204 @@ Scenario icmp_errors() {
             one_port_flags(), s.capture()};
 }
 
+// ---- icmp_errors_sessions: ICMPv4 errors about TCP, UDP and echo sessions ----
+
+namespace icmp_sessions_input {
+
+using namespace icmp_sessions;
+
+const Ipv4Address kRouter = v4("192.0.2.254");  // an Internet router on the path to server1
+enum class Flow { udp, tcp, echo };
+constexpr Flow kFlows[] = {Flow::udp, Flow::tcp, Flow::echo};
+
+// The packet of `flow` between (a, port) and server1 as the AFTR or the host
+// sent it: DF with a fixed IP ID, so the AFTR keeps the ID and a quote of the
+// translated packet can be exactly what it sent.
+Bytes flow_packet(Flow flow, Ipv4Address a, std::uint16_t port, std::uint8_t ttl, Bytes options = {}) {
+    Ipv4Header h{.source = a, .destination = server1, .ttl = ttl, .dont_fragment = true, .options = std::move(options)};
+    switch (flow) {
+    case Flow::udp:
+        h.identification = 0x1111;
+        return ipv4_udp(h, {.source_port = port, .destination_port = 53, .payload = text_bytes("udp-out")});
+    case Flow::tcp:
+        h.identification = 0x2222;
+        return ipv4_tcp(h, {.source_port = port, .destination_port = 80, .seq = 1000, .flags = SYN,
+                            .payload = text_bytes("tcp-syn")});
+    case Flow::echo:
+        h.identification = 0x3333;
+        return ipv4_icmp(h, {.type = w::icmp::echo_request, .identifier = port, .sequence = 1,
+                             .body = text_bytes("echo-out")});
+    }
+    return {};
+}
+
+// server1's answer on `flow` to (a, port), as sent or (TTL 63) as delivered.
+Bytes flow_reply(Flow flow, Ipv4Address a, std::uint16_t port, std::uint8_t ttl, Bytes options = {}) {
+    Ipv4Header h{.source = server1, .destination = a, .ttl = ttl, .identification = 0x5555, .dont_fragment = true,
+                 .options = std::move(options)};
+    switch (flow) {
+    case Flow::udp:
+        return ipv4_udp(h, {.source_port = 53, .destination_port = port, .payload = text_bytes("udp-reply")});
+    case Flow::tcp:
+        return ipv4_tcp(h, {.source_port = 80, .destination_port = port, .seq = 5000, .ack = 1001, .flags = SYN | ACK,
+                            .payload = text_bytes("tcp-synack")});
+    case Flow::echo:
+        return ipv4_icmp(h, {.type = w::icmp::echo_reply, .identifier = port, .sequence = 1,
+                             .body = text_bytes("echo-reply")});
+    }
+    return {};
+}
+
+std::uint16_t private_port(Flow flow) { return flow == Flow::echo ? kEchoId : kPrivatePort; }
+
+// RFC 792: the IP header and the first 8 bytes of what follows.
+Bytes first_bytes(const Bytes& ip) {
+    return Bytes(ip.begin(), ip.begin() + static_cast<std::ptrdiff_t>(w::ipv4::header_length(ip.data()) + 8));
+}
+
+// An ICMPv4 error; `pointer` is Parameter Problem's (RFC 792).
+Bytes icmp_error(Ipv4Address src, Ipv4Address dst, std::uint8_t type, std::uint8_t code, Bytes quote,
+                 std::uint8_t pointer = 0) {
+    return ipv4_icmp({.source = src, .destination = dst},
+                     {.type = type, .code = code, .identifier = static_cast<std::uint16_t>(pointer << 8),
+                      .body = std::move(quote)});
+}
+
+// Record Route with one empty slot, then End of Option List.
+const Bytes kRecordRoute = {7, 7, 4, 0, 0, 0, 0, 0};
+
+}  // namespace icmp_sessions_input
+
+// ICMPv4 errors about TCP, UDP and echo sessions both ways (RFC 5508 REQ-3..7,
+// rows 48, 60, 63-67). B4s A and B use the same private tuples, so an error
+// for the wrong B4 would look right but for its IPv6 destination; every
+// public port is answered (the port each B4 got is the engine's choice).
+Scenario icmp_errors_sessions() {
+    using namespace icmp_sessions;
+    using namespace icmp_sessions_input;
+    namespace i = w::icmp;
+    Script s;
+    const Ipv6Address* b4s[] = {&b4_a, &b4_b};
+    double t = kBindings;
+    for (Flow f : kFlows)
+        for (const auto* b4 : b4s) s.from_b4(t, *b4, flow_packet(f, host, private_port(f), 64)), t += 0.001;
+
+    // Router errors about each flow's packet as the AFTR sent it, quoted with
+    // 8 bytes and whole; Time Exceeded quotes the TTL that ran out.
+    const struct {
+        std::uint8_t type, code, pointer, quoted_ttl;
+    } router_kinds[] = {{i::destination_unreachable, 1, 0, 63}, {i::time_exceeded, 0, 0, 1},
+                        {i::parameter_problem, 0, 8, 63}};
+    t = kRouterErrors;
+    for (Flow f : kFlows)
+        for (const auto& k : router_kinds)
+            for (bool whole : {false, true})
+                for (auto port : kTwoPorts) {
+                    const Bytes sent = flow_packet(f, pool, port, k.quoted_ttl);
+                    s.uplink(t += 0.001,
+                             icmp_error(kRouter, pool, k.type, k.code, whole ? sent : first_bytes(sent), k.pointer));
+                }
+
+    t = kReplies;
+    for (Flow f : kFlows)
+        for (auto port : kTwoPorts) s.uplink(t += 0.001, flow_reply(f, pool, port, 64));
+
+    // Each host refuses what it was delivered: UDP port unreachable quoted
+    // whole, TCP 8 bytes, echo reply whole.
+    t = kHostErrors;
+    for (Flow f : kFlows)
+        for (const auto* b4 : b4s) {
+            const Bytes got = flow_reply(f, host, private_port(f), 63);
+            s.from_b4(t += 0.001, *b4,
+                      icmp_error(host, server1, i::destination_unreachable, f == Flow::udp ? 3 : 1,
+                                 f == Flow::tcp ? first_bytes(got) : got));
+        }
+
+    // B's host sends to both public UDP ports (one is A's binding, one its
+    // own); A's host refuses what it got, from whichever port B has.
+    const auto hairpin_packet = [](Ipv4Address src, std::uint16_t sport, Ipv4Address dst, std::uint16_t dport,
+                                   std::uint8_t ttl) {
+        return ipv4_udp({.source = src, .destination = dst, .ttl = ttl, .identification = 0x4444, .dont_fragment = true},
+                        {.source_port = sport, .destination_port = dport, .payload = text_bytes("hairpin")});
+    };
+    t = kHairpin;
+    for (auto port : kTwoPorts) s.from_b4(t += 0.001, b4_b, hairpin_packet(host, kPrivatePort, pool, port, 64));
+    t = kHairpinErrors;
+    for (auto port : kTwoPorts)
+        s.from_b4(t += 0.001, b4_a,
+                  icmp_error(host, pool, i::destination_unreachable, 3, hairpin_packet(pool, port, host, kPrivatePort, 63)));
+
+    t = kLateReplies;
+    for (Flow f : kFlows)
+        for (auto port : kTwoPorts) s.uplink(t += 0.001, flow_reply(f, pool, port, 64));
+
+    // Quoted headers with IP options (RFC 5508 REQ-3): skipped by IHL.
+    t = kOptions;
+    for (auto port : kTwoPorts)
+        s.uplink(t += 0.001, icmp_error(kRouter, pool, i::destination_unreachable, 1,
+                                        flow_packet(Flow::udp, pool, port, 63, kRecordRoute)));
+    s.from_b4(t += 0.001, b4_a,
+              icmp_error(host, server1, i::destination_unreachable, 3,
+                         flow_reply(Flow::udp, host, kPrivatePort, 63, kRecordRoute)));
+
+    // Dropped: errors quoting an ICMP error, with a wrong checksum, or about
+    // a packet no binding sent, from each side.
+    t = kDrops;
+    const Bytes answer = flow_reply(Flow::udp, pool, 40000, 64);
+    s.uplink(t += 0.001, icmp_error(kRouter, pool, i::time_exceeded, 0,
+                                    icmp_error(pool, server1, i::destination_unreachable, 3, first_bytes(answer))));
+    s.from_b4(t += 0.001, b4_a,
+              icmp_error(host, server1, i::destination_unreachable, 3,
+                         icmp_error(server1, host, i::destination_unreachable, 1,
+                                    first_bytes(flow_packet(Flow::udp, host, kPrivatePort, 64)))));
+    Bytes bad = icmp_error(kRouter, pool, i::destination_unreachable, 1, flow_packet(Flow::udp, pool, 40000, 63));
+    bad[w::ipv4::min_header_size + i::checksum] ^= 0x01;
+    s.uplink(t += 0.001, bad);
+    bad = icmp_error(host, server1, i::destination_unreachable, 3, flow_reply(Flow::udp, host, kPrivatePort, 63));
+    bad[w::ipv4::min_header_size + i::checksum] ^= 0x01;
+    s.from_b4(t += 0.001, b4_a, bad);
+    s.uplink(t += 0.001, icmp_error(kRouter, pool, i::destination_unreachable, 1,
+                                    flow_packet(Flow::udp, pool, 40002, 63)));
+    s.from_b4(t += 0.001, b4_a, icmp_error(host, server1, i::destination_unreachable, 3,
+                                           flow_reply(Flow::udp, host, kPrivatePort + 1, 63)));
+
+    // Errors about UDP bindings that expired (nothing has refreshed them
+    // since kLateReplies) have no binding; this also frees their ports
+    // before the next phase (the hold runs from when the expiry is seen).
+    t = kExpired;
+    for (auto port : kTwoPorts)
+        s.uplink(t += 0.001, icmp_error(kRouter, pool, i::destination_unreachable, 1,
+                                        first_bytes(flow_packet(Flow::udp, pool, port, 63))));
+    for (const auto* b4 : b4s)
+        s.from_b4(t += 0.001, *b4, icmp_error(host, server1, i::destination_unreachable, 3,
+                                              flow_reply(Flow::udp, host, kPrivatePort, 63)));
+
+    // Errors neither refresh nor delete (RFC 4787 REQ-12, RFC 5508 REQ-6):
+    // two UDP bindings of B4 A (both public ports) answered once, then only
+    // errors both ways until the answer at 302 s finds them gone; errors
+    // about them after that have no binding.
+    const std::uint16_t private_ports[] = {kPrivatePort + 1000, kPrivatePort + 1001};
+    t = kNoRefresh;
+    for (auto p : private_ports) s.from_b4(t += 0.001, b4_a, flow_packet(Flow::udp, host, p, 64));
+    t = kNoRefresh + 0.1;
+    for (auto port : kTwoPorts) s.uplink(t += 0.001, flow_reply(Flow::udp, pool, port, 64));
+    const auto errors_both_ways = [&](double at_time, std::uint8_t type, std::uint8_t code) {
+        t = kNoRefresh + at_time;
+        for (auto port : kTwoPorts)
+            s.uplink(t += 0.001, icmp_error(kRouter, pool, type, code, first_bytes(flow_packet(Flow::udp, pool, port, 63))));
+        for (auto p : private_ports)
+            s.from_b4(t += 0.001, b4_a, icmp_error(host, server1, i::destination_unreachable, 3,
+                                                   flow_reply(Flow::udp, host, p, 63)));
+    };
+    for (double e : kNoRefreshErrors) errors_both_ways(e, i::destination_unreachable, 1);
+    t = kNoRefresh + kExpiredReply;
+    for (auto port : kTwoPorts) s.uplink(t += 0.001, flow_reply(Flow::udp, pool, port, 64));
+    errors_both_ways(kExpiredReply + 1, i::time_exceeded, 0);
+    return {"icmp_errors_sessions",
+            "ICMP errors about TCP, UDP and echo sessions: to the right B4 or host, hairpinned, never refreshing",
+            two_port_flags(), s.capture()};
+}
+
 // Freed ports wait 120 s (RFC 6888 REQ-8). Two ports, --udp-timeout 120:
 // each binding expires before the next one is made 130 s after it, when
 // its port is still held, so every binding must take the other port.
@@ -731,7 +929,8 @@ Scenario mss_clamp() {
 std::vector<Scenario> all_scenarios() {
     return {two_b4_same_tuple(), ethernet(),     hairpin(),     mapping(),      filtering_eif(),
             filtering_adf(),     udp_timeout(),  icmp_timeout(), tcp_timeouts(), tcp_simultaneous_open(),
-            quota(),             quota_prefix_64(), port_reuse(),   icmp_errors(),   ttl(),          malformed(),    tunnel_encapsulation_limit(),
+            quota(),             quota_prefix_64(), port_reuse(),   icmp_errors(),   icmp_errors_sessions(),
+            ttl(),               malformed(),    tunnel_encapsulation_limit(),
             dscp(),              udp_checksum(), aftr_echo(),    inner_source(), inner_source_extra(),
             b4_prefix(),         fragments_softwire(), fragments_inner(), tunnel_mtu_df(), tunnel_mtu_df_1400(),
             uplink_mtu_df(),     packet_too_big(), icmp_rate_limit(), mss_clamp()};

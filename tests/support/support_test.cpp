@@ -90,6 +90,34 @@ TEST(PacketDecoder, Icmpv6EchoAndIcmpv4ErrorQuote) {
     EXPECT_EQ(d4.ipv4->quoted[0].destination, kServer);
 }
 
+// A quote holding the whole packet gets its transport checksum computed
+// (not reported as a problem of the error); a quote cut short does not.
+TEST(PacketDecoder, QuotedTransportChecksumOnlyWhenWhole) {
+    Bytes original = ipv4_udp({.source = kHost, .destination = kServer},
+                              {.source_port = 5002, .destination_port = 53, .payload = text_bytes("quoted")});
+    auto error_quoting = [](const Bytes& quote) {
+        return ipv4_icmp({.source = v4("192.0.2.254"), .destination = kHost}, {.type = 3, .code = 1, .body = quote});
+    };
+    Decoded whole = decode(error_quoting(original));
+    EXPECT_TRUE(whole.problems.empty()) << describe(whole);
+    ASSERT_EQ(whole.ipv4->quoted.size(), 1u);
+    EXPECT_TRUE(whole.ipv4->quoted[0].l4.checksum_checked);
+    EXPECT_TRUE(whole.ipv4->quoted[0].l4.checksum_ok);
+
+    Bytes wrong = original;
+    wrong[20 + w::l4::source_port + 1]++;  // port changed without the UDP checksum
+    Decoded bad = decode(error_quoting(wrong));
+    EXPECT_TRUE(bad.problems.empty()) << "the error itself is fine: " << describe(bad);
+    ASSERT_EQ(bad.ipv4->quoted.size(), 1u);
+    EXPECT_TRUE(bad.ipv4->quoted[0].l4.checksum_checked);
+    EXPECT_FALSE(bad.ipv4->quoted[0].l4.checksum_ok);
+
+    Decoded cut = decode(error_quoting(Bytes(wrong.begin(), wrong.begin() + 28)));
+    EXPECT_TRUE(cut.problems.empty()) << describe(cut);
+    ASSERT_EQ(cut.ipv4->quoted.size(), 1u);
+    EXPECT_FALSE(cut.ipv4->quoted[0].l4.checksum_checked);
+}
+
 TEST(PacketDecoder, ReportsEveryCorruption) {
     const Bytes good = ipv4_udp({.source = kHost, .destination = kServer},
                                 {.source_port = 5000, .destination_port = 53, .payload = text_bytes("payload")});
