@@ -73,7 +73,6 @@ void Engine::Impl::advance(Time now) {
     }
     if (second <= now_) return;  // the clock never runs backwards for the tables
     now_ = second;
-    ports_.advance(now_);
     counters_.add(Counter::fragment_datagrams_expired, reassembly_.expire(now_));
     wheel_.advance(
         now_,
@@ -82,6 +81,8 @@ void Engine::Impl::advance(Time now) {
             return s.last_seen + timeout_seconds(s) + 1;
         },
         [this](std::uint32_t id) { expire(id); });
+    // After the wheel: ports of bindings that expired long ago may be free already.
+    ports_.advance(now_);
 }
 
 Verdict Engine::Impl::from_b4(Packet& packet, Time now, Emitter& emitter) {
@@ -186,7 +187,10 @@ void Engine::Impl::expire(std::uint32_t id) {
     const Session& s = sessions_[id];
     Subscriber& sub = subscribers_[s.subscriber];
     --sub.bindings[index_of(s.proto)];
-    if (!ports_.release(s.pool_index, s.proto, s.public_port, now_)) counters_.add(Counter::port_hold_overflow);
+    // The hold runs from when the binding expired, which may be before the
+    // engine noticed (a replay's idle gap).
+    const std::uint32_t expired_at = std::min(now_, s.last_seen + timeout_seconds(s) + 1);
+    if (!ports_.release(s.pool_index, s.proto, s.public_port, expired_at)) counters_.add(Counter::port_hold_overflow);
     const std::uint32_t subscriber = s.subscriber;
     sessions_.erase(id);
     counters_.add(Counter::sessions_expired);

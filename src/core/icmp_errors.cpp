@@ -30,6 +30,17 @@ bool parse_quote(std::uint8_t* ip, std::size_t length, const Transport& outer, Q
     return !(q.t.proto == ProtoIndex::icmp && is_icmp_error(q.t.icmp_type));
 }
 
+// An error is only a report: when it would not fit the next link whole, its
+// quote is cut (RFC 1812 4.3.2.3 asks no more than 576 bytes anyway).
+void fit(Packet& packet, std::size_t mtu) {
+    if (packet.size() <= mtu) return;
+    packet.resize(mtu);
+    std::uint8_t* ip = packet.data();
+    const std::uint16_t old_length = load16(ip + ipv4::total_length);
+    store16(ip + ipv4::total_length, static_cast<std::uint16_t>(mtu));
+    store16(ip + ipv4::checksum, checksum_update16(load16(ip + ipv4::checksum), old_length, static_cast<std::uint16_t>(mtu)));
+}
+
 // The error's own checksum covers the quote we rewrote: recompute it.
 void refresh_icmp_checksum(std::uint8_t* ip, std::size_t length, const Transport& outer) {
     std::uint8_t* msg = ip + outer.offset;
@@ -40,6 +51,7 @@ void refresh_icmp_checksum(std::uint8_t* ip, std::size_t length, const Transport
 }  // namespace
 
 Verdict Engine::Impl::error_from_b4(Packet& packet, const Ipv6Address& b4, const Transport& t, std::uint8_t outer_tc) {
+    fit(packet, config_.uplink_mtu);
     std::uint8_t* ip = packet.data();
     Quote q;
     // The host quotes a packet the AFTR delivered to it: the quote's
@@ -74,6 +86,11 @@ Verdict Engine::Impl::error_to_b4(Packet& packet, const Transport& t, bool hairp
     if (!remotes_.empty() && !remote_allowed(id, load32(q.ip + ipv4::destination)))
         return drop(Counter::drop_uplink_filtered);
     const Session& s = sessions_[id];
+    const std::size_t room = tunnel_mtu_of(s) - ipv6::header_size;
+    if (packet.size() > room) {
+        fit(packet, room);
+        q.length = packet.size() - t.offset - icmp::header_size;
+    }
     rewrite_source(q.ip, q.length, q.t, s.inner_address, s.inner_port);
     rewrite_address(ip, ipv4::destination, s.inner_address);
     refresh_icmp_checksum(ip, packet.size(), t);

@@ -574,3 +574,37 @@ TEST_F(EngineTest, FragmentableDatagramsGetDistinctIdsOnThePublicSide) {
 
 }  // namespace
 }  // namespace dslite
+
+namespace dslite {
+namespace {
+
+using namespace test;
+
+// The port hold counts from when the binding expired, even if the engine
+// only noticed after an idle gap (a replay, or a quiet daemon).
+TEST_F(EngineTest, PortHoldRunsFromTheExpiryNotFromWhenItWasNoticed) {
+    auto c = base_config();
+    c.pools = {*parse_ipv4_prefix("198.51.100.1/32")};
+    c.port_min = c.port_max = 4000;
+    make(c);
+    ASSERT_EQ(from_b4(kB4a, udp(kHost, 1, kServer, 53), 0).verdict, Verdict::to_uplink);
+    // Expired at 301, held until 421; nothing happens until 1000.
+    EXPECT_EQ(from_b4(kB4b, udp(kHost, 1, kServer, 53), 1000).verdict, Verdict::to_uplink);
+}
+
+// An error too big for the softwire is cut to fit, not sent too big.
+TEST_F(EngineTest, OversizedInboundErrorsAreCutToTheTunnelMtu) {
+    auto out = from_b4(kB4a, udp(kHost, 5000, kServer, 53), 0);
+    Ipv4Header h;
+    h.source = v4("192.0.2.1");
+    h.destination = out.decoded.ipv4->source;
+    Bytes quote = out.bytes;
+    quote.resize(1472, 0);  // a non-conforming router quoting far more than 576 bytes
+    auto back = from_uplink(ipv4_icmp(h, IcmpMessage{3, 1, 0, 0, quote}), 1);
+    ASSERT_EQ(back.verdict, Verdict::to_b4);
+    EXPECT_LE(back.bytes.size(), 1500u);
+    EXPECT_EQ(back.decoded.ipv6->inner->quoted[0].source, kHost);
+}
+
+}  // namespace
+}  // namespace dslite
