@@ -322,13 +322,6 @@ TEST_F(EngineTest, FreedPortIsNotReusedWithin120s) {
     EXPECT_EQ(from_b4(kB4b, udp(kHost, 1, kServer, 53), 302 + 121).verdict, Verdict::to_uplink);
 }
 
-}  // namespace
-}  // namespace dslite
-
-namespace dslite {
-namespace {
-
-using namespace test;
 
 // The burst entry points only add lookahead: same verdicts, same bytes,
 // same counters as one call per packet, including for odd packets.
@@ -379,13 +372,6 @@ TEST(EngineBurst, SameResultAsOnePacketAtATime) {
     EXPECT_GT(std::count(v1.begin(), v1.end(), Verdict::to_uplink), 20);
 }
 
-}  // namespace
-}  // namespace dslite
-
-namespace dslite {
-namespace {
-
-using namespace test;
 
 class IcmpErrorTest : public EngineTest {
 protected:
@@ -476,13 +462,6 @@ TEST_F(IcmpErrorTest, GeneratedErrorsAreRateLimited) {
     expect_balanced();
 }
 
-}  // namespace
-}  // namespace dslite
-
-namespace dslite {
-namespace {
-
-using namespace test;
 
 TEST_F(EngineTest, NewBindingsPerSecondAreLimitedPerSubscriber) {
     auto c = base_config();
@@ -500,13 +479,6 @@ TEST_F(EngineTest, NewBindingsPerSecondAreLimitedPerSubscriber) {
     expect_balanced();
 }
 
-}  // namespace
-}  // namespace dslite
-
-namespace dslite {
-namespace {
-
-using namespace test;
 
 // RFC 6888 REQ-5 and REQ-11: a full table refuses new flows with 3/1 and
 // never evicts; what exists keeps working for everyone.
@@ -543,13 +515,6 @@ TEST_F(EngineTest, UnsolicitedInboundCreatesNothing) {
     EXPECT_EQ(count(Counter::drop_uplink_no_binding), 152u);
 }
 
-}  // namespace
-}  // namespace dslite
-
-namespace dslite {
-namespace {
-
-using namespace test;
 
 // Row 79: hosts behind two B4s may send the same IPv4 ID; on one public
 // address the IDs must differ, or fragments downstream would mix.
@@ -572,13 +537,6 @@ TEST_F(EngineTest, FragmentableDatagramsGetDistinctIdsOnThePublicSide) {
     EXPECT_EQ(df.decoded.ipv4->identification, 0x1234);
 }
 
-}  // namespace
-}  // namespace dslite
-
-namespace dslite {
-namespace {
-
-using namespace test;
 
 // The port hold counts from when the binding expired, even if the engine
 // only noticed after an idle gap (a replay, or a quiet daemon).
