@@ -56,22 +56,14 @@ std::variant<std::unique_ptr<RawDevice>, std::string> RawDevice::open(const Ipv6
 }
 
 std::size_t RawDevice::read_burst(std::span<Packet> slots) {
-    std::size_t count = 0;
-    for (Packet& slot : slots) {
-        Read result;
-        while ((result = read_one(slot)) == Read::skipped) {
-        }
-        if (result == Read::empty) break;
-        ++count;
-    }
-    return count;
+    return read_burst_one_by_one(slots, [this](Packet& slot) { return read_one(slot); });
 }
 
-RawDevice::Read RawDevice::read_one(Packet& slot) {
+SlotRead RawDevice::read_one(Packet& slot) {
     if (slot.headroom() < ipv6::header_size) {
         // The daemon always gives kHeadroom; anything less is a driver bug.
         log_sparse(++stats_.rx_malformed, name(), "slot without headroom for the IPv6 header");
-        return Read::empty;
+        return SlotRead::empty;
     }
     sockaddr_in6 source{};
     iovec data{slot.data(), slot.size()};
@@ -90,11 +82,11 @@ RawDevice::Read RawDevice::read_one(Packet& slot) {
     if (n < 0) {
         // A failing socket ends this burst, not the daemon.
         if (errno != EAGAIN) log_sparse(++stats_.rx_errors, name(), "recvmsg", errno);
-        return Read::empty;
+        return SlotRead::empty;
     }
     if ((message.msg_flags & MSG_TRUNC) != 0 || static_cast<std::size_t>(n) == slot.size()) {
         log_sparse(++stats_.rx_malformed, name(), "dropped a packet larger than the slot");
-        return Read::skipped;
+        return SlotRead::skipped;
     }
 
     const std::uint8_t* destination = local_.data();
@@ -118,7 +110,7 @@ RawDevice::Read RawDevice::read_one(Packet& slot) {
     write_ipv6_header(slot.data(), traffic_class, length, hop_limit, source.sin6_addr.s6_addr, destination);
     ++stats_.rx_packets;
     stats_.rx_bytes += slot.size();
-    return Read::filled;
+    return SlotRead::filled;
 }
 
 std::size_t RawDevice::write_burst(std::span<const Packet> packets) {

@@ -7,6 +7,8 @@
 // packets over the path MTU get fragmented (RFC 6333 section 5.3).
 #pragma once
 
+#include "burst_io.hpp"
+
 #include <memory>
 #include <string>
 #include <variant>
@@ -43,8 +45,7 @@ public:
     RawDevice(Opened, UniqueFd fd, const Ipv6Address& local) : fd_(std::move(fd)), local_(local) {}
 
 private:
-    enum class Read { filled, skipped, empty };
-    Read read_one(Packet& slot);
+    SlotRead read_one(Packet& slot);
     bool write_one(const Packet& packet);
 
     UniqueFd fd_;

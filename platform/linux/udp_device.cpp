@@ -60,18 +60,10 @@ std::uint16_t UdpDevice::local_port() const {
 }
 
 std::size_t UdpDevice::read_burst(std::span<Packet> slots) {
-    std::size_t count = 0;
-    for (Packet& slot : slots) {
-        Read result;
-        while ((result = read_one(slot)) == Read::skipped) {
-        }
-        if (result == Read::empty) break;
-        ++count;
-    }
-    return count;
+    return read_burst_one_by_one(slots, [this](Packet& slot) { return read_one(slot); });
 }
 
-UdpDevice::Read UdpDevice::read_one(Packet& slot) {
+SlotRead UdpDevice::read_one(Packet& slot) {
     SocketAddress peer;
     peer.length = sizeof peer.address;
     ssize_t n;
@@ -80,21 +72,21 @@ UdpDevice::Read UdpDevice::read_one(Packet& slot) {
     if (n < 0) {
         // ECONNREFUSED: the connected AFTR is not (yet) listening; keep going.
         if (errno != EAGAIN) log_sparse(++stats_.rx_errors, name_, "recv", errno);
-        return Read::empty;
+        return SlotRead::empty;
     }
     const auto length = static_cast<std::size_t>(n);  // MSG_TRUNC: the real length
     const std::uint8_t* h = slot.data();
     if (length >= slot.size() || length < ipv6::header_size || h[0] >> 4 != 6 ||
         wire::load16(h + ipv6::payload_length) > length - ipv6::header_size) {
         log_sparse(++stats_.rx_malformed, name_, "dropped a datagram that is not an IPv6 packet");
-        return Read::skipped;
+        return SlotRead::skipped;
     }
     if (!connected_ && peers_.learn(address_at(h + ipv6::source), peer))
         spdlog::debug("{}: B4 {} now at {}", name_, dslite::to_string(address_at(h + ipv6::source)), to_string(peer));
     slot.resize(length);
     ++stats_.rx_packets;
     stats_.rx_bytes += length;
-    return Read::filled;
+    return SlotRead::filled;
 }
 
 std::size_t UdpDevice::write_burst(std::span<const Packet> packets) {

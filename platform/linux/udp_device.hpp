@@ -5,6 +5,8 @@
 // Anyone who can reach the port can claim any B4 address: lab use only.
 #pragma once
 
+#include "burst_io.hpp"
+
 #include <memory>
 #include <string>
 #include <variant>
@@ -45,8 +47,7 @@ public:
         : fd_(std::move(fd)), name_(std::move(name)), connected_(connected), peers_(max_peers) {}
 
 private:
-    enum class Read { filled, skipped, empty };
-    Read read_one(Packet& slot);
+    SlotRead read_one(Packet& slot);
     bool write_one(const Packet& packet);
 
     UniqueFd fd_;
