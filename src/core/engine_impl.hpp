@@ -60,7 +60,8 @@ public:
     // A nullopt means the packet now holds the whole datagram; go on.
     std::optional<Verdict> reassemble_softwire(Packet& packet, std::size_t fragment_header, const Ipv6Address& b4);
     std::optional<Verdict> reassemble_ipv4(Packet& packet, const Ipv6Address* softwire, std::uint32_t owner);
-    void fragment_ipv6(Packet& packet, std::uint16_t mtu);
+    // False (nothing sent) if the driver left no room for the fragment header.
+    bool fragment_ipv6(Packet& packet, std::uint16_t mtu);
     void fragment_ipv4(Packet& packet, std::uint16_t mtu);
     std::uint32_t owner_of(const Ipv6Address& b4) const {
         return subscribers_.hash(mask_ipv6(b4, config_.subscriber_prefix_length));

@@ -84,9 +84,10 @@ std::optional<Verdict> Engine::Impl::reassemble_ipv4(Packet& packet, const Ipv6A
     return std::nullopt;
 }
 
-void Engine::Impl::fragment_ipv6(Packet& packet, std::uint16_t mtu) {
+bool Engine::Impl::fragment_ipv6(Packet& packet, std::uint16_t mtu) {
     // Every fragment carries the IPv6 header, a fragment header and a
     // multiple of 8 payload bytes; the packet handed in becomes the first.
+    if (packet.headroom() < kFragmentHeader) return false;
     const std::size_t payload = packet.size() - ipv6::header_size;
     const std::size_t chunk = (mtu - ipv6::header_size - kFragmentHeader) / 8 * 8;
     const std::uint32_t id = fragment_id_++;
@@ -112,10 +113,11 @@ void Engine::Impl::fragment_ipv6(Packet& packet, std::uint16_t mtu) {
     // The first fragment: move the IPv6 header 8 bytes forward to make room.
     std::array<std::uint8_t, ipv6::header_size> fixed;
     std::memcpy(fixed.data(), h, fixed.size());
-    packet.push_front(kFragmentHeader);  // encapsulation left the headroom
+    packet.push_front(kFragmentHeader);  // checked above
     h = fixed.data();
     write_headers(packet.data(), 0, chunk, true);
     packet.resize(ipv6::header_size + kFragmentHeader + chunk);
+    return true;
 }
 
 void Engine::Impl::fragment_ipv4(Packet& packet, std::uint16_t mtu) {

@@ -245,6 +245,19 @@ TEST_F(FragmentTest, PacketTooBigLowersTheTunnelMtuAndRelays3_4) {
     expect_balanced();
 }
 
+TEST_F(FragmentTest, NoRoomForAFragmentHeaderIsADropNotACorruptPacket) {
+    auto first = run(Side::b4, softwire_of(kB4a, udp(kHost, 5000, kServer, 7)), 0);
+    const Bytes big = big_udp(kServer, 7, first.decoded.ipv4->source, first.decoded.ipv4->l4.source_port, 1472);
+    // A driver that leaves room for the IPv6 header only.
+    std::vector<std::uint8_t> storage(40 + big.size() + 64);
+    std::copy(big.begin(), big.end(), storage.begin() + 40);
+    Packet p(storage, 40, big.size());
+    EXPECT_EQ(engine->from_uplink(p, std::chrono::seconds(1'700'000'001), extra), Verdict::drop);
+    EXPECT_EQ(count(Counter::drop_no_headroom), 1u);
+    EXPECT_TRUE(extra.packets.empty());
+    expect_balanced();
+}
+
 TEST_F(FragmentTest, TooBigForTheUplinkWithDfAnswers3_4ToTheHost) {
     auto c = base_config();
     c.uplink_mtu = 1400;
