@@ -566,3 +566,45 @@ TEST_F(EngineTest, OversizedInboundErrorsAreCutToTheTunnelMtu) {
 
 }  // namespace
 }  // namespace dslite
+
+namespace dslite {
+namespace {
+
+using namespace test;
+
+TEST(SplitPortRange, DisjointSlicesCoverTheRange) {
+    const auto slices = split_port_range(1024, 65535, 3);
+    ASSERT_EQ(slices.size(), 3u);
+    EXPECT_EQ(slices.front().first, 1024);
+    EXPECT_EQ(slices.back().second, 65535);
+    for (std::size_t i = 1; i < slices.size(); ++i) EXPECT_EQ(slices[i].first, slices[i - 1].second + 1);
+    EXPECT_TRUE(split_port_range(10, 9, 2).empty());
+}
+
+// Engines side by side (one per core later): each hands out only its own
+// slice of every pool address, so the uplink can be steered by port.
+TEST_F(EngineTest, EnginesWithDisjointSlicesNeverShareAPort) {
+    const auto slices = split_port_range(1024, 1087, 2);
+    std::vector<std::unique_ptr<Engine>> engines;
+    for (const auto& [lo, hi] : slices) {
+        auto c = base_config();
+        c.pools = {*parse_ipv4_prefix("198.51.100.1/32")};
+        c.port_min = lo;
+        c.port_max = hi;
+        engines.push_back(std::make_unique<Engine>(c));
+    }
+    for (std::size_t e = 0; e < engines.size(); ++e) {
+        engine = std::move(engines[e]);
+        for (std::uint16_t port = 1; port <= 32; ++port) {
+            auto out = from_b4(kB4a, udp(kHost, port, kServer, 53));
+            ASSERT_EQ(out.verdict, Verdict::to_uplink);
+            EXPECT_GE(out.decoded.ipv4->l4.source_port, slices[e].first);
+            EXPECT_LE(out.decoded.ipv4->l4.source_port, slices[e].second);
+        }
+        // The slice is exhausted: the 33rd flow is refused, not given a port of the other engine.
+        EXPECT_EQ(from_b4(kB4a, udp(kHost, 99, kServer, 53)).verdict, Verdict::to_b4);
+    }
+}
+
+}  // namespace
+}  // namespace dslite
