@@ -113,6 +113,12 @@ lab_up() {
     ip -n "$LAB_NS_INET" route add "$LAB_POOL" via 203.0.113.1
     lab_sysctl "$LAB_NS_AFTR" net.ipv4.ip_forward 1
     lab_sysctl "$LAB_NS_AFTR" net.ipv6.conf.all.forwarding 1
+    # The kernels of the Internet router (the AFTR namespace, 203.0.113.1) and
+    # the server limit their own ICMP errors per destination (1/s, burst 6);
+    # two sites sharing a public address would starve each other's traceroute
+    # and "connection refused". The tests are about the AFTR, not those limits.
+    lab_sysctl "$LAB_NS_AFTR" net.ipv4.icmp_ratelimit 0
+    lab_sysctl "$LAB_NS_INET" net.ipv4.icmp_ratelimit 0
 
     # Each site: an IPv6 access link to the AFTR, a B4, a host behind it.
     local s b4 host
