@@ -9,6 +9,7 @@
 
 #include "dslite/engine.hpp"
 #include "dslite/wire.hpp"
+#include "support/lab_topology.hpp"
 #include "support/packet_builder.hpp"
 #include "support/packet_decoder.hpp"
 
@@ -28,21 +29,9 @@ struct Out {
     Bytes bytes;
 };
 
-inline const Ipv6Address kAftr = v6("2001:db8:ff::1");
-inline const Ipv6Address kB4a = v6("2001:db8:a::2");
-inline const Ipv6Address kB4b = v6("2001:db8:b::2");
-inline const Ipv4Address kServer = v4("203.0.113.10");
 inline const Ipv4Address kServer2 = v4("203.0.113.20");
-inline const Ipv4Address kHost = v4("192.168.1.10");
 
-inline EngineConfig base_config() {
-    EngineConfig c;
-    c.aftr_address = kAftr;
-    c.pools = {*parse_ipv4_prefix("198.51.100.0/28")};
-    c.max_sessions = 4096;
-    c.max_subscribers = 256;
-    return c;
-}
+inline EngineConfig base_config() { return lab_engine_config(4096, 256); }
 
 class EngineTest : public ::testing::Test {
 protected:
