@@ -30,15 +30,17 @@ Verdict Engine::Impl::in2out(Packet& packet, const Ipv6Address& b4, std::uint8_t
     case Ipv4Error::bad_checksum: return drop(Counter::drop_inner_bad_checksum);
     }
     std::uint8_t* ip = packet.data();
+    const std::uint32_t source = load32(ip + ipv4::source);
+    const std::uint32_t destination = load32(ip + ipv4::destination);
+    // Before reassembly: a refused source must not hold a reassembly slot
+    // either (RFC 6333 11: dropped without creating state).
+    if (!inner_source_allowed(source)) return drop(Counter::drop_inner_bad_source);
     if (is_fragment(ip)) {
         // RFC 4787 REQ-14: later fragments carry no ports, so the datagram is
         // put together first, per softwire: two B4s may send the same ids.
         if (auto held = reassemble_ipv4(packet, &b4, owner_of(b4))) return *held;
         return in2out(packet, b4, outer_tc);
     }
-    const std::uint32_t source = load32(ip + ipv4::source);
-    const std::uint32_t destination = load32(ip + ipv4::destination);
-    if (!inner_source_allowed(source)) return drop(Counter::drop_inner_bad_source);
 
     Transport t{};
     const TransportError parsed = parse_transport(ip, packet.size(), t);

@@ -323,3 +323,17 @@ TEST_F(FragmentTest, MssIsClampedOnSynsBothWays) {
 
 }  // namespace
 }  // namespace dslite::test
+
+namespace dslite::test {
+namespace {
+
+TEST_F(FragmentTest, FragmentsFromARefusedSourceHoldNoReassemblySlot) {
+    auto frags = split_ipv4(big_udp(v4("203.0.113.5"), 5000, kServer, 7, 3000), 1460);
+    for (const auto& f : frags) EXPECT_EQ(run(Side::b4, softwire_of(kB4a, f), 0, false).verdict, Verdict::drop);
+    EXPECT_EQ(count(Counter::drop_inner_bad_source), frags.size());
+    EXPECT_EQ(count(Counter::held_fragments), 0u);
+    expect_balanced();
+}
+
+}  // namespace
+}  // namespace dslite::test
