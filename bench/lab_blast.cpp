@@ -37,8 +37,8 @@
 #include "dslite/address.hpp"
 #include "dslite/checksum.hpp"
 #include "dslite/wire.hpp"
-#include "platform/linux/socket_address.hpp"
-#include "platform/linux/unique_fd.hpp"
+#include "platform/posix/socket_address.hpp"
+#include "platform/posix/unique_fd.hpp"
 
 namespace {
 

@@ -22,6 +22,8 @@ public:
     virtual std::size_t read_burst(std::span<Packet> slots) = 0;
     // Sends the packets (each a whole IPv4 or IPv6 packet); returns how many
     // were accepted. A packet the device cannot send is dropped, not retried.
+    // A device may write its own framing into a packet's headroom (the BSD
+    // and macOS tun header), never into the packet itself.
     virtual std::size_t write_burst(std::span<const Packet> packets) = 0;
 
     // A descriptor that polls readable when read_burst has work, or -1 for
@@ -30,6 +32,9 @@ public:
     // True once an input that can end (a capture file) has no more packets.
     virtual bool at_end() const { return false; }
     virtual std::string name() const = 0;
+    // The OS network interface this device is (a TUN: "aftr6", "utun3"), for
+    // setting it up; empty for devices that are not interfaces.
+    virtual std::string interface() const { return {}; }
 };
 
 }  // namespace dslite

@@ -1,14 +1,13 @@
 #include "platform/device_factory.hpp"
 
-#include "platform/linux/capture_device.hpp"
-#include "platform/linux/raw_device.hpp"
-#include "platform/linux/tun_device.hpp"
-#include "platform/linux/udp_device.hpp"
+#include <charconv>
+
+#include "platform/posix/capture_device.hpp"
+#include "platform/posix/udp_device.hpp"
+#include "platform/system.hpp"
 
 namespace dslite::platform {
 namespace {
-
-constexpr std::string_view kExpected = "expected tun:NAME, raw, udp:[ADDR]:PORT or pcap:IN[,OUT]";
 
 template <typename Concrete>
 std::variant<std::unique_ptr<Device>, std::string> as_device(std::string_view option,
@@ -19,16 +18,27 @@ std::variant<std::unique_ptr<Device>, std::string> as_device(std::string_view op
 
 }  // namespace
 
-std::variant<DeviceSpec, std::string> parse_device_spec(std::string_view option, std::string_view text) {
+std::variant<DeviceSpec, std::string> parse_device_spec_on_any_system(std::string_view option, std::string_view text) {
     const std::string prefix = std::string(option) + ": ";
     const std::string quoted = "'" + std::string(text) + "'";
     if (text == "raw") return RawSpec{};
+    if (text == "tun") return TunSpec{};
     if (text.starts_with("tun:")) {
         const auto name = text.substr(4);
-        // IFNAMSIZ - 1; '/' and whitespace are refused by the kernel anyway.
+        // IFNAMSIZ - 1 on every OS here; '/' and whitespace are refused by the kernels anyway.
         if (name.empty() || name.size() > 15 || name.find_first_of("/ \t:") != std::string_view::npos)
             return prefix + "bad TUN name in " + quoted + " (1-15 characters, no '/', ':' or spaces)";
         return TunSpec{std::string(name)};
+    }
+    if (text == "utun") return UtunSpec{};
+    if (text.starts_with("utun:")) {
+        const auto digits = text.substr(5);
+        unsigned unit = 0;
+        const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), unit);
+        // sc_unit is N + 1 in a 32-bit field; a few thousand is already far more than anyone opens.
+        if (digits.empty() || error != std::errc{} || end != digits.data() + digits.size() || unit > 65535)
+            return prefix + "bad utun unit in " + quoted + " (expected utun:N, N from 0 to 65535)";
+        return UtunSpec{unit};
     }
     if (text.starts_with("udp:")) {
         auto where = split_host_port(text.substr(4));
@@ -44,20 +54,34 @@ std::variant<DeviceSpec, std::string> parse_device_spec(std::string_view option,
             return prefix + "bad capture files in " + quoted + " (expected pcap:IN[,OUT])";
         return spec;
     }
-    return prefix + "unknown device " + quoted + " (" + std::string(kExpected) + ")";
+    return prefix + "unknown device " + quoted + " (expected " + device_forms() + ")";
+}
+
+std::string device_forms() {
+    const bool raw = !unsupported(RawSpec{});
+    return std::string(interface_forms()) + (raw ? ", raw" : "") + ", udp:[ADDR]:PORT or pcap:IN[,OUT]";
+}
+
+std::string uplink_forms() { return std::string(interface_forms()) + " or pcap:IN[,OUT]"; }
+
+std::variant<DeviceSpec, std::string> parse_device_spec(std::string_view option, std::string_view text) {
+    auto spec = parse_device_spec_on_any_system(option, text);
+    if (const auto* parsed = std::get_if<DeviceSpec>(&spec)) {
+        if (auto why = unsupported(*parsed)) return std::string(option) + ": " + *why;
+    }
+    return spec;
 }
 
 std::variant<std::unique_ptr<Device>, std::string> open_device(std::string_view option, const DeviceSpec& spec,
                                                                const DeviceContext& context) {
-    if (const auto* tun = std::get_if<TunSpec>(&spec)) return as_device(option, TunDevice::open(tun->interface));
-    if (std::holds_alternative<RawSpec>(spec)) return as_device(option, RawDevice::open(context.local_address));
     if (const auto* udp = std::get_if<UdpSpec>(&spec)) {
         auto address = resolve(udp->listen);
         if (auto* error = std::get_if<std::string>(&address)) return std::string(option) + ": " + *error;
         return as_device(option, UdpDevice::listen(std::get<SocketAddress>(address)));
     }
-    const auto& pcap = std::get<PcapSpec>(spec);
-    return as_device(option, CaptureDevice::open(pcap.input, pcap.output));
+    if (const auto* pcap = std::get_if<PcapSpec>(&spec))
+        return as_device(option, CaptureDevice::open(pcap->input, pcap->output));
+    return as_device(option, open_interface_device(spec, context.local_address));
 }
 
 std::variant<std::unique_ptr<Device>, std::string> make_device(std::string_view option, std::string_view text,

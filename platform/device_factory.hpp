@@ -1,10 +1,6 @@
-// Device specs as given on the command line, to devices:
-//   tun:NAME           a Linux TUN (created if missing, removed on exit if so)
-//   raw                IPv4-in-IPv6 over a raw socket bound to the local address
-//   udp:[ADDR]:PORT    a UDP softwire listening there (udp:A.B.C.D:PORT too)
-//   pcap:IN[,OUT]      replay IN; write what is sent to OUT
-// Parsing is separate from opening so configuration errors show before any
-// privileged call, and so it can be tested without privileges.
+// Device specs (platform/device_spec.hpp) to devices. Parsing is separate
+// from opening so configuration errors show before any privileged call, and
+// so it can be tested without privileges.
 #pragma once
 
 #include <memory>
@@ -14,25 +10,22 @@
 
 #include "dslite/address.hpp"
 #include "platform/device.hpp"
-#include "platform/linux/socket_address.hpp"
+#include "platform/device_spec.hpp"
 
 namespace dslite::platform {
 
-struct TunSpec {
-    std::string interface;
-};
-struct RawSpec {};
-struct UdpSpec {
-    HostPort listen;
-};
-struct PcapSpec {
-    std::string input;
-    std::string output;  // empty: none
-};
-using DeviceSpec = std::variant<TunSpec, RawSpec, UdpSpec, PcapSpec>;
+// The specs this OS opens, for messages: any ("tun:NAME, raw,
+// udp:[ADDR]:PORT or pcap:IN[,OUT]" on Linux), and those that can carry the
+// uplink (interfaces and capture files).
+std::string device_forms();
+std::string uplink_forms();
 
 // `option` names the flag the spec came from; errors read "OPTION: why".
+// Refuses specs this OS cannot open (platform/system.hpp).
 std::variant<DeviceSpec, std::string> parse_device_spec(std::string_view option, std::string_view text);
+// The same without this OS's refusals: every form every OS knows.
+std::variant<DeviceSpec, std::string> parse_device_spec_on_any_system(std::string_view option,
+                                                                     std::string_view text);
 
 struct DeviceContext {
     Ipv6Address local_address{};  // what a raw device binds to (the AFTR address)

@@ -1,32 +1,51 @@
-# Devices: TUN, raw IPv6, UDP softwire and capture files behind platform/device.hpp,
-# plus the device-spec factory. Included from platform/CMakeLists.txt.
+# Devices behind platform/device.hpp, their factory and interface setup:
+# the portable part, then the folder of the target system (DSLITE_PLATFORM).
+# Included from platform/CMakeLists.txt.
 set(_dev ${CMAKE_CURRENT_LIST_DIR})
+
+set(_system_sources_Linux linux/netlink.cpp linux/raw_device.cpp linux/system.cpp linux/tun_device.cpp)
+set(_system_sources_Darwin darwin/system.cpp darwin/utun_device.cpp)
+set(_system_sources_FreeBSD freebsd/system.cpp freebsd/tun_device.cpp)
+set(_system_sources_OpenBSD openbsd/system.cpp openbsd/tun_device.cpp)
+list(TRANSFORM _system_sources_${DSLITE_PLATFORM} PREPEND ${_dev}/ OUTPUT_VARIABLE _system_sources)
 
 add_library(dslite_devices STATIC
   ${_dev}/device_factory.cpp
-  ${_dev}/linux/capture_device.cpp
-  ${_dev}/linux/netlink.cpp
-  ${_dev}/linux/raw_device.cpp
-  ${_dev}/linux/socket_address.cpp
-  ${_dev}/linux/tun_device.cpp
-  ${_dev}/linux/udp_device.cpp
+  ${_dev}/bsd/interface_commands.cpp
+  ${_dev}/posix/capture_device.cpp
+  ${_dev}/posix/command.cpp
+  ${_dev}/posix/framed_tun_device.cpp
+  ${_dev}/posix/socket_address.cpp
+  ${_dev}/posix/udp_device.cpp
+  ${_system_sources}
 )
 target_include_directories(dslite_devices PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(dslite_devices PUBLIC dslite_core dslite_pcap spdlog::spdlog)
 
+if(NOT DSLITE_TESTS)
+  return()
+endif()
 include(GoogleTest)
 
-# Unprivileged: spec parsing, the UDP softwire over 127.0.0.1, capture files, the fake device.
+# Unprivileged: spec parsing, the UDP softwire over 127.0.0.1, capture files,
+# the fake device, the BSD/macOS tun framing over a socketpair, the setup
+# commands each OS gets.
 add_executable(dslite_device_tests
   ${_dev}/tests/device_factory_test.cpp
   ${_dev}/tests/peer_table_test.cpp
   ${_dev}/tests/udp_device_test.cpp
   ${_dev}/tests/capture_device_test.cpp
   ${_dev}/tests/fake_device_test.cpp
+  ${_dev}/tests/framed_tun_device_test.cpp
+  ${_dev}/tests/interface_commands_test.cpp
+  ${_dev}/tests/command_test.cpp
 )
 target_link_libraries(dslite_device_tests PRIVATE dslite_devices GTest::gtest_main)
 gtest_discover_tests(dslite_device_tests TEST_PREFIX "devices." DISCOVERY_TIMEOUT 30)
 
+if(NOT DSLITE_PLATFORM STREQUAL "Linux")
+  return()
+endif()
 # As root, inside a network namespace the script creates and always deletes:
 # TUN round trips, netlink setup, the raw IPv4-in-IPv6 device.
 add_executable(dslite_device_netns_tests ${_dev}/tests/netns_device_test.cpp)

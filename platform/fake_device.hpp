@@ -1,11 +1,11 @@
 // An in-memory device for tests of everything above the device layer: queue
 // packets to be read, inspect what was written. No privileges. As a capture
 // stand-in it has no handle and ends when drained; as a live-device stand-in
-// its handle (an eventfd) polls readable while packets are queued, so event
-// loops can wait on it.
+// its handle (a pipe's read end) polls readable while packets are queued, so
+// event loops can wait on it.
 #pragma once
 
-#include <sys/eventfd.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "platform/device.hpp"
-#include "platform/linux/unique_fd.hpp"
+#include "platform/posix/unique_fd.hpp"
 
 namespace dslite::platform {
 
@@ -28,15 +28,25 @@ public:
 
     explicit FakeDevice(std::string name = "fake", Kind kind = Kind::live)
         : name_(std::move(name)), kind_(kind) {
-        if (kind_ == Kind::live) event_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+        if (kind_ == Kind::live) {
+            int ends[2];
+            if (::pipe(ends) == 0) {
+                event_.reset(ends[0]);
+                wake_.reset(ends[1]);
+                for (int fd : ends) {
+                    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+                    ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+                }
+            }
+        }
     }
 
     // Queues a packet for read_burst.
     void push(Bytes packet) {
         incoming_.push_back(std::move(packet));
-        if (event_) {
-            const std::uint64_t one = 1;
-            [[maybe_unused]] auto n = ::write(event_.get(), &one, sizeof one);
+        if (wake_ && incoming_.size() == 1) {  // one byte while anything is queued
+            const std::uint8_t one = 1;
+            [[maybe_unused]] auto n = ::write(wake_.get(), &one, sizeof one);
         }
     }
     // Makes write_burst accept only the next `n` packets (then drop), to test
@@ -58,8 +68,8 @@ public:
             incoming_.pop_front();
         }
         if (event_ && incoming_.empty()) {  // drained: stop polling readable
-            std::uint64_t value;
-            [[maybe_unused]] auto n = ::read(event_.get(), &value, sizeof value);
+            std::uint8_t byte;
+            [[maybe_unused]] auto n = ::read(event_.get(), &byte, sizeof byte);
         }
         return count;
     }
@@ -81,6 +91,10 @@ public:
     int wait_handle() const override { return event_.get(); }
     bool at_end() const override { return kind_ == Kind::capture && incoming_.empty(); }
     std::string name() const override { return name_; }
+    std::string interface() const override { return interface_; }
+
+    // Makes it stand in for a network interface (a TUN) of that name.
+    void set_interface(std::string name) { interface_ = std::move(name); }
 
     std::vector<Bytes>& written() { return written_; }
     std::size_t pending() const { return incoming_.size(); }
@@ -91,8 +105,10 @@ private:
     static constexpr std::size_t kUnlimited = static_cast<std::size_t>(-1);
 
     std::string name_;
+    std::string interface_;
     Kind kind_;
-    UniqueFd event_;
+    UniqueFd event_;  // polled
+    UniqueFd wake_;   // written
     std::deque<Bytes> incoming_;
     std::vector<Bytes> written_;
     std::size_t write_limit_ = kUnlimited;

@@ -12,7 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "platform/linux/unique_fd.hpp"
+#include "platform/posix/unique_fd.hpp"
 
 namespace dslite::platform::netlink {
 namespace {
@@ -140,23 +140,47 @@ std::optional<std::string> add_address(const std::string& interface, int family,
     return std::nullopt;
 }
 
-std::optional<std::string> add_route(const std::string& interface, int family, const void* destination,
-                                     std::size_t size, std::uint8_t prefix_length, const std::string& text) {
-    const std::string what = interface + ": add route " + text;
+// A route's destination as rtnetlink takes it.
+struct Destination {
+    int family;
+    std::array<std::uint8_t, 16> bytes;
+    std::size_t size;
+    std::uint8_t length;
+    std::string text;
+};
+
+Destination destination_of(const Ipv4Prefix& prefix) {
+    Destination d{AF_INET, {}, 4, prefix.length, to_string(prefix)};
+    const std::uint32_t wire = htonl(prefix.address.value);
+    std::memcpy(d.bytes.data(), &wire, sizeof wire);
+    return d;
+}
+
+Destination destination_of(const Ipv6Prefix& prefix) {
+    Destination d{AF_INET6, {}, 16, prefix.length, to_string(prefix)};
+    std::memcpy(d.bytes.data(), prefix.address.data(), 16);
+    return d;
+}
+
+// RTM_NEWROUTE adds, RTM_DELROUTE removes the same route: out of `interface`, no gateway.
+std::optional<std::string> change_route(std::uint16_t type, const std::string& interface, const Destination& to) {
+    const bool adding = type == RTM_NEWROUTE;
+    const std::string what = interface + (adding ? ": add route " : ": delete route ") + to.text;
     const auto index = index_of(interface);
-    if (!index) return fail(what, ENODEV);
-    Request request(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+    if (!index) return adding ? fail(what, ENODEV) : std::nullopt;  // gone: so are its routes
+    Request request(type, adding ? NLM_F_CREATE | NLM_F_EXCL : 0);
     auto* info = request.body<rtmsg>();
-    info->rtm_family = static_cast<std::uint8_t>(family);
-    info->rtm_dst_len = prefix_length;
+    info->rtm_family = static_cast<std::uint8_t>(to.family);
+    info->rtm_dst_len = to.length;
     info->rtm_table = RT_TABLE_MAIN;
     info->rtm_protocol = RTPROT_STATIC;
-    info->rtm_scope = family == AF_INET ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+    info->rtm_scope = to.family == AF_INET ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
     info->rtm_type = RTN_UNICAST;
-    if (prefix_length > 0) request.attribute(RTA_DST, destination, size);
+    if (to.length > 0) request.attribute(RTA_DST, to.bytes.data(), to.size);
     request.attribute(RTA_OIF, static_cast<std::uint32_t>(*index));
     const int error = transact(request);
-    if (error == EEXIST) return what + ": a route to that prefix already exists";
+    if (adding && error == EEXIST) return what + ": a route to that prefix already exists";
+    if (!adding && error == ESRCH) return std::nullopt;
     if (error != 0) return fail(what, error);
     return std::nullopt;
 }
@@ -201,13 +225,19 @@ std::optional<std::string> add_address(const std::string& interface, const Ipv6A
 }
 
 std::optional<std::string> add_route(const std::string& interface, const Ipv4Prefix& destination) {
-    const std::uint32_t wire = htonl(destination.address.value);
-    return add_route(interface, AF_INET, &wire, sizeof wire, destination.length, to_string(destination));
+    return change_route(RTM_NEWROUTE, interface, destination_of(destination));
 }
 
 std::optional<std::string> add_route(const std::string& interface, const Ipv6Prefix& destination) {
-    return add_route(interface, AF_INET6, destination.address.data(), destination.address.size(),
-                     destination.length, to_string(destination));
+    return change_route(RTM_NEWROUTE, interface, destination_of(destination));
+}
+
+std::optional<std::string> delete_route(const std::string& interface, const Ipv4Prefix& destination) {
+    return change_route(RTM_DELROUTE, interface, destination_of(destination));
+}
+
+std::optional<std::string> delete_route(const std::string& interface, const Ipv6Prefix& destination) {
+    return change_route(RTM_DELROUTE, interface, destination_of(destination));
 }
 
 }  // namespace dslite::platform::netlink

@@ -28,5 +28,9 @@ std::optional<std::string> add_address(const std::string& interface, const Ipv6A
 // might be the host's own default route.
 std::optional<std::string> add_route(const std::string& interface, const Ipv4Prefix& destination);
 std::optional<std::string> add_route(const std::string& interface, const Ipv6Prefix& destination);
+// Removes what add_route added; a route (or interface) that is gone already
+// counts as success.
+std::optional<std::string> delete_route(const std::string& interface, const Ipv4Prefix& destination);
+std::optional<std::string> delete_route(const std::string& interface, const Ipv6Prefix& destination);
 
 }  // namespace dslite::platform::netlink

@@ -7,7 +7,7 @@
 // packets over the path MTU get fragmented (RFC 6333 section 5.3).
 #pragma once
 
-#include "burst_io.hpp"
+#include "platform/posix/burst_io.hpp"
 
 #include <memory>
 #include <string>
@@ -15,8 +15,8 @@
 
 #include "dslite/address.hpp"
 #include "platform/device.hpp"
-#include "platform/linux/device_stats.hpp"
-#include "platform/linux/unique_fd.hpp"
+#include "platform/posix/device_stats.hpp"
+#include "platform/posix/unique_fd.hpp"
 
 namespace dslite::platform {
 

@@ -7,8 +7,8 @@
 #include <variant>
 
 #include "platform/device.hpp"
-#include "platform/linux/device_stats.hpp"
-#include "platform/linux/unique_fd.hpp"
+#include "platform/posix/device_stats.hpp"
+#include "platform/posix/unique_fd.hpp"
 
 namespace dslite::platform {
 
@@ -23,8 +23,8 @@ public:
     std::size_t write_burst(std::span<const Packet> packets) override;
     int wait_handle() const override { return fd_.get(); }
     std::string name() const override { return name_; }
+    std::string interface() const override { return interface_; }
 
-    const std::string& interface_name() const { return interface_; }
     bool created() const { return created_; }
     const DeviceStats& stats() const { return stats_; }
 
@@ -38,7 +38,6 @@ public:
         : fd_(std::move(fd)), interface_(std::move(interface)), name_("tun:" + interface_), created_(created) {}
 
 private:
-
     UniqueFd fd_;
     std::string interface_;
     std::string name_;

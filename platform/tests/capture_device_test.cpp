@@ -1,4 +1,4 @@
-#include "platform/linux/capture_device.hpp"
+#include "platform/posix/capture_device.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,13 +2,21 @@
 
 #include <gtest/gtest.h>
 
-#include "platform/linux/udp_device.hpp"
+#include "platform/posix/udp_device.hpp"
+#include "platform/system.hpp"
 
 namespace dslite::platform {
 namespace {
 
 DeviceSpec parse_ok(std::string_view text) {
     auto r = parse_device_spec("b4-device", text);
+    EXPECT_TRUE(std::holds_alternative<DeviceSpec>(r)) << text << ": " << std::get<std::string>(r);
+    return std::holds_alternative<DeviceSpec>(r) ? std::get<DeviceSpec>(r) : DeviceSpec{};
+}
+
+// The portable parse alone, before this OS's refusals.
+DeviceSpec parse_any_os(std::string_view text) {
+    auto r = parse_device_spec_on_any_system("b4-device", text);
     EXPECT_TRUE(std::holds_alternative<DeviceSpec>(r)) << text << ": " << std::get<std::string>(r);
     return std::holds_alternative<DeviceSpec>(r) ? std::get<DeviceSpec>(r) : DeviceSpec{};
 }
@@ -26,6 +34,37 @@ TEST(DeviceSpec, Tun) {
     EXPECT_NE(parse_error("tun:abcdefghijklmnop").find("bad TUN name"), std::string::npos);
     parse_error("tun:a/b");
     parse_error("tun:a b");
+}
+
+// Every OS parses every form; which it opens is platform/system.hpp's. On
+// Linux: tun:NAME and raw, not macOS's utun nor FreeBSD's bare tun.
+TEST(DeviceSpec, OtherSystemsForms) {
+    EXPECT_EQ(std::get<UtunSpec>(parse_any_os("utun")).unit, std::nullopt);
+    EXPECT_EQ(std::get<UtunSpec>(parse_any_os("utun:0")).unit, 0u);
+    EXPECT_EQ(std::get<UtunSpec>(parse_any_os("utun:12")).unit, 12u);
+    EXPECT_EQ(std::get<TunSpec>(parse_any_os("tun")).interface, "");
+    for (const char* bad : {"utun:", "utun:x", "utun:-1", "utun:1x", "utun:65536"})
+        EXPECT_NE(parse_error(bad).find("bad utun unit"), std::string::npos) << bad;
+}
+
+TEST(DeviceSpec, LinuxRefusesOtherSystemsDevices) {
+    ASSERT_EQ(system_name(), "Linux");
+    EXPECT_EQ(parse_error("utun"), "b4-device: utun is macOS's; on Linux use tun:NAME");
+    EXPECT_EQ(parse_error("utun:3"), "b4-device: utun is macOS's; on Linux use tun:NAME");
+    EXPECT_EQ(parse_error("tun"), "b4-device: a bare 'tun' is FreeBSD's next free TUN; on Linux name it: tun:NAME");
+    EXPECT_EQ(device_forms(), "tun:NAME, raw, udp:[ADDR]:PORT or pcap:IN[,OUT]");
+    EXPECT_EQ(uplink_forms(), "tun:NAME or pcap:IN[,OUT]");
+}
+
+TEST(DeviceSpec, InterfacesAndSameness) {
+    EXPECT_TRUE(is_interface(TunSpec{"a"}));
+    EXPECT_TRUE(is_interface(UtunSpec{}));
+    EXPECT_FALSE(is_interface(RawSpec{}));
+    EXPECT_FALSE(is_interface(UdpSpec{{"::", 1}}));
+    EXPECT_FALSE(is_interface(PcapSpec{"a", ""}));
+    EXPECT_EQ(DeviceSpec(UtunSpec{3}), DeviceSpec(UtunSpec{3}));
+    EXPECT_NE(DeviceSpec(UtunSpec{3}), DeviceSpec(UtunSpec{}));
+    EXPECT_NE(DeviceSpec(TunSpec{"a"}), DeviceSpec(TunSpec{"b"}));
 }
 
 TEST(DeviceSpec, Raw) {

@@ -14,6 +14,7 @@
 #include "platform/linux/netlink.hpp"
 #include "platform/linux/raw_device.hpp"
 #include "platform/linux/tun_device.hpp"
+#include "platform/system.hpp"
 #include "test_packets.hpp"
 #include "wait_readable.hpp"
 
@@ -115,6 +116,64 @@ TEST(Netns, TunAttachesToAnExistingTunAndLeavesIt) {
     }
     EXPECT_NE(::if_nametoindex("dslp"), 0u);
     EXPECT_EQ(std::system("ip link del dslp"), 0);
+}
+
+std::string routes(const char* family) {
+    std::string out;
+    std::FILE* p = ::popen((std::string("ip ") + family + " route show dev dslr 2>&1").c_str(), "r");
+    char line[256];
+    while (p && std::fgets(line, sizeof line, p)) out += line;
+    if (p) ::pclose(p);
+    return out;
+}
+
+// What the daemons ask of an interface, through platform::configure, and the
+// routes gone again after unconfigure: a TUN that was there before the
+// daemon (persistent) keeps no stale route to refuse the next start with.
+TEST(Netns, ConfigureThenUnconfigureAPersistentTun) {
+    ASSERT_EQ(std::system("ip tuntap add dev dslr mode tun"), 0);
+    InterfaceConfig c;
+    c.interface = "dslr";
+    c.mtu = 1480;
+    c.ipv4 = InterfaceConfig::Ipv4Ends{kB4Ipv4, kAftrIpv4};
+    c.ipv6_routes = {*parse_ipv6_prefix("2001:db8:ff::1/128")};
+    c.ipv4_routes = {*parse_ipv4_prefix("198.51.100.0/28")};
+    {
+        auto tun = ok(TunDevice::open("dslr"));
+        ASSERT_TRUE(tun);
+        ASSERT_NO_ERROR(configure(c));
+        EXPECT_EQ(sysfs("dslr", "mtu"), "1480");
+        EXPECT_NE(routes("-6").find("2001:db8:ff::1"), std::string::npos) << routes("-6");
+        EXPECT_NE(routes("-4").find("198.51.100.0/28"), std::string::npos) << routes("-4");
+        // The B4's 192.0.0.2 in the softwire's /29.
+        EXPECT_NE(routes("-4").find("192.0.0.0/29"), std::string::npos) << routes("-4");
+
+        unconfigure(c);
+        EXPECT_EQ(routes("-4").find("198.51.100.0/28"), std::string::npos) << routes("-4");
+        EXPECT_EQ(routes("-6").find("2001:db8:ff::1"), std::string::npos) << routes("-6");
+        unconfigure(c);  // twice: what is gone already is no error
+    }
+    // The AFTR's uplink TUN on Linux: IPv6 off, no address (only_for_routes).
+    ASSERT_EQ(std::system("ip addr flush dev dslr"), 0);
+    c.ipv4_only_for_routes = true;
+    c.ipv6_routes.clear();
+    c.ipv4_only = true;
+    {
+        auto tun = ok(TunDevice::open("dslr"));
+        ASSERT_NO_ERROR(configure(c));  // the route is back without "already exists"
+        std::ifstream disabled("/proc/sys/net/ipv6/conf/dslr/disable_ipv6");
+        std::string value;
+        disabled >> value;
+        EXPECT_EQ(value, "1");
+        std::string addresses;
+        std::FILE* p = ::popen("ip -4 addr show dev dslr", "r");
+        char line[256];
+        while (p && std::fgets(line, sizeof line, p)) addresses += line;
+        if (p) ::pclose(p);
+        EXPECT_EQ(addresses.find("192.0.0.1"), std::string::npos) << addresses;
+        unconfigure(c);
+    }
+    EXPECT_EQ(std::system("ip link del dslr"), 0);
 }
 
 TEST(Netns, TunRefusesSomethingThatIsNotATun) {

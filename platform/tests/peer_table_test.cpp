@@ -1,4 +1,4 @@
-#include "platform/linux/peer_table.hpp"
+#include "platform/posix/peer_table.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Two "B4s" and an "AFTR" as UDP devices on 127.0.0.1 in one process.
-#include "platform/linux/udp_device.hpp"
+#include "platform/posix/udp_device.hpp"
 
 #include <gtest/gtest.h>
 

@@ -29,7 +29,9 @@ OptionError bad(std::string_view name, std::string_view what) {
     return {std::string(name) + ": " + std::string(what)};
 }
 
-std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+// Not `quoted`: given a std::string, ADL would find std::quoted, which
+// libc++ (macOS) answers with a stream proxy rather than a string.
+std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
 
 // "--pool" and "-p" name the option "pool" in error lines, as in the file.
 std::string option_name(const po::error_with_option_name& e) {
@@ -68,9 +70,9 @@ std::string prefix_problem(std::string_view text, const char* family, unsigned m
     if (slash != std::string_view::npos && parse(text.substr(0, slash))) {
         const auto length = parse_number(text.substr(slash + 1));
         if (length && *length <= max_length)
-            return quoted(text) + " has bits set past its prefix length";
+            return in_quotes(text) + " has bits set past its prefix length";
     }
-    return quoted(text) + " is not an " + family + " prefix";
+    return in_quotes(text) + " is not an " + family + " prefix";
 }
 
 template <class T>
@@ -87,9 +89,9 @@ std::optional<OptionError> read_port_range(const po::variables_map& values, Engi
     const auto dash = range.find('-');
     const auto min = dash == std::string_view::npos ? std::nullopt : parse_number(range.substr(0, dash));
     const auto max = dash == std::string_view::npos ? std::nullopt : parse_number(range.substr(dash + 1));
-    if (!min || !max) return bad("port-range", quoted(range) + " is not MIN-MAX, e.g. 1024-65535");
-    if (*min == 0 || *max > 65535) return bad("port-range", quoted(range) + ": ports are 1 to 65535");
-    if (*min > *max) return bad("port-range", quoted(range) + " is reversed: MIN must not exceed MAX");
+    if (!min || !max) return bad("port-range", in_quotes(range) + " is not MIN-MAX, e.g. 1024-65535");
+    if (*min == 0 || *max > 65535) return bad("port-range", in_quotes(range) + ": ports are 1 to 65535");
+    if (*min > *max) return bad("port-range", in_quotes(range) + " is reversed: MIN must not exceed MAX");
     c.port_min = static_cast<std::uint16_t>(*min);
     c.port_max = static_cast<std::uint16_t>(*max);
     return std::nullopt;
@@ -103,7 +105,7 @@ std::optional<OptionError> read_filtering(const po::variables_map& values, Filte
     } else if (*text == "address-dependent") {
         out = Filtering::address_dependent;
     } else {
-        return bad("filtering", quoted(*text) + " is not endpoint-independent or address-dependent");
+        return bad("filtering", in_quotes(*text) + " is not endpoint-independent or address-dependent");
     }
     return std::nullopt;
 }
@@ -114,7 +116,7 @@ std::optional<OptionError> read_seed(const po::variables_map& values, std::uint6
     const std::string_view s = *text;
     const bool hex = s.starts_with("0x") || s.starts_with("0X");
     const auto seed = hex ? parse_number(s.substr(2), 16) : parse_number(s);
-    if (!seed) return bad("seed", quoted(s) + " is not a 64-bit number (decimal or 0x hex)");
+    if (!seed) return bad("seed", in_quotes(s) + " is not a 64-bit number (decimal or 0x hex)");
     out = *seed;
     return std::nullopt;
 }
@@ -203,7 +205,7 @@ std::optional<OptionError> parse_options(int argc, const char* const argv[], con
         po::store(parsed, values);
         if (const auto* file = get<std::string>(values, "config")) {
             std::ifstream in(*file);
-            if (!in) return bad("config", "cannot read " + quoted(*file));
+            if (!in) return bad("config", "cannot read " + in_quotes(*file));
             try {
                 // Stored second: what the command line set stays.
                 po::store(po::parse_config_file(in, options), values);
@@ -223,8 +225,8 @@ std::optional<OptionError> read_unsigned(const po::variables_map& values, const 
     const auto* text = get<std::string>(values, name);
     if (!text) return std::nullopt;
     const auto value = parse_number(*text);
-    if (!value) return bad(name, quoted(*text) + " is not a whole number");
-    if (*value > max) return bad(name, quoted(*text) + " is more than " + std::to_string(max));
+    if (!value) return bad(name, in_quotes(*text) + " is not a whole number");
+    if (*value > max) return bad(name, in_quotes(*text) + " is more than " + std::to_string(max));
     out = *value;
     return std::nullopt;
 }
@@ -233,7 +235,7 @@ std::optional<OptionError> read_ipv6_address(const po::variables_map& values, co
     const auto* text = get<std::string>(values, name);
     if (!text) return std::nullopt;
     const auto address = parse_ipv6(*text);
-    if (!address) return bad(name, quoted(*text) + " is not an IPv6 address");
+    if (!address) return bad(name, in_quotes(*text) + " is not an IPv6 address");
     out = *address;
     return std::nullopt;
 }
@@ -310,7 +312,7 @@ Parsed<spdlog::level::level_enum> log_level(const po::variables_map& values) {
     if (!text) return spdlog::level::info;
     for (const auto& [name, level] : kNames)
         if (name == *text) return level;
-    return bad("log-level", quoted(*text) + " is not " + kLogLevels);
+    return bad("log-level", in_quotes(*text) + " is not " + kLogLevels);
 }
 
 }  // namespace dslite::app

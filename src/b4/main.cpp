@@ -10,50 +10,37 @@
 
 #include "b4_loop.hpp"
 #include "options.hpp"
-#include "platform/linux/netlink.hpp"
-#include "platform/linux/raw_device.hpp"
-#include "platform/linux/tun_device.hpp"
-#include "platform/linux/udp_device.hpp"
+#include "platform/device_factory.hpp"
+#include "platform/posix/udp_device.hpp"
+#include "platform/system.hpp"
 
 namespace {
 
 using namespace dslite;
-
-// The B4's own IPv4 address on the softwire (RFC 6333 section 5.7).
-constexpr std::uint8_t kB4Ipv4[4] = {192, 0, 0, 2};
-constexpr std::uint8_t kB4PrefixLength = 29;
 
 int refuse(const std::string& line) {
     std::fprintf(stderr, "dslite-b4: %s\n", line.c_str());
     return 2;
 }
 
-std::optional<std::string> configure(const std::string& tun, std::uint32_t mtu) {
-    namespace nl = platform::netlink;
-    const Ipv4Address b4{std::uint32_t{kB4Ipv4[0]} << 24 | kB4Ipv4[1] << 16 | kB4Ipv4[2] << 8 | kB4Ipv4[3]};
-    if (auto e = nl::set_mtu(tun, mtu)) return e;
-    if (auto e = nl::add_address(tun, b4, kB4PrefixLength)) return e;
-    if (auto e = nl::set_link_up(tun)) return e;  // IPv4 routes need the link up
-    return nl::add_route(tun, Ipv4Prefix{Ipv4Address{0}, 0});
-}
-
-template <typename T>
-std::variant<std::unique_ptr<Device>, std::string> widen(std::variant<std::unique_ptr<T>, std::string> r) {
-    if (auto* e = std::get_if<std::string>(&r)) return std::move(*e);
-    return std::unique_ptr<Device>(std::move(std::get<std::unique_ptr<T>>(r)));
+// The home side: the B4's own 192.0.0.2 (RFC 6333 section 5.7) facing the
+// AFTR's 192.0.0.1, and every IPv4 destination into the softwire.
+platform::InterfaceConfig home_config(const std::string& interface, std::uint32_t mtu) {
+    platform::InterfaceConfig c;
+    c.interface = interface;
+    c.mtu = mtu;
+    c.ipv4 = platform::InterfaceConfig::Ipv4Ends{platform::kB4Ipv4, platform::kAftrIpv4};
+    c.ipv4_routes = {Ipv4Prefix{Ipv4Address{0}, 0}};
+    return c;
 }
 
 std::variant<std::unique_ptr<Device>, std::string> open_softwire(const b4::Options& options) {
-    if (!options.aftr_udp) {
-        auto raw = widen(platform::RawDevice::open(options.b4_address));
-        if (auto* e = std::get_if<std::string>(&raw)) return "b4-address: " + *e;
-        return raw;
-    }
+    if (!options.aftr_udp) return platform::open_device("b4-address", platform::RawSpec{}, {options.b4_address});
     auto address = platform::resolve(*options.aftr_udp);
     if (auto* e = std::get_if<std::string>(&address)) return "aftr: " + *e;
-    auto udp = widen(platform::UdpDevice::connect(std::get<platform::SocketAddress>(address)));
+    auto udp = platform::UdpDevice::connect(std::get<platform::SocketAddress>(address));
     if (auto* e = std::get_if<std::string>(&udp)) return "aftr: " + *e;
-    return udp;
+    return std::unique_ptr<Device>(std::move(std::get<std::unique_ptr<platform::UdpDevice>>(udp)));
 }
 
 }  // namespace
@@ -70,11 +57,13 @@ int main(int argc, char* argv[]) {
     spdlog::set_default_logger(spdlog::stderr_color_mt("dslite-b4"));
     spdlog::set_level(options.log_level);
 
-    auto tun = platform::TunDevice::open(options.tun);
-    if (auto* e = std::get_if<std::string>(&tun)) return refuse("device: " + *e);
-    auto& tun_device = *std::get<std::unique_ptr<platform::TunDevice>>(tun);
+    auto home = platform::open_device("device", options.device, {});
+    if (auto* e = std::get_if<std::string>(&home)) return refuse(*e);
+    auto& tun_device = *std::get<std::unique_ptr<Device>>(home);
+    std::optional<platform::InterfaceConfig> configured;
     if (options.configure) {
-        if (auto e = configure(options.tun, options.mtu)) return refuse("device: " + *e);
+        configured = home_config(tun_device.interface(), options.mtu);
+        if (auto e = platform::configure(*configured)) return refuse("device: " + *e);
     }
 
     auto softwire = open_softwire(options);
@@ -89,11 +78,11 @@ int main(int argc, char* argv[]) {
         io.stop();
     });
 
-    spdlog::info("{} <-> {}: B4 {} to AFTR {}{}", tun_device.name(), softwire_device.name(),
-                 to_string(options.b4_address), to_string(options.aftr_address),
-                 tun_device.created() ? " (TUN created, removed on exit)" : "");
+    spdlog::info("{} <-> {}: B4 {} to AFTR {}", tun_device.name(), softwire_device.name(),
+                 to_string(options.b4_address), to_string(options.aftr_address));
     loop.start();
     io.run();
+    if (configured) platform::unconfigure(*configured);
 
     const auto& c = loop.counters();
     spdlog::info("encapsulated {} decapsulated {} drop_not_ipv4 {} drop_malformed {} drop_not_softwire {} "

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "platform/device_factory.hpp"
+#include "platform/system.hpp"
 
 namespace dslite::b4 {
 namespace {
@@ -31,11 +32,14 @@ std::variant<Options, Help, std::string> parse_options(int argc, const char* con
         ("help", "print this help and exit")                                                   //
         ("b4-address", po::value<std::string>()->value_name("IPV6"), "this end's IPv6 address (required)")  //
         ("aftr-address", po::value<std::string>()->value_name("IPV6"), "the AFTR's IPv6 address (required)")  //
-        ("device", po::value<std::string>()->value_name("tun:NAME"),
-         "TUN carrying the home network's IPv4 (default tun:b4)")  //
+        ("device", po::value<std::string>()->value_name("DEVICE"),
+         ("the interface carrying the home network's IPv4: " + std::string(platform::interface_forms()) +
+          " (default " + std::string(platform::default_home_device()) + ")")
+             .c_str())  //
         ("aftr", po::value<std::string>()->value_name("udp:HOST:PORT"),
-         "reach the AFTR's UDP softwire device instead of sending IPv4-in-IPv6 directly")  //
-        ("no-configure", "leave the TUN's address, MTU, state and routes alone")           //
+         "reach the AFTR's UDP softwire device instead of sending IPv4-in-IPv6 directly (raw IPv6, "
+         "Linux only)")  //
+        ("no-configure", "leave the interface's address, MTU, state and routes alone")  //
         ("mtu", po::value<std::string>()->value_name("N"), "TUN MTU (default 1460)")        //
         ("log-level", po::value<std::string>()->value_name("LEVEL"),
          "trace, debug, info, warn, error, critical or off (default info)");
@@ -64,19 +68,22 @@ std::variant<Options, Help, std::string> parse_options(int argc, const char* con
     if (auto error = read_address(values, "aftr-address", options.aftr_address)) return *error;
     if (options.b4_address == options.aftr_address) return std::string("aftr-address: the same as b4-address");
 
-    if (values.count("device")) {
-        auto spec = platform::parse_device_spec("device", values["device"].as<std::string>());
-        if (auto* error = std::get_if<std::string>(&spec)) return *error;
-        const auto* tun = std::get_if<platform::TunSpec>(&std::get<platform::DeviceSpec>(spec));
-        if (tun == nullptr) return "device: the B4 needs a TUN (tun:NAME)";
-        options.tun = tun->interface;
-    }
+    const std::string device =
+        values.count("device") ? values["device"].as<std::string>() : std::string(platform::default_home_device());
+    auto spec = platform::parse_device_spec("device", device);
+    if (auto* error = std::get_if<std::string>(&spec)) return *error;
+    options.device = std::get<platform::DeviceSpec>(spec);
+    if (!platform::is_interface(options.device))
+        return "device: the B4 needs a TUN (" + std::string(platform::interface_forms()) + ")";
 
     if (values.count("aftr")) {
         const auto& text = values["aftr"].as<std::string>();
         auto where = text.starts_with("udp:") ? platform::split_host_port(text.substr(4)) : std::nullopt;
         if (!where || where->port == 0) return "aftr: " + quoted(text) + " is not udp:HOST:PORT";
         options.aftr_udp = std::move(where);
+    } else if (platform::unsupported(platform::RawSpec{})) {
+        return "aftr: required on " + std::string(platform::system_name()) +
+               " (udp:HOST:PORT): raw IPv4-in-IPv6 sockets are Linux-only";
     }
 
     options.configure = values.count("no-configure") == 0;

@@ -1,5 +1,6 @@
 #include "control_client.hpp"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -28,8 +29,9 @@ Reply ask(const std::string& path, const std::string& request, std::chrono::mill
     if (path.size() >= sizeof address.sun_path) return failed("longer than a UNIX socket path may be");
     std::memcpy(address.sun_path, path.data(), path.size());
 
-    Fd socket{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
-    if (socket.fd < 0) return failed(std::strerror(errno));
+    Fd socket{::socket(AF_UNIX, SOCK_STREAM, 0)};
+    // Not SOCK_CLOEXEC: macOS has no such flag.
+    if (socket.fd < 0 || ::fcntl(socket.fd, F_SETFD, FD_CLOEXEC) < 0) return failed(std::strerror(errno));
     timeval limit{};
     limit.tv_sec = static_cast<time_t>(timeout.count() / 1000);
     limit.tv_usec = static_cast<suseconds_t>(timeout.count() % 1000 * 1000);

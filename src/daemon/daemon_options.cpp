@@ -14,22 +14,20 @@ const std::string* text(const po::variables_map& values, const char* name) {
 
 }  // namespace
 
-bool DaemonSettings::shared_tun() const {
-    const auto* b4 = std::get_if<platform::TunSpec>(&b4_device);
-    const auto* uplink = std::get_if<platform::TunSpec>(&uplink_device);
-    return b4 && uplink && b4->interface == uplink->interface;
-}
+bool DaemonSettings::shared_device() const { return platform::is_interface(b4_device) && b4_device == uplink_device; }
 
 po::options_description daemon_options() {
     const auto value = [](const char* name) { return po::value<std::string>()->value_name(name); };
     po::options_description d("Daemon");
     d.add_options()  //
         ("b4-device", value("DEVICE"),
-         "where softwires from B4s arrive: tun:NAME, raw (IPv6 next header 4 to the AFTR address), "
-         "udp:[ADDR]:PORT (IPv6 packets in UDP) or pcap:IN[,OUT] (required)")  //
+         ("where softwires from B4s arrive: " + platform::device_forms() +
+          "; udp: carries one IPv6 packet per datagram (required)")
+             .c_str())  //
         ("uplink-device", value("DEVICE"),
-         "where IPv4 to and from the Internet goes: tun:NAME or pcap:IN[,OUT]; may name the same TUN as "
-         "--b4-device, packets are then told apart by IP version (required)")  //
+         ("where IPv4 to and from the Internet goes: " + platform::uplink_forms() +
+          "; may name the same interface as --b4-device, packets are then told apart by IP version (required)")
+             .c_str())  //
         ("control", value("PATH"),
          (std::string("UNIX socket for dslite-ctl, created mode 0600 (default ") + kDefaultControlPath + ")").c_str())  //
         ("no-configure", po::bool_switch(),
@@ -45,7 +43,7 @@ app::Parsed<DaemonSettings> daemon_settings(const po::variables_map& values) {
     DaemonSettings s;
     const auto device = [&](const char* name, platform::DeviceSpec& out) -> std::optional<app::OptionError> {
         const auto* spec_text = text(values, name);
-        if (!spec_text) return bad(name, "required (tun:NAME, raw, udp:[ADDR]:PORT or pcap:IN[,OUT])");
+        if (!spec_text) return bad(name, "required (" + platform::device_forms() + ")");
         auto spec = platform::parse_device_spec(name, *spec_text);
         if (auto* error = std::get_if<std::string>(&spec)) return app::OptionError{*error};
         out = std::get<platform::DeviceSpec>(spec);
@@ -55,8 +53,8 @@ app::Parsed<DaemonSettings> daemon_settings(const po::variables_map& values) {
     if (auto e = device("uplink-device", s.uplink_device)) return *e;
     if (std::holds_alternative<platform::RawSpec>(s.uplink_device) ||
         std::holds_alternative<platform::UdpSpec>(s.uplink_device))
-        return bad("uplink-device", "'" + *text(values, "uplink-device") +
-                                        "' carries softwires only; the uplink is tun:NAME or pcap:IN[,OUT]");
+        return bad("uplink-device", "'" + *text(values, "uplink-device") + "' carries softwires only; the uplink is " +
+                                        platform::uplink_forms());
 
     if (const auto* path = text(values, "control")) {
         if (path->empty()) return bad("control", "needs a path");

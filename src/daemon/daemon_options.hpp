@@ -25,8 +25,8 @@ struct DaemonSettings {
     std::optional<std::uint32_t> mtu;
     bool random_seed = true;    // no --seed given: seed from the OS
 
-    // One TUN serving both sides: open once, dispatch by IP version.
-    bool shared_tun() const;
+    // One interface (TUN, utun) serving both sides: open once, dispatch by IP version.
+    bool shared_device() const;
 };
 
 // --b4-device, --uplink-device, --control, --no-configure, --mtu.

@@ -6,18 +6,22 @@
 namespace dslite::daemon {
 
 // Copies what the engine emits besides its verdicts; written after the burst.
+// Each copy keeps kHeadroom in front, as read slots do, for devices that
+// frame packets there (the BSD and macOS tun header).
 class Forwarder::Outbox final : public Emitter {
 public:
     void emit(Side to, std::span<const std::uint8_t> packet) override {
         auto& queue = to == Side::b4 ? b4 : uplink;
-        queue.emplace_back(packet.begin(), packet.end());
+        auto& bytes = queue.emplace_back(kHeadroom + packet.size());
+        std::copy(packet.begin(), packet.end(), bytes.begin() + kHeadroom);
     }
 
     // Packet views of the queued bytes; valid until the queues change.
     static std::vector<Packet> views(std::vector<std::vector<std::uint8_t>>& queue) {
         std::vector<Packet> out;
         out.reserve(queue.size());
-        for (auto& bytes : queue) out.emplace_back(std::span<std::uint8_t>(bytes), 0, bytes.size());
+        for (auto& bytes : queue)
+            out.emplace_back(std::span<std::uint8_t>(bytes), kHeadroom, bytes.size() - kHeadroom);
         return out;
     }
 

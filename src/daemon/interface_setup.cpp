@@ -3,17 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <fstream>
 
-#include "platform/linux/netlink.hpp"
+#include "platform/system.hpp"
 
 namespace dslite::daemon {
 
 namespace {
 
-namespace nl = platform::netlink;
-
-// The B4 TUN takes whole IPv6 packets from B4s, the uplink TUN whole IPv4
+// The B4 side takes whole IPv6 packets from B4s, the uplink whole IPv4
 // packets from the Internet: the engine, not the kernel, fragments or sends
 // Packet Too Big / Fragmentation Needed for what does not fit the other side.
 struct Mtus {
@@ -21,82 +18,79 @@ struct Mtus {
     std::uint32_t uplink;
 };
 
-Mtus tun_mtus(const DaemonSettings& settings, const EngineConfig& config) {
+Mtus interface_mtus(const DaemonSettings& settings, const EngineConfig& config) {
     if (settings.mtu) return {*settings.mtu, *settings.mtu};
-    if (settings.shared_tun()) {
+    if (settings.shared_device()) {
         const std::uint32_t larger = std::max(config.tunnel_mtu, config.uplink_mtu);
         return {larger, larger};
     }
     return {config.tunnel_mtu, config.uplink_mtu};
 }
 
-// Netlink errors name the interface already.
-std::optional<std::string> fail(const char* option, const std::string& error) { return std::string(option) + ": " + error; }
-
-std::optional<std::string> bring_up(const char* option, const std::string& interface, std::uint32_t mtu) {
-    if (auto e = nl::set_mtu(interface, mtu)) return fail(option, *e);
-    if (auto e = nl::set_link_up(interface)) return fail(option, *e);
-    return std::nullopt;
+void add_uplink(platform::InterfaceConfig& c, const EngineConfig& config) {
+    c.ipv4 = platform::InterfaceConfig::Ipv4Ends{platform::kAftrIpv4, platform::kB4Ipv4};
+    c.ipv4_only_for_routes = true;
+    c.ipv4_routes = config.pools;
 }
 
-// An uplink-only TUN carries IPv4: without IPv6 on it the kernel sends it no
-// router or listener solicitations, which would only be counted as drops.
-std::optional<std::string> disable_ipv6(const std::string& interface) {
-    const std::string path = "/proc/sys/net/ipv6/conf/" + interface + "/disable_ipv6";
-    std::ofstream out(path);
-    if (!(out << "1\n") || !out.flush()) return "uplink-device: " + interface + ": cannot write " + path;
-    return std::nullopt;
-}
-
-bool sysctl_is_zero(const char* path) {
-    std::ifstream in(path);
-    std::string value;
-    return in >> value && value == "0";
+std::string routes_text(const platform::InterfaceConfig& c) {
+    std::string out;
+    for (const auto& r : c.ipv6_routes) out += (out.empty() ? "" : ", ") + to_string(r);
+    for (const auto& r : c.ipv4_routes) out += (out.empty() ? "" : ", ") + to_string(r);
+    return out;
 }
 
 }  // namespace
 
-std::optional<std::string> configure_interfaces(const DaemonSettings& settings, const EngineConfig& config) {
-    if (!settings.configure) return std::nullopt;
-    const auto* b4 = std::get_if<platform::TunSpec>(&settings.b4_device);
-    const auto* uplink = std::get_if<platform::TunSpec>(&settings.uplink_device);
-    const Mtus mtu = tun_mtus(settings, config);
+std::vector<OwnedInterface> plan_interfaces(const DaemonSettings& settings, const EngineConfig& config,
+                                            const Device& b4, const Device& uplink) {
+    std::vector<OwnedInterface> out;
+    if (!settings.configure) return out;
+    const Mtus mtu = interface_mtus(settings, config);
+    const bool shared = &b4 == &uplink;
+    if (platform::is_interface(settings.b4_device) && !b4.interface().empty()) {
+        platform::InterfaceConfig c;
+        c.interface = b4.interface();
+        c.mtu = mtu.b4;
+        c.ipv6_routes = {Ipv6Prefix{config.aftr_address, 128}};
+        if (shared) add_uplink(c, config);
+        out.push_back({"b4-device", b4.name(), std::move(c)});
+    }
+    if (!shared && platform::is_interface(settings.uplink_device) && !uplink.interface().empty()) {
+        platform::InterfaceConfig c;
+        c.interface = uplink.interface();
+        c.mtu = mtu.uplink;
+        c.ipv4_only = true;
+        add_uplink(c, config);
+        out.push_back({"uplink-device", uplink.name(), std::move(c)});
+    }
+    return out;
+}
 
-    if (b4) {
-        if (auto e = bring_up("b4-device", b4->interface, mtu.b4)) return e;
-    }
-    if (uplink && !settings.shared_tun()) {
-        if (auto e = disable_ipv6(uplink->interface)) return e;
-        if (auto e = bring_up("uplink-device", uplink->interface, mtu.uplink)) return e;
-    }
-    if (b4) {
-        if (auto e = nl::add_route(b4->interface, Ipv6Prefix{config.aftr_address, 128}))
-            return fail("b4-device", *e);
-    }
-    if (uplink) {
-        for (const auto& pool : config.pools) {
-            if (auto e = nl::add_route(uplink->interface, pool)) return fail("uplink-device", *e);
-        }
+std::optional<std::string> configure_interfaces(const std::vector<OwnedInterface>& interfaces) {
+    for (const auto& owned : interfaces) {
+        if (auto e = platform::configure(owned.config)) return std::string(owned.option) + ": " + *e;
     }
     return std::nullopt;
 }
 
-void log_configuration(const DaemonSettings& settings, const EngineConfig& config) {
-    const auto* b4 = std::get_if<platform::TunSpec>(&settings.b4_device);
-    const auto* uplink = std::get_if<platform::TunSpec>(&settings.uplink_device);
-    const Mtus mtu = tun_mtus(settings, config);
-    if (b4) spdlog::info("tun:{}: up, MTU {}, route {}/128", b4->interface, mtu.b4, to_string(config.aftr_address));
-    if (uplink) {
-        for (const auto& pool : config.pools)
-            spdlog::info("tun:{}: up, MTU {}, route {}", uplink->interface, mtu.uplink, to_string(pool));
+void unconfigure_interfaces(const std::vector<OwnedInterface>& interfaces) {
+    for (const auto& owned : interfaces) platform::unconfigure(owned.config);
+}
+
+void log_configuration(const std::vector<OwnedInterface>& interfaces) {
+    bool ipv4 = false;
+    bool ipv6 = false;
+    for (const auto& owned : interfaces) {
+        spdlog::info("{}: up, MTU {}, routes {}", owned.device, owned.config.mtu, routes_text(owned.config));
+        ipv4 = ipv4 || !owned.config.ipv4_routes.empty();
+        ipv6 = ipv6 || !owned.config.ipv6_routes.empty();
     }
-    if (std::holds_alternative<platform::TunSpec>(settings.b4_device) &&
-        sysctl_is_zero("/proc/sys/net/ipv6/conf/all/forwarding"))
-        spdlog::warn("IPv6 forwarding is off (net.ipv6.conf.all.forwarding = 0): softwires from other "
-                     "interfaces will not reach the B4 TUN");
-    if (std::holds_alternative<platform::TunSpec>(settings.uplink_device) &&
-        sysctl_is_zero("/proc/sys/net/ipv4/ip_forward"))
-        spdlog::warn("IPv4 forwarding is off (net.ipv4.ip_forward = 0): the Internet will not reach the uplink TUN");
+    if (const auto f = platform::ipv6_forwarding(); ipv6 && f.enabled == false)
+        spdlog::warn("IPv6 forwarding is off ({} = 0): softwires from other interfaces will not reach the B4 side",
+                     f.setting);
+    if (const auto f = platform::ipv4_forwarding(); ipv4 && f.enabled == false)
+        spdlog::warn("IPv4 forwarding is off ({} = 0): the Internet will not reach the uplink", f.setting);
 }
 
 }  // namespace dslite::daemon

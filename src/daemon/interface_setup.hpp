@@ -1,21 +1,40 @@
-// Start-up configuration of the daemon's TUNs, so one command gives a
-// working AFTR: links up, MTUs set, the AFTR address routed into the B4 TUN
-// and the pools into the uplink TUN. Other devices need nothing here.
+// Start-up configuration of the daemon's interfaces (a TUN or utun on either
+// side), so one command gives a working AFTR: up, MTUs set, the AFTR address
+// routed into the B4 side and the pools into the uplink. What each interface
+// needs is worked out here, the same on every OS; platform::configure does
+// it the OS's way. Other devices (raw, udp:, pcap:) need nothing.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "daemon_options.hpp"
 #include "dslite/config.hpp"
+#include "platform/device.hpp"
+#include "platform/interface_config.hpp"
 
 namespace dslite::daemon {
 
-// Nothing, or "OPTION: what failed". Logs nothing: a refusal stays one line.
-std::optional<std::string> configure_interfaces(const DaemonSettings& settings, const EngineConfig& config);
+struct OwnedInterface {
+    const char* option;  // the flag its device came from, for messages
+    std::string device;  // the device's name ("tun:aftr6", "utun:3")
+    platform::InterfaceConfig config;
+};
+
+// What the opened devices need (none for a device that is not an interface).
+// A shared device gets one configuration carrying both sides' routes.
+std::vector<OwnedInterface> plan_interfaces(const DaemonSettings& settings, const EngineConfig& config,
+                                            const Device& b4, const Device& uplink);
+
+// Configures each in order: nothing, or "OPTION: what failed". Logs nothing:
+// a refusal stays one line.
+std::optional<std::string> configure_interfaces(const std::vector<OwnedInterface>& interfaces);
+// Removes what configure_interfaces added, before the devices close.
+void unconfigure_interfaces(const std::vector<OwnedInterface>& interfaces);
 
 // Logs what configure_interfaces did, and warns when the kernel will not
-// forward to or from the TUNs.
-void log_configuration(const DaemonSettings& settings, const EngineConfig& config);
+// forward to or from the interfaces.
+void log_configuration(const std::vector<OwnedInterface>& interfaces);
 
 }  // namespace dslite::daemon

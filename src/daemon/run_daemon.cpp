@@ -66,16 +66,19 @@ int run_daemon(const po::variables_map& values, EngineConfig config) {
     if (auto* e = std::get_if<std::string>(&b4_opened)) return refuse(*e);
     auto b4 = std::move(std::get<std::unique_ptr<Device>>(b4_opened));
     std::unique_ptr<Device> uplink_owned;
-    if (!settings->shared_tun()) {
+    if (!settings->shared_device()) {
         auto opened = platform::open_device("uplink-device", settings->uplink_device, context);
         if (auto* e = std::get_if<std::string>(&opened)) return refuse(*e);
         uplink_owned = std::move(std::get<std::unique_ptr<Device>>(opened));
     }
     Device& uplink = uplink_owned ? *uplink_owned : *b4;
-    if (auto e = configure_interfaces(*settings, config)) return refuse(*e);
+    const auto interfaces = plan_interfaces(*settings, config, *b4, uplink);
+    // On a refusal nothing is undone: the failing step may have met a route
+    // that is someone else's. Interfaces made here vanish as the devices close.
+    if (auto e = configure_interfaces(interfaces)) return refuse(*e);
 
     // Start-up can no longer be refused: from here on, log.
-    if (settings->configure) log_configuration(*settings, config);
+    log_configuration(interfaces);
     loop = std::make_unique<DaemonLoop>(io, engine, *b4, uplink);
 
     // A control client that hangs up mid-answer must not end the daemon.
@@ -93,6 +96,7 @@ int run_daemon(const po::variables_map& values, EngineConfig config) {
                  pools_text(config), b4->name(), uplink.name(), settings->control);
     io.run();
     loop.reset();  // lets go of the devices' descriptors while the devices still exist
+    unconfigure_interfaces(interfaces);  // while the interfaces still exist
     const Counters& c = engine.counters();
     spdlog::info("stopped: {} packets from B4s, {} from the uplink, {} sessions open", c[Counter::in_b4_packets],
                  c[Counter::in_uplink_packets], engine.session_count());

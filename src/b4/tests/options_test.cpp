@@ -28,7 +28,7 @@ TEST(B4Options, Defaults) {
     const auto o = ok({"--b4-address", "2001:db8:a::2", "--aftr-address", "2001:db8:ff::1"});
     EXPECT_EQ(o.b4_address, *parse_ipv6("2001:db8:a::2"));
     EXPECT_EQ(o.aftr_address, *parse_ipv6("2001:db8:ff::1"));
-    EXPECT_EQ(o.tun, "b4");
+    EXPECT_EQ(std::get<platform::TunSpec>(o.device).interface, "b4");
     EXPECT_FALSE(o.aftr_udp);
     EXPECT_TRUE(o.configure);
     EXPECT_EQ(o.mtu, 1460u);
@@ -38,7 +38,7 @@ TEST(B4Options, Defaults) {
 TEST(B4Options, Everything) {
     const auto o = ok({"--b4-address", "2001:db8:a::2", "--aftr-address", "2001:db8:ff::1", "--device", "tun:home",
                        "--aftr", "udp:[2001:db8:ff::1]:4789", "--mtu", "1400", "--log-level", "debug"});
-    EXPECT_EQ(o.tun, "home");
+    EXPECT_EQ(std::get<platform::TunSpec>(o.device).interface, "home");
     ASSERT_TRUE(o.aftr_udp);
     EXPECT_EQ(o.aftr_udp->host, "2001:db8:ff::1");
     EXPECT_EQ(o.aftr_udp->port, 4789);

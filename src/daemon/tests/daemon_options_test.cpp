@@ -35,7 +35,7 @@ TEST(DaemonOptions, MinimalStartUsesDefaults) {
     EXPECT_TRUE(s.configure);
     EXPECT_FALSE(s.mtu);  // the engine's tunnel and uplink MTUs then apply
     EXPECT_TRUE(s.random_seed);
-    EXPECT_FALSE(s.shared_tun());
+    EXPECT_FALSE(s.shared_device());
 }
 
 TEST(DaemonOptions, ReadsEveryOption) {
@@ -43,7 +43,7 @@ TEST(DaemonOptions, ReadsEveryOption) {
                        "9000", "--seed", "7"});
     ASSERT_TRUE(std::holds_alternative<DaemonSettings>(r)) << std::get<std::string>(r);
     const auto& s = std::get<DaemonSettings>(r);
-    EXPECT_TRUE(s.shared_tun());
+    EXPECT_TRUE(s.shared_device());
     EXPECT_EQ(s.control, "/tmp/x.sock");
     EXPECT_EQ(s.mtu, 9000u);
     EXPECT_FALSE(s.random_seed);
@@ -70,6 +70,27 @@ TEST(DaemonOptions, RefusesWithOneLineNamingTheOption) {
     EXPECT_EQ(refusal({"--b4-device", "tun:a", "--uplink-device", "tun:b", "--mtu", "1400", "--no-configure"}),
               "mtu: has no effect with --no-configure");
     EXPECT_EQ(refusal({"--b4-device", "tun:a", "--uplink-device", "tun:b", "--control", ""}), "control: needs a path");
+}
+
+}  // namespace
+}  // namespace dslite::daemon
+
+namespace dslite::daemon {
+namespace {
+
+TEST(DaemonOptions, OneInterfaceSpecTwiceIsOneDevice) {
+    DaemonSettings s;
+    s.b4_device = platform::UtunSpec{3};
+    s.uplink_device = platform::UtunSpec{3};
+    EXPECT_TRUE(s.shared_device());
+    s.b4_device = s.uplink_device = platform::UtunSpec{};  // "utun" twice: the next free one, once
+    EXPECT_TRUE(s.shared_device());
+    s.uplink_device = platform::UtunSpec{4};
+    EXPECT_FALSE(s.shared_device());
+    s.b4_device = s.uplink_device = platform::TunSpec{};
+    EXPECT_TRUE(s.shared_device());
+    s.b4_device = s.uplink_device = platform::PcapSpec{"in.pcap", ""};  // files are not interfaces
+    EXPECT_FALSE(s.shared_device());
 }
 
 }  // namespace

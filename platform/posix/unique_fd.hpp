@@ -2,6 +2,7 @@
 // the kernel object behind it (a non-persistent TUN disappears with its fd).
 #pragma once
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <utility>
@@ -31,5 +32,12 @@ public:
 private:
     int fd_ = -1;
 };
+
+// Non-blocking and closed on exec, for descriptors opened without
+// SOCK_NONBLOCK / SOCK_CLOEXEC (Linux and the BSDs have them, macOS does not).
+inline bool set_nonblocking_cloexec(int fd) {
+    const int flags = ::fcntl(fd, F_GETFL);
+    return flags >= 0 && ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0 && ::fcntl(fd, F_SETFD, FD_CLOEXEC) == 0;
+}
 
 }  // namespace dslite::platform

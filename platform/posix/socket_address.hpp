@@ -29,6 +29,7 @@ struct SocketAddress {
 struct HostPort {
     std::string host;  // without the brackets
     std::uint16_t port = 0;
+    bool operator==(const HostPort&) const = default;
 };
 
 // Splits "HOST:PORT" or "[IPV6]:PORT"; an IPv6 address needs the brackets.

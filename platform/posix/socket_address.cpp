@@ -1,4 +1,4 @@
-#include "platform/linux/socket_address.hpp"
+#include "platform/posix/socket_address.hpp"
 
 #include <arpa/inet.h>
 #include <netdb.h>

@@ -2,7 +2,7 @@
 // packets come from IN until it ends; what the daemon sends goes to OUT
 // (stamped with the time of the last packet read, so output lines up with the
 // input that caused it) or, without OUT, is counted and discarded.
-// Portable despite its directory: libpcap only.
+// Portable: libpcap only.
 #pragma once
 
 #include <chrono>
@@ -14,7 +14,7 @@
 #include "pcap/capture_reader.hpp"
 #include "pcap/capture_writer.hpp"
 #include "platform/device.hpp"
-#include "platform/linux/device_stats.hpp"
+#include "platform/posix/device_stats.hpp"
 
 namespace dslite::platform {
 

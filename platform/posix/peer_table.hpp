@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "dslite/address.hpp"
-#include "platform/linux/socket_address.hpp"
+#include "platform/posix/socket_address.hpp"
 
 namespace dslite::platform {
 

@@ -5,17 +5,17 @@
 // Anyone who can reach the port can claim any B4 address: lab use only.
 #pragma once
 
-#include "burst_io.hpp"
+#include "platform/posix/burst_io.hpp"
 
 #include <memory>
 #include <string>
 #include <variant>
 
 #include "platform/device.hpp"
-#include "platform/linux/device_stats.hpp"
-#include "platform/linux/peer_table.hpp"
-#include "platform/linux/socket_address.hpp"
-#include "platform/linux/unique_fd.hpp"
+#include "platform/posix/device_stats.hpp"
+#include "platform/posix/peer_table.hpp"
+#include "platform/posix/socket_address.hpp"
+#include "platform/posix/unique_fd.hpp"
 
 namespace dslite::platform {
 

@@ -1,6 +1,7 @@
-#include "platform/linux/udp_device.hpp"
+#include "platform/posix/udp_device.hpp"
 
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -14,8 +15,8 @@ namespace {
 namespace ipv6 = wire::ipv6;
 
 std::variant<UniqueFd, std::string> make_socket(const SocketAddress& address, const std::string& where) {
-    UniqueFd fd(::socket(address.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (!fd) return where + ": socket: " + std::strerror(errno);
+    UniqueFd fd(::socket(address.family(), SOCK_DGRAM, 0));
+    if (!fd || !set_nonblocking_cloexec(fd.get())) return where + ": socket: " + std::strerror(errno);
     const int buffer = 4 << 20;  // best effort, as for the raw device
     ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
     ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
@@ -65,18 +66,24 @@ std::size_t UdpDevice::read_burst(std::span<Packet> slots) {
 
 SlotRead UdpDevice::read_one(Packet& slot) {
     SocketAddress peer;
-    peer.length = sizeof peer.address;
+    iovec data{slot.data(), slot.size()};
+    msghdr message{};
+    message.msg_name = peer.get();
+    message.msg_namelen = sizeof peer.address;
+    message.msg_iov = &data;
+    message.msg_iovlen = 1;
     ssize_t n;
-    do n = ::recvfrom(fd_.get(), slot.data(), slot.size(), MSG_TRUNC, peer.get(), &peer.length);
+    do n = ::recvmsg(fd_.get(), &message, 0);
     while (n < 0 && errno == EINTR);
+    peer.length = message.msg_namelen;
     if (n < 0) {
         // ECONNREFUSED: the connected AFTR is not (yet) listening; keep going.
         if (errno != EAGAIN) log_sparse(++stats_.rx_errors, name_, "recv", errno);
         return SlotRead::empty;
     }
-    const auto length = static_cast<std::size_t>(n);  // MSG_TRUNC: the real length
+    const auto length = static_cast<std::size_t>(n);
     const std::uint8_t* h = slot.data();
-    if (length >= slot.size() || length < ipv6::header_size || h[0] >> 4 != 6 ||
+    if ((message.msg_flags & MSG_TRUNC) != 0 || length >= slot.size() || length < ipv6::header_size || h[0] >> 4 != 6 ||
         wire::load16(h + ipv6::payload_length) > length - ipv6::header_size) {
         log_sparse(++stats_.rx_malformed, name_, "dropped a datagram that is not an IPv6 packet");
         return SlotRead::skipped;
