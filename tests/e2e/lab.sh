@@ -4,6 +4,9 @@
 #   lab_up                builds the lab and starts the server, dslite-aftr, two dslite-b4
 #   lab_down              stops everything it started and deletes the namespaces (idempotent)
 # Needs LAB_AFTR, LAB_B4 and LAB_CTL: paths of dslite-aftr, dslite-b4, dslite-ctl.
+# Needs root, or, for an ordinary user, a rerun inside namespaces of its own:
+#   lab_rootless_problem  why this user cannot (one line), or nothing
+#   lab_unshare CMD...    execs CMD as root of a new user namespace (LAB_ROOTLESS set)
 #
 #   site A: host 192.168.1.10 -- B4 (192.0.0.2 on tun b4, 2001:db8:a::2) --.
 #                                                                         AFTR 2001:db8:ff::1 -- server 203.0.113.10
@@ -20,6 +23,27 @@ LAB_HOST=192.168.1.10
 LAB_SITES=(a b)
 LAB_PYTHON=/usr/bin/python3
 LAB_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+LAB_ROOTLESS=${LAB_ROOTLESS:-}  # the outer uid, in the namespaces lab_unshare made
+
+lab_rootless_problem() {
+    if [[ ! -r /dev/net/tun || ! -w /dev/net/tun ]]; then
+        echo "/dev/net/tun is not open to users (mode $(stat -c %a /dev/net/tun 2>/dev/null || echo missing))"
+    elif ! unshare --user --map-root-user --mount --net sh -c 'mount -t tmpfs tmpfs /run' 2>/dev/null; then
+        echo "unprivileged user namespaces are off here (unshare --user --map-root-user --mount --net failed)"
+    fi
+}
+
+# The user namespace makes this user root of the new network namespace and of
+# the TUNs made there; `ip netns add` writes under /run/netns (/var/run/netns
+# where /var/run is a directory of its own), so those become private tmpfs.
+lab_unshare() {
+    LAB_ROOTLESS=$(id -u) exec unshare --user --map-root-user --mount --net -- bash -c '
+        set -e
+        mount -t tmpfs tmpfs /run
+        [[ -L /var/run || ! -d /var/run ]] || mount -t tmpfs tmpfs /var/run
+        exec "$@"' lab_unshare "$@"
+}
 
 lab_init() {
     LAB_NAME=$1
