@@ -7,6 +7,7 @@
 
 #include "control_client.hpp"
 #include "json_reader.hpp"
+#include "platform/control_path.hpp"
 #include "tables.hpp"
 
 namespace {
@@ -26,7 +27,9 @@ constexpr const char* kUsage =
     "                          session count and ports in use per protocol\n"
     "\n"
     "Options:\n"
-    "  --control PATH          the daemon's control socket (default /run/dslite-aftr.sock)\n"
+    "  --control PATH          the daemon's control socket (default ";
+constexpr const char* kUsageEnd =
+    ")\n"
     "  --json                  print the daemon's answer as JSON, one line\n"
     "  --help                  print this help\n";
 
@@ -38,7 +41,7 @@ int usage_error(const std::string& line) {
 }  // namespace
 
 int main(int argc, char* argv[]) {
-    std::string control = "/run/dslite-aftr.sock";
+    std::string control = dslite::platform::kDefaultControlPath;
     bool json = false;
     std::string request;
     std::string command;
@@ -46,7 +49,7 @@ int main(int argc, char* argv[]) {
         const std::string_view arg = argv[i];
         if (command.empty()) {
             if (arg == "--help" || arg == "-h") {
-                std::cout << kUsage;
+                std::cout << kUsage << dslite::platform::kDefaultControlPath << kUsageEnd;
                 return 0;
             }
             if (arg == "--json") {

@@ -7,13 +7,14 @@
 #include <string>
 
 #include "options.hpp"
+#include "platform/control_path.hpp"
 #include "platform/device_factory.hpp"
 
 namespace dslite::daemon {
 
 namespace po = boost::program_options;
 
-inline constexpr const char* kDefaultControlPath = "/run/dslite-aftr.sock";
+using platform::kDefaultControlPath;
 
 struct DaemonSettings {
     platform::DeviceSpec b4_device;

@@ -1,6 +1,7 @@
 #include "support/temp_dir.hpp"
 
 #include <stdlib.h>
+#include <unistd.h>  // mkdtemp on macOS
 
 #include <cstdlib>
 #include <filesystem>
