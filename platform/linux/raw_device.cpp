@@ -152,17 +152,7 @@ bool RawDevice::write_one(const Packet& packet) {
         std::memcpy(CMSG_DATA(c), &values[i], sizeof(int));
     }
 
-    ssize_t n;
-    do n = ::sendmsg(fd_.get(), &message, 0);
-    while (n < 0 && errno == EINTR);
-    if (n < 0) {
-        if (errno == EAGAIN || errno == ENOBUFS) log_sparse(++stats_.tx_dropped, name(), "queue full, dropped");
-        else log_sparse(++stats_.tx_errors, name(), "sendmsg", errno);
-        return false;
-    }
-    ++stats_.tx_packets;
-    stats_.tx_bytes += packet.size();
-    return true;
+    return send_counted(stats_, name(), packet.size(), "sendmsg", [&] { return ::sendmsg(fd_.get(), &message, 0); });
 }
 
 }  // namespace dslite::platform

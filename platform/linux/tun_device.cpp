@@ -62,19 +62,8 @@ std::size_t TunDevice::read_burst(std::span<Packet> slots) {
 std::size_t TunDevice::write_burst(std::span<const Packet> packets) {
     std::size_t accepted = 0;
     for (const Packet& packet : packets) {
-        ssize_t n;
-        do n = ::write(fd_.get(), packet.data(), packet.size());
-        while (n < 0 && errno == EINTR);
-        if (n < 0) {
-            // EAGAIN: the interface's queue is full (or it is down); dropping is
-            // what a router does there, and retrying would stall the other side.
-            if (errno == EAGAIN) log_sparse(++stats_.tx_dropped, name_, "queue full, dropped");
-            else log_sparse(++stats_.tx_errors, name_, "write", errno);
-            continue;
-        }
-        ++stats_.tx_packets;
-        stats_.tx_bytes += packet.size();
-        ++accepted;
+        accepted += send_counted(stats_, name_, packet.size(), "write",
+                                 [&] { return ::write(fd_.get(), packet.data(), packet.size()); });
     }
     return accepted;
 }

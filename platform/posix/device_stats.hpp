@@ -5,7 +5,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/types.h>
+
 #include <bit>
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -30,6 +33,25 @@ inline void log_sparse(std::uint64_t count, std::string_view device, std::string
         spdlog::warn("{}: {}: {} (seen {} times)", device, what, std::strerror(error), count);
     else
         spdlog::warn("{}: {} (seen {} times)", device, what, count);
+}
+
+// Sends one packet of `size` bytes with `call` (write, sendto, sendmsg),
+// again on EINTR; true once it went. A full queue (EAGAIN, ENOBUFS, or the
+// interface down) drops the packet, as a router does there: retrying would
+// stall the other side. `what` names the call for the error log.
+template <class Call>
+bool send_counted(DeviceStats& stats, std::string_view device, std::size_t size, const char* what, Call&& call) {
+    ssize_t n;
+    do n = call();
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        if (errno == EAGAIN || errno == ENOBUFS) log_sparse(++stats.tx_dropped, device, "queue full, dropped");
+        else log_sparse(++stats.tx_errors, device, what, errno);
+        return false;
+    }
+    ++stats.tx_packets;
+    stats.tx_bytes += size;
+    return true;
 }
 
 }  // namespace dslite::platform

@@ -67,18 +67,8 @@ std::size_t FramedTunDevice::write_burst(std::span<const Packet> packets) {
             continue;
         }
         wire::store32(framed.data(), version == 4 ? families_.inet : families_.inet6);
-        ssize_t n;
-        do n = ::write(fd_.get(), framed.data(), framed.size());
-        while (n < 0 && errno == EINTR);
-        if (n < 0) {
-            // As on Linux: a full queue drops, retrying would stall the other side.
-            if (errno == EAGAIN || errno == ENOBUFS) log_sparse(++stats_.tx_dropped, name_, "queue full, dropped");
-            else log_sparse(++stats_.tx_errors, name_, "write", errno);
-            continue;
-        }
-        ++stats_.tx_packets;
-        stats_.tx_bytes += packet.size();
-        ++accepted;
+        accepted += send_counted(stats_, name_, packet.size(), "write",
+                                 [&] { return ::write(fd_.get(), framed.data(), framed.size()); });
     }
     return accepted;
 }

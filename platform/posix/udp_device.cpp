@@ -120,17 +120,8 @@ bool UdpDevice::write_one(const Packet& packet) {
         to = peer->get();
         to_length = peer->length;
     }
-    ssize_t n;
-    do n = ::sendto(fd_.get(), h, packet.size(), 0, to, to_length);
-    while (n < 0 && errno == EINTR);
-    if (n < 0) {
-        if (errno == EAGAIN || errno == ENOBUFS) log_sparse(++stats_.tx_dropped, name_, "queue full, dropped");
-        else log_sparse(++stats_.tx_errors, name_, "send", errno);
-        return false;
-    }
-    ++stats_.tx_packets;
-    stats_.tx_bytes += packet.size();
-    return true;
+    return send_counted(stats_, name_, packet.size(), "send",
+                        [&] { return ::sendto(fd_.get(), h, packet.size(), 0, to, to_length); });
 }
 
 }  // namespace dslite::platform
