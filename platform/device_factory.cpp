@@ -35,7 +35,7 @@ std::variant<DeviceSpec, std::string> parse_device_spec_on_any_system(std::strin
         const auto digits = text.substr(5);
         unsigned unit = 0;
         const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), unit);
-        // sc_unit is N + 1 in a 32-bit field; a few thousand is already far more than anyone opens.
+        // sc_unit is N + 1 in a 32-bit field; 65535 is far more utuns than anyone opens.
         if (digits.empty() || error != std::errc{} || end != digits.data() + digits.size() || unit > 65535)
             return prefix + "bad utun unit in " + quoted + " (expected utun:N, N from 0 to 65535)";
         return UtunSpec{unit};
@@ -81,6 +81,7 @@ std::variant<std::unique_ptr<Device>, std::string> open_device(std::string_view 
     }
     if (const auto* pcap = std::get_if<PcapSpec>(&spec))
         return as_device(option, CaptureDevice::open(pcap->input, pcap->output));
+    if (auto why = unsupported(spec)) return std::string(option) + ": " + *why;
     return as_device(option, open_interface_device(spec, context.local_address));
 }
 

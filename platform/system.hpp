@@ -31,8 +31,9 @@ std::string_view default_home_device();
 // or nothing. Checked when options are parsed, before anything is opened.
 std::optional<std::string> unsupported(const DeviceSpec& spec);
 
-// Opens a tun, utun or raw spec; `local` is what a raw device binds to. udp:
-// and pcap: are the same everywhere (device_factory). Errors are one line.
+// Opens a tun, utun or raw spec that unsupported() lets through; `local` is
+// what a raw device binds to. udp: and pcap: are the same everywhere
+// (device_factory). Errors are one line.
 std::variant<std::unique_ptr<Device>, std::string> open_interface_device(const DeviceSpec& spec,
                                                                         const Ipv6Address& local);
 

@@ -23,7 +23,6 @@ std::optional<std::string> unsupported(const DeviceSpec& spec) {
 }
 
 std::variant<std::unique_ptr<Device>, std::string> open_interface_device(const DeviceSpec& spec, const Ipv6Address&) {
-    if (auto why = unsupported(spec)) return std::move(*why);
     if (const auto* utun = std::get_if<UtunSpec>(&spec)) return darwin::open_utun(*utun);
     return std::string("not an interface device");
 }
