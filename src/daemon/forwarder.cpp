@@ -48,23 +48,27 @@ std::size_t Forwarder::pump(Device& from, Time now) {
 
     to_b4_.clear();
     to_uplink_.clear();
-    // The engine takes each side's packets as one burst, so its table
-    // lookups overlap. On a shared device the version nibble says which side
-    // sent a packet; anything else goes to the B4 side, which counts it as
-    // not IPv6.
+    // On a shared device the version nibble says which side sent a packet;
+    // anything else goes to the B4 side, which counts it as not IPv6.
+    const bool shared_device = shared();
+    const bool all_uplink = &from == &uplink_;
+    const auto is_uplink = [&](const Packet& p) {
+        return shared_device ? p.size() > 0 && (p.data()[0] >> 4) == 4 : all_uplink;
+    };
+    // The engine takes each run of one side's packets as a burst, so its
+    // table lookups overlap, and runs in arrival order, so no packet
+    // overtakes another: an answer that follows the packet opening its
+    // binding finds the binding, and one flow leaves in the order it came.
     const std::span<Packet> burst(slots_.data(), count);
-    auto uplink_end = burst.begin();
-    if (shared())
-        uplink_end = std::partition(burst.begin(), burst.end(), [](const Packet& p) {
-            return p.size() > 0 && (p.data()[0] >> 4) == 4;
-        });
-    else if (&from == &uplink_)
-        uplink_end = burst.end();
-    const std::span<Packet> from_uplink(burst.begin(), uplink_end);
-    const std::span<Packet> from_b4(uplink_end, burst.end());
     std::array<Verdict, kBurst> verdicts;
-    engine_.from_uplink(from_uplink, std::span(verdicts.data(), from_uplink.size()), now, *emitted_);
-    engine_.from_b4(from_b4, std::span(verdicts.data() + from_uplink.size(), from_b4.size()), now, *emitted_);
+    for (std::size_t start = 0, end = 0; start < count; start = end) {
+        const bool uplink_run = is_uplink(burst[start]);
+        for (end = start + 1; end < count && is_uplink(burst[end]) == uplink_run;) ++end;
+        const auto run = burst.subspan(start, end - start);
+        const std::span<Verdict> run_verdicts(verdicts.data() + start, run.size());
+        if (uplink_run) engine_.from_uplink(run, run_verdicts, now, *emitted_);
+        else engine_.from_b4(run, run_verdicts, now, *emitted_);
+    }
     for (std::size_t i = 0; i < count; ++i) {
         if (verdicts[i] == Verdict::to_b4) to_b4_.push_back(burst[i]);
         if (verdicts[i] == Verdict::to_uplink) to_uplink_.push_back(burst[i]);
