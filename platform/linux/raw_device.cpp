@@ -52,7 +52,14 @@ std::variant<std::unique_ptr<RawDevice>, std::string> RawDevice::open(const Ipv6
     if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) < 0)
         return failed("bind (is the address configured on an interface?)");
 
-    return std::make_unique<RawDevice>(Opened{}, std::move(fd), local);
+    // IPPROTO_RAW means the header is ours (Linux sets hdrincl for it): for
+    // packets this socket type cannot describe, the engine's IPv6 fragments.
+    // It reads nothing: no packet carries next header 255.
+    UniqueFd whole(::socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_RAW));
+    if (!whole) return failed("socket(AF_INET6, SOCK_RAW, IPPROTO_RAW)");
+    ::setsockopt(whole.get(), SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
+
+    return std::make_unique<RawDevice>(Opened{}, std::move(fd), std::move(whole), local);
 }
 
 std::size_t RawDevice::read_burst(std::span<Packet> slots) {
@@ -121,17 +128,29 @@ std::size_t RawDevice::write_burst(std::span<const Packet> packets) {
 
 bool RawDevice::write_one(const Packet& packet) {
     const std::uint8_t* h = packet.data();
-    if (packet.size() < ipv6::header_size || h[0] >> 4 != 6 || h[ipv6::next_header] != wire::proto_ipv4 ||
+    if (packet.size() < ipv6::header_size || h[0] >> 4 != 6 ||
         !std::equal(local_.begin(), local_.end(), h + ipv6::source)) {
-        // Extension headers (a fragment header, say) cannot be expressed
-        // through this socket; the kernel fragments for us instead.
-        log_sparse(++stats_.tx_dropped, name(), "dropped a packet that is not IPv4-in-IPv6 from the local address");
+        log_sparse(++stats_.tx_dropped, name(), "dropped a packet that is not IPv6 from the local address");
         return false;
     }
 
     sockaddr_in6 destination{};
     destination.sin6_family = AF_INET6;
     std::memcpy(&destination.sin6_addr, h + ipv6::destination, 16);
+    if (h[ipv6::next_header] != wire::proto_ipv4) {
+        // The engine's own fragments of IPv4-in-IPv6 go as they are; this
+        // socket could say nothing of their fragment header.
+        const bool fragment = h[ipv6::next_header] == wire::proto_fragment &&
+                              packet.size() > ipv6::header_size + 8 && h[ipv6::header_size] == wire::proto_ipv4;
+        if (!fragment) {
+            log_sparse(++stats_.tx_dropped, name(), "dropped a packet that is not IPv4-in-IPv6 or a fragment of it");
+            return false;
+        }
+        return send_counted(stats_, name(), packet.size(), "sendto", [&] {
+            return ::sendto(whole_.get(), h, packet.size(), 0, reinterpret_cast<const sockaddr*>(&destination),
+                            sizeof destination);
+        });
+    }
     iovec data{const_cast<std::uint8_t*>(h + ipv6::header_size), packet.size() - ipv6::header_size};
 
     alignas(cmsghdr) std::uint8_t control[2 * CMSG_SPACE(sizeof(int))]{};

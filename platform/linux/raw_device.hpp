@@ -4,7 +4,9 @@
 // the headroom so the engine sees the packet as it was on the wire (minus
 // extension headers and the flow label, which the kernel keeps to itself).
 // write_burst hands the kernel the payload and lets it build the header, so
-// packets over the path MTU get fragmented (RFC 6333 section 5.3).
+// packets over the path MTU get fragmented (RFC 6333 section 5.3); packets
+// with extension headers (the engine's own fragments for the tunnel MTU) go
+// whole through a second, header-included socket.
 #pragma once
 
 #include "platform/posix/burst_io.hpp"
@@ -27,9 +29,10 @@ public:
     static std::variant<std::unique_ptr<RawDevice>, std::string> open(const Ipv6Address& local);
 
     std::size_t read_burst(std::span<Packet> slots) override;
-    // Each packet must be IPv6 with next header 4 and come from the local
-    // address; the payload goes to the header's destination with its traffic
-    // class and hop limit. Anything else is dropped and counted.
+    // Each packet must be IPv6 from the local address. With next header 4
+    // the payload goes to the header's destination with its traffic class
+    // and hop limit; with extension headers the packet goes as it is.
+    // Anything else is dropped and counted.
     std::size_t write_burst(std::span<const Packet> packets) override;
     int wait_handle() const override { return fd_.get(); }
     std::string name() const override { return "raw"; }
@@ -42,13 +45,15 @@ private:
     };
 
 public:
-    RawDevice(Opened, UniqueFd fd, const Ipv6Address& local) : fd_(std::move(fd)), local_(local) {}
+    RawDevice(Opened, UniqueFd fd, UniqueFd whole, const Ipv6Address& local)
+        : fd_(std::move(fd)), whole_(std::move(whole)), local_(local) {}
 
 private:
     SlotRead read_one(Packet& slot);
     bool write_one(const Packet& packet);
 
     UniqueFd fd_;
+    UniqueFd whole_;  // header included: packets with extension headers
     Ipv6Address local_;
     DeviceStats stats_;
 };

@@ -311,14 +311,43 @@ TEST_F(RawSoftwire, KernelFragmentsAndReassembles) {
     EXPECT_EQ(read_one(*aftr), sent);
 }
 
+// What the engine sends when a packet is over the tunnel MTU: IPv6 fragments
+// it made itself, fragment header and all; the B4's kernel puts them together.
+TEST_F(RawSoftwire, SendsTheEnginesOwnFragments) {
+    const Bytes inner = inner_of_size(2000);
+    const std::size_t first = 1232;  // a multiple of 8 that fills 1280 with both headers
+    const auto fragment = [&](std::size_t offset, std::size_t length, bool more) {
+        Bytes header(8, 0);
+        header[0] = wire::proto_ipv4;
+        wire::store16(&header[2], static_cast<std::uint16_t>(offset | (more ? 1 : 0)));
+        wire::store32(&header[4], 0x12345678);
+        header.insert(header.end(), inner.begin() + offset, inner.begin() + offset + length);
+        return test::ipv6(aftr_address, b4_address, wire::proto_fragment, header);
+    };
+    Bytes one = fragment(0, first, true);
+    Bytes two = fragment(first, inner.size() - first, false);
+    ASSERT_EQ(one.size(), 1280u);
+    Packet packets[2] = {{one, 0, one.size()}, {two, 0, two.size()}};
+    EXPECT_EQ(aftr->write_burst(packets), 2u);
+    EXPECT_EQ(aftr->stats().tx_dropped, 0u);
+    EXPECT_EQ(read_one(*b4), test::ipv6(aftr_address, b4_address, 4, inner));
+}
+
 TEST_F(RawSoftwire, RefusesWhatItCannotSend) {
     const Bytes inner = inner_of_size(10);
     Bytes not_ours = test::ipv6(test::v6("2001:db8:a::3"), aftr_address, 4, inner);
     Bytes not_ipip = test::ipv6(b4_address, aftr_address, wire::proto_udp, inner);
     Bytes short_one(20, 0x60);
-    Packet packets[3] = {{not_ours, 0, not_ours.size()}, {not_ipip, 0, not_ipip.size()}, {short_one, 0, 20}};
+    Bytes udp_header(8, 0);
+    udp_header[0] = wire::proto_udp;  // a fragment, but not of IPv4-in-IPv6
+    udp_header.insert(udp_header.end(), inner.begin(), inner.end());
+    Bytes not_ipip_fragment = test::ipv6(b4_address, aftr_address, wire::proto_fragment, udp_header);
+    Packet packets[4] = {{not_ours, 0, not_ours.size()},
+                         {not_ipip, 0, not_ipip.size()},
+                         {short_one, 0, 20},
+                         {not_ipip_fragment, 0, not_ipip_fragment.size()}};
     EXPECT_EQ(b4->write_burst(packets), 0u);
-    EXPECT_EQ(b4->stats().tx_dropped, 3u);
+    EXPECT_EQ(b4->stats().tx_dropped, 4u);
     EXPECT_TRUE(read_one(*aftr, 100).empty());
 }
 

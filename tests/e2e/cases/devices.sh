@@ -26,6 +26,13 @@ both_sites_ping() {
     wait "$a" && wait "$b"
 }
 
+both_sites_echo() {  # BYTES: one datagram each, to the server's echo and back whole
+    local s
+    for s in "${LAB_SITES[@]}"; do
+        lab_in "host$s" "$LAB_PYTHON" "$LAB_HERE/lab_datagram.py" echo --to "$LAB_SERVER:7" --size "$1" || return 1
+    done
+}
+
 case_main() {
     # Raw sockets and UDP listen on the AFTR address itself: make it local.
     ip -n "$LAB_NS_AFTR" addr add "$LAB_AFTR_ADDRESS/128" dev lo
@@ -34,6 +41,12 @@ case_main() {
     check "raw: both sites ping the server at once" both_sites_ping
     check "raw: both B4s in the session table" contains "$(lab_ctl sessions)" "2001:db8:b::2"
     check "raw: a page over TCP" contains "$(lab_in hosta curl -sS --max-time 10 "http://$LAB_SERVER/")" "Hello"
+    # The echo's 8000 bytes exceed the 1500-byte tunnel MTU: the AFTR sends
+    # them to the B4 as IPv6 fragments of its own, through the raw device.
+    local fragments
+    fragments=$(lab_counter sent_fragments)
+    check "raw: 8000 bytes of UDP echoed back intact to both sites" both_sites_echo 8000
+    check "raw: ... the AFTR sent them as fragments of its own" test "$(lab_counter sent_fragments)" -gt "$fragments"
 
     local udp="udp:[$LAB_AFTR_ADDRESS]:4000"
     check "udp: dslite-aftr starts with --b4-device $udp" restart_aftr "$udp"
