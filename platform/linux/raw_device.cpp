@@ -14,8 +14,7 @@ namespace {
 
 namespace ipv6 = wire::ipv6;
 
-// Room for the ancillary data asked for below, with slack for alignment.
-constexpr std::size_t kControlSize = CMSG_SPACE(sizeof(in6_pktinfo)) + 2 * CMSG_SPACE(sizeof(int)) + 64;
+constexpr std::size_t kSendControlSize = 2 * CMSG_SPACE(sizeof(int));  // traffic class, hop limit
 
 void write_ipv6_header(std::uint8_t* h, std::uint8_t traffic_class, std::size_t payload_length,
                        std::uint8_t hop_limit, const std::uint8_t* source, const std::uint8_t* destination) {
@@ -63,37 +62,34 @@ std::variant<std::unique_ptr<RawDevice>, std::string> RawDevice::open(const Ipv6
 }
 
 std::size_t RawDevice::read_burst(std::span<Packet> slots) {
-    return read_burst_one_by_one(slots, [this](Packet& slot) { return read_one(slot); });
+    for (const Packet& slot : slots) {
+        if (slot.headroom() < ipv6::header_size) {
+            // The daemon always gives kHeadroom; anything less is a driver bug.
+            log_sparse(++stats_.rx_malformed, name(), "slot without headroom for the IPv6 header");
+            return 0;
+        }
+    }
+    const auto prepare = [this](std::size_t i, Packet& slot) {
+        Slot& s = slots_[i];
+        s.data = {slot.data(), slot.size()};
+        msghdr& m = batch_[i].message;
+        m = msghdr{};
+        m.msg_name = &s.peer;
+        m.msg_namelen = sizeof s.peer;
+        m.msg_iov = &s.data;
+        m.msg_iovlen = 1;
+        m.msg_control = s.control;
+        m.msg_controllen = sizeof s.control;
+    };
+    const auto accept = [this](std::size_t i, Packet& slot) { return accept_read(slot, batch_[i], slots_[i]); };
+    return read_datagram_burst(fd_.get(), slots, batch_, stats_, name(), prepare, accept);
 }
 
-SlotRead RawDevice::read_one(Packet& slot) {
-    if (slot.headroom() < ipv6::header_size) {
-        // The daemon always gives kHeadroom; anything less is a driver bug.
-        log_sparse(++stats_.rx_malformed, name(), "slot without headroom for the IPv6 header");
-        return SlotRead::empty;
-    }
-    sockaddr_in6 source{};
-    iovec data{slot.data(), slot.size()};
-    alignas(cmsghdr) std::uint8_t control[kControlSize];
-    msghdr message{};
-    message.msg_name = &source;
-    message.msg_namelen = sizeof source;
-    message.msg_iov = &data;
-    message.msg_iovlen = 1;
-    message.msg_control = control;
-    message.msg_controllen = sizeof control;
-
-    ssize_t n;
-    do n = ::recvmsg(fd_.get(), &message, 0);
-    while (n < 0 && errno == EINTR);
-    if (n < 0) {
-        // A failing socket ends this burst, not the daemon.
-        if (errno != EAGAIN) log_sparse(++stats_.rx_errors, name(), "recvmsg", errno);
-        return SlotRead::empty;
-    }
-    if ((message.msg_flags & MSG_TRUNC) != 0 || static_cast<std::size_t>(n) == slot.size()) {
+bool RawDevice::accept_read(Packet& slot, Datagram& datagram, Slot& s) {
+    msghdr& message = datagram.message;
+    if ((message.msg_flags & MSG_TRUNC) != 0 || datagram.length == slot.size()) {
         log_sparse(++stats_.rx_malformed, name(), "dropped a packet larger than the slot");
-        return SlotRead::skipped;
+        return false;
     }
 
     const std::uint8_t* destination = local_.data();
@@ -110,68 +106,87 @@ SlotRead RawDevice::read_one(Packet& slot) {
         }
     }
 
-    const auto length = static_cast<std::size_t>(n);
+    const std::size_t length = datagram.length;
     slot.resize(length);
     slot.push_front(ipv6::header_size);
-    // `destination` may point into `control`, which is still alive here.
-    write_ipv6_header(slot.data(), traffic_class, length, hop_limit, source.sin6_addr.s6_addr, destination);
+    // `destination` may point into the slot's control buffer, alive until the next burst.
+    write_ipv6_header(slot.data(), traffic_class, length, hop_limit, s.peer.sin6_addr.s6_addr, destination);
     ++stats_.rx_packets;
     stats_.rx_bytes += slot.size();
-    return SlotRead::filled;
+    return true;
 }
 
 std::size_t RawDevice::write_burst(std::span<const Packet> packets) {
-    std::size_t accepted = 0;
-    for (const Packet& packet : packets) accepted += write_one(packet) ? 1 : 0;
-    return accepted;
+    // Runs of one kind, each a batch on its socket, in the order they came.
+    std::size_t sent = 0;
+    std::size_t staged = 0;
+    int staged_on = -1;
+    const auto flush = [&] {
+        if (staged > 0) sent += write_datagram_burst(staged_on, std::span(batch_.data(), staged), stats_, name());
+        staged = 0;
+    };
+    for (const Packet& packet : packets) {
+        const int socket = socket_for(packet);
+        if (socket < 0) continue;
+        if (socket != staged_on || staged == kMaxDatagrams) flush();
+        staged_on = socket;
+        stage(packet, staged++, socket == fd_.get());
+    }
+    flush();
+    return sent;
 }
 
-bool RawDevice::write_one(const Packet& packet) {
+int RawDevice::socket_for(const Packet& packet) {
     const std::uint8_t* h = packet.data();
     if (packet.size() < ipv6::header_size || h[0] >> 4 != 6 ||
         !std::equal(local_.begin(), local_.end(), h + ipv6::source)) {
         log_sparse(++stats_.tx_dropped, name(), "dropped a packet that is not IPv6 from the local address");
-        return false;
+        return -1;
+    }
+    if (h[ipv6::next_header] == wire::proto_ipv4) return fd_.get();
+    // The engine's own fragments of IPv4-in-IPv6 go as they are on the
+    // header-included socket; the IPIP one could say nothing of their
+    // fragment header.
+    if (h[ipv6::next_header] == wire::proto_fragment && packet.size() > ipv6::header_size + 8 &&
+        h[ipv6::header_size] == wire::proto_ipv4)
+        return whole_.get();
+    log_sparse(++stats_.tx_dropped, name(), "dropped a packet that is not IPv4-in-IPv6 or a fragment of it");
+    return -1;
+}
+
+void RawDevice::stage(const Packet& packet, std::size_t n, bool ipip) {
+    const std::uint8_t* h = packet.data();
+    Slot& s = slots_[n];
+    s.peer = sockaddr_in6{};
+    s.peer.sin6_family = AF_INET6;
+    std::memcpy(&s.peer.sin6_addr, h + ipv6::destination, 16);
+    Datagram& d = batch_[n];
+    d.message = msghdr{};
+    d.message.msg_name = &s.peer;
+    d.message.msg_namelen = sizeof s.peer;
+    d.message.msg_iov = &s.data;
+    d.message.msg_iovlen = 1;
+    d.length = packet.size();
+
+    if (!ipip) {
+        s.data = {const_cast<std::uint8_t*>(h), packet.size()};
+        return;
     }
 
-    sockaddr_in6 destination{};
-    destination.sin6_family = AF_INET6;
-    std::memcpy(&destination.sin6_addr, h + ipv6::destination, 16);
-    if (h[ipv6::next_header] != wire::proto_ipv4) {
-        // The engine's own fragments of IPv4-in-IPv6 go as they are; this
-        // socket could say nothing of their fragment header.
-        const bool fragment = h[ipv6::next_header] == wire::proto_fragment &&
-                              packet.size() > ipv6::header_size + 8 && h[ipv6::header_size] == wire::proto_ipv4;
-        if (!fragment) {
-            log_sparse(++stats_.tx_dropped, name(), "dropped a packet that is not IPv4-in-IPv6 or a fragment of it");
-            return false;
-        }
-        return send_counted(stats_, name(), packet.size(), "sendto", [&] {
-            return ::sendto(whole_.get(), h, packet.size(), 0, reinterpret_cast<const sockaddr*>(&destination),
-                            sizeof destination);
-        });
-    }
-    iovec data{const_cast<std::uint8_t*>(h + ipv6::header_size), packet.size() - ipv6::header_size};
-
-    alignas(cmsghdr) std::uint8_t control[2 * CMSG_SPACE(sizeof(int))]{};
-    msghdr message{};
-    message.msg_name = &destination;
-    message.msg_namelen = sizeof destination;
-    message.msg_iov = &data;
-    message.msg_iovlen = 1;
-    message.msg_control = control;
-    message.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&message);
+    // The kernel writes the IPv6 header, with the packet's traffic class and hop limit.
+    s.data = {const_cast<std::uint8_t*>(h + ipv6::header_size), packet.size() - ipv6::header_size};
+    std::memset(s.control, 0, kSendControlSize);
+    d.message.msg_control = s.control;
+    d.message.msg_controllen = kSendControlSize;
+    cmsghdr* c = CMSG_FIRSTHDR(&d.message);
     const int values[2] = {wire::ipv6::traffic_class(h), h[ipv6::hop_limit]};
     const int types[2] = {IPV6_TCLASS, IPV6_HOPLIMIT};
-    for (int i = 0; i < 2; ++i, c = CMSG_NXTHDR(&message, c)) {
+    for (int i = 0; i < 2; ++i, c = CMSG_NXTHDR(&d.message, c)) {
         c->cmsg_level = IPPROTO_IPV6;
         c->cmsg_type = types[i];
         c->cmsg_len = CMSG_LEN(sizeof(int));
         std::memcpy(CMSG_DATA(c), &values[i], sizeof(int));
     }
-
-    return send_counted(stats_, name(), packet.size(), "sendmsg", [&] { return ::sendmsg(fd_.get(), &message, 0); });
 }
 
 }  // namespace dslite::platform

@@ -11,6 +11,10 @@
 
 #include "platform/posix/burst_io.hpp"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <array>
 #include <memory>
 #include <string>
 #include <variant>
@@ -49,8 +53,23 @@ public:
         : fd_(std::move(fd)), whole_(std::move(whole)), local_(local) {}
 
 private:
-    SlotRead read_one(Packet& slot);
-    bool write_one(const Packet& packet);
+    // What one datagram of a burst needs besides its packet, allocated once:
+    // its peer, iovec and ancillary data (pktinfo, traffic class and hop
+    // limit read, with slack for alignment; traffic class and hop limit sent).
+    struct Slot {
+        sockaddr_in6 peer{};
+        iovec data{};
+        alignas(cmsghdr) std::uint8_t control[CMSG_SPACE(sizeof(in6_pktinfo)) + 2 * CMSG_SPACE(sizeof(int)) + 64];
+    };
+
+    bool accept_read(Packet& slot, Datagram& datagram, Slot& s);
+    // The socket `packet` goes on, or -1 (counted) if it cannot go.
+    int socket_for(const Packet& packet);
+    // Fills batch_[n] for `packet`: its payload on the IPIP socket, or whole.
+    void stage(const Packet& packet, std::size_t n, bool ipip);
+
+    std::array<Datagram, kMaxDatagrams> batch_{};
+    std::array<Slot, kMaxDatagrams> slots_{};
 
     UniqueFd fd_;
     UniqueFd whole_;  // header included: packets with extension headers

@@ -35,18 +35,25 @@ inline void log_sparse(std::uint64_t count, std::string_view device, std::string
         spdlog::warn("{}: {} (seen {} times)", device, what, count);
 }
 
+// Counts a send that failed with errno `error`. A full queue (EAGAIN,
+// ENOBUFS, or the interface down) drops the packet, as a router does there:
+// retrying would stall the other side. `what` names the call for the log.
+inline void count_send_failure(DeviceStats& stats, std::string_view device, const char* what, int error) {
+    if (error == EAGAIN || error == EWOULDBLOCK || error == ENOBUFS)
+        log_sparse(++stats.tx_dropped, device, "queue full, dropped");
+    else
+        log_sparse(++stats.tx_errors, device, what, error);
+}
+
 // Sends one packet of `size` bytes with `call` (write, sendto, sendmsg),
-// again on EINTR; true once it went. A full queue (EAGAIN, ENOBUFS, or the
-// interface down) drops the packet, as a router does there: retrying would
-// stall the other side. `what` names the call for the error log.
+// again on EINTR; true once it went, else counted (count_send_failure).
 template <class Call>
 bool send_counted(DeviceStats& stats, std::string_view device, std::size_t size, const char* what, Call&& call) {
     ssize_t n;
     do n = call();
     while (n < 0 && errno == EINTR);
     if (n < 0) {
-        if (errno == EAGAIN || errno == ENOBUFS) log_sparse(++stats.tx_dropped, device, "queue full, dropped");
-        else log_sparse(++stats.tx_errors, device, what, errno);
+        count_send_failure(stats, device, what, errno);
         return false;
     }
     ++stats.tx_packets;

@@ -61,55 +61,58 @@ std::uint16_t UdpDevice::local_port() const {
 }
 
 std::size_t UdpDevice::read_burst(std::span<Packet> slots) {
-    return read_burst_one_by_one(slots, [this](Packet& slot) { return read_one(slot); });
+    const auto prepare = [this](std::size_t i, Packet& slot) {
+        iov_[i] = {slot.data(), slot.size()};
+        Datagram& d = batch_[i];
+        d.message = msghdr{};
+        d.message.msg_name = from_[i].get();
+        d.message.msg_namelen = sizeof from_[i].address;
+        d.message.msg_iov = &iov_[i];
+        d.message.msg_iovlen = 1;
+    };
+    const auto accept_one = [this](std::size_t i, Packet& slot) {
+        from_[i].length = batch_[i].message.msg_namelen;
+        return accept(slot, batch_[i], from_[i]);
+    };
+    return read_datagram_burst(fd_.get(), slots, batch_, stats_, name_, prepare, accept_one);
 }
 
-SlotRead UdpDevice::read_one(Packet& slot) {
-    SocketAddress peer;
-    iovec data{slot.data(), slot.size()};
-    msghdr message{};
-    message.msg_name = peer.get();
-    message.msg_namelen = sizeof peer.address;
-    message.msg_iov = &data;
-    message.msg_iovlen = 1;
-    ssize_t n;
-    do n = ::recvmsg(fd_.get(), &message, 0);
-    while (n < 0 && errno == EINTR);
-    peer.length = message.msg_namelen;
-    if (n < 0) {
-        // ECONNREFUSED: the connected AFTR is not (yet) listening; keep going.
-        if (errno != EAGAIN) log_sparse(++stats_.rx_errors, name_, "recv", errno);
-        return SlotRead::empty;
-    }
-    const auto length = static_cast<std::size_t>(n);
+bool UdpDevice::accept(Packet& slot, const Datagram& datagram, const SocketAddress& peer) {
+    const std::size_t length = datagram.length;
     const std::uint8_t* h = slot.data();
-    if ((message.msg_flags & MSG_TRUNC) != 0 || length >= slot.size() || length < ipv6::header_size || h[0] >> 4 != 6 ||
-        wire::load16(h + ipv6::payload_length) > length - ipv6::header_size) {
+    if ((datagram.message.msg_flags & MSG_TRUNC) != 0 || length >= slot.size() || length < ipv6::header_size ||
+        h[0] >> 4 != 6 || wire::load16(h + ipv6::payload_length) > length - ipv6::header_size) {
         log_sparse(++stats_.rx_malformed, name_, "dropped a datagram that is not an IPv6 packet");
-        return SlotRead::skipped;
+        return false;
     }
     if (!connected_ && peers_.learn(address_at(h + ipv6::source), peer))
         spdlog::debug("{}: B4 {} now at {}", name_, dslite::to_string(address_at(h + ipv6::source)), to_string(peer));
     slot.resize(length);
     ++stats_.rx_packets;
     stats_.rx_bytes += length;
-    return SlotRead::filled;
+    return true;
 }
 
 std::size_t UdpDevice::write_burst(std::span<const Packet> packets) {
-    std::size_t accepted = 0;
-    for (const Packet& packet : packets) accepted += write_one(packet) ? 1 : 0;
-    return accepted;
+    std::size_t sent = 0;
+    while (!packets.empty()) {
+        const std::size_t take = std::min(packets.size(), kMaxDatagrams);
+        std::size_t staged = 0;
+        for (const Packet& packet : packets.first(take)) staged += stage(packet, staged) ? 1 : 0;
+        sent += write_datagram_burst(fd_.get(), std::span(batch_.data(), staged), stats_, name_);
+        packets = packets.subspan(take);
+    }
+    return sent;
 }
 
-bool UdpDevice::write_one(const Packet& packet) {
+bool UdpDevice::stage(const Packet& packet, std::size_t n) {
     const std::uint8_t* h = packet.data();
     if (packet.size() < ipv6::header_size || h[0] >> 4 != 6) {
         log_sparse(++stats_.tx_dropped, name_, "dropped a packet that is not IPv6");
         return false;
     }
-    const sockaddr* to = nullptr;
-    socklen_t to_length = 0;
+    Datagram& d = batch_[n];
+    d.message = msghdr{};
     if (!connected_) {
         const SocketAddress* peer = peers_.find(address_at(h + ipv6::destination));
         if (peer == nullptr) {
@@ -117,11 +120,14 @@ bool UdpDevice::write_one(const Packet& packet) {
             log_sparse(++unknown_b4_, name_, "dropped a packet for a B4 no UDP peer spoke for");
             return false;
         }
-        to = peer->get();
-        to_length = peer->length;
+        d.message.msg_name = const_cast<sockaddr*>(peer->get());
+        d.message.msg_namelen = peer->length;
     }
-    return send_counted(stats_, name_, packet.size(), "send",
-                        [&] { return ::sendto(fd_.get(), h, packet.size(), 0, to, to_length); });
+    iov_[n] = {const_cast<std::uint8_t*>(h), packet.size()};
+    d.message.msg_iov = &iov_[n];
+    d.message.msg_iovlen = 1;
+    d.length = packet.size();
+    return true;
 }
 
 }  // namespace dslite::platform

@@ -7,6 +7,7 @@
 
 #include "platform/posix/burst_io.hpp"
 
+#include <array>
 #include <memory>
 #include <string>
 #include <variant>
@@ -47,8 +48,14 @@ public:
         : fd_(std::move(fd)), name_(std::move(name)), connected_(connected), peers_(max_peers) {}
 
 private:
-    SlotRead read_one(Packet& slot);
-    bool write_one(const Packet& packet);
+    bool accept(Packet& slot, const Datagram& datagram, const SocketAddress& peer);
+    // Points batch_[n] at `packet` and its B4's peer; false (counted) if it cannot go.
+    bool stage(const Packet& packet, std::size_t n);
+
+    // One burst's messages, their buffers and peer addresses, allocated once.
+    std::array<Datagram, kMaxDatagrams> batch_{};
+    std::array<iovec, kMaxDatagrams> iov_{};
+    std::array<SocketAddress, kMaxDatagrams> from_{};
 
     UniqueFd fd_;
     std::string name_;

@@ -333,6 +333,46 @@ TEST_F(RawSoftwire, SendsTheEnginesOwnFragments) {
     EXPECT_EQ(read_one(*b4), test::ipv6(aftr_address, b4_address, 4, inner));
 }
 
+// Bursts both ways in batches (sendmmsg, recvmmsg), runs of each socket
+// kept in order: plain packets, the engine's fragments, plain again.
+TEST_F(RawSoftwire, BurstsKeepTheirOrderAcrossBothSockets) {
+    std::vector<Bytes> inners;
+    for (std::size_t i = 0; i < 5; ++i) inners.push_back(inner_of_size(i == 2 ? 2000 : 100 + i));
+    std::vector<Bytes> out;
+    for (std::size_t i = 0; i < inners.size(); ++i) {
+        if (i != 2) {
+            out.push_back(test::ipv6(aftr_address, b4_address, 4, inners[i]));
+            continue;
+        }
+        for (std::size_t offset = 0; offset < inners[i].size(); offset += 1232) {
+            const std::size_t length = std::min<std::size_t>(1232, inners[i].size() - offset);
+            Bytes header(8, 0);
+            header[0] = wire::proto_ipv4;
+            const bool more = offset + length < inners[i].size();
+            wire::store16(&header[2], static_cast<std::uint16_t>(offset | (more ? 1 : 0)));
+            wire::store32(&header[4], 0x2468);
+            header.insert(header.end(), inners[i].begin() + offset, inners[i].begin() + offset + length);
+            out.push_back(test::ipv6(aftr_address, b4_address, wire::proto_fragment, header));
+        }
+    }
+    std::vector<Packet> packets;
+    for (auto& bytes : out) packets.emplace_back(bytes, 0, bytes.size());
+    EXPECT_EQ(aftr->write_burst(packets), out.size());
+
+    std::vector<PacketBuffer> buffers(8);
+    std::vector<Packet> slots;
+    for (auto& b : buffers) slots.push_back(b.packet(kMaxPacket));
+    std::size_t got = 0;
+    for (int tries = 0; tries < 10 && got < inners.size(); ++tries) {
+        ASSERT_TRUE(test::wait_readable(b4->wait_handle()));
+        got += b4->read_burst(std::span(slots).subspan(got));
+    }
+    ASSERT_EQ(got, inners.size());
+    for (std::size_t i = 0; i < got; ++i)
+        EXPECT_EQ(Bytes(slots[i].bytes().begin(), slots[i].bytes().end()),
+                  test::ipv6(aftr_address, b4_address, 4, inners[i])) << i;
+}
+
 TEST_F(RawSoftwire, RefusesWhatItCannotSend) {
     const Bytes inner = inner_of_size(10);
     Bytes not_ours = test::ipv6(test::v6("2001:db8:a::3"), aftr_address, 4, inner);

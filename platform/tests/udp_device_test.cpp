@@ -130,5 +130,67 @@ TEST_F(UdpSoftwire, BurstReadsSeveral) {
     EXPECT_EQ(slots[0].headroom(), kHeadroom);
 }
 
+// Reads into `slots` until `want` packets came or nothing more does.
+std::size_t read_all(Device& device, std::vector<Packet>& slots, std::size_t want) {
+    std::size_t got = 0;
+    for (int tries = 0; tries < 20 && got < want; ++tries) {
+        got += device.read_burst(std::span(slots).subspan(got));
+        if (got < want) test::wait_readable(device.wait_handle(), 100);
+    }
+    return got;
+}
+
+// A burst is read in batches (recvmmsg): more than one batch's worth, with
+// junk in between, comes out whole, in order, the junk counted and its slots
+// read into again.
+TEST_F(UdpSoftwire, BatchesSkipJunkAndKeepOrder) {
+    const int raw = ::socket(AF_INET, SOCK_DGRAM, 0);
+    ASSERT_EQ(::connect(raw, loopback(port).get(), loopback(port).length), 0);
+    constexpr std::size_t kGood = 100;  // > kMaxDatagrams
+    std::size_t junk = 0;
+    for (std::size_t i = 0; i < kGood; ++i) {
+        Bytes payload(2);
+        wire::store16(payload.data(), static_cast<std::uint16_t>(i));
+        const Bytes packet = test::ipv6(a, aftr_address, 4, payload);
+        ASSERT_EQ(::send(raw, packet.data(), packet.size(), 0), static_cast<ssize_t>(packet.size()));
+        if (i % 7 == 3) {
+            ASSERT_EQ(::send(raw, "junk", 4, 0), 4);
+            ++junk;
+        }
+    }
+    std::vector<PacketBuffer> buffers(kGood + 10);
+    std::vector<Packet> slots;
+    for (auto& b : buffers) slots.push_back(b.packet(kMaxPacket));
+    ASSERT_EQ(read_all(*aftr, slots, kGood), kGood);
+    for (std::size_t i = 0; i < kGood; ++i) {
+        ASSERT_EQ(slots[i].size(), wire::ipv6::header_size + 2) << i;
+        EXPECT_EQ(wire::load16(slots[i].data() + wire::ipv6::header_size), i);
+    }
+    EXPECT_EQ(aftr->stats().rx_malformed, junk);
+    EXPECT_EQ(aftr->stats().rx_packets, kGood);
+    // Drained: a burst of fewer than asked means nothing is left.
+    EXPECT_EQ(aftr->read_burst(std::span(slots).first(4)), 0u);
+    ::close(raw);
+}
+
+TEST_F(UdpSoftwire, BatchedWritesSkipWhatCannotGo) {
+    EXPECT_EQ(write(*b4a, test::ipv6(a, aftr_address, 4, inner)), 1u);
+    EXPECT_EQ(write(*b4b, test::ipv6(b, aftr_address, 4, inner)), 1u);
+    EXPECT_FALSE(read_one(*aftr).empty());
+    EXPECT_FALSE(read_one(*aftr).empty());
+
+    std::vector<Bytes> out;
+    for (int i = 0; i < 6; ++i)
+        out.push_back(test::ipv6(aftr_address, i % 2 ? b : a, 4, inner, static_cast<std::uint8_t>(i)));
+    out.insert(out.begin() + 2, test::ipv6(aftr_address, test::v6("2001:db8:c::2"), 4, inner));  // no peer
+    out.insert(out.begin() + 4, inner);                                                      // not IPv6
+    std::vector<Packet> packets;
+    for (auto& bytes : out) packets.emplace_back(bytes, 0, bytes.size());
+    EXPECT_EQ(aftr->write_burst(packets), 6u);
+    EXPECT_EQ(aftr->stats().tx_dropped, 2u);
+    for (int i = 0; i < 6; i += 2) EXPECT_EQ(wire::ipv6::traffic_class(read_one(*b4a).data()), i);
+    for (int i = 1; i < 6; i += 2) EXPECT_EQ(wire::ipv6::traffic_class(read_one(*b4b).data()), i);
+}
+
 }  // namespace
 }  // namespace dslite::platform
