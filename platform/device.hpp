@@ -18,7 +18,9 @@ public:
 
     // Fills up to slots.size() packets without blocking and returns how many.
     // Each slot arrives as a window of its full capacity at the headroom mark;
-    // the device resizes it to the packet read. 0 means nothing ready (or at_end()).
+    // the device resizes it to the packet read, or points it at storage of
+    // its own (with the same headroom), valid until its next read_burst.
+    // 0 means nothing ready (or at_end()).
     virtual std::size_t read_burst(std::span<Packet> slots) = 0;
     // Sends the packets (each a whole IPv4 or IPv6 packet); returns how many
     // were accepted. A packet the device cannot send is dropped, not retried.

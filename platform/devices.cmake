@@ -3,7 +3,8 @@
 # Included from platform/CMakeLists.txt.
 set(_dev ${CMAKE_CURRENT_LIST_DIR})
 
-set(_system_sources_Linux linux/datagrams.cpp linux/netlink.cpp linux/raw_device.cpp linux/system.cpp linux/tun_device.cpp)
+set(_system_sources_Linux linux/datagrams.cpp linux/netlink.cpp linux/raw_device.cpp linux/system.cpp linux/tun_device.cpp
+  linux/tun_ring.cpp)
 set(_system_sources_Darwin darwin/system.cpp darwin/utun_device.cpp posix/datagrams_one_by_one.cpp)
 set(_system_sources_FreeBSD freebsd/system.cpp freebsd/tun_device.cpp posix/datagrams_one_by_one.cpp)
 set(_system_sources_OpenBSD openbsd/system.cpp openbsd/tun_device.cpp posix/datagrams_one_by_one.cpp)
@@ -21,6 +22,13 @@ add_library(dslite_devices STATIC
 )
 target_include_directories(dslite_devices PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(dslite_devices PUBLIC dslite_core dslite_pcap spdlog::spdlog)
+if(DSLITE_PLATFORM STREQUAL "Linux")
+  # liburing-dev ships no CMake package on Debian 12.
+  find_path(URING_INCLUDE_DIR liburing.h REQUIRED)
+  find_library(URING_LIBRARY uring REQUIRED)
+  target_include_directories(dslite_devices PUBLIC ${URING_INCLUDE_DIR})
+  target_link_libraries(dslite_devices PUBLIC ${URING_LIBRARY})
+endif()
 
 if(NOT DSLITE_TESTS)
   return()

@@ -6,12 +6,14 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
 #include <cerrno>
 #include <cstring>
 
 namespace dslite::platform {
 
-std::variant<std::unique_ptr<TunDevice>, std::string> TunDevice::open(const std::string& name) {
+std::variant<std::unique_ptr<TunDevice>, std::string> TunDevice::open(const std::string& name, Io io) {
     auto failed = [&](const char* what) { return "tun:" + name + ": " + what + ": " + std::strerror(errno); };
     if (name.empty() || name.size() >= IFNAMSIZ) return "tun:" + name + ": interface name must be 1-15 characters";
 
@@ -28,10 +30,26 @@ std::variant<std::unique_ptr<TunDevice>, std::string> TunDevice::open(const std:
     if (::ioctl(fd.get(), TUNSETIFF, &request) < 0)
         return failed(existed ? "attach (is it a TUN without packet info, and free?)" : "create");
 
-    return std::make_unique<TunDevice>(Opened{}, std::move(fd), std::string(request.ifr_name), !existed);
+    const std::string interface(request.ifr_name);
+
+    std::unique_ptr<TunRing> ring;
+    if (io == Io::ring) {
+        // io_uring waits for packets only on a blocking descriptor; without a
+        // ring the descriptor goes back to non-blocking.
+        ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
+        auto made = TunRing::open(fd.get());
+        if (auto* ok = std::get_if<std::unique_ptr<TunRing>>(&made)) {
+            ring = std::move(*ok);
+        } else {
+            spdlog::info("tun:{}: {}: one system call per packet", interface, std::get<std::string>(made));
+            ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) | O_NONBLOCK);
+        }
+    }
+    return std::make_unique<TunDevice>(Opened{}, std::move(fd), std::move(ring), interface, !existed);
 }
 
 std::size_t TunDevice::read_burst(std::span<Packet> slots) {
+    if (ring_) return ring_->read_burst(slots, stats_, name_);
     std::size_t count = 0;
     for (Packet& slot : slots) {
         // One read() is one packet; a slot too small for it truncates, which
@@ -60,6 +78,7 @@ std::size_t TunDevice::read_burst(std::span<Packet> slots) {
 }
 
 std::size_t TunDevice::write_burst(std::span<const Packet> packets) {
+    if (ring_) return ring_->write_burst(packets, stats_, name_);
     std::size_t accepted = 0;
     for (const Packet& packet : packets) {
         accepted += send_counted(stats_, name_, packet.size(), "write",

@@ -182,6 +182,75 @@ TEST(Netns, TunRefusesSomethingThatIsNotATun) {
     EXPECT_EQ(std::get<std::string>(r).rfind("tun:lo: attach", 0), 0u) << std::get<std::string>(r);
 }
 
+// Bursts both ways, with io_uring and with a system call per packet: many
+// packets at once, none lost, in order, the same either way.
+class TunBursts : public ::testing::TestWithParam<TunDevice::Io> {};
+
+TEST_P(TunBursts, ManyPacketsBothWaysInOrder) {
+    auto tun = ok(TunDevice::open("dslb", GetParam()));
+    ASSERT_TRUE(tun);
+    EXPECT_EQ(tun->batched(), GetParam() == TunDevice::Io::ring) << "io_uring should be there on this kernel";
+    std::ofstream("/proc/sys/net/ipv6/conf/dslb/disable_ipv6") << "1\n";  // no solicitations among the packets
+    ASSERT_NO_ERROR(nl::add_address("dslb", test::v4("10.8.0.1"), 24));
+    ASSERT_NO_ERROR(nl::set_link_up("dslb"));
+    ASSERT_NO_ERROR(nl::add_route("dslb", *parse_ipv4_prefix("10.8.1.0/24")));
+
+    Socket s(AF_INET);
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    local.sin_addr.s_addr = htonl(test::v4("10.8.0.1").value);
+    ASSERT_EQ(::bind(s.fd, reinterpret_cast<sockaddr*>(&local), sizeof local), 0);
+    socklen_t length = sizeof local;
+    ::getsockname(s.fd, reinterpret_cast<sockaddr*>(&local), &length);
+    sockaddr_in far{};
+    far.sin_family = AF_INET;
+    far.sin_port = htons(4000);
+    far.sin_addr.s_addr = htonl(test::v4("10.8.1.5").value);
+
+    constexpr std::size_t kCount = 150;  // more than the ring keeps in flight
+    for (std::size_t i = 0; i < kCount; ++i) {
+        const std::uint16_t number = htons(static_cast<std::uint16_t>(i));
+        ASSERT_EQ(::sendto(s.fd, &number, 2, 0, reinterpret_cast<sockaddr*>(&far), sizeof far), 2);
+    }
+    std::vector<PacketBuffer> buffers(32);
+    std::size_t got = 0;
+    for (int tries = 0; tries < 100 && got < kCount; ++tries) {
+        std::vector<Packet> slots;
+        for (auto& b : buffers) slots.push_back(b.packet(kMaxPacket));
+        const std::size_t n = tun->read_burst(slots);
+        for (std::size_t i = 0; i < n; ++i) {
+            if (slots[i].data()[0] >> 4 != 4 || slots[i].data()[wire::ipv4::protocol] != wire::proto_udp) continue;
+            ASSERT_EQ(slots[i].size(), 20u + 8 + 2);
+            EXPECT_EQ(wire::load16(slots[i].data() + 28), got) << "out of order";
+            ++got;
+        }
+        if (got < kCount && n < slots.size()) test::wait_readable(tun->wait_handle(), 500);
+    }
+    EXPECT_EQ(got, kCount);
+    EXPECT_GE(tun->stats().rx_packets, kCount);
+
+    // Answers, one burst.
+    std::vector<Bytes> answers;
+    for (std::size_t i = 0; i < 40; ++i) {
+        Bytes payload(2);
+        wire::store16(payload.data(), static_cast<std::uint16_t>(i));
+        answers.push_back(test::ipv4_udp(test::v4("10.8.1.5"), 4000, test::v4("10.8.0.1"), ntohs(local.sin_port), payload));
+    }
+    std::vector<Packet> out;
+    for (auto& a : answers) out.emplace_back(a, 0, a.size());
+    EXPECT_EQ(tun->write_burst(out), answers.size());
+    for (std::size_t i = 0; i < answers.size(); ++i) {
+        ASSERT_TRUE(test::wait_readable(s.fd)) << i;
+        std::uint8_t number[2];
+        ASSERT_EQ(::recv(s.fd, number, 2, 0), 2);
+        EXPECT_EQ(wire::load16(number), i);
+    }
+    EXPECT_EQ(tun->stats().tx_packets, answers.size());
+}
+
+INSTANTIATE_TEST_SUITE_P(Io, TunBursts, ::testing::Values(TunDevice::Io::ring, TunDevice::Io::system_calls),
+                         [](const auto& info) { return info.param == TunDevice::Io::ring ? "ring" : "system_calls"; });
+
 TEST(Netns, TunRoundTripIpv4AndIpv6) {
     auto made = make_device("uplink-device", "tun:dsl1", {});
     ASSERT_TRUE(std::holds_alternative<std::unique_ptr<Device>>(made)) << std::get<std::string>(made);
