@@ -72,6 +72,23 @@ struct Socket {
     int fd;
 };
 
+sockaddr_in ipv4_endpoint(Ipv4Address address, std::uint16_t port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(address.value);
+    return a;
+}
+
+// Binds `s` to `address` and an ephemeral port; returns where it is bound.
+sockaddr_in bind_ipv4(const Socket& s, Ipv4Address address) {
+    sockaddr_in local = ipv4_endpoint(address, 0);
+    EXPECT_EQ(::bind(s.fd, reinterpret_cast<sockaddr*>(&local), sizeof local), 0) << std::strerror(errno);
+    socklen_t length = sizeof local;
+    ::getsockname(s.fd, reinterpret_cast<sockaddr*>(&local), &length);
+    return local;
+}
+
 TEST(Netns, IsolatedNamespace) {
     // Guard: these tests reconfigure interfaces; refuse to run in a namespace
     // that has anything but lo (the host's, by mistake).
@@ -196,21 +213,13 @@ TEST_P(TunBursts, ManyPacketsBothWaysInOrder) {
     ASSERT_NO_ERROR(nl::add_route("dslb", *parse_ipv4_prefix("10.8.1.0/24")));
 
     Socket s(AF_INET);
-    sockaddr_in local{};
-    local.sin_family = AF_INET;
-    local.sin_addr.s_addr = htonl(test::v4("10.8.0.1").value);
-    ASSERT_EQ(::bind(s.fd, reinterpret_cast<sockaddr*>(&local), sizeof local), 0);
-    socklen_t length = sizeof local;
-    ::getsockname(s.fd, reinterpret_cast<sockaddr*>(&local), &length);
-    sockaddr_in far{};
-    far.sin_family = AF_INET;
-    far.sin_port = htons(4000);
-    far.sin_addr.s_addr = htonl(test::v4("10.8.1.5").value);
+    const sockaddr_in local = bind_ipv4(s, test::v4("10.8.0.1"));
+    const sockaddr_in far = ipv4_endpoint(test::v4("10.8.1.5"), 4000);
 
     constexpr std::size_t kCount = 150;  // more than the ring keeps in flight
     for (std::size_t i = 0; i < kCount; ++i) {
         const std::uint16_t number = htons(static_cast<std::uint16_t>(i));
-        ASSERT_EQ(::sendto(s.fd, &number, 2, 0, reinterpret_cast<sockaddr*>(&far), sizeof far), 2);
+        ASSERT_EQ(::sendto(s.fd, &number, 2, 0, reinterpret_cast<const sockaddr*>(&far), sizeof far), 2);
     }
     std::vector<PacketBuffer> buffers(32);
     std::size_t got = 0;
@@ -263,18 +272,9 @@ TEST(Netns, TunRoundTripIpv4AndIpv6) {
 
     // Kernel to TUN, IPv4.
     Socket s4(AF_INET);
-    sockaddr_in local4{};
-    local4.sin_family = AF_INET;
-    local4.sin_addr.s_addr = htonl(test::v4("10.9.0.1").value);
-    ASSERT_EQ(::bind(s4.fd, reinterpret_cast<sockaddr*>(&local4), sizeof local4), 0);
-    socklen_t length = sizeof local4;
-    ::getsockname(s4.fd, reinterpret_cast<sockaddr*>(&local4), &length);
-    const std::uint16_t port4 = ntohs(local4.sin_port);
-    sockaddr_in far4{};
-    far4.sin_family = AF_INET;
-    far4.sin_port = htons(4000);
-    far4.sin_addr.s_addr = htonl(test::v4("10.9.1.5").value);
-    ASSERT_EQ(::sendto(s4.fd, "ping", 4, 0, reinterpret_cast<sockaddr*>(&far4), sizeof far4), 4);
+    const std::uint16_t port4 = ntohs(bind_ipv4(s4, test::v4("10.9.0.1")).sin_port);
+    const sockaddr_in far4 = ipv4_endpoint(test::v4("10.9.1.5"), 4000);
+    ASSERT_EQ(::sendto(s4.fd, "ping", 4, 0, reinterpret_cast<const sockaddr*>(&far4), sizeof far4), 4);
     const Bytes out4 = read_version(tun, 4);
     ASSERT_EQ(out4.size(), 20u + 8 + 4);
     EXPECT_EQ(out4[wire::ipv4::protocol], wire::proto_udp);
@@ -292,7 +292,7 @@ TEST(Netns, TunRoundTripIpv4AndIpv6) {
     ASSERT_TRUE(test::wait_readable(s4.fd));
     char answer[16] = {};
     sockaddr_in from4{};
-    length = sizeof from4;
+    socklen_t length = sizeof from4;
     ASSERT_EQ(::recvfrom(s4.fd, answer, sizeof answer, 0, reinterpret_cast<sockaddr*>(&from4), &length), 4);
     EXPECT_EQ(std::string(answer, 4), "pong");
     EXPECT_EQ(ntohl(from4.sin_addr.s_addr), test::v4("10.9.1.5").value);
