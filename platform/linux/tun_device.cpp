@@ -62,11 +62,7 @@ std::size_t TunDevice::read_burst(std::span<Packet> slots) {
                 return count;
             }
             const auto length = static_cast<std::size_t>(n);
-            const unsigned version = length > 0 ? slot.data()[0] >> 4 : 0;
-            if (length == slot.size() || (version != 4 && version != 6)) {
-                log_sparse(++stats_.rx_malformed, name_, "dropped a packet that is not IPv4/IPv6 or too long");
-                continue;
-            }
+            if (read_ip_version(slot.data(), length, slot.size(), stats_, name_) == 0) continue;
             slot.resize(length);
             ++stats_.rx_packets;
             stats_.rx_bytes += length;

@@ -73,9 +73,7 @@ std::size_t TunRing::read_burst(std::span<Packet> slots, DeviceStats& stats, std
         }
         const auto length = static_cast<std::size_t>(result);
         PacketBuffer& storage = *buffers_[buffer];
-        const unsigned version = length > 0 ? storage.payload()[0] >> 4 : 0;
-        if (length == kMaxPacket || (version != 4 && version != 6)) {
-            log_sparse(++stats.rx_malformed, device, "dropped a packet that is not IPv4/IPv6 or too long");
+        if (read_ip_version(storage.payload(), length, kMaxPacket, stats, device) == 0) {
             arm(buffer);
             continue;
         }

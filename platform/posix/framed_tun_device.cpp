@@ -35,11 +35,8 @@ bool FramedTunDevice::read_one(Packet& slot) {
             continue;
         }
         const std::size_t length = frame - kHeaderSize;
-        const unsigned version = slot.data()[0] >> 4;
-        if (length == slot.size() || (version != 4 && version != 6)) {
-            log_sparse(++stats_.rx_malformed, name_, "dropped a packet that is not IPv4/IPv6 or too long");
-            continue;
-        }
+        const unsigned version = read_ip_version(slot.data(), length, slot.size(), stats_, name_);
+        if (version == 0) continue;
         if (wire::load32(header) != (version == 4 ? families_.inet : families_.inet6)) {
             ++framing_.rx_bad_family;
             log_sparse(++stats_.rx_malformed, name_, "dropped a packet whose header names another address family");
