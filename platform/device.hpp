@@ -5,8 +5,11 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <string>
+#include <string_view>
+#include <variant>
 
 #include "dslite/packet.hpp"
 
@@ -38,5 +41,15 @@ public:
     // setting it up; empty for devices that are not interfaces.
     virtual std::string interface() const { return {}; }
 };
+
+// An opener's result (a concrete device or one line of error) as a Device;
+// the error gets "OPTION: " in front when `option` is given.
+template <typename Concrete>
+std::variant<std::unique_ptr<Device>, std::string> as_device(std::variant<std::unique_ptr<Concrete>, std::string> r,
+                                                             std::string_view option = {}) {
+    if (auto* error = std::get_if<std::string>(&r))
+        return option.empty() ? std::move(*error) : std::string(option) + ": " + *error;
+    return std::unique_ptr<Device>(std::move(std::get<std::unique_ptr<Concrete>>(r)));
+}
 
 }  // namespace dslite

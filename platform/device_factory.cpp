@@ -7,16 +7,6 @@
 #include "platform/system.hpp"
 
 namespace dslite::platform {
-namespace {
-
-template <typename Concrete>
-std::variant<std::unique_ptr<Device>, std::string> as_device(std::string_view option,
-                                                             std::variant<std::unique_ptr<Concrete>, std::string> r) {
-    if (auto* error = std::get_if<std::string>(&r)) return std::string(option) + ": " + *error;
-    return std::unique_ptr<Device>(std::move(std::get<std::unique_ptr<Concrete>>(r)));
-}
-
-}  // namespace
 
 std::variant<DeviceSpec, std::string> parse_device_spec_on_any_system(std::string_view option, std::string_view text) {
     const std::string prefix = std::string(option) + ": ";
@@ -77,12 +67,12 @@ std::variant<std::unique_ptr<Device>, std::string> open_device(std::string_view 
     if (const auto* udp = std::get_if<UdpSpec>(&spec)) {
         auto address = resolve(udp->listen);
         if (auto* error = std::get_if<std::string>(&address)) return std::string(option) + ": " + *error;
-        return as_device(option, UdpDevice::listen(std::get<SocketAddress>(address)));
+        return as_device(UdpDevice::listen(std::get<SocketAddress>(address)), option);
     }
     if (const auto* pcap = std::get_if<PcapSpec>(&spec))
-        return as_device(option, CaptureDevice::open(pcap->input, pcap->output));
+        return as_device(CaptureDevice::open(pcap->input, pcap->output), option);
     if (auto why = unsupported(spec)) return std::string(option) + ": " + *why;
-    return as_device(option, open_interface_device(spec, context.local_address));
+    return as_device(open_interface_device(spec, context.local_address), option);
 }
 
 std::variant<std::unique_ptr<Device>, std::string> make_device(std::string_view option, std::string_view text,

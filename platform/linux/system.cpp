@@ -28,12 +28,6 @@ std::optional<bool> read_flag(const char* path) {
     return value != "0";
 }
 
-template <typename Concrete>
-std::variant<std::unique_ptr<Device>, std::string> widen(std::variant<std::unique_ptr<Concrete>, std::string> r) {
-    if (auto* error = std::get_if<std::string>(&r)) return std::move(*error);
-    return std::unique_ptr<Device>(std::move(std::get<std::unique_ptr<Concrete>>(r)));
-}
-
 }  // namespace
 
 std::string_view system_name() { return "Linux"; }
@@ -51,8 +45,8 @@ std::optional<std::string> unsupported(const DeviceSpec& spec) {
 
 std::variant<std::unique_ptr<Device>, std::string> open_interface_device(const DeviceSpec& spec,
                                                                         const Ipv6Address& local) {
-    if (const auto* tun = std::get_if<TunSpec>(&spec)) return widen(TunDevice::open(tun->interface));
-    if (std::holds_alternative<RawSpec>(spec)) return widen(RawDevice::open(local));
+    if (const auto* tun = std::get_if<TunSpec>(&spec)) return as_device(TunDevice::open(tun->interface));
+    if (std::holds_alternative<RawSpec>(spec)) return as_device(RawDevice::open(local));
     return std::string("not an interface device");
 }
 

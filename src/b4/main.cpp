@@ -38,9 +38,7 @@ std::variant<std::unique_ptr<Device>, std::string> open_softwire(const b4::Optio
     if (!options.aftr_udp) return platform::open_device("b4-address", platform::RawSpec{}, {options.b4_address});
     auto address = platform::resolve(*options.aftr_udp);
     if (auto* e = std::get_if<std::string>(&address)) return "aftr: " + *e;
-    auto udp = platform::UdpDevice::connect(std::get<platform::SocketAddress>(address));
-    if (auto* e = std::get_if<std::string>(&udp)) return "aftr: " + *e;
-    return std::unique_ptr<Device>(std::move(std::get<std::unique_ptr<platform::UdpDevice>>(udp)));
+    return as_device(platform::UdpDevice::connect(std::get<platform::SocketAddress>(address)), "aftr");
 }
 
 }  // namespace
