@@ -23,7 +23,10 @@ public:
     // Each slot arrives as a window of its full capacity at the headroom mark;
     // the device resizes it to the packet read, or points it at storage of
     // its own (with the same headroom), valid until its next read_burst.
-    // 0 means nothing ready (or at_end()).
+    // 0 means nothing ready (or at_end()). A device may keep packets it has
+    // read for the next call (the rest of a TUN super-packet cut into
+    // segments) only after filling every slot, so a caller that reads again
+    // after a full burst, before waiting on wait_handle(), misses nothing.
     virtual std::size_t read_burst(std::span<Packet> slots) = 0;
     // Sends the packets (each a whole IPv4 or IPv6 packet); returns how many
     // were accepted. A packet the device cannot send is dropped, not retried.

@@ -4,7 +4,7 @@
 set(_dev ${CMAKE_CURRENT_LIST_DIR})
 
 set(_system_sources_Linux linux/datagrams.cpp linux/netlink.cpp linux/raw_device.cpp linux/system.cpp linux/tun_device.cpp
-  linux/tun_ring.cpp)
+  linux/tun_ring.cpp linux/tun_offload.cpp)
 set(_system_sources_Darwin darwin/system.cpp darwin/utun_device.cpp posix/datagrams_one_by_one.cpp)
 set(_system_sources_FreeBSD freebsd/system.cpp freebsd/tun_device.cpp posix/datagrams_one_by_one.cpp)
 set(_system_sources_OpenBSD openbsd/system.cpp openbsd/tun_device.cpp posix/datagrams_one_by_one.cpp)
@@ -54,9 +54,19 @@ gtest_discover_tests(dslite_device_tests TEST_PREFIX "devices." DISCOVERY_TIMEOU
 if(NOT DSLITE_PLATFORM STREQUAL "Linux")
   return()
 endif()
+# TUN offloads are Linux's: cutting and joining checked by the test decoder.
+target_sources(dslite_device_tests PRIVATE ${_dev}/tests/tun_offload_test.cpp)
+target_link_libraries(dslite_device_tests PRIVATE dslite_test_support)
+
 # As root, inside a network namespace the script creates and always deletes:
 # TUN round trips, netlink setup, the raw IPv4-in-IPv6 device.
 add_executable(dslite_device_netns_tests ${_dev}/tests/netns_device_test.cpp)
 target_link_libraries(dslite_device_netns_tests PRIVATE dslite_devices GTest::gtest_main)
 add_test(NAME devices.netns
          COMMAND bash ${_dev}/tests/run_in_netns.sh $<TARGET_FILE:dslite_device_netns_tests>)
+# As root in a namespace of its own: a TCP connection of the kernel's through
+# an offloaded TUN, the test playing the far end.
+add_executable(dslite_offload_netns_tests ${_dev}/tests/netns_offload_test.cpp)
+target_link_libraries(dslite_offload_netns_tests PRIVATE dslite_devices dslite_test_support GTest::gtest_main)
+add_test(NAME devices.netns_offload
+         COMMAND bash ${_dev}/tests/run_in_netns.sh $<TARGET_FILE:dslite_offload_netns_tests>)

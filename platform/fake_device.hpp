@@ -49,6 +49,10 @@ public:
             [[maybe_unused]] auto n = ::write(wake_.get(), &one, sizeof one);
         }
     }
+    // Queues a packet the device holds without its handle showing it (as a
+    // TUN holds the rest of a super-packet it cuts): read after the queued
+    // ones, only by a caller that reads again after a full burst.
+    void push_held(Bytes packet) { held_.push_back(std::move(packet)); }
     // Makes write_burst accept only the next `n` packets (then drop), to test
     // how the caller copes with a full device.
     void limit_writes(std::size_t n) { write_limit_ = n; }
@@ -66,6 +70,11 @@ public:
                 ++oversized_;
             }
             incoming_.pop_front();
+        }
+        for (; count < slots.size() && !held_.empty(); held_.pop_front()) {
+            if (held_.front().size() > slots[count].size()) continue;
+            std::copy(held_.front().begin(), held_.front().end(), slots[count].data());
+            slots[count++].resize(held_.front().size());
         }
         if (event_ && incoming_.empty()) {  // drained: stop polling readable
             std::uint8_t byte;
@@ -110,6 +119,7 @@ private:
     UniqueFd event_;  // polled
     UniqueFd wake_;   // written
     std::deque<Bytes> incoming_;
+    std::deque<Bytes> held_;
     std::vector<Bytes> written_;
     std::size_t write_limit_ = kUnlimited;
     std::size_t refused_ = 0;

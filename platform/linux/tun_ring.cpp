@@ -6,8 +6,9 @@
 
 namespace dslite::platform {
 
-std::variant<std::unique_ptr<TunRing>, std::string> TunRing::open(int fd) {
-    auto ring = std::make_unique<TunRing>(Opened{}, fd);
+std::variant<std::unique_ptr<TunRing>, std::string> TunRing::open(int fd, std::size_t header_size) {
+    if (header_size > kHeadroom) return std::string("io_uring: frame header larger than the headroom");
+    auto ring = std::make_unique<TunRing>(Opened{}, fd, header_size);
     if (const int e = ::io_uring_queue_init(kReads, &ring->reads_, 0); e < 0)
         return std::string("io_uring: ") + std::strerror(-e);
     ring->reads_ready_ = true;
@@ -30,17 +31,17 @@ TunRing::~TunRing() {
         // they are gone, so that closing the descriptor next removes a TUN
         // made by the daemon at once, as without a ring, and a restart finds
         // the name free.
-        std::size_t in_flight = kReads - lent_.size();
+        ::io_uring_submit(&reads_);  // anything armed but not yet submitted
         if (io_uring_sqe* sqe = ::io_uring_get_sqe(&reads_)) {
             ::io_uring_prep_cancel_fd(sqe, fd_, IORING_ASYNC_CANCEL_ALL);
             ::io_uring_sqe_set_data64(sqe, kCancel);
             ::io_uring_submit(&reads_);
         }
         __kernel_timespec patience{1, 0};  // a kernel without cancel-all: go anyway after a second
-        while (in_flight > 0) {
+        while (in_flight_ > 0) {
             io_uring_cqe* cqe = nullptr;
             if (::io_uring_wait_cqe_timeout(&reads_, &cqe, &patience) < 0) break;
-            if (::io_uring_cqe_get_data64(cqe) != kCancel) --in_flight;
+            if (::io_uring_cqe_get_data64(cqe) != kCancel) --in_flight_;
             ::io_uring_cqe_seen(&reads_, cqe);
         }
         ::io_uring_queue_exit(&reads_);
@@ -50,75 +51,59 @@ TunRing::~TunRing() {
 
 void TunRing::arm(std::uint32_t buffer) {
     io_uring_sqe* sqe = ::io_uring_get_sqe(&reads_);  // never full: one entry per buffer
-    ::io_uring_prep_read(sqe, fd_, buffers_[buffer]->payload(), kMaxPacket, 0);
+    ::io_uring_prep_read(sqe, fd_, buffers_[buffer]->payload() - header_size_,
+                         static_cast<unsigned>(kMaxPacket + header_size_), 0);
     ::io_uring_sqe_set_data64(sqe, buffer);
+    ++in_flight_;
 }
 
-std::size_t TunRing::read_burst(std::span<Packet> slots, DeviceStats& stats, std::string_view device) {
-    // What the last burst handed out is read into again.
+void TunRing::begin() {
     for (const std::uint32_t buffer : lent_) arm(buffer);
     lent_.clear();
+}
 
-    io_uring_cqe* completed[kReads / 2];
-    const unsigned want = static_cast<unsigned>(std::min<std::size_t>(slots.size(), kReads / 2));
-    const unsigned n = ::io_uring_peek_batch_cqe(&reads_, completed, want);
-    std::size_t count = 0;
-    for (unsigned i = 0; i < n; ++i) {
-        const auto buffer = static_cast<std::uint32_t>(::io_uring_cqe_get_data64(completed[i]));
-        const int result = completed[i]->res;
+std::optional<TunRing::Read> TunRing::next(DeviceStats& stats, std::string_view device) {
+    io_uring_cqe* cqe = nullptr;
+    while (::io_uring_peek_cqe(&reads_, &cqe) == 0 && cqe) {
+        const auto buffer = static_cast<std::uint32_t>(::io_uring_cqe_get_data64(cqe));
+        const int result = cqe->res;
+        ::io_uring_cqe_seen(&reads_, cqe);
+        --in_flight_;
         if (result < 0) {
             if (result != -EINTR && result != -EAGAIN) log_sparse(++stats.rx_errors, device, "read", -result);
             arm(buffer);
             continue;
         }
-        const auto length = static_cast<std::size_t>(result);
-        PacketBuffer& storage = *buffers_[buffer];
-        if (read_ip_version(storage.payload(), length, kMaxPacket, stats, device) == 0) {
-            arm(buffer);
-            continue;
-        }
-        lent_.push_back(buffer);
-        slots[count++] = storage.packet(length);
-        ++stats.rx_packets;
-        stats.rx_bytes += length;
+        return Read{buffer, buffers_[buffer]->payload() - header_size_, static_cast<std::size_t>(result)};
     }
-    ::io_uring_cq_advance(&reads_, n);
-    ::io_uring_submit(&reads_);  // one system call for the burst: the reads put back in flight
-    return count;
+    return std::nullopt;
 }
 
-std::size_t TunRing::write_burst(std::span<const Packet> packets, DeviceStats& stats, std::string_view device) {
-    std::size_t sent = 0;
-    while (!packets.empty()) {
-        const auto take = static_cast<unsigned>(std::min<std::size_t>(packets.size(), kWrites));
+void TunRing::end() { ::io_uring_submit(&reads_); }
+
+void TunRing::write(std::span<const Packet> frames, std::span<int> results) {
+    std::size_t done = 0;
+    while (done < frames.size()) {
+        const auto take = static_cast<unsigned>(std::min<std::size_t>(frames.size() - done, kWrites));
         for (unsigned i = 0; i < take; ++i) {
+            const Packet& frame = frames[done + i];
             io_uring_sqe* sqe = ::io_uring_get_sqe(&writes_);
-            ::io_uring_prep_write(sqe, fd_, packets[i].data(), static_cast<unsigned>(packets[i].size()), 0);
-            ::io_uring_sqe_set_data64(sqe, i);
+            ::io_uring_prep_write(sqe, fd_, frame.data(), static_cast<unsigned>(frame.size()), 0);
+            ::io_uring_sqe_set_data64(sqe, done + i);
+            results[done + i] = -EIO;  // unless a completion says otherwise
         }
-        // The packets' storage is the caller's again once this returns: wait for all of them.
+        // The frames' storage is the caller's again once this returns: wait for all of them.
         int submitted;
         do submitted = ::io_uring_submit_and_wait(&writes_, take);
         while (submitted == -EINTR);
-        unsigned reaped = 0;
-        while (reaped < take) {
+        for (unsigned reaped = 0; reaped < take; ++reaped) {
             io_uring_cqe* cqe = nullptr;
             if (::io_uring_wait_cqe(&writes_, &cqe) < 0) break;
-            const int result = cqe->res;
-            const std::size_t index = ::io_uring_cqe_get_data64(cqe);
+            results[::io_uring_cqe_get_data64(cqe)] = cqe->res;
             ::io_uring_cqe_seen(&writes_, cqe);
-            ++reaped;
-            if (result < 0) {
-                count_send_failure(stats, device, "write", -result);
-                continue;
-            }
-            ++stats.tx_packets;
-            stats.tx_bytes += packets[index].size();
-            ++sent;
         }
-        packets = packets.subspan(take);
+        done += take;
     }
-    return sent;
 }
 
 }  // namespace dslite::platform

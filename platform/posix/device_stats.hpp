@@ -24,6 +24,10 @@ struct DeviceStats {
     std::uint64_t tx_bytes = 0;
     std::uint64_t tx_errors = 0;     // the write call failed (no route, too big...)
     std::uint64_t tx_dropped = 0;    // refused before writing, or the queue was full
+    // TUN offloads (Linux): super-packets the kernel handed over, cut into
+    // rx_packets; super-packets written, joined from tx_packets.
+    std::uint64_t rx_super_packets = 0;
+    std::uint64_t tx_super_packets = 0;
 };
 
 // Logs the 1st, 2nd, 4th, 8th... occurrence of a counted problem.

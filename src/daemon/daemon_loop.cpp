@@ -60,14 +60,20 @@ void DaemonLoop::wait(Input& input) {
     });
 }
 
-// Pumps a few bursts, then yields to the other device and the timer; a
-// device still readable wakes the loop again at once.
+// Pumps a few bursts, then yields to the other device and the timer. A
+// device still readable wakes the loop again at once; one whose last burst
+// was full comes back at once too, since it may hold packets its descriptor
+// does not show (the rest of a TUN super-packet being cut).
 void DaemonLoop::drain(Input& input) {
     if (!running_) return;
+    bool full = false;
     for (int i = 0; i < kBurstsPerTurn; ++i) {
-        if (forwarder_.pump(*input.device, steady_now()) < Forwarder::kBurst) break;
+        full = forwarder_.pump(*input.device, steady_now()) == Forwarder::kBurst;
+        if (!full) break;
     }
-    if (input.descriptor) {
+    if (input.descriptor && full) {
+        asio::post(io_, [this, &input] { drain(input); });
+    } else if (input.descriptor) {
         wait(input);
     } else if (input.device->at_end()) {
         spdlog::info("{}: input ended", input.device->name());

@@ -89,6 +89,20 @@ TEST(DaemonLoop, ManyPacketsArriveInBurstsAndAllAreForwarded) {
     loop.stop();
 }
 
+// A TUN cutting a super-packet holds segments its descriptor does not show;
+// the loop must come back for them after full bursts instead of waiting.
+TEST(DaemonLoop, ReadsAgainAfterFullBurstsEvenWhenTheHandleIsQuiet) {
+    Lab lab;
+    DaemonLoop loop(lab.io, lab.engine, lab.b4, lab.uplink);
+    loop.start();
+    constexpr std::size_t kHeld = DaemonLoop::kBurstsPerTurn * Forwarder::kBurst + 40;
+    lab.b4.push(softwire_udp(kB4a, 5999, "x"));
+    for (std::size_t i = 0; i < kHeld; ++i) lab.b4.push_held(softwire_udp(kB4a, static_cast<std::uint16_t>(6000 + i), "x"));
+    ASSERT_TRUE(run_until(lab.io, [&] { return lab.uplink.written().size() == kHeld + 1; }))
+        << lab.uplink.written().size() << " of " << kHeld + 1;
+    loop.stop();
+}
+
 TEST(DaemonLoop, AnswersPingsToTheAftrItself) {
     Lab lab;
     DaemonLoop loop(lab.io, lab.engine, lab.b4, lab.uplink);
