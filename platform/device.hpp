@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -14,6 +15,22 @@
 #include "dslite/packet.hpp"
 
 namespace dslite {
+
+// What a device saw, for dslite-ctl stats.
+struct DeviceStats {
+    std::uint64_t rx_packets = 0;
+    std::uint64_t rx_bytes = 0;
+    std::uint64_t rx_errors = 0;     // the read call itself failed
+    std::uint64_t rx_malformed = 0;  // read, but not a packet we can hand on
+    std::uint64_t tx_packets = 0;
+    std::uint64_t tx_bytes = 0;
+    std::uint64_t tx_errors = 0;     // the write call failed (no route, too big...)
+    std::uint64_t tx_dropped = 0;    // refused before writing, or the queue was full
+    // TUN offloads (Linux): super-packets the kernel handed over, cut into
+    // rx_packets; super-packets written, joined from tx_packets.
+    std::uint64_t rx_super_packets = 0;
+    std::uint64_t tx_super_packets = 0;
+};
 
 class Device {
 public:
@@ -43,6 +60,7 @@ public:
     // The OS network interface this device is (a TUN: "aftr6", "utun3"), for
     // setting it up; empty for devices that are not interfaces.
     virtual std::string interface() const { return {}; }
+    virtual const DeviceStats& stats() const = 0;
 };
 
 // An opener's result (a concrete device or one line of error) as a Device;

@@ -80,6 +80,7 @@ public:
             std::uint8_t byte;
             [[maybe_unused]] auto n = ::read(event_.get(), &byte, sizeof byte);
         }
+        stats_.rx_packets += count;
         return count;
     }
 
@@ -94,6 +95,7 @@ public:
             written_.emplace_back(p.bytes().begin(), p.bytes().end());
             ++accepted;
         }
+        stats_.tx_packets += accepted;
         return accepted;
     }
 
@@ -101,6 +103,7 @@ public:
     bool at_end() const override { return kind_ == Kind::capture && incoming_.empty(); }
     std::string name() const override { return name_; }
     std::string interface() const override { return interface_; }
+    const DeviceStats& stats() const override { return stats_; }
 
     // Makes it stand in for a network interface (a TUN) of that name.
     void set_interface(std::string name) { interface_ = std::move(name); }
@@ -124,6 +127,7 @@ private:
     std::size_t write_limit_ = kUnlimited;
     std::size_t refused_ = 0;
     std::size_t oversized_ = 0;
+    DeviceStats stats_;
 };
 
 }  // namespace dslite::platform

@@ -41,7 +41,7 @@ public:
     int wait_handle() const override { return fd_.get(); }
     std::string name() const override { return "raw"; }
 
-    const DeviceStats& stats() const { return stats_; }
+    const DeviceStats& stats() const override { return stats_; }
 
 private:
     struct Opened {

@@ -43,7 +43,7 @@ public:
     bool batched() const { return ring_ != nullptr; }
     // The kernel agreed to hand over super-packets (TUNSETOFFLOAD took TSO).
     bool offloaded() const { return offload_ == Kernel::segments; }
-    const DeviceStats& stats() const { return stats_; }
+    const DeviceStats& stats() const override { return stats_; }
 
 private:
     struct Opened {  // only open() makes one

@@ -35,7 +35,7 @@ public:
     // The reader's error if the input ended early, or the writer's on flush.
     std::optional<std::string> error() const;
     std::optional<std::string> flush();
-    const DeviceStats& stats() const { return stats_; }
+    const DeviceStats& stats() const override { return stats_; }
 
 private:
     struct Opened {

@@ -1,5 +1,5 @@
-// What a device saw, for the daemon's counters output. Errors on the packet
-// path are counted here and logged sparingly: a flood of bad packets must not
+// Counting what a device sees (DeviceStats, platform/device.hpp). Errors on the packet
+// path are counted and logged sparingly: a flood of bad packets must not
 // become a flood of log lines.
 #pragma once
 
@@ -13,22 +13,9 @@
 #include <cstring>
 #include <string_view>
 
-namespace dslite::platform {
+#include "platform/device.hpp"
 
-struct DeviceStats {
-    std::uint64_t rx_packets = 0;
-    std::uint64_t rx_bytes = 0;
-    std::uint64_t rx_errors = 0;     // the read call itself failed
-    std::uint64_t rx_malformed = 0;  // read, but not a packet we can hand on
-    std::uint64_t tx_packets = 0;
-    std::uint64_t tx_bytes = 0;
-    std::uint64_t tx_errors = 0;     // the write call failed (no route, too big...)
-    std::uint64_t tx_dropped = 0;    // refused before writing, or the queue was full
-    // TUN offloads (Linux): super-packets the kernel handed over, cut into
-    // rx_packets; super-packets written, joined from tx_packets.
-    std::uint64_t rx_super_packets = 0;
-    std::uint64_t tx_super_packets = 0;
-};
+namespace dslite::platform {
 
 // Logs the 1st, 2nd, 4th, 8th... occurrence of a counted problem.
 inline void log_sparse(std::uint64_t count, std::string_view device, std::string_view what, int error = 0) {

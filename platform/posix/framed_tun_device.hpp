@@ -59,7 +59,7 @@ public:
     std::string name() const override { return name_; }
     std::string interface() const override { return interface_; }
 
-    const DeviceStats& stats() const { return stats_; }
+    const DeviceStats& stats() const override { return stats_; }
     const FramingStats& framing() const { return framing_; }
 
 private:

@@ -34,7 +34,7 @@ public:
     std::string name() const override { return name_; }
 
     std::uint16_t local_port() const;
-    const DeviceStats& stats() const { return stats_; }
+    const DeviceStats& stats() const override { return stats_; }
     const PeerTable& peers() const { return peers_; }
     std::uint64_t unknown_b4_drops() const { return unknown_b4_; }
 

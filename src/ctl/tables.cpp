@@ -53,7 +53,18 @@ std::string stats_table(const JsonValue& answer) {
     std::vector<std::vector<std::string>> rows;
     const JsonValue& counters = answer["counters"];
     for (std::size_t i = 0; i < counters.keys.size(); ++i) rows.push_back({counters.keys[i], counters.items[i].text});
-    return out + format_table({"COUNTER", "VALUE"}, rows);
+    out += format_table({"COUNTER", "VALUE"}, rows);
+    // Older daemons send no devices.
+    const JsonValue& devices = answer["devices"];
+    if (devices.items.empty()) return out;
+    std::vector<std::vector<std::string>> device_rows;
+    for (const JsonValue& d : devices.items) {
+        device_rows.push_back({d["side"].text, d["name"].text, d["rx_packets"].text, d["rx_super_packets"].text,
+                               d["rx_errors"].text + "/" + d["rx_malformed"].text, d["tx_packets"].text,
+                               d["tx_super_packets"].text, d["tx_errors"].text + "/" + d["tx_dropped"].text});
+    }
+    return out + "\n" +
+           format_table({"SIDE", "DEVICE", "RX", "RX_SUPER", "RX_ERR/BAD", "TX", "TX_SUPER", "TX_ERR/DROP"}, device_rows);
 }
 
 std::string sessions_table(const JsonValue& answer) {

@@ -1,6 +1,6 @@
 // The control socket's protocol: one request per line, one JSON object per
 // line back. Requests:
-//   stats                                   every counter and the daemon's gauges
+//   stats                                   every counter, the daemon's gauges, each device's counts
 //   sessions [--b4 PREFIX] [--protocol tcp|udp|icmp] [--public ADDR]
 //   b4s                                     each subscriber: softwires, public address, counts
 // A request that cannot be served gets {"error":"..."}.
@@ -16,6 +16,7 @@
 
 #include "dslite/counters.hpp"
 #include "dslite/engine.hpp"
+#include "platform/device.hpp"
 
 namespace dslite::daemon {
 
@@ -45,6 +46,12 @@ struct Gauges {
     std::uint64_t memory_bytes = 0;
     std::uint64_t b4_write_refused = 0;
     std::uint64_t uplink_write_refused = 0;
+    struct Device {
+        std::string side;  // "b4", "uplink" or "both" (one TUN for both)
+        std::string name;
+        DeviceStats stats;
+    };
+    std::vector<Device> devices;
 };
 
 std::string_view protocol_name(Protocol protocol);

@@ -39,6 +39,8 @@ public:
 
     const ForwarderStats& stats() const { return stats_; }
     bool shared() const { return &b4_ == &uplink_; }
+    const Device& b4() const { return b4_; }
+    const Device& uplink() const { return uplink_; }
 
 private:
     class Outbox;

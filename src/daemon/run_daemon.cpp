@@ -56,6 +56,14 @@ int run_daemon(const po::variables_map& values, EngineConfig config) {
         gauges.memory_bytes = engine.memory_bytes();
         gauges.b4_write_refused = forwarded.b4_write_refused;
         gauges.uplink_write_refused = forwarded.uplink_write_refused;
+        const Device& b4_device = loop->forwarder().b4();
+        const Device& uplink_device = loop->forwarder().uplink();
+        if (&b4_device == &uplink_device) {
+            gauges.devices.push_back({"both", b4_device.name(), b4_device.stats()});
+        } else {
+            gauges.devices.push_back({"b4", b4_device.name(), b4_device.stats()});
+            gauges.devices.push_back({"uplink", uplink_device.name(), uplink_device.stats()});
+        }
         spdlog::debug("control: {}", line);
         return respond(line, engine, gauges);
     });

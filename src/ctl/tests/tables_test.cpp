@@ -65,5 +65,22 @@ TEST(Tables, StatsListEveryCounter) {
               std::string::npos);
 }
 
+TEST(Tables, StatsEndWithADeviceTable) {
+    daemon::Gauges gauges;
+    DeviceStats up;
+    up.rx_packets = 900;
+    up.rx_super_packets = 20;
+    up.tx_packets = 7;
+    up.tx_errors = 1;
+    up.tx_dropped = 2;
+    gauges.devices = {{"both", "tun:aftr", up}};
+    const std::string text = stats_table(json(daemon::stats_json(Counters{}, gauges)));
+    const auto table = text.substr(text.rfind("\n\nSIDE") + 2);
+    EXPECT_EQ(table,
+              "SIDE  DEVICE    RX   RX_SUPER  RX_ERR/BAD  TX  TX_SUPER  TX_ERR/DROP\n"
+              "both  tun:aftr  900  20        0/0         7   0         1/2\n")
+        << text;
+}
+
 }  // namespace
 }  // namespace dslite::ctl

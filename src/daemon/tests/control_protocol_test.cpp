@@ -108,8 +108,27 @@ TEST(ControlResponse, StatsNameEveryCounterWithItsValue) {
     }
     EXPECT_NE(json.find(R"("in_uplink_packets":7,)"), std::string::npos);
     EXPECT_NE(json.find(R"("sessions":4,)"), std::string::npos);
+    EXPECT_NE(json.find(R"("devices":[])"), std::string::npos) << json;
     EXPECT_NE(json.find(R"("uplink_write_refused":2,)"), std::string::npos);
     EXPECT_EQ(json.find('\n'), std::string::npos);  // one line: the protocol's framing
+}
+
+TEST(ControlResponse, StatsCarryEachDevicesCounts) {
+    Gauges gauges;
+    DeviceStats tun;
+    tun.rx_packets = 90;
+    tun.rx_super_packets = 2;
+    tun.tx_packets = 40;
+    tun.tx_super_packets = 1;
+    tun.tx_dropped = 3;
+    gauges.devices = {{"b4", "tun:aftr6", {}}, {"uplink", "tun:aftr4", tun}};
+    const std::string json = stats_json(Counters{}, gauges);
+    EXPECT_NE(json.find(R"({"side":"uplink","name":"tun:aftr4","rx_packets":90,"rx_bytes":0,"rx_errors":0,)"
+                        R"("rx_malformed":0,"rx_super_packets":2,"tx_packets":40,"tx_bytes":0,"tx_errors":0,)"
+                        R"("tx_dropped":3,"tx_super_packets":1})"),
+              std::string::npos)
+        << json;
+    EXPECT_NE(json.find(R"({"side":"b4","name":"tun:aftr6","rx_packets":0,)"), std::string::npos) << json;
 }
 
 TEST(ControlResponse, ServesTheEngineState) {
