@@ -32,6 +32,19 @@ struct DeviceStats {
     std::uint64_t tx_super_packets = 0;
 };
 
+// Each field by the name it is shown under (dslite-ctl stats --json).
+struct DeviceStatField {
+    const char* name;
+    std::uint64_t DeviceStats::*value;
+};
+inline constexpr DeviceStatField kDeviceStatFields[] = {
+    {"rx_packets", &DeviceStats::rx_packets},         {"rx_bytes", &DeviceStats::rx_bytes},
+    {"rx_errors", &DeviceStats::rx_errors},           {"rx_malformed", &DeviceStats::rx_malformed},
+    {"rx_super_packets", &DeviceStats::rx_super_packets}, {"tx_packets", &DeviceStats::tx_packets},
+    {"tx_bytes", &DeviceStats::tx_bytes},             {"tx_errors", &DeviceStats::tx_errors},
+    {"tx_dropped", &DeviceStats::tx_dropped},         {"tx_super_packets", &DeviceStats::tx_super_packets},
+};
+
 class Device {
 public:
     virtual ~Device() = default;

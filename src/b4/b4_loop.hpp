@@ -27,7 +27,7 @@ struct Counters {
 
 class Loop {
 public:
-    static constexpr std::size_t kBurst = 32;
+    static constexpr std::size_t kBurst = 64;
 
     // Both devices must have a wait handle and outlive the loop; so must `io`.
     Loop(boost::asio::io_context& io, Device& tun, Device& softwire, const Tunnel& tunnel);

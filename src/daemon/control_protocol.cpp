@@ -107,21 +107,9 @@ std::string stats_json(const Counters& counters, const Gauges& gauges) {
     json.end_object();
     json.key("devices").begin_array();
     for (const Gauges::Device& d : gauges.devices) {
-        const DeviceStats& s = d.stats;
-        json.begin_object()
-            .member("side", d.side)
-            .member("name", d.name)
-            .member("rx_packets", s.rx_packets)
-            .member("rx_bytes", s.rx_bytes)
-            .member("rx_errors", s.rx_errors)
-            .member("rx_malformed", s.rx_malformed)
-            .member("rx_super_packets", s.rx_super_packets)
-            .member("tx_packets", s.tx_packets)
-            .member("tx_bytes", s.tx_bytes)
-            .member("tx_errors", s.tx_errors)
-            .member("tx_dropped", s.tx_dropped)
-            .member("tx_super_packets", s.tx_super_packets)
-            .end_object();
+        json.begin_object().member("side", d.side).member("name", d.name);
+        for (const DeviceStatField& field : kDeviceStatFields) json.member(field.name, d.stats.*field.value);
+        json.end_object();
     }
     json.end_array();
     return json.end_object().take();

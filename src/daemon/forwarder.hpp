@@ -24,7 +24,7 @@ struct ForwarderStats {
 
 class Forwarder {
 public:
-    static constexpr std::size_t kBurst = 32;
+    static constexpr std::size_t kBurst = 64;
 
     // `b4` and `uplink` may be the same device (one TUN for both sides): then
     // packets are dispatched by IP version, 6 to the B4 side, 4 to the uplink.
