@@ -63,16 +63,11 @@ std::variant<std::unique_ptr<TunDevice>, std::string> TunDevice::open(const std:
     if (kernel != Kernel::none && io != Io::ring) device->pending_ = std::make_unique<PacketBuffer>();
 
     if (io == Io::ring) {
-        // io_uring waits for packets only on a blocking descriptor; without a
-        // ring the descriptor goes back to non-blocking.
-        const int descriptor = device->fd_.get();
-        ::fcntl(descriptor, F_SETFL, ::fcntl(descriptor, F_GETFL) & ~O_NONBLOCK);
-        auto made = TunRing::open(descriptor, device->header_size());
+        auto made = TunRing::open(device->fd_.get(), device->header_size());
         if (auto* ok = std::get_if<std::unique_ptr<TunRing>>(&made)) {
             device->ring_ = std::move(*ok);
         } else {
             spdlog::info("tun:{}: {}: one system call per packet", interface, std::get<std::string>(made));
-            ::fcntl(descriptor, F_SETFL, ::fcntl(descriptor, F_GETFL) | O_NONBLOCK);
             if (kernel != Kernel::none) device->pending_ = std::make_unique<PacketBuffer>();
         }
     }
@@ -125,7 +120,7 @@ std::size_t TunDevice::cut_segments(std::span<Packet> slots) {
 std::size_t TunDevice::read_burst(std::span<Packet> slots) {
     const std::size_t header = header_size();
     std::size_t count = cut_segments(slots);  // what is left of the last burst's super-packet comes first
-    if (ring_) ring_->begin();
+    if (ring_) ring_->begin(slots.size() - count);
     while (count < slots.size() && segments_.done()) {
         Packet& slot = slots[count];
         std::uint8_t frame_header[VnetHeader::kSize];
@@ -176,7 +171,6 @@ std::size_t TunDevice::read_burst(std::span<Packet> slots) {
                 break;
         }
     }
-    if (ring_) ring_->end();
     return count;
 }
 

@@ -35,7 +35,7 @@ public:
     // completely (so a caller that reads again after a full burst gets it).
     std::size_t read_burst(std::span<Packet> slots) override;
     std::size_t write_burst(std::span<const Packet> packets) override;
-    int wait_handle() const override { return ring_ ? ring_->wait_handle() : fd_.get(); }
+    int wait_handle() const override { return fd_.get(); }
     std::string name() const override { return name_; }
     std::string interface() const override { return interface_; }
 

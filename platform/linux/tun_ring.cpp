@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <sys/uio.h>
+
 namespace dslite::platform {
 
 std::variant<std::unique_ptr<TunRing>, std::string> TunRing::open(int fd, std::size_t header_size) {
@@ -16,70 +18,89 @@ std::variant<std::unique_ptr<TunRing>, std::string> TunRing::open(int fd, std::s
         return std::string("io_uring: ") + std::strerror(-e);
     ring->writes_ready_ = true;
     ring->buffers_.reserve(kReads);
+    ring->free_.reserve(kReads);
+    ring->lent_.reserve(kReads);
     for (std::uint32_t i = 0; i < kReads; ++i) {
         ring->buffers_.push_back(std::make_unique<PacketBuffer>());
-        ring->arm(i);
+        ring->free_.push_back(kReads - 1 - i);
     }
-    if (const int e = ::io_uring_submit(&ring->reads_); e < 0) return std::string("io_uring: ") + std::strerror(-e);
-    ring->lent_.reserve(kReads);
+    // A kernel whose TUN cannot read without waiting (RWF_NOWAIT) fails the
+    // first read with EOPNOTSUPP: then no ring. A packet it reads is kept
+    // for the first burst.
+    DeviceStats probe;
+    ring->want_ = 1;
+    ring->batch_ = 1;
+    ring->submit_reads(probe, "tun");
+    if (probe.rx_errors > 0) return std::string("io_uring: reads that do not wait are not supported");
+    ring->batch_ = 8;
     return ring;
 }
 
 TunRing::~TunRing() {
-    if (reads_ready_) {
-        // The reads in flight hold the TUN open: cancel them and wait until
-        // they are gone, so that closing the descriptor next removes a TUN
-        // made by the daemon at once, as without a ring, and a restart finds
-        // the name free.
-        ::io_uring_submit(&reads_);  // anything armed but not yet submitted
-        if (io_uring_sqe* sqe = ::io_uring_get_sqe(&reads_)) {
-            ::io_uring_prep_cancel_fd(sqe, fd_, IORING_ASYNC_CANCEL_ALL);
-            ::io_uring_sqe_set_data64(sqe, kCancel);
-            ::io_uring_submit(&reads_);
-        }
-        __kernel_timespec patience{1, 0};  // a kernel without cancel-all: go anyway after a second
-        while (in_flight_ > 0) {
-            io_uring_cqe* cqe = nullptr;
-            if (::io_uring_wait_cqe_timeout(&reads_, &cqe, &patience) < 0) break;
-            if (::io_uring_cqe_get_data64(cqe) != kCancel) --in_flight_;
-            ::io_uring_cqe_seen(&reads_, cqe);
-        }
-        ::io_uring_queue_exit(&reads_);
-    }
+    if (reads_ready_) ::io_uring_queue_exit(&reads_);
     if (writes_ready_) ::io_uring_queue_exit(&writes_);
 }
 
-void TunRing::arm(std::uint32_t buffer) {
-    io_uring_sqe* sqe = ::io_uring_get_sqe(&reads_);  // never full: one entry per buffer
-    ::io_uring_prep_read(sqe, fd_, buffers_[buffer]->payload() - header_size_,
-                         static_cast<unsigned>(kMaxPacket + header_size_), 0);
-    ::io_uring_sqe_set_data64(sqe, buffer);
-    ++in_flight_;
+void TunRing::begin(std::size_t want) {
+    free_.insert(free_.end(), lent_.begin(), lent_.end());
+    lent_.clear();
+    want_ = want;
+    drained_ = false;
 }
 
-void TunRing::begin() {
-    for (const std::uint32_t buffer : lent_) arm(buffer);
-    lent_.clear();
+bool TunRing::submit_reads(DeviceStats& stats, std::string_view device) {
+    const std::size_t n = std::min({batch_, want_, free_.size()});
+    if (n == 0) return false;
+    std::array<std::uint32_t, kReads> buffer_of;
+    for (std::size_t i = 0; i < n; ++i) {
+        buffer_of[i] = free_.back();
+        free_.pop_back();
+        io_uring_sqe* sqe = ::io_uring_get_sqe(&reads_);  // never full: at most kReads per submission
+        ::io_uring_prep_read(sqe, fd_, buffers_[buffer_of[i]]->payload() - header_size_,
+                             static_cast<unsigned>(kMaxPacket + header_size_), 0);
+        // Without it io_uring would wait for a packet (arm a poll) even on a
+        // non-blocking descriptor.
+        sqe->rw_flags = RWF_NOWAIT;
+        ::io_uring_sqe_set_data64(sqe, i);
+    }
+    int submitted;
+    do submitted = ::io_uring_submit_and_wait(&reads_, static_cast<unsigned>(n));
+    while (submitted == -EINTR);
+
+    // A non-blocking TUN read completes within the submission, in the
+    // order submitted; sorting by index keeps the packets' order whatever
+    // the completion order.
+    std::array<int, kReads> result;
+    std::fill_n(result.begin(), n, -EIO);
+    for (std::size_t reaped = 0; reaped < n; ++reaped) {
+        io_uring_cqe* cqe = nullptr;
+        if (::io_uring_wait_cqe(&reads_, &cqe) < 0) break;
+        result[::io_uring_cqe_get_data64(cqe)] = cqe->res;
+        ::io_uring_cqe_seen(&reads_, cqe);
+    }
+    done_count_ = done_next_ = 0;
+    std::size_t got = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (result[i] < 0) {
+            if (result[i] == -EAGAIN || result[i] == -EWOULDBLOCK) drained_ = true;
+            else if (result[i] != -EINTR) log_sparse(++stats.rx_errors, device, "read", -result[i]);
+            free_.push_back(buffer_of[i]);
+            continue;
+        }
+        done_[done_count_++] = Read{buffer_of[i], buffers_[buffer_of[i]]->payload() - header_size_,
+                                    static_cast<std::size_t>(result[i])};
+        ++got;
+    }
+    // Twice what a submission found when it emptied the queue, else twice as many.
+    batch_ = drained_ ? std::max<std::size_t>(2, 2 * got) : std::min<std::size_t>(2 * batch_, kReads);
+    want_ -= std::min(want_, got);
+    return got > 0;
 }
 
 std::optional<TunRing::Read> TunRing::next(DeviceStats& stats, std::string_view device) {
-    io_uring_cqe* cqe = nullptr;
-    while (::io_uring_peek_cqe(&reads_, &cqe) == 0 && cqe) {
-        const auto buffer = static_cast<std::uint32_t>(::io_uring_cqe_get_data64(cqe));
-        const int result = cqe->res;
-        ::io_uring_cqe_seen(&reads_, cqe);
-        --in_flight_;
-        if (result < 0) {
-            if (result != -EINTR && result != -EAGAIN) log_sparse(++stats.rx_errors, device, "read", -result);
-            arm(buffer);
-            continue;
-        }
-        return Read{buffer, buffers_[buffer]->payload() - header_size_, static_cast<std::size_t>(result)};
-    }
-    return std::nullopt;
+    if (done_next_ == done_count_ && (drained_ || !submit_reads(stats, device))) return std::nullopt;
+    return done_[done_next_++];
 }
-
-void TunRing::end() { ::io_uring_submit(&reads_); }
 
 void TunRing::write(std::span<const Packet> frames, std::span<int> results) {
     std::size_t done = 0;
