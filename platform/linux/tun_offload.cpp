@@ -80,9 +80,11 @@ bool complete_checksum(const VnetHeader& header, std::span<std::uint8_t> packet)
     if (field + 2 > packet.size()) return false;
     // The field holds the pseudo-header sum, so summing over it finishes the job.
     std::uint16_t sum = checksum(packet.subspan(start));
-    const bool udp_field = header.csum_offset == udp::checksum &&
-                           ((packet[0] >> 4 == 4 && packet[ipv4::protocol] == wire::proto_udp) ||
-                            (packet[0] >> 4 == 6 && packet[ipv6::next_header] == wire::proto_udp));
+    const unsigned version = packet[0] >> 4;
+    const bool udp_field =
+        header.csum_offset == udp::checksum &&
+        ((version == 4 && packet.size() >= ipv4::min_header_size && packet[ipv4::protocol] == wire::proto_udp) ||
+         (version == 6 && packet.size() >= ipv6::header_size && packet[ipv6::next_header] == wire::proto_udp));
     if (udp_field && sum == 0) sum = 0xffff;
     wire::store16(packet.data() + field, sum);
     return true;

@@ -185,6 +185,36 @@ void write_option_seeds(const fs::path& out, const std::string& name, const std:
     write(out / "options", name + "-file", config);
 }
 
+// --- offload seeds ----------------------------------------------------------
+
+// A TSO super-packet behind its virtio-net header (mode 0), and three
+// in-order segments of one flow with a UDP datagram between (mode 1).
+void write_offload_seeds(const fs::path& out) {
+    const auto segment = [](std::uint32_t seq, std::size_t payload, std::uint16_t id) {
+        Ipv4Header ip{v4("192.0.2.1"), v4("203.0.113.9")};
+        ip.identification = id;
+        ip.dont_fragment = true;
+        TcpSegment t{40000, 443, seq, 1, w::tcp::ack};
+        t.payload = Bytes(payload, 0x5a);
+        return ipv4_tcp(ip, t);
+    };
+    const Bytes super = segment(1000, 4000, 7);
+    Bytes cut{0, 1, 1, 40, 0, 0xdc, 0x05, 20, 0, 16, 0};  // NEEDS_CSUM, TCPV4, hdr 40, gso 1500 (little-endian)
+    cut.insert(cut.end(), super.begin(), super.end());
+    write(out / "offload", "tso-tcpv4", cut);
+    Bytes join{1};
+    const auto add = [&](const Bytes& p) {
+        join.push_back(static_cast<std::uint8_t>(p.size() >> 8));
+        join.push_back(static_cast<std::uint8_t>(p.size()));
+        join.insert(join.end(), p.begin(), p.end());
+    };
+    add(segment(1, 1000, 1));
+    add(ipv4_udp({v4("192.0.2.1"), v4("203.0.113.9")}, {1, 2, Bytes(20, 1)}));
+    add(segment(1001, 1000, 2));
+    add(segment(2001, 300, 3));
+    write(out / "offload", "three-segments", join);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -212,6 +242,7 @@ int main(int argc, char** argv) {
         }
     }
     write_made_seeds(out);
+    write_offload_seeds(out);
     write_option_seeds(out, "made-all",
                        "--aftr-address 2001:db8::1 --pool 192.0.2.0/28 --pool 198.51.100.0/30 --port-range 1024-2047 "
                        "--port-hold 60 --quota-tcp 10 --quota-udp 10 --quota-icmp 2 --udp-timeout 300 "
