@@ -62,12 +62,20 @@ inline constexpr std::size_t checksum = 6;
 
 namespace tcp {
 inline constexpr std::size_t min_header_size = 20;
+inline constexpr std::size_t seq = 4;
+inline constexpr std::size_t ack_number = 8;
+inline constexpr std::size_t data_offset = 12;  // high nibble: header length in 32-bit words
 inline constexpr std::size_t flags = 13;
+inline constexpr std::size_t window = 14;
 inline constexpr std::size_t checksum = 16;
+inline constexpr std::size_t urgent_pointer = 18;
 inline constexpr std::uint8_t fin = 0x01;
 inline constexpr std::uint8_t syn = 0x02;
 inline constexpr std::uint8_t rst = 0x04;
+inline constexpr std::uint8_t psh = 0x08;
 inline constexpr std::uint8_t ack = 0x10;
+inline constexpr std::uint8_t cwr = 0x80;
+inline std::size_t header_length(const std::uint8_t* h) { return (h[data_offset] >> 4) * 4u; }
 }  // namespace tcp
 
 namespace icmp {  // ICMPv4 and ICMPv6 share this layout

@@ -16,13 +16,6 @@ namespace ipv6 = wire::ipv6;
 namespace tcp = wire::tcp;
 namespace udp = wire::udp;
 
-constexpr std::uint8_t kPsh = 0x08;
-constexpr std::uint8_t kCwr = 0x80;
-constexpr std::size_t kSeq = 4;
-constexpr std::size_t kAck = 8;
-constexpr std::size_t kWindow = 14;
-constexpr std::size_t kUrgent = 18;
-
 std::uint16_t native16(const std::uint8_t* p) {
     std::uint16_t v;
     std::memcpy(&v, p, 2);
@@ -115,7 +108,7 @@ bool Segmenter::start(const VnetHeader& header, std::span<const std::uint8_t> pa
     tcp_ = protocol == wire::proto_tcp;
 
     if (packet.size() < ip_length_ + (tcp_ ? tcp::min_header_size : udp::header_size)) return false;
-    const std::size_t l4_header = tcp_ ? (packet[ip_length_ + 12] >> 4) * 4u : udp::header_size;
+    const std::size_t l4_header = tcp_ ? tcp::header_length(packet.data() + ip_length_) : udp::header_size;
     if (l4_header < (tcp_ ? tcp::min_header_size : udp::header_size) || ip_length_ + l4_header > packet.size())
         return false;
     packet_ = packet;
@@ -148,10 +141,10 @@ bool Segmenter::cut(Packet& out) {
     }
     std::uint8_t* l4 = p + ip_length_;
     if (tcp_) {
-        const std::uint32_t seq = wire::load32(packet_.data() + ip_length_ + kSeq);
-        wire::store32(l4 + kSeq, static_cast<std::uint32_t>(seq + next_ * segment_size_));
-        if (!last) l4[tcp::flags] &= static_cast<std::uint8_t>(~(tcp::fin | kPsh));
-        if (!first) l4[tcp::flags] &= static_cast<std::uint8_t>(~kCwr);
+        const std::uint32_t seq = wire::load32(packet_.data() + ip_length_ + tcp::seq);
+        wire::store32(l4 + tcp::seq, static_cast<std::uint32_t>(seq + next_ * segment_size_));
+        if (!last) l4[tcp::flags] &= static_cast<std::uint8_t>(~(tcp::fin | tcp::psh));
+        if (!first) l4[tcp::flags] &= static_cast<std::uint8_t>(~tcp::cwr);
     } else {
         wire::store16(l4 + udp::length, static_cast<std::uint16_t>(size - ip_length_));
     }
@@ -181,15 +174,15 @@ Segment inspect(const Packet& packet) {
         (wire::load16(p + ipv4::flags_fragment) & (ipv4::flag_mf | ipv4::offset_mask)) != 0)
         return {};
     const std::uint8_t* t = p + ipv4::min_header_size;
-    const std::size_t tcp_header = (t[12] >> 4) * 4u;
+    const std::size_t tcp_header = tcp::header_length(t);
     const std::size_t headers = ipv4::min_header_size + tcp_header;
     if (tcp_header < tcp::min_header_size || headers >= size) return {};
-    if ((t[tcp::flags] & ~kPsh) != tcp::ack || wire::load16(t + kUrgent) != 0) return {};
+    if ((t[tcp::flags] & ~tcp::psh) != tcp::ack || wire::load16(t + tcp::urgent_pointer) != 0) return {};
     if (checksum_fold(checksum_partial({p, ipv4::min_header_size})) != 0xffff) return {};
     const std::size_t l4_length = size - ipv4::min_header_size;
     if (checksum_fold(checksum_partial({t, l4_length}, pseudo_header(p, wire::proto_tcp, l4_length))) != 0xffff)
         return {};
-    return {true, headers, size - headers, wire::load32(t + kSeq)};
+    return {true, headers, size - headers, wire::load32(t + tcp::seq)};
 }
 
 // Everything but lengths, identification, checksums, sequence number and PSH
@@ -203,10 +196,10 @@ bool same_headers(const Packet& a, const Packet& b, std::size_t headers) {
         return false;
     const std::uint8_t* s = x + ipv4::min_header_size;
     const std::uint8_t* t = y + ipv4::min_header_size;
-    return std::memcmp(s, t, kSeq) == 0                        // ports
-           && std::memcmp(s + kAck, t + kAck, 5) == 0          // ACK number, data offset
-           && (s[tcp::flags] & ~kPsh) == (t[tcp::flags] & ~kPsh)  //
-           && std::memcmp(s + kWindow, t + kWindow, 2) == 0    //
+    return std::memcmp(s, t, tcp::seq) == 0                        // ports
+           && std::memcmp(s + tcp::ack_number, t + tcp::ack_number, 5) == 0          // ACK number, data offset
+           && (s[tcp::flags] & ~tcp::psh) == (t[tcp::flags] & ~tcp::psh)  //
+           && std::memcmp(s + tcp::window, t + tcp::window, 2) == 0    //
            && std::memcmp(s + tcp::min_header_size, t + tcp::min_header_size,
                           headers - ipv4::min_header_size - tcp::min_header_size) == 0;  // options
 }
@@ -268,7 +261,7 @@ std::size_t Coalescer::plan(std::span<const Packet> packets, std::span<std::uint
                 ++flow->count;
                 flow->bytes += s.payload;
                 flow->next_seq += static_cast<std::uint32_t>(s.payload);
-                flow->ended = s.payload < flow->segment_size || (packet.data()[ipv4::min_header_size + tcp::flags] & kPsh);
+                flow->ended = s.payload < flow->segment_size || (packet.data()[ipv4::min_header_size + tcp::flags] & tcp::psh);
                 continue;
             }
         }
@@ -283,7 +276,7 @@ std::size_t Coalescer::plan(std::span<const Packet> packets, std::span<std::uint
         }
         *flow = {groups, i, i, 1, s.headers + s.payload, s.payload,
                  static_cast<std::uint32_t>(s.seq + s.payload),
-                 (packet.data()[ipv4::min_header_size + tcp::flags] & kPsh) != 0};
+                 (packet.data()[ipv4::min_header_size + tcp::flags] & tcp::psh) != 0};
         group_of[i] = groups++;
     }
     return groups;
@@ -291,7 +284,7 @@ std::size_t Coalescer::plan(std::span<const Packet> packets, std::span<std::uint
 
 bool join(std::span<const Packet* const> members, Packet& out, VnetHeader& header) {
     const Packet& first = *members.front();
-    const std::size_t headers = ipv4::min_header_size + (first.data()[ipv4::min_header_size + 12] >> 4) * 4u;
+    const std::size_t headers = ipv4::min_header_size + tcp::header_length(first.data() + ipv4::min_header_size);
     std::size_t size = first.size();
     for (const Packet* m : members.subspan(1)) size += m->size() - headers;
     if (size > Coalescer::kMaxSuper || !out.resize(size)) return false;
@@ -305,7 +298,7 @@ bool join(std::span<const Packet* const> members, Packet& out, VnetHeader& heade
     wire::store16(p + ipv4::total_length, static_cast<std::uint16_t>(size));
     set_ipv4_checksum(p);
     std::uint8_t* t = p + ipv4::min_header_size;
-    t[tcp::flags] |= members.back()->data()[ipv4::min_header_size + tcp::flags] & kPsh;
+    t[tcp::flags] |= members.back()->data()[ipv4::min_header_size + tcp::flags] & tcp::psh;
     // The kernel finishes the checksum of each segment it cuts from this:
     // the field holds the pseudo-header sum (not complemented), as a
     // driver's TSO expects.

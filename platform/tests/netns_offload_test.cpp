@@ -152,7 +152,7 @@ TEST_P(TunOffloads, KernelTcpThroughTheTunBothWays) {
     std::vector<Bytes> burst;
     constexpr std::size_t kSegments = 40;
     for (std::size_t i = 0; i < kSegments; ++i)
-        burst.push_back(peer.segment(w::tcp::ack | (i + 1 == kSegments ? 0x08 : 0), pattern(kMss, i * kMss)));
+        burst.push_back(peer.segment(w::tcp::ack | (i + 1 == kSegments ? w::tcp::psh : 0), pattern(kMss, i * kMss)));
     EXPECT_EQ(write_all(tun, burst), kSegments);
     EXPECT_GE(tun.stats().tx_super_packets, 1u);
     EXPECT_LE(tun.stats().tx_super_packets, 2u) << "40 x 1400 bytes fit a 64 KiB super-packet";

@@ -21,8 +21,6 @@ namespace {
 using test::Bytes;
 namespace w = wire;
 
-constexpr std::uint8_t kPsh = 0x08;
-constexpr std::uint8_t kCwr = 0x80;
 
 Bytes pattern(std::size_t n, std::uint8_t seed = 0) {
     Bytes b(n);
@@ -75,7 +73,7 @@ TEST(TunOffload, VnetHeaderIsTheKernelsLayout) {
 // only on the last segment, CWR only on the first, identifications count
 // up, every checksum and length right.
 TEST(TunOffload, CutsATcpOverIpv4SuperPacketAsTsoWould) {
-    const Bytes super = tcp4(1000, 10000, w::tcp::ack | kPsh | w::tcp::fin | kCwr);
+    const Bytes super = tcp4(1000, 10000, w::tcp::ack | w::tcp::psh | w::tcp::fin | w::tcp::cwr);
     const VnetHeader h{VnetHeader::kNeedsChecksum, VnetHeader::kGsoTcpv4 | VnetHeader::kGsoEcn, 52, 1448, 20, 16};
     const auto segments = cut_all(h, super);
     ASSERT_EQ(segments.size(), 7u);  // 6 x 1448 + 1312
@@ -92,7 +90,7 @@ TEST(TunOffload, CutsATcpOverIpv4SuperPacketAsTsoWould) {
         EXPECT_EQ(ip.l4.seq, 1000 + i * 1448);
         EXPECT_EQ(ip.l4.ack, 77u);
         const bool last = i + 1 == segments.size();
-        EXPECT_EQ(ip.l4.tcp_flags, w::tcp::ack | (last ? kPsh | w::tcp::fin : 0) | (i == 0 ? kCwr : 0)) << i;
+        EXPECT_EQ(ip.l4.tcp_flags, w::tcp::ack | (last ? w::tcp::psh | w::tcp::fin : 0) | (i == 0 ? w::tcp::cwr : 0)) << i;
         EXPECT_EQ(ip.l4.payload.size(), last ? 10000 - 6 * 1448 : 1448u);
         EXPECT_EQ(Bytes(segments[i].begin() + 40, segments[i].begin() + 52), kTimestamps) << "options on every segment";
         payload.insert(payload.end(), ip.l4.payload.begin(), ip.l4.payload.end());
@@ -104,7 +102,7 @@ TEST(TunOffload, CutsATcpOverIpv4SuperPacketAsTsoWould) {
 // decoder takes IPv6 only as a softwire, so the sum is checked here, the
 // plain RFC 1071 way.
 TEST(TunOffload, CutsATcpOverIpv6SuperPacket) {
-    test::TcpSegment t{40000, 443, 5, 9, w::tcp::ack | kPsh};
+    test::TcpSegment t{40000, 443, 5, 9, w::tcp::ack | w::tcp::psh};
     t.payload = pattern(3000);
     const Bytes tcp_bytes = [&] {
         Bytes v4 = test::ipv4_tcp({test::v4("192.0.2.1"), test::v4("203.0.113.9")}, t);
@@ -117,7 +115,7 @@ TEST(TunOffload, CutsATcpOverIpv6SuperPacket) {
         const Bytes& s = segments[i];
         EXPECT_EQ(w::load16(s.data() + 4), s.size() - 40);
         EXPECT_EQ(w::load32(s.data() + 40 + 4), 5 + i * 1400);
-        EXPECT_EQ(s[40 + 13], w::tcp::ack | (i == 2 ? kPsh : 0));
+        EXPECT_EQ(s[40 + 13], w::tcp::ack | (i == 2 ? w::tcp::psh : 0));
         std::uint64_t sum = 0;
         for (std::size_t k = 8; k < 40; k += 2) sum += w::load16(s.data() + k);  // addresses
         sum += w::proto_tcp + (s.size() - 40);
@@ -235,7 +233,7 @@ std::map<Flow, std::vector<Bytes>> by_flow(const std::vector<Bytes>& packets) {
 TEST(TunOffload, JoinsOneFlowsSegmentsAndTheKernelGetsThemBack) {
     std::vector<Bytes> in;
     for (std::uint16_t i = 0; i < 20; ++i)
-        in.push_back(tcp4(1000 + i * 1448u, 1448, w::tcp::ack | (i == 19 ? kPsh : 0), static_cast<std::uint16_t>(100 + i)));
+        in.push_back(tcp4(1000 + i * 1448u, 1448, w::tcp::ack | (i == 19 ? w::tcp::psh : 0), static_cast<std::uint16_t>(100 + i)));
     std::size_t groups = 0;
     EXPECT_EQ(as_written(in, &groups), in) << "cut again, the same bytes";
     EXPECT_EQ(groups, 1u);
@@ -270,7 +268,7 @@ TEST(TunOffload, KeepsWhatCannotJoinApartAndInItsPlace) {
         {"a wrong checksum", {seg(0), seg(1), recount}, 2},
         {"another ACK number", {seg(0), seg(1), other_ack}, 2},
         {"a short segment ends the group", {seg(0), seg(1, 500), seg(2)}, 2},
-        {"PSH ends the group", {seg(0, 1000, w::tcp::ack | kPsh), seg(1)}, 2},
+        {"PSH ends the group", {seg(0, 1000, w::tcp::ack | w::tcp::psh), seg(1)}, 2},
         {"a FIN stays alone", {seg(0), seg(1, 1000, w::tcp::ack | w::tcp::fin), seg(2)}, 3},
         {"a SYN stays alone", {seg(0, 1000, w::tcp::syn), seg(1)}, 2},
         {"a bare ACK in between", {seg(0), seg(1, 0), seg(1), seg(2)}, 3},
@@ -304,7 +302,7 @@ TEST(TunOffload, InterleavedFlowsEachKeepTheirOrder) {
         for (std::size_t n = 0; n < 64; ++n) {
             const std::size_t f = rng() % flows;
             const std::size_t payload = rng() % 8 == 0 ? rng() % 1200 : 1200;
-            const std::uint8_t flags = w::tcp::ack | (rng() % 10 == 0 ? kPsh : 0);
+            const std::uint8_t flags = w::tcp::ack | (rng() % 10 == 0 ? w::tcp::psh : 0);
             if (rng() % 20 == 0) seq[f] += 5;  // a gap
             Bytes p = tcp4(seq[f], payload, flags, id[f]++, static_cast<std::uint16_t>(40000 + f), static_cast<std::uint8_t>(n));
             if (rng() % 30 == 0) p[p.size() - 1] ^= 0x40;
