@@ -161,6 +161,7 @@ struct Segment {
     std::size_t headers = 0;  // IPv4 + TCP header
     std::size_t payload = 0;
     std::uint32_t seq = 0;
+    bool push = false;  // PSH: nothing may join after it
 };
 
 // A TCP segment over IPv4 without options in the IP header, not a
@@ -182,7 +183,7 @@ Segment inspect(const Packet& packet) {
     const std::size_t l4_length = size - ipv4::min_header_size;
     if (checksum_fold(checksum_partial({t, l4_length}, pseudo_header(p, wire::proto_tcp, l4_length))) != 0xffff)
         return {};
-    return {true, headers, size - headers, wire::load32(t + tcp::seq)};
+    return {true, headers, size - headers, wire::load32(t + tcp::seq), (t[tcp::flags] & tcp::psh) != 0};
 }
 
 // Everything but lengths, identification, checksums, sequence number and PSH
@@ -215,7 +216,6 @@ std::size_t Coalescer::plan(std::span<const Packet> packets, std::span<std::uint
     struct Open {
         std::uint16_t group;
         std::size_t first;
-        std::size_t last;
         std::size_t count;
         std::size_t bytes;
         std::size_t segment_size;
@@ -226,6 +226,11 @@ std::size_t Coalescer::plan(std::span<const Packet> packets, std::span<std::uint
     std::size_t open_count = 0;
     std::size_t oldest = 0;  // the slot to reuse when all are open
     std::uint16_t groups = 0;
+    const auto open_of = [&](const Packet& packet) -> Open* {
+        for (std::size_t k = 0; k < open_count; ++k)
+            if (same_flow(packets[open[k].first], packet)) return &open[k];
+        return nullptr;
+    };
 
     for (std::size_t i = 0; i < packets.size(); ++i) {
         const Packet& packet = packets[i];
@@ -235,18 +240,11 @@ std::size_t Coalescer::plan(std::span<const Packet> packets, std::span<std::uint
             // ends its group: what follows must not be joined in ahead of it.
             const bool tcp = packet.size() >= ipv4::min_header_size + 4 && packet.data()[0] >> 4 == 4 &&
                              packet.data()[ipv4::protocol] == wire::proto_tcp && ipv4::header_length(packet.data()) == ipv4::min_header_size;
-            for (std::size_t k = 0; tcp && k < open_count; ++k)
-                if (same_flow(packets[open[k].first], packet)) open[k].ended = true;
+            if (Open* flow = tcp ? open_of(packet) : nullptr) flow->ended = true;
             group_of[i] = groups++;
             continue;
         }
-        Open* flow = nullptr;
-        for (std::size_t k = 0; k < open_count; ++k) {
-            if (same_flow(packets[open[k].first], packet)) {
-                flow = &open[k];
-                break;
-            }
-        }
+        Open* flow = open_of(packet);
         if (flow && !flow->ended && s.seq == flow->next_seq && s.payload <= flow->segment_size &&
             flow->bytes + s.payload <= kMaxSuper && same_headers(packets[flow->first], packet, s.headers)) {
             const std::uint8_t* first = packets[flow->first].data();
@@ -257,11 +255,10 @@ std::size_t Coalescer::plan(std::span<const Packet> packets, std::span<std::uint
             // flow may also keep one identification throughout (RFC 6864).
             if (id == static_cast<std::uint16_t>(id0 + flow->count) || (df && id == id0)) {
                 group_of[i] = flow->group;
-                flow->last = i;
                 ++flow->count;
                 flow->bytes += s.payload;
                 flow->next_seq += static_cast<std::uint32_t>(s.payload);
-                flow->ended = s.payload < flow->segment_size || (packet.data()[ipv4::min_header_size + tcp::flags] & tcp::psh);
+                flow->ended = s.payload < flow->segment_size || s.push;
                 continue;
             }
         }
@@ -274,9 +271,7 @@ std::size_t Coalescer::plan(std::span<const Packet> packets, std::span<std::uint
                 oldest = (oldest + 1) % kFlows;
             }
         }
-        *flow = {groups, i, i, 1, s.headers + s.payload, s.payload,
-                 static_cast<std::uint32_t>(s.seq + s.payload),
-                 (packet.data()[ipv4::min_header_size + tcp::flags] & tcp::psh) != 0};
+        *flow = {groups, i, 1, s.headers + s.payload, s.payload, static_cast<std::uint32_t>(s.seq + s.payload), s.push};
         group_of[i] = groups++;
     }
     return groups;
