@@ -47,6 +47,10 @@ struct EngineConfig {
     std::uint16_t port_min = 1024;
     std::uint16_t port_max = 65535;
     std::uint32_t port_hold_seconds = 120;  // RFC 6888 REQ-8
+    // Other engines own the pool's ports outside this slice (shares.hpp): a
+    // B4's packet to one of them is sent toward the uplink, for the driver to
+    // hand to its owner, instead of hairpinning here.
+    bool pool_shared = false;
 
     Quota quota;
     Timeouts timeouts;

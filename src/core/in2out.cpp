@@ -59,7 +59,8 @@ Verdict Engine::Impl::in2out(Packet& packet, const Ipv6Address& b4, std::uint8_t
         if (t.icmp_type != icmp::echo_request) return drop(Counter::drop_icmp_type);
     }
     if (ip[ipv4::ttl] <= 1) return refuse_to_b4(packet, b4, Counter::drop_inner_ttl_expired, icmp::time_exceeded, 0);
-    const bool hairpin = pool_.index_of(destination) != Pool::npos;
+    const bool hairpin = pool_.index_of(destination) != Pool::npos &&
+                         (!config_.pool_shared || (t.destination >= config_.port_min && t.destination <= config_.port_max));
     const bool dont_fragment = (load16(ip + ipv4::flags_fragment) & ipv4::flag_df) != 0;
     // RFC 4787 REQ-13: too big for the uplink with DF set: 3/4 to the host,
     // quoting its packet as it sent it, before any binding is made for it.

@@ -1,0 +1,66 @@
+// Several engines side by side, one per thread: each owns a disjoint share of
+// every pool address's ports (split_port_range) and the subscribers whose
+// prefix hashes to it, so paired pooling and quotas still hold per subscriber
+// and no two engines ever touch one binding. Shares says which engine owns a
+// packet, so a driver can hand one that arrived on the wrong thread to the
+// engine that holds, or will hold, its binding. Pure: bytes in, an index out.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "dslite/address.hpp"
+#include "dslite/config.hpp"
+
+namespace dslite {
+
+// Who owns a packet: an engine, any engine (nothing binds it: whichever
+// engine has it drops and counts it), or not known yet (an IPv4 fragment
+// from the uplink, whose ports may be in another fragment).
+struct Owner {
+    enum Kind : std::uint8_t { engine, any, fragment };
+    Kind kind = any;
+    unsigned index = 0;  // for Kind::engine
+
+    static Owner of(unsigned i) { return {engine, i}; }
+    bool operator==(const Owner&) const = default;
+};
+
+class Shares {
+public:
+    // `config` must have passed validate(); count >= 1 and no more than the
+    // port range has ports.
+    Shares(const EngineConfig& config, unsigned count);
+
+    unsigned count() const { return count_; }
+    // Engine i's configuration: its slice of the ports, its part of the table
+    // sizes, a seed of its own, and (for count > 1) told that the rest of the
+    // pool's ports belong to other engines.
+    EngineConfig config_of(unsigned i) const;
+
+    // IPv6 from a B4: the subscriber (source masked to the subscriber prefix
+    // length); an ICMPv6 error from a router on the path is the B4's it is
+    // about (the destination of the quoted packet).
+    Owner from_b4(std::span<const std::uint8_t> packet) const;
+    // IPv4 from the uplink, to a pool address: the engine whose slice has its
+    // destination port or ICMP echo identifier; an ICMP error is the owner's
+    // of the packet it quotes (that packet's source port).
+    Owner from_uplink(std::span<const std::uint8_t> packet) const;
+    // The same for the first fragment of a datagram (offset 0), which has the ports.
+    Owner from_first_fragment(std::span<const std::uint8_t> packet) const;
+    // A pool address with a port (or ICMP identifier) of it.
+    Owner of_port(std::uint16_t port) const;
+    bool in_pool(std::uint32_t address) const;
+
+private:
+    Owner of_subscriber(const std::uint8_t* address) const;
+    Owner by_ports(std::span<const std::uint8_t> packet, bool fragments_too) const;
+
+    EngineConfig config_;
+    unsigned count_;
+    std::vector<std::pair<std::uint16_t, std::uint16_t>> slices_;
+    std::vector<Ipv4Prefix> pools_;
+};
+
+}  // namespace dslite
