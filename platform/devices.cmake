@@ -18,6 +18,7 @@ add_library(dslite_devices STATIC
   ${_dev}/posix/framed_tun_device.cpp
   ${_dev}/posix/socket_address.cpp
   ${_dev}/posix/udp_device.cpp
+  ${_dev}/posix/wakeup.cpp
   ${_system_sources}
 )
 target_include_directories(dslite_devices PUBLIC ${PROJECT_SOURCE_DIR})

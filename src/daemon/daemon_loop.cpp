@@ -3,6 +3,8 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "handoffs.hpp"
+
 namespace dslite::daemon {
 
 Time steady_now() {
@@ -11,6 +13,25 @@ Time steady_now() {
 
 DaemonLoop::DaemonLoop(asio::io_context& io, Engine& engine, Device& b4, Device& uplink)
     : io_(io), engine_(engine), forwarder_(engine, b4, uplink), timer_(io), started_(std::chrono::steady_clock::now()) {
+    add_inputs(b4, uplink);
+}
+
+DaemonLoop::DaemonLoop(asio::io_context& io, Engine& engine, Device& b4, Device& uplink, Handoffs& handoffs,
+                       unsigned self)
+    : io_(io),
+      engine_(engine),
+      forwarder_(engine, b4, uplink, handoffs, self),
+      handoffs_(&handoffs),
+      self_(self),
+      timer_(io),
+      started_(std::chrono::steady_clock::now()) {
+    add_inputs(b4, uplink);
+    inputs_.push_back(
+        {nullptr, std::make_unique<asio::posix::stream_descriptor>(io_, handoffs.wakeup(self).wait_handle())});
+}
+
+void DaemonLoop::add_inputs(Device& b4, Device& uplink) {
+    inputs_.reserve(3);
     inputs_.push_back({&b4, nullptr});
     if (&uplink != &b4) inputs_.push_back({&uplink, nullptr});
     for (auto& input : inputs_) {
@@ -41,7 +62,7 @@ void DaemonLoop::stop() {
         if (!input.descriptor || !input.descriptor->is_open()) continue;
         boost::system::error_code ignored;
         input.descriptor->cancel(ignored);
-        input.descriptor->release();  // the device owns and closes the descriptor
+        input.descriptor->release();  // the device (or the wakeup) owns and closes the descriptor
     }
 }
 
@@ -53,7 +74,8 @@ void DaemonLoop::wait(Input& input) {
     input.descriptor->async_wait(asio::posix::stream_descriptor::wait_read, [this, &input](boost::system::error_code e) {
         if (e || !running_) {
             if (e && e != asio::error::operation_aborted)
-                spdlog::error("{}: waiting for packets failed: {}", input.device->name(), e.message());
+                spdlog::error("{}: waiting for packets failed: {}", input.device ? input.device->name() : "handoffs",
+                              e.message());
             return;
         }
         drain(input);
@@ -67,8 +89,12 @@ void DaemonLoop::wait(Input& input) {
 void DaemonLoop::drain(Input& input) {
     if (!running_) return;
     bool full = false;
+    // Cleared before looking: whatever is handed over from now on wakes this again.
+    if (!input.device) handoffs_->wakeup(self_).clear();
     for (int i = 0; i < kBurstsPerTurn; ++i) {
-        full = forwarder_.pump(*input.device, steady_now()) == Forwarder::kBurst;
+        const std::size_t n = input.device ? forwarder_.pump(*input.device, steady_now())
+                                           : forwarder_.pump_handoffs(steady_now());
+        full = n == Forwarder::kBurst;
         if (!full) break;
     }
     if (input.descriptor && full) {
@@ -85,6 +111,7 @@ void DaemonLoop::drain(Input& input) {
 void DaemonLoop::tick() {
     if (!running_) return;
     engine_.advance(steady_now());
+    forwarder_.advance(steady_now());
     for (const auto& line : limit_log_.check(engine_.counters(), std::chrono::steady_clock::now()))
         spdlog::warn("{}", line);
     timer_.expires_after(std::chrono::seconds(1));

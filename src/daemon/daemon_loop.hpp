@@ -30,6 +30,8 @@ public:
     static constexpr int kBurstsPerTurn = 8;
 
     DaemonLoop(asio::io_context& io, Engine& engine, Device& b4, Device& uplink);
+    // Worker `self` of several (--threads): also waits for what the others hand it.
+    DaemonLoop(asio::io_context& io, Engine& engine, Device& b4, Device& uplink, Handoffs& handoffs, unsigned self);
     ~DaemonLoop();
     DaemonLoop(const DaemonLoop&) = delete;
     DaemonLoop& operator=(const DaemonLoop&) = delete;
@@ -44,11 +46,12 @@ public:
 
 private:
     struct Input {
-        Device* device;
+        Device* device;  // none: the other workers' handoffs
         // Wraps the device's descriptor without owning it (released on stop).
         std::unique_ptr<asio::posix::stream_descriptor> descriptor;
     };
 
+    void add_inputs(Device& b4, Device& uplink);
     void wait(Input& input);
     void drain(Input& input);
     void tick();
@@ -56,6 +59,8 @@ private:
     asio::io_context& io_;
     Engine& engine_;
     Forwarder forwarder_;
+    Handoffs* handoffs_ = nullptr;
+    unsigned self_ = 0;
     LimitLog limit_log_;
     std::vector<Input> inputs_;
     asio::steady_timer timer_;

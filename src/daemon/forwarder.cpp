@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <span>
 
+#include "dslite/wire.hpp"
+#include "handoffs.hpp"
+
 namespace dslite::daemon {
 
 // Copies what the engine emits besides its verdicts; written after the burst.
@@ -37,7 +40,21 @@ Forwarder::Forwarder(Engine& engine, Device& b4, Device& uplink)
     to_uplink_.reserve(kBurst);
 }
 
+Forwarder::Forwarder(Engine& engine, Device& b4, Device& uplink, Handoffs& handoffs, unsigned self)
+    : Forwarder(engine, b4, uplink) {
+    handoffs_ = &handoffs;
+    self_ = self;
+    fragments_ = std::make_unique<FragmentSteering>(handoffs.shares(), FragmentSteering::Limits{});
+    released_.reserve(FragmentSteering::Limits{}.held);
+}
+
 Forwarder::~Forwarder() = default;
+
+namespace {
+
+std::uint32_t seconds_of(Time now) { return static_cast<std::uint32_t>(now.count() / 1'000'000); }
+
+}  // namespace
 
 std::size_t Forwarder::pump(Device& from, Time now) {
     for (std::size_t i = 0; i < kBurst; ++i) slots_[i] = buffers_[i]->packet(kMaxPacket);
@@ -45,16 +62,102 @@ std::size_t Forwarder::pump(Device& from, Time now) {
     if (count == 0) return 0;
     ++stats_.bursts;
     stats_.packets_read += count;
-
-    to_b4_.clear();
-    to_uplink_.clear();
     // On a shared device the version nibble says which side sent a packet;
     // anything else goes to the B4 side, which counts it as not IPv6.
-    const bool shared_device = shared();
-    const bool all_uplink = &from == &uplink_;
-    const auto is_uplink = [&](const Packet& p) {
-        return shared_device ? p.size() > 0 && (p.data()[0] >> 4) == 4 : all_uplink;
-    };
+    for (std::size_t i = 0; i < count; ++i) {
+        const Packet& p = slots_[i];
+        const bool uplink = shared() ? p.size() > 0 && (p.data()[0] >> 4) == 4 : &from == &uplink_;
+        sides_[i] = uplink ? Side::uplink : Side::b4;
+    }
+    forward(handoffs_ ? steer(count, now) : count, now);
+    return count;
+}
+
+std::size_t Forwarder::pump_handoffs(Time now) {
+    std::size_t count = 0;
+    for (unsigned from = 0; from < handoffs_->count() && count < kBurst; ++from) {
+        handoffs_->ring(from, self_).pop(kBurst - count, [&](Side side, std::span<const std::uint8_t> bytes) {
+            std::copy(bytes.begin(), bytes.end(), buffers_[count]->payload());
+            slots_[count] = buffers_[count]->packet(bytes.size());
+            sides_[count] = side;
+            ++count;
+        });
+    }
+    if (count == 0) return 0;
+    stats_.taken_over += count;
+    forward(count, now);
+    return count;
+}
+
+void Forwarder::advance(Time now) {
+    if (!fragments_) return;
+    fragments_->expire(seconds_of(now), released_);
+    hand_off_released();
+    wake();
+}
+
+Owner Forwarder::owner_of_uplink(std::span<const std::uint8_t> packet, Time now) {
+    const Owner owner = handoffs_->shares().from_uplink(packet);
+    if (owner.kind != Owner::fragment) return owner;
+    const Owner told = fragments_->steer(packet, seconds_of(now), released_);
+    hand_off_released();
+    return told;
+}
+
+void Forwarder::hand_off(Owner owner, Side side, std::span<const std::uint8_t> packet) {
+    const unsigned to = owner.kind == Owner::engine ? owner.index : self_;
+    if (handoffs_->ring(self_, to).push(side, packet)) {
+        ++stats_.handed_off;
+        woken_ |= std::uint64_t{1} << to;
+    } else {
+        ++stats_.handoff_refused;
+    }
+}
+
+// Held fragments let go: to their owner, or (Owner::any) to this worker's
+// engine, through its own ring, as they are copies in the steering's storage.
+void Forwarder::hand_off_released() {
+    for (const auto& r : released_) hand_off(r.owner, Side::uplink, r.packet);
+    released_.clear();
+}
+
+void Forwarder::wake() {
+    for (unsigned to = 0; woken_ != 0; ++to, woken_ >>= 1)
+        if (woken_ & 1) handoffs_->wakeup(to).notify();
+}
+
+std::size_t Forwarder::steer(std::size_t count, Time now) {
+    const Shares& shares = handoffs_->shares();
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        const std::span<const std::uint8_t> bytes = slots_[i].bytes();
+        const Owner owner = sides_[i] == Side::b4 ? shares.from_b4(bytes) : owner_of_uplink(bytes, now);
+        if (owner.kind == Owner::fragment) continue;  // held until its first fragment comes
+        if (owner.kind == Owner::engine && owner.index != self_) {
+            hand_off(owner, sides_[i], bytes);
+            continue;
+        }
+        slots_[kept] = slots_[i];
+        sides_[kept] = sides_[i];
+        ++kept;
+    }
+    wake();
+    return kept;
+}
+
+bool Forwarder::handed_to_owner(const Packet& packet, Time now) {
+    if (packet.size() < wire::ipv4::min_header_size ||
+        !handoffs_->shares().in_pool(wire::load32(packet.data() + wire::ipv4::destination)))
+        return false;
+    const Owner owner = owner_of_uplink(packet.bytes(), now);
+    if (owner.kind == Owner::any) return false;  // nobody's port: the uplink routes it back, and it is dropped then
+    if (owner.kind == Owner::engine) hand_off(owner, Side::uplink, packet.bytes());
+    return true;
+}
+
+std::size_t Forwarder::forward(std::size_t count, Time now) {
+    to_b4_.clear();
+    to_uplink_.clear();
     // The engine takes each run of one side's packets as a burst, so its
     // table lookups overlap, and runs in arrival order, so no packet
     // overtakes another: an answer that follows the packet opening its
@@ -62,16 +165,17 @@ std::size_t Forwarder::pump(Device& from, Time now) {
     const std::span<Packet> burst(slots_.data(), count);
     std::array<Verdict, kBurst> verdicts;
     for (std::size_t start = 0, end = 0; start < count; start = end) {
-        const bool uplink_run = is_uplink(burst[start]);
-        for (end = start + 1; end < count && is_uplink(burst[end]) == uplink_run;) ++end;
+        const Side side = sides_[start];
+        for (end = start + 1; end < count && sides_[end] == side;) ++end;
         const auto run = burst.subspan(start, end - start);
         const std::span<Verdict> run_verdicts(verdicts.data() + start, run.size());
-        if (uplink_run) engine_.from_uplink(run, run_verdicts, now, *emitted_);
+        if (side == Side::uplink) engine_.from_uplink(run, run_verdicts, now, *emitted_);
         else engine_.from_b4(run, run_verdicts, now, *emitted_);
     }
     for (std::size_t i = 0; i < count; ++i) {
         if (verdicts[i] == Verdict::to_b4) to_b4_.push_back(burst[i]);
-        if (verdicts[i] == Verdict::to_uplink) to_uplink_.push_back(burst[i]);
+        if (verdicts[i] == Verdict::to_uplink && !(handoffs_ && handed_to_owner(burst[i], now)))
+            to_uplink_.push_back(burst[i]);
     }
 
     const auto send = [](Device& device, std::span<const Packet> packets, std::uint64_t& refused) {
@@ -84,10 +188,14 @@ std::size_t Forwarder::pump(Device& from, Time now) {
     if (!emitted_->b4.empty() || !emitted_->uplink.empty()) {
         stats_.emitted += emitted_->b4.size() + emitted_->uplink.size();
         send(b4_, Outbox::views(emitted_->b4), stats_.b4_write_refused);
-        send(uplink_, Outbox::views(emitted_->uplink), stats_.uplink_write_refused);
+        auto uplink_views = Outbox::views(emitted_->uplink);
+        if (handoffs_)
+            std::erase_if(uplink_views, [&](const Packet& p) { return handed_to_owner(p, now); });
+        send(uplink_, uplink_views, stats_.uplink_write_refused);
         emitted_->b4.clear();
         emitted_->uplink.clear();
     }
+    if (handoffs_) wake();
     return count;
 }
 
