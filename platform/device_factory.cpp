@@ -75,6 +75,23 @@ std::variant<std::unique_ptr<Device>, std::string> open_device(std::string_view 
     return as_device(open_interface_device(spec, context.local_address), option);
 }
 
+std::variant<std::vector<std::unique_ptr<Device>>, std::string> open_device_queues(std::string_view option,
+                                                                                  const DeviceSpec& spec,
+                                                                                  const DeviceContext& context,
+                                                                                  unsigned count) {
+    if (count == 1) {
+        auto opened = open_device(option, spec, context);
+        if (auto* e = std::get_if<std::string>(&opened)) return std::move(*e);
+        std::vector<std::unique_ptr<Device>> one;
+        one.push_back(std::move(std::get<std::unique_ptr<Device>>(opened)));
+        return one;
+    }
+    if (auto why = no_queues(spec)) return std::string(option) + ": " + *why;
+    auto opened = open_interface_queues(spec, count);
+    if (auto* e = std::get_if<std::string>(&opened)) return std::string(option) + ": " + *e;
+    return std::move(std::get<std::vector<std::unique_ptr<Device>>>(opened));
+}
+
 std::variant<std::unique_ptr<Device>, std::string> make_device(std::string_view option, std::string_view text,
                                                                const DeviceContext& context) {
     auto spec = parse_device_spec(option, text);

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "dslite/address.hpp"
 #include "platform/device.hpp"
@@ -33,6 +34,13 @@ struct DeviceContext {
 
 std::variant<std::unique_ptr<Device>, std::string> open_device(std::string_view option, const DeviceSpec& spec,
                                                                const DeviceContext& context);
+
+// `count` devices, one per worker thread: for 1 what open_device opens;
+// above, queues of one interface (system.hpp's no_queues says which can).
+std::variant<std::vector<std::unique_ptr<Device>>, std::string> open_device_queues(std::string_view option,
+                                                                                  const DeviceSpec& spec,
+                                                                                  const DeviceContext& context,
+                                                                                  unsigned count);
 
 // parse_device_spec then open_device.
 std::variant<std::unique_ptr<Device>, std::string> make_device(std::string_view option, std::string_view text,

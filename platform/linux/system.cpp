@@ -50,6 +50,22 @@ std::variant<std::unique_ptr<Device>, std::string> open_interface_device(const D
     return std::string("not an interface device");
 }
 
+std::optional<std::string> no_queues(const DeviceSpec& spec) {
+    if (std::holds_alternative<TunSpec>(spec)) return std::nullopt;
+    return std::string("has one queue; more threads than one need tun:NAME devices (a TUN with a queue per thread)");
+}
+
+std::variant<std::vector<std::unique_ptr<Device>>, std::string> open_interface_queues(const DeviceSpec& spec,
+                                                                                     unsigned count) {
+    const auto* tun = std::get_if<TunSpec>(&spec);
+    if (!tun) return *no_queues(spec);
+    auto opened = TunDevice::open_queues(tun->interface, count);
+    if (auto* e = std::get_if<std::string>(&opened)) return std::move(*e);
+    std::vector<std::unique_ptr<Device>> devices;
+    for (auto& q : std::get<std::vector<std::unique_ptr<TunDevice>>>(opened)) devices.push_back(std::move(q));
+    return devices;
+}
+
 std::optional<std::string> configure(const InterfaceConfig& config) {
     namespace nl = netlink;
     const std::string& name = config.interface;

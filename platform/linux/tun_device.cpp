@@ -24,6 +24,26 @@ using offload::VnetHeader;
 
 std::variant<std::unique_ptr<TunDevice>, std::string> TunDevice::open(const std::string& name, Io io,
                                                                        Offload offload) {
+    return open_one(name, io, offload, false);
+}
+
+std::variant<std::vector<std::unique_ptr<TunDevice>>, std::string> TunDevice::open_queues(const std::string& name,
+                                                                                          unsigned count) {
+    std::vector<std::unique_ptr<TunDevice>> queues;
+    for (unsigned i = 0; i < count; ++i) {
+        auto made = open_one(name, Io::ring, Offload::on, true);
+        if (auto* e = std::get_if<std::string>(&made)) return std::move(*e);
+        queues.push_back(std::move(std::get<std::unique_ptr<TunDevice>>(made)));
+        queues.back()->name_ += "#" + std::to_string(i);
+    }
+    // Queues after the first found the interface there; it is still ours to
+    // remove if the first made it.
+    for (auto& q : queues) q->created_ = queues.front()->created_;
+    return queues;
+}
+
+std::variant<std::unique_ptr<TunDevice>, std::string> TunDevice::open_one(const std::string& name, Io io,
+                                                                           Offload offload, bool multi_queue) {
     auto failed = [&](const char* what) { return "tun:" + name + ": " + what + ": " + std::strerror(errno); };
     if (name.empty() || name.size() >= IFNAMSIZ) return "tun:" + name + ": interface name must be 1-15 characters";
 
@@ -36,9 +56,13 @@ std::variant<std::unique_ptr<TunDevice>, std::string> TunDevice::open(const std:
 
     ifreq request{};
     std::memcpy(request.ifr_name, name.data(), name.size());
-    request.ifr_flags = IFF_TUN | IFF_NO_PI | (offload == Offload::on ? IFF_VNET_HDR : 0);
-    if (::ioctl(fd.get(), TUNSETIFF, &request) < 0)
+    request.ifr_flags = IFF_TUN | IFF_NO_PI | (offload == Offload::on ? IFF_VNET_HDR : 0) |
+                        (multi_queue ? IFF_MULTI_QUEUE : 0);
+    if (::ioctl(fd.get(), TUNSETIFF, &request) < 0) {
+        if (multi_queue && existed && errno == EINVAL)
+            return failed("attach a queue (a TUN made without multiple queues cannot get them; remove it)");
         return failed(existed ? "attach (is it a TUN without packet info, and free?)" : "create");
+    }
     const std::string interface(request.ifr_name);
 
     Kernel kernel = Kernel::none;

@@ -29,6 +29,12 @@ public:
     enum class Offload { on, off };
     static std::variant<std::unique_ptr<TunDevice>, std::string> open(const std::string& name, Io io = Io::ring,
                                                                       Offload offload = Offload::on);
+    // `count` queues of one multi-queue TUN (IFF_MULTI_QUEUE), one device
+    // each, for one worker thread each. The kernel spreads what it sends
+    // through the TUN over the queues by flow, and sends a flow's packets to
+    // the queue that last wrote one of that flow (or its answer).
+    static std::variant<std::vector<std::unique_ptr<TunDevice>>, std::string> open_queues(const std::string& name,
+                                                                                          unsigned count);
 
     // A super-packet read is cut into as many slots as it needs; what does
     // not fit waits for the next read_burst, which this one then fills
@@ -46,6 +52,9 @@ public:
     const DeviceStats& stats() const override { return stats_; }
 
 private:
+    static std::variant<std::unique_ptr<TunDevice>, std::string> open_one(const std::string& name, Io io,
+                                                                          Offload offload, bool multi_queue);
+
     struct Opened {  // only open() makes one
         explicit Opened() = default;
     };

@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <map>
 
 #include "platform/device_factory.hpp"
 #include "platform/linux/netlink.hpp"
@@ -468,6 +469,102 @@ TEST_F(RawSoftwire, OpenFailsForAnAddressNotConfigured) {
     ASSERT_TRUE(std::holds_alternative<std::string>(f));
     EXPECT_EQ(std::get<std::string>(f).rfind("b4-device: raw (2001:db8:ee::1): bind", 0), 0u)
         << std::get<std::string>(f);
+}
+
+}  // namespace
+}  // namespace dslite::platform
+
+namespace dslite::platform {
+namespace {
+
+// The TUN of --threads N: a queue per thread. Flows spread over the queues,
+// what any queue writes goes into the stack, and (automatic steering) a flow
+// whose answer one queue wrote comes back to that queue.
+TEST(Netns, TunQueuesSpreadFlowsAndFollowTheQueueThatAnswered) {
+    auto opened = TunDevice::open_queues("dslq", 2);
+    ASSERT_TRUE(std::holds_alternative<std::vector<std::unique_ptr<TunDevice>>>(opened))
+        << std::get<std::string>(opened);
+    auto queues = std::move(std::get<std::vector<std::unique_ptr<TunDevice>>>(opened));
+    ASSERT_EQ(queues.size(), 2u);
+    EXPECT_EQ(queues[0]->interface(), "dslq");
+    EXPECT_EQ(queues[1]->interface(), "dslq");
+    EXPECT_EQ(queues[1]->name(), "tun:dslq#1");
+    EXPECT_TRUE(queues[1]->created());
+    std::ofstream("/proc/sys/net/ipv6/conf/dslq/disable_ipv6") << "1\n";
+    ASSERT_NO_ERROR(nl::add_address("dslq", test::v4("10.7.0.1"), 24));
+    ASSERT_NO_ERROR(nl::set_link_up("dslq"));
+    ASSERT_NO_ERROR(nl::add_route("dslq", *parse_ipv4_prefix("10.7.1.0/24")));
+
+    // 32 flows (a socket each), one datagram each: which queue has each.
+    constexpr int kFlows = 32;
+    std::vector<std::unique_ptr<Socket>> sockets;
+    std::map<std::uint16_t, int> queue_of;  // by source port
+    const sockaddr_in far = ipv4_endpoint(test::v4("10.7.1.5"), 4000);
+    auto send_all = [&] {
+        for (auto& s : sockets) ASSERT_EQ(::sendto(s->fd, "x", 1, 0, reinterpret_cast<const sockaddr*>(&far), sizeof far), 1);
+    };
+    auto read_all = [&] {
+        std::map<std::uint16_t, int> seen;
+        for (int tries = 0; tries < 50 && seen.size() < kFlows; ++tries) {
+            for (int q = 0; q < 2; ++q) {
+                PacketBuffer buffer;
+                Packet slot = buffer.packet(kMaxPacket);
+                while (queues[q]->read_burst({&slot, 1}) == 1) {
+                    if (slot.data()[0] >> 4 == 4 && slot.data()[wire::ipv4::protocol] == wire::proto_udp)
+                        seen[wire::load16(slot.data() + 20)] = q;
+                    slot = buffer.packet(kMaxPacket);
+                }
+            }
+            if (seen.size() < kFlows) ::usleep(20'000);
+        }
+        return seen;
+    };
+    for (int i = 0; i < kFlows; ++i) {
+        sockets.push_back(std::make_unique<Socket>(AF_INET));
+        bind_ipv4(*sockets.back(), test::v4("10.7.0.1"));
+    }
+    send_all();
+    queue_of = read_all();
+    ASSERT_EQ(queue_of.size(), std::size_t{kFlows});
+    int on_first = 0;
+    for (const auto& [port, q] : queue_of) on_first += q == 0;
+    EXPECT_GT(on_first, 0) << "every flow on queue 1";
+    EXPECT_LT(on_first, kFlows) << "every flow on queue 0";
+
+    // Each flow answered by the queue it did not come in on: every answer
+    // arrives, and the flow's next packet comes to the queue that answered.
+    std::map<std::uint16_t, int> answered_by;
+    for (const auto& [port, q] : queue_of) {
+        const int other = 1 - q;
+        Bytes answer = test::ipv4_udp(test::v4("10.7.1.5"), 4000, test::v4("10.7.0.1"), port, test::bytes_of("a"));
+        Packet p(answer, 0, answer.size());
+        ASSERT_EQ(queues[other]->write_burst({&p, 1}), 1u);
+        answered_by[port] = other;
+    }
+    for (auto& s : sockets) {
+        ASSERT_TRUE(test::wait_readable(s->fd)) << "an answer written by a queue did not arrive";
+        char byte;
+        ASSERT_EQ(::recv(s->fd, &byte, 1, 0), 1);
+    }
+    send_all();
+    const auto again = read_all();
+    ASSERT_EQ(again.size(), std::size_t{kFlows});
+    int followed = 0;
+    for (const auto& [port, q] : again) followed += answered_by[port] == q;
+    EXPECT_EQ(followed, kFlows) << "flows that came back to the queue that answered them";
+}
+
+TEST(Netns, TunQueuesRefuseATunMadeWithoutThem) {
+    ASSERT_EQ(std::system("ip tuntap add dev dsls mode tun"), 0);
+    auto opened = TunDevice::open_queues("dsls", 2);
+    ASSERT_TRUE(std::holds_alternative<std::string>(opened));
+    EXPECT_NE(std::get<std::string>(opened).find("without multiple queues"), std::string::npos)
+        << std::get<std::string>(opened);
+    EXPECT_EQ(std::system("ip link del dsls"), 0);
+    // Only TUNs have queues.
+    auto raw = open_device_queues("--b4-device", RawSpec{}, DeviceContext{}, 2);
+    ASSERT_TRUE(std::holds_alternative<std::string>(raw));
+    EXPECT_EQ(std::get<std::string>(raw).rfind("--b4-device: has one queue", 0), 0u) << std::get<std::string>(raw);
 }
 
 }  // namespace
