@@ -49,6 +49,13 @@ std::string stats_table(const JsonValue& answer) {
     const std::string& refused_uplink = answer["uplink_write_refused"].text;
     if (refused_b4 != "0" || refused_uplink != "0")
         out += ", devices refused " + refused_b4 + " packets to B4s and " + refused_uplink + " to the uplink";
+    // One engine (or a daemon older than --threads) says nothing of threads.
+    const std::string& threads = answer["threads"].text;
+    if (!threads.empty() && threads != "1") {
+        out += ", " + threads + " threads (" + answer["handoffs"].text + " packets handed between them";
+        const std::string& lost = answer["handoffs_refused"].text;
+        out += lost == "0" ? ")" : ", " + lost + " lost to full rings)";
+    }
     out += "\n\n";
     std::vector<std::vector<std::string>> rows;
     const JsonValue& counters = answer["counters"];

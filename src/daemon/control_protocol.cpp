@@ -98,7 +98,10 @@ std::string stats_json(const Counters& counters, const Gauges& gauges) {
         .member("subscribers", gauges.subscribers)
         .member("memory_bytes", gauges.memory_bytes)
         .member("b4_write_refused", gauges.b4_write_refused)
-        .member("uplink_write_refused", gauges.uplink_write_refused);
+        .member("uplink_write_refused", gauges.uplink_write_refused)
+        .member("threads", gauges.threads)
+        .member("handoffs", gauges.handoffs)
+        .member("handoffs_refused", gauges.handoffs_refused);
     json.key("counters").begin_object();
     for (std::size_t i = 0; i < kCounterCount; ++i) {
         const auto c = static_cast<Counter>(i);
@@ -115,10 +118,11 @@ std::string stats_json(const Counters& counters, const Gauges& gauges) {
     return json.end_object().take();
 }
 
-std::string sessions_json(std::span<const SessionInfo> sessions) {
+std::string sessions_json(std::span<const SessionInfo> sessions, std::span<const unsigned> engines) {
     JsonWriter json;
     json.begin_object().key("sessions").begin_array();
-    for (const SessionInfo& s : sessions) {
+    for (std::size_t i = 0; i < sessions.size(); ++i) {
+        const SessionInfo& s = sessions[i];
         json.begin_object()
             .member("b4", to_string(s.b4))
             .member("protocol", protocol_name(s.protocol))
@@ -126,15 +130,17 @@ std::string sessions_json(std::span<const SessionInfo> sessions) {
             .member("public", endpoint(s.public_address, s.public_port))
             .member("state", s.state ? s.state : "")
             .member("idle_seconds", s.idle_seconds)
-            .member("expires_seconds", s.expires_seconds)
-            .end_object();
+            .member("expires_seconds", s.expires_seconds);
+        if (!engines.empty()) json.member("engine", engines[i]);
+        json.end_object();
     }
     json.end_array();
     json.member("count", sessions.size());
     return json.end_object().take();
 }
 
-std::string b4s_json(std::span<const SubscriberInfo> subscribers, std::span<const SessionInfo> sessions) {
+std::string b4s_json(std::span<const SubscriberInfo> subscribers, std::span<const SessionInfo> sessions,
+                     std::span<const unsigned> engines) {
     // Sessions to their subscriber: the B4 address masked to the subscriber
     // prefix length (the same for every subscriber of one engine, but cheap to
     // handle generally).
@@ -168,8 +174,9 @@ std::string b4s_json(std::span<const SubscriberInfo> subscribers, std::span<cons
             .member("sessions", session_count[i])
             .member("tcp_ports", sub.tcp)
             .member("udp_ports", sub.udp)
-            .member("icmp_ids", sub.icmp)
-            .end_object();
+            .member("icmp_ids", sub.icmp);
+        if (!engines.empty()) json.member("engine", engines[i]);
+        json.end_object();
     }
     json.end_array();
     json.member("count", subscribers.size());
@@ -180,37 +187,90 @@ std::string error_json(std::string_view message) {
     return JsonWriter().begin_object().member("error", message).end_object().take();
 }
 
+EngineView view_of(const Request& request, const Engine& engine, Gauges gauges) {
+    EngineView view{engine.counters(), {}, {}, std::move(gauges)};
+    if (request.command != Command::stats) {
+        engine.for_each_session([&](const SessionInfo& s) {
+            if (request.filter.matches(s)) view.sessions.push_back(s);
+        });
+    }
+    if (request.command == Command::b4s)
+        engine.for_each_subscriber([&](const SubscriberInfo& s) { view.subscribers.push_back(s); });
+    return view;
+}
+
+namespace {
+
+// Sorts `items` by `less`, carrying each one's engine index along.
+template <typename T, typename Less>
+void sort_with_engines(std::vector<T>& items, std::vector<unsigned>& engines, Less less) {
+    std::vector<std::size_t> order(items.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return less(items[a], items[b]); });
+    std::vector<T> sorted_items;
+    std::vector<unsigned> sorted_engines;
+    for (const std::size_t i : order) {
+        sorted_items.push_back(items[i]);
+        sorted_engines.push_back(engines[i]);
+    }
+    items = std::move(sorted_items);
+    engines = std::move(sorted_engines);
+}
+
+}  // namespace
+
+std::string answer(const Request& request, std::span<const EngineView> views) {
+    Counters counters;
+    Gauges gauges;
+    std::vector<SessionInfo> sessions;
+    std::vector<SubscriberInfo> subscribers;
+    std::vector<unsigned> session_engines, subscriber_engines;
+    for (unsigned e = 0; e < views.size(); ++e) {
+        const EngineView& v = views[e];
+        counters += v.counters;
+        const Gauges& g = v.gauges;
+        gauges.uptime_seconds = std::max(gauges.uptime_seconds, g.uptime_seconds);
+        gauges.sessions += g.sessions;
+        gauges.subscribers += g.subscribers;
+        gauges.memory_bytes += g.memory_bytes;
+        gauges.b4_write_refused += g.b4_write_refused;
+        gauges.uplink_write_refused += g.uplink_write_refused;
+        gauges.handoffs += g.handoffs;
+        gauges.handoffs_refused += g.handoffs_refused;
+        gauges.devices.insert(gauges.devices.end(), g.devices.begin(), g.devices.end());
+        sessions.insert(sessions.end(), v.sessions.begin(), v.sessions.end());
+        session_engines.insert(session_engines.end(), v.sessions.size(), e);
+        subscribers.insert(subscribers.end(), v.subscribers.begin(), v.subscribers.end());
+        subscriber_engines.insert(subscriber_engines.end(), v.subscribers.size(), e);
+    }
+    gauges.threads = views.size();
+    // One engine: no engine numbers, the answer exactly as it always was.
+    const bool several = views.size() > 1;
+    switch (request.command) {
+        case Command::stats: return stats_json(counters, gauges);
+        case Command::sessions:
+            // Stable, readable order: by B4, then protocol, then inside end.
+            sort_with_engines(sessions, session_engines, [](const SessionInfo& a, const SessionInfo& b) {
+                return std::tie(a.b4, a.protocol, a.inner_address, a.inner_port) <
+                       std::tie(b.b4, b.protocol, b.inner_address, b.inner_port);
+            });
+            return sessions_json(sessions, several ? std::span<const unsigned>(session_engines) : std::span<const unsigned>{});
+        case Command::b4s:
+            sort_with_engines(subscribers, subscriber_engines, [](const SubscriberInfo& a, const SubscriberInfo& b) {
+                return std::tie(a.prefix.address, a.prefix.length) < std::tie(b.prefix.address, b.prefix.length);
+            });
+            return b4s_json(subscribers, sessions,
+                            several ? std::span<const unsigned>(subscriber_engines) : std::span<const unsigned>{});
+    }
+    return error_json("unknown command");
+}
+
 std::string respond(std::string_view line, const Engine& engine, const Gauges& gauges) {
     auto parsed = parse_request(line);
     if (auto* error = std::get_if<std::string>(&parsed)) return error_json(*error);
     const Request& request = std::get<Request>(parsed);
-
-    std::vector<SessionInfo> sessions;
-    if (request.command != Command::stats) {
-        engine.for_each_session([&](const SessionInfo& s) {
-            if (request.filter.matches(s)) sessions.push_back(s);
-        });
-    }
-    switch (request.command) {
-        case Command::stats: return stats_json(engine.counters(), gauges);
-        case Command::sessions: {
-            // Stable, readable order: by B4, then protocol, then inside end.
-            std::sort(sessions.begin(), sessions.end(), [](const SessionInfo& a, const SessionInfo& b) {
-                return std::tie(a.b4, a.protocol, a.inner_address, a.inner_port) <
-                       std::tie(b.b4, b.protocol, b.inner_address, b.inner_port);
-            });
-            return sessions_json(sessions);
-        }
-        case Command::b4s: {
-            std::vector<SubscriberInfo> subscribers;
-            engine.for_each_subscriber([&](const SubscriberInfo& s) { subscribers.push_back(s); });
-            std::sort(subscribers.begin(), subscribers.end(), [](const SubscriberInfo& a, const SubscriberInfo& b) {
-                return std::tie(a.prefix.address, a.prefix.length) < std::tie(b.prefix.address, b.prefix.length);
-            });
-            return b4s_json(subscribers, sessions);
-        }
-    }
-    return error_json("unknown command");
+    const EngineView view = view_of(request, engine, gauges);
+    return answer(request, {&view, 1});
 }
 
 }  // namespace dslite::daemon

@@ -46,6 +46,9 @@ struct Gauges {
     std::uint64_t memory_bytes = 0;
     std::uint64_t b4_write_refused = 0;
     std::uint64_t uplink_write_refused = 0;
+    std::uint64_t threads = 1;            // engines side by side, a thread each
+    std::uint64_t handoffs = 0;           // packets handed from one engine's thread to another's
+    std::uint64_t handoffs_refused = 0;   // lost: the other thread's ring was full
     struct Device {
         std::string side;  // "b4", "uplink" or "both" (one TUN for both)
         std::string name;
@@ -57,10 +60,24 @@ struct Gauges {
 std::string_view protocol_name(Protocol protocol);
 
 // The JSON responses, from plain data (no engine needed to test them).
+// With several engines, `engines` gives the one holding each session or
+// subscriber ("engine" in the JSON); empty: one engine, no such member.
 std::string stats_json(const Counters& counters, const Gauges& gauges);
-std::string sessions_json(std::span<const SessionInfo> sessions);
-std::string b4s_json(std::span<const SubscriberInfo> subscribers, std::span<const SessionInfo> sessions);
+std::string sessions_json(std::span<const SessionInfo> sessions, std::span<const unsigned> engines = {});
+std::string b4s_json(std::span<const SubscriberInfo> subscribers, std::span<const SessionInfo> sessions,
+                     std::span<const unsigned> engines = {});
 std::string error_json(std::string_view message);
+
+// What one engine shows for a request, taken on the engine's own thread.
+struct EngineView {
+    Counters counters;
+    std::vector<SessionInfo> sessions;  // those the request's filter matches
+    std::vector<SubscriberInfo> subscribers;
+    Gauges gauges;
+};
+EngineView view_of(const Request& request, const Engine& engine, Gauges gauges);
+// The answer over every engine's view: counters and gauges summed, one table.
+std::string answer(const Request& request, std::span<const EngineView> views);
 
 // Serves one request line against a running engine.
 std::string respond(std::string_view line, const Engine& engine, const Gauges& gauges);

@@ -1,5 +1,9 @@
 #include "daemon_options.hpp"
 
+#include <thread>
+
+#include "platform/system.hpp"
+
 namespace dslite::daemon {
 
 namespace {
@@ -35,7 +39,11 @@ po::options_description daemon_options() {
          "route the AFTR address into the B4 TUN and the pools into the uplink TUN)")  //
         ("mtu", value("N"),
          "MTU to set on the daemon's TUNs (default: --tunnel-mtu on the B4 TUN, --uplink-mtu on the uplink "
-         "TUN, the larger on a shared one)");
+         "TUN, the larger on a shared one)")  //
+        ("threads", value("N|auto"),
+         "engines side by side, one thread each, each with a queue of both TUNs and its share of the "
+         "subscribers and of every pool address's ports; auto: one per core (default 1; above 1 needs "
+         "Linux tun: devices)");
     return d;
 }
 
@@ -67,6 +75,24 @@ app::Parsed<DaemonSettings> daemon_settings(const po::variables_map& values) {
         if (mtu < 1280) return bad("mtu", "'" + *text(values, "mtu") + "' is below 1280, the IPv6 minimum");
         if (!s.configure) return bad("mtu", "has no effect with --no-configure");
         s.mtu = static_cast<std::uint32_t>(mtu);
+    }
+    if (const auto* threads = text(values, "threads")) {
+        constexpr unsigned kMost = 64;  // handoffs keep a bit per thread
+        if (*threads == "auto") {
+            s.threads = std::clamp(std::thread::hardware_concurrency(), 1u, kMost);
+        } else {
+            std::uint64_t n = 0;
+            if (auto e = app::read_unsigned(values, "threads", kMost, n)) return *e;
+            if (n == 0) return bad("threads", "must be 1 to 64 or auto");
+            s.threads = static_cast<unsigned>(n);
+        }
+    }
+    if (s.threads > 1) {
+        for (const auto& [name, spec] : {std::pair{"b4-device", &s.b4_device}, std::pair{"uplink-device", &s.uplink_device}}) {
+            if (auto why = platform::no_queues(*spec))
+                return bad("threads", std::to_string(s.threads) + " threads need a queue each, but --" + name + " '" +
+                                          *text(values, name) + "' " + *why);
+        }
     }
     s.random_seed = values.count("seed") == 0;
     return s;

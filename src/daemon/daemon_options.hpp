@@ -25,12 +25,14 @@ struct DaemonSettings {
     // tunnel MTU and the uplink TUN its uplink MTU.
     std::optional<std::uint32_t> mtu;
     bool random_seed = true;    // no --seed given: seed from the OS
+    // Engines side by side, a thread and a queue of each device each.
+    unsigned threads = 1;
 
     // One interface (TUN, utun) serving both sides: open once, dispatch by IP version.
     bool shared_device() const;
 };
 
-// --b4-device, --uplink-device, --control, --no-configure, --mtu.
+// --b4-device, --uplink-device, --control, --no-configure, --mtu, --threads.
 po::options_description daemon_options();
 
 // Checks without opening anything, so mistakes show before privileged calls.

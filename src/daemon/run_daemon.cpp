@@ -1,16 +1,22 @@
 #include "run_daemon.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <future>
 #include <iostream>
 #include <random>
+#include <thread>
 
 #include "control_protocol.hpp"
 #include "control_server.hpp"
 #include "daemon_loop.hpp"
+#include "dslite/shares.hpp"
+#include "handoffs.hpp"
 #include "interface_setup.hpp"
 
 namespace dslite::daemon {
@@ -33,6 +39,53 @@ std::string pools_text(const EngineConfig& config) {
     return out;
 }
 
+// One engine with its queue of each device and its loop. With one thread it
+// runs on the daemon's io_context; with more, on an io_context and a thread
+// of its own, and nothing of it is touched from another thread but through
+// posting to its io_context (the control socket's views) or the handoff rings.
+struct Worker {
+    std::unique_ptr<Engine> engine;
+    std::unique_ptr<Device> b4;
+    std::unique_ptr<Device> uplink;  // none: b4 serves both sides
+    std::unique_ptr<asio::io_context> io;  // none: the daemon's
+    std::unique_ptr<DaemonLoop> loop;
+    std::thread thread;
+
+    Device& uplink_device() { return uplink ? *uplink : *b4; }
+
+    // Runs `work` where the worker runs, and waits for it.
+    template <typename Work>
+    void on_thread(Work&& work) {
+        if (!io) return work();
+        std::promise<void> done;
+        asio::post(*io, [&] {
+            work();
+            done.set_value();
+        });
+        done.get_future().wait();
+    }
+};
+
+Gauges gauges_of(const Worker& w) {
+    const ForwarderStats& forwarded = w.loop->forwarder().stats();
+    Gauges gauges;
+    gauges.uptime_seconds = static_cast<std::uint64_t>(w.loop->uptime().count());
+    gauges.sessions = w.engine->session_count();
+    gauges.subscribers = w.engine->subscriber_count();
+    gauges.memory_bytes = w.engine->memory_bytes();
+    gauges.b4_write_refused = forwarded.b4_write_refused;
+    gauges.uplink_write_refused = forwarded.uplink_write_refused;
+    gauges.handoffs = forwarded.handed_off;
+    gauges.handoffs_refused = forwarded.handoff_refused;
+    if (!w.uplink) {
+        gauges.devices.push_back({"both", w.b4->name(), w.b4->stats()});
+    } else {
+        gauges.devices.push_back({"b4", w.b4->name(), w.b4->stats()});
+        gauges.devices.push_back({"uplink", w.uplink->name(), w.uplink->stats()});
+    }
+    return gauges;
+}
+
 }  // namespace
 
 int run_daemon(const po::variables_map& values, EngineConfig config) {
@@ -40,54 +93,64 @@ int run_daemon(const po::variables_map& values, EngineConfig config) {
     if (!settings) return refuse(settings.error());
     // Port choice an outsider cannot predict (RFC 6056): a fresh seed per run.
     if (settings->random_seed) config.seed = os_seed();
+    const unsigned threads = settings->threads;
+    if (split_port_range(config.port_min, config.port_max, threads).size() < threads)
+        return refuse("threads: " + std::to_string(threads) + " threads need at least as many ports in --port-range");
+    const Shares shares(config, threads);
 
-    Engine engine(config);
     asio::io_context io;
-    std::unique_ptr<DaemonLoop> loop;  // made once the devices are open
+    std::vector<Worker> workers(threads);
+    std::unique_ptr<Handoffs> handoffs;
 
     // The control socket first: a second daemon started by mistake stops
     // here, before it touches any interface the first one uses.
     auto control = ControlServer::open(io, settings->control, [&](std::string_view line) {
-        const ForwarderStats& forwarded = loop->forwarder().stats();
-        Gauges gauges;
-        gauges.uptime_seconds = static_cast<std::uint64_t>(loop->uptime().count());
-        gauges.sessions = engine.session_count();
-        gauges.subscribers = engine.subscriber_count();
-        gauges.memory_bytes = engine.memory_bytes();
-        gauges.b4_write_refused = forwarded.b4_write_refused;
-        gauges.uplink_write_refused = forwarded.uplink_write_refused;
-        const Device& b4_device = loop->forwarder().b4();
-        const Device& uplink_device = loop->forwarder().uplink();
-        if (&b4_device == &uplink_device) {
-            gauges.devices.push_back({"both", b4_device.name(), b4_device.stats()});
-        } else {
-            gauges.devices.push_back({"b4", b4_device.name(), b4_device.stats()});
-            gauges.devices.push_back({"uplink", uplink_device.name(), uplink_device.stats()});
-        }
         spdlog::debug("control: {}", line);
-        return respond(line, engine, gauges);
+        auto parsed = parse_request(line);
+        if (auto* error = std::get_if<std::string>(&parsed)) return error_json(*error);
+        const Request& request = std::get<Request>(parsed);
+        std::vector<EngineView> views(workers.size());
+        for (std::size_t i = 0; i < workers.size(); ++i)
+            workers[i].on_thread([&] { views[i] = view_of(request, *workers[i].engine, gauges_of(workers[i])); });
+        return answer(request, views);
     });
     if (auto* e = std::get_if<std::string>(&control)) return refuse(*e);
 
     const platform::DeviceContext context{config.aftr_address};
-    auto b4_opened = platform::open_device("b4-device", settings->b4_device, context);
+    auto b4_opened = platform::open_device_queues("b4-device", settings->b4_device, context, threads);
     if (auto* e = std::get_if<std::string>(&b4_opened)) return refuse(*e);
-    auto b4 = std::move(std::get<std::unique_ptr<Device>>(b4_opened));
-    std::unique_ptr<Device> uplink_owned;
+    auto& b4_queues = std::get<std::vector<std::unique_ptr<Device>>>(b4_opened);
+    for (unsigned i = 0; i < threads; ++i) workers[i].b4 = std::move(b4_queues[i]);
     if (!settings->shared_device()) {
-        auto opened = platform::open_device("uplink-device", settings->uplink_device, context);
+        auto opened = platform::open_device_queues("uplink-device", settings->uplink_device, context, threads);
         if (auto* e = std::get_if<std::string>(&opened)) return refuse(*e);
-        uplink_owned = std::move(std::get<std::unique_ptr<Device>>(opened));
+        auto& queues = std::get<std::vector<std::unique_ptr<Device>>>(opened);
+        for (unsigned i = 0; i < threads; ++i) workers[i].uplink = std::move(queues[i]);
     }
-    Device& uplink = uplink_owned ? *uplink_owned : *b4;
-    const auto interfaces = plan_interfaces(*settings, config, *b4, uplink);
+    Device& b4 = *workers[0].b4;
+    Device& uplink = workers[0].uplink_device();
+    const auto interfaces = plan_interfaces(*settings, config, b4, uplink);
     // On a refusal nothing is undone: the failing step may have met a route
     // that is someone else's. Interfaces made here vanish as the devices close.
     if (auto e = configure_interfaces(interfaces)) return refuse(*e);
+    if (threads > 1) {
+        auto made = Handoffs::open(shares);
+        if (auto* e = std::get_if<std::string>(&made)) return refuse(*e);
+        handoffs = std::move(std::get<std::unique_ptr<Handoffs>>(made));
+    }
 
     // Start-up can no longer be refused: from here on, log.
     log_configuration(interfaces);
-    loop = std::make_unique<DaemonLoop>(io, engine, *b4, uplink);
+    for (unsigned i = 0; i < threads; ++i) {
+        Worker& w = workers[i];
+        w.engine = std::make_unique<Engine>(shares.config_of(i));
+        if (threads == 1) {
+            w.loop = std::make_unique<DaemonLoop>(io, *w.engine, *w.b4, w.uplink_device());
+        } else {
+            w.io = std::make_unique<asio::io_context>(1);
+            w.loop = std::make_unique<DaemonLoop>(*w.io, *w.engine, *w.b4, w.uplink_device(), *handoffs, i);
+        }
+    }
 
     // A control client that hangs up mid-answer must not end the daemon.
     std::signal(SIGPIPE, SIG_IGN);
@@ -95,19 +158,48 @@ int run_daemon(const po::variables_map& values, EngineConfig config) {
     signals.async_wait([&](boost::system::error_code e, int signal) {
         if (e) return;
         spdlog::info("{}: stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
-        loop->stop();
+        for (Worker& w : workers) {
+            if (!w.io) {
+                w.loop->stop();
+                continue;
+            }
+            asio::post(*w.io, [&w] {
+                w.loop->stop();
+                w.io->stop();
+            });
+        }
         io.stop();
     });
 
-    loop->start();
-    spdlog::info("AFTR {} with pool {}: B4s on {}, uplink on {}, control at {}", to_string(config.aftr_address),
-                 pools_text(config), b4->name(), uplink.name(), settings->control);
+    for (Worker& w : workers) {
+        w.loop->start();  // before its thread runs: nothing else touches it yet
+        if (w.io)
+            w.thread = std::thread([&w] {
+                const auto busy = asio::make_work_guard(*w.io);
+                w.io->run();
+            });
+    }
+    if (threads == 1) {
+        spdlog::info("AFTR {} with pool {}: B4s on {}, uplink on {}, control at {}", to_string(config.aftr_address),
+                     pools_text(config), b4.name(), uplink.name(), settings->control);
+    } else {
+        spdlog::info("AFTR {} with pool {}: B4s on {}, uplink on {}, {} threads (a queue each), control at {}",
+                     to_string(config.aftr_address), pools_text(config), b4.interface(), uplink.interface(), threads,
+                     settings->control);
+    }
     io.run();
-    loop.reset();  // lets go of the devices' descriptors while the devices still exist
+    for (Worker& w : workers)
+        if (w.thread.joinable()) w.thread.join();
+    Counters c;
+    std::size_t sessions = 0;
+    for (Worker& w : workers) {
+        w.loop.reset();  // lets go of the devices' descriptors while the devices still exist
+        c += w.engine->counters();
+        sessions += w.engine->session_count();
+    }
     unconfigure_interfaces(interfaces);  // while the interfaces still exist
-    const Counters& c = engine.counters();
     spdlog::info("stopped: {} packets from B4s, {} from the uplink, {} sessions open", c[Counter::in_b4_packets],
-                 c[Counter::in_uplink_packets], engine.session_count());
+                 c[Counter::in_uplink_packets], sessions);
     return 0;
 }
 

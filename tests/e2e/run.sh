@@ -43,6 +43,11 @@ check() {
 # contains TEXT NEEDLE: for check.
 contains() { [[ $1 == *"$2"* ]] || { echo "expected to find '$2' in:"; echo "$1"; return 1; }; }
 lacks() { [[ $1 != *"$2"* ]] || { echo "expected no '$2' in:"; echo "$1"; return 1; }; }
+# json_check JSON-TEXT PYTHON-EXPRESSION-ON-d: true when the expression holds.
+json_check() {
+    "$LAB_PYTHON" -c 'import json, sys; d = json.loads(sys.argv[1]); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2" ||
+        { echo "not true of $1:"; echo "    $2"; return 1; }
+}
 
 finish() {
     local status=$?

@@ -65,6 +65,18 @@ TEST(Tables, StatsListEveryCounter) {
               std::string::npos);
 }
 
+TEST(Tables, StatsNameTheThreadsOnlyWhenThereAreSeveral) {
+    daemon::Gauges gauges;
+    EXPECT_EQ(stats_table(json(daemon::stats_json(Counters{}, gauges))).find("threads"), std::string::npos);
+    gauges.threads = 2;
+    gauges.handoffs = 31;
+    const std::string text = stats_table(json(daemon::stats_json(Counters{}, gauges)));
+    EXPECT_NE(text.find(", 2 threads (31 packets handed between them)\n"), std::string::npos) << text;
+    gauges.handoffs_refused = 5;
+    EXPECT_NE(stats_table(json(daemon::stats_json(Counters{}, gauges))).find("handed between them, 5 lost to full rings)"),
+              std::string::npos);
+}
+
 TEST(Tables, StatsEndWithADeviceTable) {
     daemon::Gauges gauges;
     DeviceStats up;

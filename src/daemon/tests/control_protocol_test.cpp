@@ -160,5 +160,48 @@ TEST(ControlResponse, ServesTheEngineState) {
     EXPECT_EQ(respond("bogus", engine, gauges), R"({"error":"'bogus' is not a command: try stats, sessions or b4s"})");
 }
 
+// Several engines (--threads): one answer, counters and gauges summed, the
+// tables merged and sorted as one, each row saying whose it is.
+TEST(ControlResponse, AnswersOverSeveralEnginesAsOne) {
+    std::vector<std::unique_ptr<Engine>> engines;
+    NoEmit none;
+    const std::array<Ipv6Address, 2> sites{kB4b, kB4a};  // engine 0 has B, engine 1 has A
+    for (unsigned e = 0; e < 2; ++e) {
+        engines.push_back(std::make_unique<Engine>(lab_config()));
+        PacketBuffer buffer;
+        const Bytes bytes = softwire_udp(sites[e], 5000, "hi");
+        std::copy(bytes.begin(), bytes.end(), buffer.payload());
+        Packet packet = buffer.packet(bytes.size());
+        ASSERT_EQ(engines[e]->from_b4(packet, Time{1'000'000}, none), Verdict::to_uplink);
+    }
+    auto views = [&](const char* line) {
+        const Request request = std::get<Request>(parse_request(line));
+        std::vector<EngineView> out;
+        for (unsigned e = 0; e < 2; ++e) {
+            Gauges g;
+            g.sessions = engines[e]->session_count();
+            g.handoffs = 10 + e;
+            g.devices.push_back({"both", "tun:aftr#" + std::to_string(e), {}});
+            out.push_back(view_of(request, *engines[e], g));
+        }
+        return answer(request, out);
+    };
+    const std::string sessions = views("sessions");
+    EXPECT_NE(sessions.find(R"("count":2)"), std::string::npos) << sessions;
+    EXPECT_LT(sessions.find("2001:db8:a::2"), sessions.find("2001:db8:b::2")) << "not sorted as one table";
+    EXPECT_NE(sessions.find(R"("b4":"2001:db8:a::2")"), std::string::npos);
+    EXPECT_LT(sessions.find(R"("engine":1)"), sessions.find(R"("engine":0)")) << sessions;
+    const std::string b4s = views("b4s");
+    EXPECT_NE(b4s.find(R"("icmp_ids":0,"engine":1})"), std::string::npos) << b4s;
+    EXPECT_NE(b4s.find(R"("count":2)"), std::string::npos) << b4s;
+    const std::string stats = views("stats");
+    EXPECT_NE(stats.find(R"("sessions":2,)"), std::string::npos) << stats;
+    EXPECT_NE(stats.find(R"("threads":2,"handoffs":21,)"), std::string::npos) << stats;
+    EXPECT_NE(stats.find(R"("in_b4_packets":2,)"), std::string::npos) << stats;
+    EXPECT_NE(stats.find("tun:aftr#1"), std::string::npos) << stats;
+    // One engine: no engine numbers at all.
+    EXPECT_EQ(respond("sessions", *engines[0], Gauges{}).find("engine"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace dslite::daemon

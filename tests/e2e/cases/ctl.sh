@@ -1,7 +1,4 @@
 # dslite-ctl against the running daemon after real traffic from both sites.
-json_check() {  # JSON-TEXT PYTHON-EXPRESSION-ON-d: true when the expression holds
-    "$LAB_PYTHON" -c 'import json, sys; d = json.loads(sys.argv[1]); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"
-}
 
 case_main() {
     local s
