@@ -93,5 +93,26 @@ TEST(DaemonOptions, OneInterfaceSpecTwiceIsOneDevice) {
     EXPECT_FALSE(s.shared_device());
 }
 
+TEST(DaemonOptions, ThreadsAreANumberOrAutoAndNeedQueues) {
+    auto one = settings({"--b4-device", "raw", "--uplink-device", "tun:up"});
+    EXPECT_EQ(std::get<DaemonSettings>(one).threads, 1u);
+    auto two = settings({"--b4-device", "tun:a", "--uplink-device", "tun:b", "--threads", "2"});
+    ASSERT_TRUE(std::holds_alternative<DaemonSettings>(two)) << std::get<std::string>(two);
+    EXPECT_EQ(std::get<DaemonSettings>(two).threads, 2u);
+    auto any = settings({"--b4-device", "tun:a", "--uplink-device", "tun:a", "--threads", "auto"});
+    ASSERT_TRUE(std::holds_alternative<DaemonSettings>(any)) << std::get<std::string>(any);
+    EXPECT_GE(std::get<DaemonSettings>(any).threads, 1u);
+    EXPECT_EQ(refusal({"--b4-device", "tun:a", "--uplink-device", "tun:b", "--threads", "0"}),
+              "threads: must be 1 to 64 or auto");
+    EXPECT_EQ(refusal({"--b4-device", "tun:a", "--uplink-device", "tun:b", "--threads", "65"}),
+              "threads: '65' is more than 64");
+    EXPECT_EQ(refusal({"--b4-device", "raw", "--uplink-device", "tun:b", "--threads", "2"}),
+              "threads: 2 threads need a queue each, but --b4-device 'raw' has one queue; more threads than one "
+              "need tun:NAME devices (a TUN with a queue per thread)");
+    EXPECT_EQ(refusal({"--b4-device", "tun:a", "--uplink-device", "pcap:in.pcap", "--threads", "3"}).rfind(
+                  "threads: 3 threads need a queue each, but --uplink-device 'pcap:in.pcap' has one queue", 0),
+              0u);
+}
+
 }  // namespace
 }  // namespace dslite::daemon

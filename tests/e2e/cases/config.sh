@@ -34,6 +34,13 @@ case_main() {
         --aftr-address 2001:db8:ff::1 "${devices[@]}"
     check "MTU below the IPv6 minimum" refused 2 "dslite-aftr: mtu: '1000' is below 1280, the IPv6 minimum" \
         "${engine[@]}" "${devices[@]}" --mtu 1000
+    check "threads on a device with one queue" refused 2 \
+        "dslite-aftr: threads: 2 threads need a queue each, but --b4-device 'raw' has one queue; more threads than one need tun:NAME devices (a TUN with a queue per thread)" \
+        "${engine[@]}" --b4-device raw --uplink-device tun:aftr4 --threads 2
+    ip -n "$LAB_NS_AFTR" tuntap add dev single4 mode tun
+    check "threads on a TUN made without queues" refused 2 \
+        "dslite-aftr: uplink-device: tun:single4: attach a queue (a TUN made without multiple queues cannot get them; remove it): Invalid argument" \
+        "${engine[@]}" --b4-device tun:mq6 --uplink-device tun:single4 --control "$LAB_DIR/b.sock" --threads 2
     check "a TUN name taken by another kind of interface" refused 2 \
         "dslite-aftr: b4-device: tun:lo: $(ip netns exec "$LAB_NS_AFTR" "$LAB_AFTR" "${engine[@]}" \
             --b4-device tun:lo --uplink-device tun:aftr4 2>&1 | sed -n 's/^dslite-aftr: b4-device: tun:lo: //p')" \
