@@ -6,7 +6,9 @@
 //   send --softwire B4-IPV6 AFTR-IPV6 --from IPV4:PORT --to IPV4:PORT ...
 //       the same datagram already inside IPv6 (next header 4), sent from a B4
 //       address straight to the AFTR through a raw socket: no B4 program in
-//       the path, so the AFTR alone is measured.
+//       the path, so the AFTR alone is measured. --b4s K: from K B4 addresses,
+//       B4-IPV6 and the K-1 after it, a burst from each in turn (K subscribers
+//       for an AFTR whose subscriber prefix length is 128).
 //   sink --bind ADDR:PORT [--wait S] [--idle S]
 //   sink --softwire B4-IPV6 --port PORT ...
 //       counts datagrams (for --softwire: softwire packets whose inner UDP
@@ -55,6 +57,7 @@ struct Args {
     std::optional<Ipv6Address> b4, aftr;
     std::uint16_t port = 0;
     std::size_t size = 64;
+    unsigned b4s = 1;
     double seconds = 10, rate = 0, wait = 5, idle = 1;
 };
 
@@ -105,6 +108,7 @@ Args parse(int argc, char* argv[]) {
         else if (o == "--size") a.size = static_cast<std::size_t>(number("--size", next()));
         else if (o == "--seconds") a.seconds = number("--seconds", next());
         else if (o == "--rate") a.rate = number("--rate", next());
+        else if (o == "--b4s") a.b4s = static_cast<unsigned>(number("--b4s", next()));
         else if (o == "--wait") a.wait = number("--wait", next());
         else if (o == "--idle") a.idle = number("--idle", next());
         else fail("unknown option '" + std::string(o) + "'");
@@ -164,18 +168,26 @@ std::vector<std::uint8_t> inner_datagram(const SocketAddress& from, const Socket
 
 int send(const Args& a) {
     if (!a.to) fail("send: --to is required");
-    UniqueFd fd;
+    std::vector<UniqueFd> fds;
     std::vector<std::uint8_t> packet;
     if (a.b4) {  // the softwire: the kernel adds the IPv6 header, next header 4
         if (!a.from) fail("send --softwire: --from IPV4:PORT is required");
+        if (a.b4s < 1 || a.b4s > 4096) fail("--b4s: 1 to 4096");
         packet = inner_datagram(*a.from, *a.to, a.size);
-        fd = open_socket(AF_INET6, SOCK_RAW, IPPROTO_IPIP);
-        const sockaddr_in6 b4 = sockaddr_of(*a.b4), aftr = sockaddr_of(*a.aftr);
-        if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&b4), sizeof b4) != 0)
-            fail(std::string("--softwire: bind to the B4 address: ") + std::strerror(errno));
-        if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&aftr), sizeof aftr) != 0)
-            fail(std::string("--softwire: connect to the AFTR: ") + std::strerror(errno));
+        for (unsigned i = 0; i < a.b4s; ++i) {
+            Ipv6Address address = *a.b4;
+            const unsigned low = (address[14] << 8 | address[15]) + i;
+            address[14] = static_cast<std::uint8_t>(low >> 8);
+            address[15] = static_cast<std::uint8_t>(low);
+            UniqueFd& fd = fds.emplace_back(open_socket(AF_INET6, SOCK_RAW, IPPROTO_IPIP));
+            const sockaddr_in6 b4 = sockaddr_of(address), aftr = sockaddr_of(*a.aftr);
+            if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&b4), sizeof b4) != 0)
+                fail(std::string("--softwire: bind to the B4 address ") + to_string(address) + ": " + std::strerror(errno));
+            if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&aftr), sizeof aftr) != 0)
+                fail(std::string("--softwire: connect to the AFTR: ") + std::strerror(errno));
+        }
     } else {
+        UniqueFd& fd = fds.emplace_back();
         packet.assign(a.size, 0x5a);
         fd = open_socket(a.to->family(), SOCK_DGRAM, 0);
         if (a.from && ::bind(fd.get(), a.from->get(), a.from->length) != 0)
@@ -195,8 +207,9 @@ int send(const Args& a) {
     const auto end = start + std::chrono::duration<double>(a.seconds);
     const double cpu0 = cpu_seconds();
     std::uint64_t sent = 0, refused = 0;
+    std::size_t turn = 0;
     for (auto now = start; now < end; now = Clock::now()) {
-        const int n = ::sendmmsg(fd.get(), msgs.data(), kBatch, 0);
+        const int n = ::sendmmsg(fds[turn++ % fds.size()].get(), msgs.data(), kBatch, 0);
         if (n > 0) {
             sent += static_cast<std::uint64_t>(n);
         } else if (errno == ENOBUFS || errno == EAGAIN || errno == ECONNREFUSED) {

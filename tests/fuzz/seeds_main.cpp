@@ -215,6 +215,37 @@ void write_offload_seeds(const fs::path& out) {
     write(out / "offload", "three-segments", join);
 }
 
+// --- shares seeds -----------------------------------------------------------
+
+// Records [side][length:2][bytes] (fuzz_shares.cpp): a softwire packet, an
+// answer, an ICMP error quoting one of ours, and a datagram in three
+// fragments sent last first.
+void write_shares_seeds(const fs::path& out) {
+    Bytes records;
+    const auto add = [&](std::uint8_t side, const Bytes& p) {
+        records.push_back(side);
+        records.push_back(static_cast<std::uint8_t>(p.size()));
+        records.push_back(static_cast<std::uint8_t>(p.size() >> 8));
+        records.insert(records.end(), p.begin(), p.end());
+    };
+    const Ipv4Address pool = v4("198.51.100.3");
+    add(0, softwire({v6("2001:db8:a::2"), v6("2001:db8:ff::1")},
+                    ipv4_udp({v4("192.168.1.10"), v4("203.0.113.10")}, {5000, 53, Bytes(8, 1)})));
+    add(1, ipv4_udp({v4("203.0.113.10"), pool}, {53, 40000, Bytes(8, 2)}));
+    add(1, ipv4_icmp({v4("203.0.113.1"), pool},
+                     {3, 3, 0, 0, ipv4_udp({pool, v4("203.0.113.10")}, {2000, 53, Bytes(8, 3)})}));
+    const Bytes whole = ipv4_udp({v4("203.0.113.10"), pool}, {53, 30000, Bytes(40, 4)});
+    for (int part = 2; part >= 0; --part) {
+        Ipv4Header h{v4("203.0.113.10"), pool};
+        h.identification = 9;
+        h.fragment_offset = static_cast<std::uint16_t>(part * 2);
+        h.more_fragments = part < 2;
+        const std::size_t from = 20 + part * 16, n = part < 2 ? 16 : whole.size() - from;
+        add(part == 0 ? 1 | 0x80 : 1, ipv4_packet(h, w::proto_udp, {whole.data() + from, n}));
+    }
+    write(out / "shares", "both-sides-and-fragments", records);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -243,6 +274,7 @@ int main(int argc, char** argv) {
     }
     write_made_seeds(out);
     write_offload_seeds(out);
+    write_shares_seeds(out);
     write_option_seeds(out, "made-all",
                        "--aftr-address 2001:db8::1 --pool 192.0.2.0/28 --pool 198.51.100.0/30 --port-range 1024-2047 "
                        "--port-hold 60 --quota-tcp 10 --quota-udp 10 --quota-icmp 2 --udp-timeout 300 "
