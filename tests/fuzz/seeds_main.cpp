@@ -228,7 +228,7 @@ void write_shares_seeds(const fs::path& out) {
         records.push_back(static_cast<std::uint8_t>(p.size() >> 8));
         records.insert(records.end(), p.begin(), p.end());
     };
-    const Ipv4Address pool = v4("198.51.100.3");
+    const dslite::Ipv4Address pool = v4("198.51.100.3");
     add(0, softwire({v6("2001:db8:a::2"), v6("2001:db8:ff::1")},
                     ipv4_udp({v4("192.168.1.10"), v4("203.0.113.10")}, {5000, 53, Bytes(8, 1)})));
     add(1, ipv4_udp({v4("203.0.113.10"), pool}, {53, 40000, Bytes(8, 2)}));
