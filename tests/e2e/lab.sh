@@ -231,6 +231,19 @@ lab_down() {
     rm -rf "$LAB_DIR"
 }
 
+# Starts the same UDP echo exchange from both sites' hosts at once, from
+# $LAB_HOST:PORT, COUNT datagrams each (lab_udp.py): their pids in
+# LAB_UDP_PIDS, their reports in $LAB_DIR/udp-SITE.txt.
+lab_udp_both_sites() {  # PORT COUNT
+    local s
+    LAB_UDP_PIDS=()
+    for s in a b; do
+        lab_in "host$s" "$LAB_PYTHON" "$LAB_HERE/lab_udp.py" --bind "$LAB_HOST:$1" --to "$LAB_SERVER:7" \
+            --tag "site-$s" --count "$2" --interval 0.002 >"$LAB_DIR/udp-$s.txt" 2>&1 &
+        LAB_UDP_PIDS+=($!)
+    done
+}
+
 # The value of one engine counter, from dslite-ctl --json stats.
 lab_counter() {
     lab_ctl --json stats | "$LAB_PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["counters"][sys.argv[1]])' "$1"

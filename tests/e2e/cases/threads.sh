@@ -18,13 +18,9 @@ for s in json.load(sys.stdin)["sessions"]:
 case_main() {
     # 1. The same inside address and port from both sites at once.
     local s pids=()
-    for s in a b; do
-        lab_in "host$s" "$LAB_PYTHON" "$LAB_HERE/lab_udp.py" --bind "$LAB_HOST:5000" --to "$LAB_SERVER:7" \
-            --tag "site-$s" --count 200 --interval 0.002 >"$LAB_DIR/udp-$s.txt" 2>&1 &
-        pids+=($!)
-    done
-    check "site a: every echo back, none of site b's" wait "${pids[0]}"
-    check "site b: every echo back, none of site a's" wait "${pids[1]}"
+    lab_udp_both_sites 5000 200
+    check "site a: every echo back, none of site b's" wait "${LAB_UDP_PIDS[0]}"
+    check "site b: every echo back, none of site a's" wait "${LAB_UDP_PIDS[1]}"
     check "the two subscribers are held by different engines" \
         json_check "$(lab_ctl --json b4s)" 'sorted(b["engine"] for b in d["b4s"]) == [0, 1]'
     check "each engine's sessions use only its half of the ports" json_check "$(lab_ctl --json sessions)" \

@@ -1,14 +1,10 @@
 # UDP from both sites with the same inside source address and port at the
 # same time: the softwire keeps them apart, each gets only its own echoes.
 case_main() {
-    local s pids=()
-    for s in a b; do
-        lab_in "host$s" "$LAB_PYTHON" "$LAB_HERE/lab_udp.py" --bind "$LAB_HOST:5000" --to "$LAB_SERVER:7" \
-            --tag "site-$s" --count 200 --interval 0.002 >"$LAB_DIR/udp-$s.txt" 2>&1 &
-        pids+=($!)
-    done
-    check "site a: every echo back, none of site b's" wait "${pids[0]}"
-    check "site b: every echo back, none of site a's" wait "${pids[1]}"
+    local s
+    lab_udp_both_sites 5000 200
+    check "site a: every echo back, none of site b's" wait "${LAB_UDP_PIDS[0]}"
+    check "site b: every echo back, none of site a's" wait "${LAB_UDP_PIDS[1]}"
     for s in a b; do echo "      site $s: $(<"$LAB_DIR/udp-$s.txt")"; done
 
     local table
