@@ -39,7 +39,9 @@ namespace dslite {
     X(held_fragments, "fragments kept for reassembly (the last one decides the datagram)")   \
     X(drop_b4_next_header, "IPv6 payload is neither IPv4 nor ICMPv6 echo")                   \
     X(drop_icmpv6, "ICMPv6 to the AFTR that is no echo request or usable error")             \
-    X(drop_too_big_df, "DF set and too big for the tunnel or uplink MTU (3/4 sent)")         \
+    X(drop_b4_too_big_df, "from a B4, DF set and too big for the uplink MTU (3/4 sent)")     \
+    X(drop_uplink_too_big_df, "from the uplink, DF set and too big for the tunnel (3/4 sent)") \
+    X(drop_hairpin_too_big_df, "hairpinned, DF set and too big for the other B4's tunnel")   \
     X(drop_inner_truncated, "inner IPv4 shorter than its header or total length")            \
     X(drop_inner_bad_version, "inner packet is not IPv4")                                    \
     X(drop_inner_bad_header_length, "inner IPv4 IHL below 5 or past total length")           \
@@ -48,11 +50,19 @@ namespace dslite {
     X(drop_inner_bad_destination, "inner IPv4 destination is martian or 192.0.0.0/29")       \
     X(drop_inner_ttl_expired, "inner TTL expired (answered with Time Exceeded)")             \
     X(drop_inner_protocol, "inner protocol is not TCP, UDP or ICMP")                         \
-    X(drop_l4_truncated, "TCP/UDP/ICMP header truncated")                                    \
-    X(drop_icmp_bad_checksum, "ICMP checksum wrong")                                         \
-    X(drop_icmp_type, "ICMP type not translated (echo, replies and errors are)")             \
-    X(drop_icmp_quote, "ICMP error quoting no usable packet, or quoting an ICMP error")      \
-    X(drop_icmp_no_binding, "ICMP error about a packet no binding carried")                  \
+    X(drop_b4_l4_truncated, "from a B4, TCP/UDP/ICMP header truncated")                      \
+    X(drop_b4_icmp_bad_checksum, "from a B4, ICMP checksum wrong")                           \
+    X(drop_b4_icmp_type, "from a B4, ICMP type not translated (echo requests and errors are)") \
+    X(drop_b4_icmp_quote, "from a B4, ICMP error quoting no packet the AFTR delivered")      \
+    X(drop_b4_icmp_no_binding, "from a B4, ICMP error about a packet no binding carried")    \
+    X(drop_b4_icmpv6_quote, "ICMPv6 error on the access side quoting no softwire packet")    \
+    X(drop_b4_icmpv6_no_binding, "ICMPv6 error about a softwire packet no binding carried")  \
+    X(drop_uplink_l4_truncated, "from the uplink, TCP/UDP/ICMP header truncated")            \
+    X(drop_uplink_icmp_bad_checksum, "from the uplink, ICMP checksum wrong")                 \
+    X(drop_uplink_icmp_type, "from the uplink, ICMP type not translated (echo replies and errors are)") \
+    X(drop_uplink_icmp_quote, "from the uplink, ICMP error quoting no packet a binding sent") \
+    X(drop_uplink_icmp_no_binding, "from the uplink, ICMP error about a packet no binding carried") \
+    X(drop_hairpin_no_binding, "from a B4 to a pool address and port no binding holds")       \
     X(drop_tcp_not_syn, "TCP without a binding that is not a SYN")                           \
     X(drop_quota_exhausted, "subscriber at its port quota (answered with 3/1)")              \
     X(drop_pool_exhausted, "no public address with a free port (answered with 3/1)")         \

@@ -57,9 +57,9 @@ Verdict Engine::Impl::error_from_b4(Packet& packet, const Ipv6Address& b4, const
     // The host quotes a packet the AFTR delivered to it: the quote's
     // destination is the host, which must also be the error's source.
     if (!parse_quote(ip, packet.size(), t, q) || load32(q.ip + ipv4::destination) != load32(ip + ipv4::source))
-        return drop(Counter::drop_icmp_quote);
+        return drop(Counter::drop_b4_icmp_quote);
     const std::uint32_t id = sessions_.find_inside(b4, load32(q.ip + ipv4::destination), q.t.destination, q.t.proto);
-    if (id == SessionTable::npos) return drop(Counter::drop_icmp_no_binding);
+    if (id == SessionTable::npos) return drop(Counter::drop_b4_icmp_no_binding);
     if (ip[ipv4::ttl] <= 1) return drop(Counter::drop_inner_ttl_expired);  // no error about an error
     const Session& s = sessions_[id];
     set_dscp(ip, outer_tc);
@@ -67,7 +67,8 @@ Verdict Engine::Impl::error_from_b4(Packet& packet, const Ipv6Address& b4, const
     rewrite_destination(q.ip, q.length, q.t, s.public_address, s.public_port);
     rewrite_address(ip, ipv4::source, s.public_address);
     refresh_icmp_checksum(ip, packet.size(), t);
-    if (pool_.index_of(load32(ip + ipv4::destination)) != Pool::npos) return error_to_b4(packet, t, true);
+    if (pool_.index_of(load32(ip + ipv4::destination)) != Pool::npos && owns_port(q.t.source))
+        return error_to_b4(packet, t, true);
     counters_.add(Counter::out_uplink_packets);
     return Verdict::to_uplink;
 }
@@ -78,9 +79,9 @@ Verdict Engine::Impl::error_to_b4(Packet& packet, const Transport& t, bool hairp
     // The quote is a packet a binding sent: its source is the public
     // endpoint the error is addressed to.
     if (!parse_quote(ip, packet.size(), t, q) || load32(q.ip + ipv4::source) != load32(ip + ipv4::destination))
-        return drop(Counter::drop_icmp_quote);
+        return drop(Counter::drop_uplink_icmp_quote);
     const std::uint32_t id = sessions_.find_outside(load32(q.ip + ipv4::source), q.t.source, q.t.proto);
-    if (id == SessionTable::npos) return drop(Counter::drop_icmp_no_binding);
+    if (id == SessionTable::npos) return drop(Counter::drop_uplink_icmp_no_binding);
     // Under ADF the error must concern a remote the binding has sent to; the
     // router that reports it may be anywhere on the path.
     if (!remotes_.empty() && !remote_allowed(id, load32(q.ip + ipv4::destination)))

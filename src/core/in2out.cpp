@@ -52,21 +52,20 @@ Verdict Engine::Impl::in2out(Packet& packet, const Ipv6Address& b4, std::uint8_t
     }
     if (martian_destination(destination)) return drop(Counter::drop_inner_bad_destination);
     if (parsed == TransportError::protocol) return drop(Counter::drop_inner_protocol);
-    if (parsed == TransportError::truncated) return drop(Counter::drop_l4_truncated);
+    if (parsed == TransportError::truncated) return drop(Counter::drop_b4_l4_truncated);
     if (t.proto == ProtoIndex::icmp) {
-        if (checksum({ip + t.offset, packet.size() - t.offset}) != 0) return drop(Counter::drop_icmp_bad_checksum);
+        if (checksum({ip + t.offset, packet.size() - t.offset}) != 0) return drop(Counter::drop_b4_icmp_bad_checksum);
         if (is_icmp_error(t.icmp_type)) return error_from_b4(packet, b4, t, outer_tc);
-        if (t.icmp_type != icmp::echo_request) return drop(Counter::drop_icmp_type);
+        if (t.icmp_type != icmp::echo_request) return drop(Counter::drop_b4_icmp_type);
     }
     if (ip[ipv4::ttl] <= 1) return refuse_to_b4(packet, b4, Counter::drop_inner_ttl_expired, icmp::time_exceeded, 0);
-    const bool hairpin = pool_.index_of(destination) != Pool::npos &&
-                         (!config_.pool_shared || (t.destination >= config_.port_min && t.destination <= config_.port_max));
+    const bool hairpin = pool_.index_of(destination) != Pool::npos && owns_port(t.destination);
     const bool dont_fragment = (load16(ip + ipv4::flags_fragment) & ipv4::flag_df) != 0;
     // RFC 4787 REQ-13: too big for the uplink with DF set: 3/4 to the host,
     // quoting its packet as it sent it, before any binding is made for it.
     // (A hairpin is bounded by the other B4's tunnel instead.)
     if (!hairpin && dont_fragment && packet.size() > config_.uplink_mtu)
-        return refuse_to_b4(packet, b4, Counter::drop_too_big_df, icmp::destination_unreachable, 4, config_.uplink_mtu);
+        return refuse_to_b4(packet, b4, Counter::drop_b4_too_big_df, icmp::destination_unreachable, 4, config_.uplink_mtu);
 
     std::uint32_t id = sessions_.find_inside(b4, source, t.source, t.proto);
     if (id == SessionTable::npos) {

@@ -41,12 +41,12 @@ Verdict Engine::Impl::uplink_in(Packet& packet, bool reassembled) {
     switch (parse_transport(ip, packet.size(), t)) {
     case TransportError::none: break;
     case TransportError::protocol: return drop(Counter::drop_uplink_protocol);
-    case TransportError::truncated: return drop(Counter::drop_l4_truncated);
+    case TransportError::truncated: return drop(Counter::drop_uplink_l4_truncated);
     }
     const bool error = t.proto == ProtoIndex::icmp && is_icmp_error(t.icmp_type);
     if (t.proto == ProtoIndex::icmp) {
-        if (checksum({ip + t.offset, packet.size() - t.offset}) != 0) return drop(Counter::drop_icmp_bad_checksum);
-        if (!error && t.icmp_type != icmp::echo_reply) return drop(Counter::drop_icmp_type);
+        if (checksum({ip + t.offset, packet.size() - t.offset}) != 0) return drop(Counter::drop_uplink_icmp_bad_checksum);
+        if (!error && t.icmp_type != icmp::echo_reply) return drop(Counter::drop_uplink_icmp_type);
     }
     if (ip[ipv4::ttl] <= 1) {
         // The sender is on the Internet: answer from the pool address it used,
@@ -68,7 +68,8 @@ Verdict Engine::Impl::uplink_in(Packet& packet, bool reassembled) {
 Verdict Engine::Impl::deliver_inbound(Packet& packet, const Transport& t, bool hairpin) {
     std::uint8_t* ip = packet.data();
     const std::uint32_t id = sessions_.find_outside(load32(ip + ipv4::destination), t.destination, t.proto);
-    if (id == SessionTable::npos) return drop(Counter::drop_uplink_no_binding);
+    if (id == SessionTable::npos)
+        return drop(hairpin ? Counter::drop_hairpin_no_binding : Counter::drop_uplink_no_binding);
     Session& s = sessions_[id];
     // RFC 4787 REQ-8 / RFC 7857 7: a filtered packet neither passes nor refreshes.
     if (!remotes_.empty() && !remote_allowed(id, load32(ip + ipv4::source))) return drop(Counter::drop_uplink_filtered);
@@ -78,7 +79,7 @@ Verdict Engine::Impl::deliver_inbound(Packet& packet, const Transport& t, bool h
         // RFC 2473 7.2(a): the sender learns the softwire's MTU less the
         // IPv6 header. A hairpinned sender sits behind a B4 whose own tunnel
         // MTU already bounds it; such a rare packet is only dropped.
-        if (hairpin) return drop(Counter::drop_too_big_df);
+        if (hairpin) return drop(Counter::drop_hairpin_too_big_df);
         return too_big_to_uplink(packet, static_cast<std::uint16_t>(mtu - ipv6::header_size));
     }
     // A hairpinned packet had its TTL decremented on the way in.
@@ -98,10 +99,10 @@ Verdict Engine::Impl::deliver_inbound(Packet& packet, const Transport& t, bool h
 
 Verdict Engine::Impl::too_big_to_uplink(Packet& packet, std::uint16_t mtu) {
     const std::uint32_t pool_address = load32(packet.data() + ipv4::destination);
-    if (!icmp_error_allowed()) return drop(Counter::drop_too_big_df);
+    if (!icmp_error_allowed()) return drop(Counter::drop_uplink_too_big_df);
     if (!make_icmpv4_error(packet, icmp::destination_unreachable, 4, pool_address, next_ip_id(), mtu))
         return drop(Counter::drop_no_headroom);
-    counters_.add(Counter::drop_too_big_df);
+    counters_.add(Counter::drop_uplink_too_big_df);
     counters_.add(Counter::sent_icmp_too_big);
     return Verdict::to_uplink;
 }

@@ -74,12 +74,12 @@ Verdict Engine::Impl::softwire_error(Packet& packet, std::size_t at) {
     // Translate the quoted packet back to what the Internet host sent.
     packet.pull_front(inner);
     std::uint8_t* ip = packet.data();
-    if (ip[0] >> 4 != 4) return drop(Counter::drop_icmp_quote);
+    if (ip[0] >> 4 != 4) return drop(Counter::drop_b4_icmpv6_quote);
     packet.resize(std::min<std::size_t>(packet.size(), load16(ip + ipv4::total_length)));
     Transport q{};
-    if (parse_quoted_transport(ip, packet.size(), q) != TransportError::none) return drop(Counter::drop_icmp_quote);
+    if (parse_quoted_transport(ip, packet.size(), q) != TransportError::none) return drop(Counter::drop_b4_icmpv6_quote);
     const std::uint32_t id = sessions_.find_inside(b4, load32(ip + ipv4::destination), q.destination, q.proto);
-    if (id == SessionTable::npos) return drop(Counter::drop_icmp_no_binding);
+    if (id == SessionTable::npos) return drop(Counter::drop_b4_icmpv6_no_binding);
     const Session& s = sessions_[id];
     rewrite_destination(ip, packet.size(), q, s.public_address, s.public_port);
     counters_.add(Counter::out_icmpv6_errors);

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "dslite/counters.hpp"
 #include "replay_result.hpp"
 
 namespace dslite::test {
@@ -16,7 +17,7 @@ namespace dslite::test {
 struct Expectation {
     std::string name;
     // Every counter that must be non-zero, with its exact value; all others must be zero.
-    std::vector<std::pair<std::string, std::uint64_t>> counters;
+    std::vector<std::pair<Counter, std::uint64_t>> counters;
     std::function<void(const Result&)> check;
 };
 

@@ -190,6 +190,13 @@ TEST_F(EngineTest, HairpinArrivesWithTheSendersPublicEndpoint) {
     EXPECT_EQ(inner.source, a.decoded.ip4()->source);  // RFC 4787 REQ-9: external source
     EXPECT_EQ(inner.l4.source_port, a.decoded.ip4()->l4.source_port);
     EXPECT_EQ(count(Counter::out_hairpin_packets), 1u);
+
+    // To a pool port nobody holds: a hairpin miss, counted as one, not as an uplink packet's.
+    EXPECT_EQ(from_b4(kB4a, udp(v4("192.168.1.20"), 6000, bpub, static_cast<std::uint16_t>(bport ^ 1)), 2).verdict,
+              Verdict::drop);
+    EXPECT_EQ(count(Counter::drop_hairpin_no_binding), 1u);
+    EXPECT_EQ(count(Counter::drop_uplink_no_binding), 0u);
+    expect_balanced();
 }
 
 TEST_F(EngineTest, TtlExpiryAnswersFrom192_0_0_1DownTheSameSoftwire) {
@@ -285,7 +292,7 @@ TEST_F(EngineTest, BadPacketsAreDroppedByReasonAndCreateNothing) {
         {"public inner source", softwire(h, public_source), Side::b4, Counter::drop_inner_bad_source},
         {"not to the AFTR", softwire(wrong, udp(kHost, 1, kServer, 2)), Side::b4, Counter::drop_b4_wrong_destination},
         {"IPv6 truncated", short_v6, Side::b4, Counter::drop_b4_truncated},
-        {"TCP header cut", softwire(h, cut_tcp), Side::b4, Counter::drop_l4_truncated},
+        {"TCP header cut", softwire(h, cut_tcp), Side::b4, Counter::drop_b4_l4_truncated},
         {"uplink without binding", to_pool_no_binding, Side::uplink, Counter::drop_uplink_no_binding},
         {"uplink not to the pool", not_pool, Side::uplink, Counter::drop_uplink_not_pool},
         {"IPv4 on the B4 side", udp(kHost, 1, kServer, 2), Side::b4, Counter::drop_b4_not_ipv6},
@@ -442,10 +449,10 @@ TEST_F(IcmpErrorTest, TracerouteTimeExceededAndErrorsAboutErrors) {
     // An error quoting an error is never translated.
     auto nested = error(v4("192.0.2.254"), pub, 3, 1, hop.decoded.ipv6->inner->bytes);
     EXPECT_EQ(from_uplink(nested, 2).verdict, Verdict::drop);
-    EXPECT_EQ(count(Counter::drop_icmp_quote), 1u);
+    EXPECT_EQ(count(Counter::drop_uplink_icmp_quote), 1u);
     // An error about a packet no binding sent.
     EXPECT_EQ(from_uplink(error(v4("192.0.2.254"), pub, 3, 1, udp(pub, 1, kServer, 2)), 3).verdict, Verdict::drop);
-    EXPECT_EQ(count(Counter::drop_icmp_no_binding), 1u);
+    EXPECT_EQ(count(Counter::drop_uplink_icmp_no_binding), 1u);
     expect_balanced();
 }
 
