@@ -45,6 +45,21 @@ lab_unshare() {
         exec "$@"' lab_unshare "$@"
 }
 
+# Removes what earlier runs of lab NAME left behind when they were killed
+# before their own cleanup (a ctest timeout): namespaces dslite-NAME-PID-*
+# whose PID is gone. Another run of NAME still going is left alone.
+lab_clean_leftovers() {  # NAME
+    local ns pid
+    for ns in $(ip netns list | awk '{print $1}' | grep -E "^dslite-$1-[0-9]+-"); do
+        pid=${ns#"dslite-$1-"}
+        pid=${pid%%-*}
+        kill -0 "$pid" 2>/dev/null && continue
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+        ip netns del "$ns" 2>/dev/null || true
+        lab_log "removed $ns, left by an earlier run"
+    done
+}
+
 lab_init() {
     LAB_NAME=$1
     LAB_DIR=${2:-$(mktemp -d "/tmp/dslite-$1.XXXXXX")}

@@ -68,6 +68,7 @@ finish() {
 trap finish EXIT
 trap 'exit 130' INT TERM
 
+lab_clean_leftovers "$case_name"
 if [[ $(type -t case_needs_lab) != function ]] || case_needs_lab; then
     lab_init "$case_name-$$"
     lab_up

@@ -293,6 +293,26 @@ TEST_F(FragmentTest, FloodsOfIncompleteDatagramsDoNotHurtOthers) {
     expect_balanced();
 }
 
+// When every slot is taken, a new datagram is refused, not an old one evicted.
+TEST_F(FragmentTest, ANewDatagramFindsNoSlotWhenAllAreTaken) {
+    auto c = base_config();
+    c.reassembly.slots = 8;
+    c.reassembly.per_owner = 4;
+    make(c);
+    for (const auto& b4 : {kB4a, kB4b})
+        for (std::uint32_t id = 0; id < 4; ++id)
+            run(Side::b4, split_ipv6(softwire_of(b4, big_udp(kHost, 5000, kServer, 53, 2000)), 1280, id)[0], 0);
+    EXPECT_EQ(count(Counter::held_fragments), 8u);
+    const auto third = split_ipv6(softwire_of(v6("2001:db8:c::2"), big_udp(kHost, 5000, kServer, 53, 2000)), 1280, 7);
+    EXPECT_EQ(run(Side::b4, third[0], 0).verdict, Verdict::drop);
+    EXPECT_EQ(count(Counter::drop_fragment_no_slot), 1u);
+    EXPECT_EQ(count(Counter::drop_fragment_owner_limit), 0u);
+    // The held ones still complete.
+    const auto first = split_ipv6(softwire_of(kB4a, big_udp(kHost, 5000, kServer, 53, 2000)), 1280, 0);
+    EXPECT_EQ(run(Side::b4, first[1], 1).verdict, Verdict::to_uplink);
+    expect_balanced();
+}
+
 TEST_F(FragmentTest, MssIsClampedOnSynsBothWays) {
     auto c = base_config();
     c.mss_clamp = 1400;

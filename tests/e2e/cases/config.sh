@@ -12,7 +12,24 @@ refused() {
     return 1
 }
 
+# A namespace of a run that was killed (its PID gone) is removed; one of a
+# run still going (this one's PID) is not, nor one of another lab.
+leftovers_cleaned() {
+    local dead=4194303  # above any PID the kernel hands out (pid_max is at most 2^22)
+    ip netns add "dslite-leftover-$dead-aftr"
+    ip netns add "dslite-leftover-$$-aftr"
+    ip netns add "dslite-leftovers-$dead-aftr"
+    lab_clean_leftovers leftover 2>/dev/null
+    local left
+    left=$(ip netns list | awk '{print $1}' | grep -E '^dslite-leftovers?-' | sort | tr '\n' ' ')
+    ip netns del "dslite-leftover-$$-aftr" 2>/dev/null || true
+    ip netns del "dslite-leftovers-$dead-aftr" 2>/dev/null || true
+    ip netns del "dslite-leftover-$dead-aftr" 2>/dev/null || true
+    [[ $left == "dslite-leftover-$$-aftr dslite-leftovers-$dead-aftr " ]] || { echo "left: $left"; return 1; }
+}
+
 case_main() {
+    check "namespaces left by a killed run are removed, others kept" leftovers_cleaned
     lab_init "config-$$"
     ip netns add "$LAB_NS_AFTR"
     local engine=(--aftr-address 2001:db8:ff::1 --pool 198.51.100.0/28)
