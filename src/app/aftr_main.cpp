@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "logging.hpp"
-#include "options.hpp"
+#include "aftr_options.hpp"
 #include "replay.hpp"
 #include "run_daemon.hpp"
 

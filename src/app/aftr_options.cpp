@@ -1,4 +1,4 @@
-#include "options.hpp"
+#include "aftr_options.hpp"
 
 #include <charconv>
 #include <fstream>

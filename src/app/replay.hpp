@@ -8,7 +8,7 @@
 #include <string>
 
 #include "dslite/config.hpp"
-#include "options.hpp"
+#include "aftr_options.hpp"
 
 namespace dslite::app {
 

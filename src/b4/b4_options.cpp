@@ -1,4 +1,4 @@
-#include "options.hpp"
+#include "b4_options.hpp"
 
 #include <boost/program_options.hpp>
 

@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "b4_loop.hpp"
-#include "options.hpp"
+#include "b4_options.hpp"
 #include "platform/device_factory.hpp"
 #include "platform/posix/udp_device.hpp"
 #include "platform/system.hpp"

@@ -1,4 +1,4 @@
-// The daemon's own options (the engine's are in src/app/options.hpp). Like
+// The daemon's own options (the engine's are in src/app/aftr_options.hpp). Like
 // every option they work as flags and as `name = value` in --config files.
 #pragma once
 
@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "options.hpp"
+#include "aftr_options.hpp"
 #include "platform/control_path.hpp"
 #include "platform/device_factory.hpp"
 

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "dslite/engine.hpp"
-#include "options.hpp"
+#include "aftr_options.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "options.hpp"
+#include "aftr_options.hpp"
 
 #include <gtest/gtest.h>
 
