@@ -149,7 +149,9 @@ std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4
         return refuse(Counter::drop_session_rate_limited);
     if (sessions_.size() >= sessions_.capacity()) return refuse(Counter::drop_session_table_full);
     // RFC 7857 4: the paired address is out of ports, so the flow fails.
-    const auto port = ports_.allocate(subscriber.pool_index, t.proto, rng_);
+    // RFC 4787 REQ-4: UDP keeps the source port's parity (RTP and RTCP pair ports by it).
+    const auto parity = t.proto == ProtoIndex::udp ? std::optional<std::uint8_t>(t.source & 1) : std::nullopt;
+    const auto port = ports_.allocate(subscriber.pool_index, t.proto, rng_, parity);
     if (!port) return refuse(Counter::drop_pool_exhausted);
 
     Session s{};

@@ -19,7 +19,8 @@ PortAllocator::PortAllocator(std::uint32_t addresses, std::uint16_t port_min, st
     }
 }
 
-std::optional<std::uint16_t> PortAllocator::allocate(std::uint32_t address, ProtoIndex proto, Rng& rng) {
+std::optional<std::uint16_t> PortAllocator::allocate(std::uint32_t address, ProtoIndex proto, Rng& rng,
+                                                     std::optional<std::uint8_t> parity) {
     const std::uint32_t space = address * kProtocols + index_of(proto);
     if (free_[space] == 0) return std::nullopt;
     std::uint64_t* w = words(space);
@@ -28,15 +29,28 @@ std::optional<std::uint16_t> PortAllocator::allocate(std::uint32_t address, Prot
         --free_[space];
         return static_cast<std::uint16_t>(port_min_ + offset);
     };
+    // Offsets whose port has the wanted parity: every other bit of a word,
+    // from the first if port_min has that parity (64 is even, so every word
+    // starts alike).
+    const bool paired = parity && range_ >= 2;
+    const std::uint32_t first = paired ? (*parity ^ port_min_) & 1u : 0;
+    const std::uint64_t wanted = !paired ? ~std::uint64_t{0} : first ? 0xaaaaaaaaaaaaaaaaull : 0x5555555555555555ull;
     // A few random probes find a port at once unless the space is nearly full;
     // then scan words from a random start, which stays bounded.
     for (int attempt = 0; attempt < 8; ++attempt) {
-        const std::uint32_t offset = rng.below(range_);
+        std::uint32_t offset = rng.below(range_);
+        if (paired) {
+            offset = (offset & ~1u) | first;
+            if (offset >= range_) offset -= 2;
+        }
         if ((w[offset / 64] >> (offset % 64) & 1) == 0) return take(offset);
     }
-    std::uint32_t i = rng.below(words_per_space_);
-    for (std::uint32_t n = 0; n < words_per_space_; ++n, i = (i + 1 == words_per_space_ ? 0 : i + 1))
-        if (w[i] != ~std::uint64_t{0}) return take(i * 64 + static_cast<std::uint32_t>(std::countr_one(w[i])));
+    for (const std::uint64_t mask : {wanted, ~std::uint64_t{0}}) {
+        std::uint32_t i = rng.below(words_per_space_);
+        for (std::uint32_t n = 0; n < words_per_space_; ++n, i = (i + 1 == words_per_space_ ? 0 : i + 1))
+            if ((w[i] | ~mask) != ~std::uint64_t{0})
+                return take(i * 64 + static_cast<std::uint32_t>(std::countr_one(w[i] | ~mask)));
+    }
     return std::nullopt;
 }
 

@@ -22,7 +22,10 @@ public:
     PortAllocator(std::uint32_t addresses, std::uint16_t port_min, std::uint16_t port_max,
                   std::uint32_t hold_seconds, std::uint32_t hold_capacity);
 
-    std::optional<std::uint16_t> allocate(std::uint32_t address, ProtoIndex proto, Rng& rng);
+    // A free port chosen at random; with `parity` (0 or 1), one of that
+    // parity while there is one (RFC 4787 REQ-4), else any.
+    std::optional<std::uint16_t> allocate(std::uint32_t address, ProtoIndex proto, Rng& rng,
+                                          std::optional<std::uint8_t> parity = std::nullopt);
     // Returns the port to the pool after the hold time. Returns false if the
     // hold queue was full and the oldest held port had to be released early.
     bool release(std::uint32_t address, ProtoIndex proto, std::uint16_t port, std::uint32_t now);

@@ -199,6 +199,28 @@ TEST_F(EngineTest, HairpinArrivesWithTheSendersPublicEndpoint) {
     expect_balanced();
 }
 
+// RFC 4787 REQ-4 [row 40]: an even UDP source port gets an even public port, an odd one an odd.
+TEST_F(EngineTest, UdpKeepsPortParity) {
+    for (std::uint16_t port = 5000; port < 5040; ++port) {
+        auto out = from_b4(kB4a, udp(kHost, port, kServer, 53));
+        ASSERT_EQ(out.verdict, Verdict::to_uplink);
+        EXPECT_EQ(out.decoded.ip4()->l4.source_port & 1, port & 1) << port;
+    }
+}
+
+// RFC 4787 / 5382 [row 76]: mappings and filters are per protocol: UDP to
+// a public port that only a TCP binding holds reaches nobody.
+TEST_F(EngineTest, UdpToAPortOnlyTcpHoldsIsDropped) {
+    auto syn = from_b4(kB4a, tcp(kHost, 40000, kServer, 80, wire::tcp::syn));
+    ASSERT_EQ(syn.verdict, Verdict::to_uplink);
+    const auto pub = syn.decoded.ip4()->source;
+    const auto port = syn.decoded.ip4()->l4.source_port;
+    EXPECT_EQ(from_uplink(udp(kServer, 80, pub, port)).verdict, Verdict::drop);
+    EXPECT_EQ(count(Counter::drop_uplink_no_binding), 1u);
+    EXPECT_EQ(from_uplink(tcp(kServer, 80, pub, port, wire::tcp::syn | wire::tcp::ack)).verdict, Verdict::to_b4);
+    expect_balanced();
+}
+
 TEST_F(EngineTest, TtlExpiryAnswersFrom192_0_0_1DownTheSameSoftwire) {
     auto out = from_b4(kB4a, udp(kHost, 5000, kServer, 33434, 1));
     ASSERT_EQ(out.verdict, Verdict::to_b4);

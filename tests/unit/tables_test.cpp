@@ -115,6 +115,26 @@ TEST(PortAllocator, GivesEveryPortOnceInRangeThenRunsOut) {
     EXPECT_EQ(ports.free_count(1, ProtoIndex::tcp), 100u);
 }
 
+// RFC 4787 REQ-4 [row 40]: the parity asked for while a port of it is free,
+// then any port rather than none.
+TEST(PortAllocator, KeepsParityUntilThatHalfRunsOut) {
+    for (const std::uint16_t first : {1024, 1025}) {
+        PortAllocator ports(1, first, static_cast<std::uint16_t>(first + 99), 120, 1000);  // 100 ports
+        Rng rng(7);
+        for (const std::uint8_t parity : {0, 1}) {
+            for (int i = 0; i < 30; ++i) {
+                auto p = ports.allocate(0, ProtoIndex::udp, rng, parity);
+                ASSERT_TRUE(p);
+                EXPECT_EQ(*p & 1, parity) << "from " << first << ": " << *p;
+            }
+        }
+        for (int i = 0; i < 20; ++i) ASSERT_EQ(*ports.allocate(0, ProtoIndex::udp, rng, 0) & 1, 0);
+        // The even half is gone: odd ports rather than a refusal.
+        for (int i = 0; i < 20; ++i) ASSERT_EQ(*ports.allocate(0, ProtoIndex::udp, rng, 0) & 1, 1);
+        EXPECT_FALSE(ports.allocate(0, ProtoIndex::udp, rng, 0));
+    }
+}
+
 TEST(PortAllocator, HoldsAFreedPortFor120Seconds) {
     PortAllocator ports(1, 2000, 2000, 120, 16);  // one port: reuse is observable
     Rng rng(1);
