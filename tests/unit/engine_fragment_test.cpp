@@ -293,6 +293,24 @@ TEST_F(FragmentTest, FloodsOfIncompleteDatagramsDoNotHurtOthers) {
     expect_balanced();
 }
 
+// RFC 6333 2.2 [row 18]: with the access path sized for the IPv6 header
+// (tunnel MTU 1540), a full 1500-byte IPv4 packet goes whole, both ways.
+TEST_F(FragmentTest, ATunnelMtuOf1540CarriesFull1500BytePacketsWhole) {
+    auto c = base_config();
+    c.tunnel_mtu = 1540;
+    make(c);
+    const Bytes up = big_udp(kHost, 5000, kServer, 53, 1500 - 28);
+    auto out = run(Side::b4, softwire_of(kB4a, up), 0);
+    ASSERT_EQ(out.verdict, Verdict::to_uplink);
+    EXPECT_EQ(out.bytes.size(), 1500u);
+    const Bytes down = big_udp(kServer, 53, out.decoded.ip4()->source, out.decoded.ip4()->l4.source_port, 1500 - 28);
+    auto back = run(Side::uplink, down, 1);
+    ASSERT_EQ(back.verdict, Verdict::to_b4);
+    EXPECT_EQ(back.bytes.size(), 1540u);
+    EXPECT_TRUE(extra.packets.empty()) << "fragmented";
+    EXPECT_EQ(count(Counter::sent_fragments), 0u);
+}
+
 // When every slot is taken, a new datagram is refused, not an old one evicted.
 TEST_F(FragmentTest, ANewDatagramFindsNoSlotWhenAllAreTaken) {
     auto c = base_config();

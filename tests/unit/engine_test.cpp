@@ -72,6 +72,28 @@ TEST_F(EngineTest, AddressDependentFilteringDropsStrangersWithoutRefreshing) {
     expect_balanced();
 }
 
+// RFC 4787 REQ-8 / 5382 REQ-3 [row 53]: address-dependent filtering holds
+// for TCP and ICMP echo too.
+TEST_F(EngineTest, AddressDependentFilteringCoversTcpAndIcmp) {
+    auto c = base_config();
+    c.filtering = Filtering::address_dependent;
+    make(c);
+    auto syn = from_b4(kB4a, tcp(kHost, 40000, kServer, 80, wire::tcp::syn));
+    const auto pub = syn.decoded.ip4()->source;
+    const auto port = syn.decoded.ip4()->l4.source_port;
+    EXPECT_EQ(from_uplink(tcp(kServer2, 80, pub, port, wire::tcp::syn | wire::tcp::ack)).verdict, Verdict::drop);
+    EXPECT_EQ(from_uplink(tcp(kServer, 80, pub, port, wire::tcp::syn | wire::tcp::ack)).verdict, Verdict::to_b4);
+    Ipv4Header h{kHost, kServer};
+    auto ping = from_b4(kB4a, ipv4_icmp(h, IcmpMessage{wire::icmp::echo_request, 0, 77, 1, {}}));
+    const auto id = ping.decoded.ip4()->l4.icmp_identifier;
+    EXPECT_EQ(from_uplink(ipv4_icmp({kServer2, pub}, IcmpMessage{wire::icmp::echo_reply, 0, id, 1, {}})).verdict,
+              Verdict::drop);
+    EXPECT_EQ(from_uplink(ipv4_icmp({kServer, pub}, IcmpMessage{wire::icmp::echo_reply, 0, id, 1, {}})).verdict,
+              Verdict::to_b4);
+    EXPECT_EQ(count(Counter::drop_uplink_filtered), 2u);
+    expect_balanced();
+}
+
 TEST_F(EngineTest, UdpBindingLivesItsTimeoutAndNotLonger) {
     auto out = from_b4(kB4a, udp(kHost, 5000, kServer, 53), 0);
     const auto pub = out.decoded.ip4()->source;
@@ -415,6 +437,26 @@ protected:
     }
 };
 
+// RFC 6333 7.1-7.2 [row 70]: a router's Fragmentation Needed about a
+// flow's DF packet reaches the host behind the B4, with its MTU.
+TEST_F(IcmpErrorTest, FragmentationNeededFromTheInternetReachesTheHost) {
+    Ipv4Header h{kHost, kServer};
+    h.dont_fragment = true;
+    auto out = from_b4(kB4a, ipv4_udp(h, UdpDatagram{5000, 53, Bytes(1200, 1), false}), 0);
+    ASSERT_EQ(out.verdict, Verdict::to_uplink);
+    auto back = from_uplink(ipv4_icmp({v4("192.0.2.1"), out.decoded.ip4()->source},
+                                      IcmpMessage{3, 4, 0, 1000, Bytes(out.bytes.begin(), out.bytes.begin() + 28)}),
+                            1);
+    ASSERT_EQ(back.verdict, Verdict::to_b4);
+    const auto& e = *back.decoded.ipv6->inner;
+    EXPECT_EQ(e.destination, kHost);
+    EXPECT_EQ(e.l4.icmp_type, 3);
+    EXPECT_EQ(e.l4.icmp_code, 4);
+    EXPECT_EQ(e.l4.icmp_sequence, 1000) << "the next-hop MTU";
+    ASSERT_EQ(e.quoted.size(), 1u);
+    EXPECT_EQ(e.quoted[0].l4.source_port, 5000);
+}
+
 TEST_F(IcmpErrorTest, ErrorFromTheInternetReachesTheHostWithTheQuoteRestored) {
     auto out = from_b4(kB4a, udp(kHost, 5000, kServer, 53), 0);
     const auto pub = out.decoded.ip4()->source;
@@ -542,6 +584,52 @@ TEST_F(EngineTest, UnsolicitedInboundCreatesNothing) {
     EXPECT_EQ(engine->session_count(), 0u);
     EXPECT_EQ(engine->subscriber_count(), 0u);
     EXPECT_EQ(count(Counter::drop_uplink_no_binding), 152u);
+    // RFC 5382 REQ-4 [row 54]: an unsolicited SYN is answered with silence,
+    // never with an error sooner than 6 s.
+    EXPECT_TRUE(extra.packets.empty());
+    EXPECT_EQ(count(Counter::sent_icmp_unreachable), 0u);
+}
+
+// RFC 4787 REQ-3 / 5382 [rows 39, 57]: when the pool's ports are all bound,
+// a new flow fails; no public address and port ever carries two bindings.
+TEST_F(EngineTest, AnExhaustedPoolRefusesNewFlowsAndSharesNoPort) {
+    auto c = base_config();
+    c.pools = {*parse_ipv4_prefix("198.51.100.1/32")};
+    c.port_min = 2000;
+    c.port_max = 2009;
+    make(c);
+    std::set<std::pair<std::uint32_t, std::uint16_t>> ends;
+    const Ipv6Address b4s[] = {kB4a, kB4b};
+    for (int i = 0; i < 10; ++i) {
+        auto out = from_b4(b4s[i % 2], udp(kHost, static_cast<std::uint16_t>(6000 + i), kServer, 53));
+        ASSERT_EQ(out.verdict, Verdict::to_uplink) << i;
+        EXPECT_TRUE(ends.insert({out.decoded.ip4()->source.value, out.decoded.ip4()->l4.source_port}).second)
+            << "a public end handed out twice";
+    }
+    for (const auto& b4 : b4s) EXPECT_EQ(from_b4(b4, udp(kHost, 7000, kServer, 53)).verdict, Verdict::to_b4);  // 3/1
+    EXPECT_EQ(count(Counter::drop_pool_exhausted), 2u);
+    EXPECT_EQ(engine->session_count(), 10u);
+    expect_balanced();
+}
+
+// RFC 6888 REQ-3 [row 83]: several pools, not contiguous, all used.
+TEST_F(EngineTest, SeveralPoolsThatAreNotContiguousAreAllUsed) {
+    auto c = base_config();
+    c.pools = {*parse_ipv4_prefix("198.51.100.8/31"), *parse_ipv4_prefix("203.0.113.200/32")};
+    c.max_subscribers = 64;
+    make(c);
+    std::set<std::uint32_t> used;
+    for (unsigned n = 0; n < 48; ++n) {
+        Ipv6Address b4 = kB4a;
+        b4[5] = static_cast<std::uint8_t>(n);  // one subscriber each
+        auto out = from_b4(b4, udp(kHost, 5000, kServer, 53));
+        ASSERT_EQ(out.verdict, Verdict::to_uplink);
+        const Ipv4Address pub = out.decoded.ip4()->source;
+        EXPECT_TRUE(c.pools[0].contains(pub) || c.pools[1].contains(pub)) << to_string(pub);
+        used.insert(pub.value);
+        EXPECT_EQ(from_uplink(udp(kServer, 53, pub, out.decoded.ip4()->l4.source_port)).verdict, Verdict::to_b4);
+    }
+    EXPECT_EQ(used.size(), 3u) << "every pool address serves subscribers";
 }
 
 
