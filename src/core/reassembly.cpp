@@ -12,7 +12,8 @@ Reassembler::Reassembler(const ReassemblyLimits& limits, std::uint64_t seed)
       seed_(mix64(seed ^ 0x6672'6167'6d65'6e74ull)),
       words_per_slot_((limits.max_datagram / 8 + 64) / 64),
       slots_(limits.slots),
-      buffers_(std::size_t{limits.slots} * limits.max_datagram),
+      buffer_bytes_(std::size_t{limits.slots} * limits.max_datagram),
+      buffers_(HugePageAllocator<std::uint8_t>{}.allocate(buffer_bytes_), FreeBuffers{buffer_bytes_}),
       blocks_(std::size_t{limits.slots} * words_per_slot_),
       headers_(std::size_t{limits.slots} * kMaxHeader),
       index_(limits.slots) {}
@@ -134,7 +135,7 @@ std::uint32_t Reassembler::expire(std::uint32_t now) {
 }
 
 std::size_t Reassembler::memory_bytes() const {
-    return slots_.size() * sizeof(Slot) + buffers_.size() + blocks_.size() * 8 + headers_.size() +
+    return slots_.size() * sizeof(Slot) + buffer_bytes_ + blocks_.size() * 8 + headers_.size() +
            index_.memory_bytes();
 }
 

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <memory>
 #include <vector>
 
 #include "dslite/counters.hpp"
@@ -80,7 +81,7 @@ private:
     std::uint32_t open(const FragmentKey& key, std::uint32_t hash, std::uint32_t owner, std::uint32_t now,
                        Counter& refused);
     void release(std::uint32_t slot);
-    std::uint8_t* data(std::uint32_t slot) { return buffers_.data() + std::size_t{slot} * limits_.max_datagram; }
+    std::uint8_t* data(std::uint32_t slot) { return buffers_.get() + std::size_t{slot} * limits_.max_datagram; }
     std::uint64_t* blocks(std::uint32_t slot) { return blocks_.data() + std::size_t{slot} * words_per_slot_; }
     std::uint8_t* header(std::uint32_t slot) { return headers_.data() + std::size_t{slot} * kMaxHeader; }
 
@@ -88,7 +89,15 @@ private:
     std::uint64_t seed_;
     std::uint32_t words_per_slot_;
     std::vector<Slot> slots_;
-    std::vector<std::uint8_t, HugePageAllocator<std::uint8_t>> buffers_;
+    // Allocated at start but never written before a fragment lands in it
+    // (blocks_ says what arrived), so the OS maps a slot's pages when the
+    // slot is first used: an engine with 64 slots does not start by zeroing 4 MiB.
+    struct FreeBuffers {
+        std::size_t bytes;
+        void operator()(std::uint8_t* p) const { HugePageAllocator<std::uint8_t>{}.deallocate(p, bytes); }
+    };
+    std::size_t buffer_bytes_;
+    std::unique_ptr<std::uint8_t[], FreeBuffers> buffers_;
     std::vector<std::uint64_t> blocks_;  // one bit per 8-byte block received
     std::vector<std::uint8_t> headers_;
     FlatIndex index_;

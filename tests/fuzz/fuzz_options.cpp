@@ -64,7 +64,7 @@ const std::string& config_path() {
 bool cheap_to_build(const dslite::EngineConfig& c) {
     std::uint64_t addresses = 0;
     for (const auto& pool : c.pools) addresses += pool.size();
-    return addresses <= 256 && c.max_sessions <= 4096 && c.max_subscribers <= 4096;
+    return addresses <= 256 && c.max_sessions <= 4096 && c.max_subscribers <= 4096 && c.reassembly.slots <= 64;
 }
 
 }  // namespace

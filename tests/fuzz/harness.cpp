@@ -42,6 +42,10 @@ EngineConfig make_config(bool adf) {
     c.quota = Quota{.tcp = 4, .udp = 4, .icmp = 2};
     c.max_sessions = 48;
     c.max_subscribers = 16;
+    // 8 reassembly slots, 4 per owner: the limits are a few fragments away,
+    // and each engine made costs 512 KiB of buffers, not 4 MiB.
+    c.reassembly.slots = 8;
+    c.reassembly.per_owner = 4;
     if (adf) {
         c.filtering = Filtering::address_dependent;
         c.b4_prefixes = {v6_prefix("2001:db8::/32")};
@@ -60,7 +64,11 @@ struct Lane {
     std::optional<Engine> engine;
     std::optional<Engine> reference;  // burst target: the same packets one at a time
     Time now{0};
-    std::vector<Bytes> history;       // the inputs since `engine` was made
+    // The inputs since `engine` was made, as they are written out: a 32-bit
+    // length and the input each, in one buffer that keeps its capacity (a
+    // heap allocation per input is most of a sanitized run's time).
+    Bytes history;
+    std::size_t history_inputs = 0;
     std::set<Ipv6Address> b4s;        // every source that sent from the B4 side
     std::vector<SessionInfo> sessions;
 };
@@ -89,17 +97,11 @@ void write_history() {
     std::FILE* f = std::fopen(s.history_path, "wb");
     if (!f) return;
     std::fputc(kSelectorHistory, f);
-    for (const Bytes& input : s.current->history) {
-        const std::uint32_t n = static_cast<std::uint32_t>(input.size());
-        const std::uint8_t length[4] = {static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
-                                        static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
-        std::fwrite(length, 1, 4, f);
-        std::fwrite(input.data(), 1, input.size(), f);
-    }
+    std::fwrite(s.current->history.data(), 1, s.current->history.size(), f);
     std::fclose(f);
     std::fprintf(stderr, "dslite-fuzz: the %zu inputs since the engine was made are in %s; "
                          "replay it with DSLITE_FUZZ_FRESH=1\n",
-                 s.current->history.size(), s.history_path);
+                 s.current->history_inputs, s.history_path);
 }
 
 void require(bool ok, const char* what) {
@@ -127,6 +129,7 @@ void reset(Lane& lane) {
     if (state().target == Target::burst) lane.reference.emplace(lane.config);
     lane.now = Time{0};
     lane.history.clear();
+    lane.history_inputs = 0;
     lane.b4s.clear();
 }
 
@@ -227,8 +230,8 @@ struct Record {
     Time step() const { return kTimeSteps[ctl >> kCtlTimeShift]; }
 };
 
-std::vector<Record> split_records(std::span<const std::uint8_t> body) {
-    std::vector<Record> records;
+void split_records(std::span<const std::uint8_t> body, std::vector<Record>& records) {
+    records.clear();
     while (!body.empty()) {
         const std::uint8_t ctl = body[0];
         const std::size_t length = body.size() >= 3 ? w::load16(&body[1]) : 0;
@@ -237,7 +240,6 @@ std::vector<Record> split_records(std::span<const std::uint8_t> body) {
         records.push_back({ctl, body.first(take)});
         body = body.subspan(take);
     }
-    return records;
 }
 
 // Copies the record into `buffer` and applies the edits its ctl asks for.
@@ -372,9 +374,13 @@ void run_one(std::span<const std::uint8_t> input) {
     const std::uint8_t selector = input[0];
     Lane& lane = s.lanes[selector & kSelectorAdf];
     s.current = &lane;
-    if (!lane.engine || s.fresh || lane.history.size() >= kInputsPerEngine) reset(lane);
-    lane.history.emplace_back(input.begin(), input.end());
-    const std::vector<Record> records = split_records(input.subspan(1));
+    if (!lane.engine || s.fresh || lane.history_inputs >= kInputsPerEngine) reset(lane);
+    const std::uint32_t n = static_cast<std::uint32_t>(input.size());
+    for (const int shift : {24, 16, 8, 0}) lane.history.push_back(static_cast<std::uint8_t>(n >> shift));
+    lane.history.insert(lane.history.end(), input.begin(), input.end());
+    ++lane.history_inputs;
+    static std::vector<Record> records;
+    split_records(input.subspan(1), records);
     if (s.target == Target::burst) {
         run_bursts(lane, records, kBurstSizes[(selector >> kSelectorBurstShift) & 7]);
     } else {
