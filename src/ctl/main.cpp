@@ -23,8 +23,8 @@ constexpr const char* kUsage =
     "      --b4 ADDR[/LEN]       sessions of B4s at this IPv6 address or in this prefix\n"
     "      --protocol P          tcp, udp or icmp\n"
     "      --public ADDR         sessions on this public IPv4 address\n"
-    "  b4s                     each subscriber: its softwires (B4 addresses), public address,\n"
-    "                          session count and ports in use per protocol\n"
+    "  subscribers             each subscriber: its softwires (B4 addresses), public address,\n"
+    "                          session count and ports in use per protocol (b4s: the same)\n"
     "\n"
     "Options:\n"
     "  --control PATH          the daemon's control socket (default ";
@@ -62,9 +62,9 @@ int main(int argc, char* argv[]) {
                 continue;
             }
             if (arg.starts_with("-")) return usage_error("unknown option " + std::string(arg));
-            if (arg != "stats" && arg != "sessions" && arg != "b4s")
-                return usage_error("unknown command '" + std::string(arg) + "' (stats, sessions or b4s)");
-            command = arg;
+            if (arg != "stats" && arg != "sessions" && arg != "subscribers" && arg != "b4s")
+                return usage_error("unknown command '" + std::string(arg) + "' (stats, sessions or subscribers)");
+            command = arg == "b4s" ? "subscribers" : arg;  // its old name
             request = command;
             continue;
         }
@@ -77,7 +77,7 @@ int main(int argc, char* argv[]) {
         request += ' ';
         request += arg;  // the daemon checks the filters and says what is wrong
     }
-    if (command.empty()) return usage_error("no command (stats, sessions or b4s)");
+    if (command.empty()) return usage_error("no command (stats, sessions or subscribers)");
 
     const Reply reply = ask(control, request);
     if (!reply.error.empty()) {
@@ -101,7 +101,7 @@ int main(int argc, char* argv[]) {
     } else if (command == "sessions") {
         std::cout << sessions_table(answer);
     } else {
-        std::cout << b4s_table(answer);
+        std::cout << subscribers_table(answer);
     }
     return 0;
 }

@@ -84,9 +84,9 @@ std::string sessions_table(const JsonValue& answer) {
            count_line(answer, "session", "sessions");
 }
 
-std::string b4s_table(const JsonValue& answer) {
+std::string subscribers_table(const JsonValue& answer) {
     std::vector<std::vector<std::string>> rows;
-    for (const JsonValue& b : answer["b4s"].items) {
+    for (const JsonValue& b : answer["subscribers"].items) {
         rows.push_back({b["prefix"].text, join(b["softwires"], ","), b["public_address"].text, b["sessions"].text,
                         b["tcp_ports"].text, b["udp_ports"].text, b["icmp_ids"].text});
     }

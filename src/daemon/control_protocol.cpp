@@ -67,18 +67,19 @@ bool SessionFilter::matches(const SessionInfo& s) const {
 
 std::variant<Request, std::string> parse_request(std::string_view line) {
     const auto w = words(line);
-    if (w.empty()) return std::string("empty request: try stats, sessions or b4s");
+    if (w.empty()) return std::string("empty request: try stats, sessions or subscribers");
     const std::span<const std::string_view> args(w.data() + 1, w.size() - 1);
-    if (w[0] == "stats" || w[0] == "b4s") {
+    // "b4s" is what the subscribers command was called first: scripts may still say it.
+    if (w[0] == "stats" || w[0] == "subscribers" || w[0] == "b4s") {
         if (!args.empty()) return std::string(w[0]) + " takes no arguments";
-        return Request{w[0] == "stats" ? Command::stats : Command::b4s, {}};
+        return Request{w[0] == "stats" ? Command::stats : Command::subscribers, {}};
     }
     if (w[0] == "sessions") {
         auto filter = parse_filter(args);
         if (auto* error = std::get_if<std::string>(&filter)) return "sessions: " + *error;
         return Request{Command::sessions, std::get<SessionFilter>(filter)};
     }
-    return quoted(w[0]) + " is not a command: try stats, sessions or b4s";
+    return quoted(w[0]) + " is not a command: try stats, sessions or subscribers";
 }
 
 std::string_view protocol_name(Protocol protocol) {
@@ -139,7 +140,7 @@ std::string sessions_json(std::span<const SessionInfo> sessions, std::span<const
     return json.end_object().take();
 }
 
-std::string b4s_json(std::span<const SubscriberInfo> subscribers, std::span<const SessionInfo> sessions,
+std::string subscribers_json(std::span<const SubscriberInfo> subscribers, std::span<const SessionInfo> sessions,
                      std::span<const unsigned> engines) {
     // Sessions to their subscriber: the B4 address masked to the subscriber
     // prefix length (the same for every subscriber of one engine, but cheap to
@@ -163,7 +164,7 @@ std::string b4s_json(std::span<const SubscriberInfo> subscribers, std::span<cons
     }
 
     JsonWriter json;
-    json.begin_object().key("b4s").begin_array();
+    json.begin_object().key("subscribers").begin_array();
     for (std::size_t i = 0; i < subscribers.size(); ++i) {
         const SubscriberInfo& sub = subscribers[i];
         json.begin_object().member("prefix", to_string(sub.prefix));
@@ -194,7 +195,7 @@ EngineView view_of(const Request& request, const Engine& engine, Gauges gauges) 
             if (request.filter.matches(s)) view.sessions.push_back(s);
         });
     }
-    if (request.command == Command::b4s)
+    if (request.command == Command::subscribers)
         engine.for_each_subscriber([&](const SubscriberInfo& s) { view.subscribers.push_back(s); });
     return view;
 }
@@ -255,11 +256,11 @@ std::string answer(const Request& request, std::span<const EngineView> views) {
                        std::tie(b.b4, b.protocol, b.inner_address, b.inner_port);
             });
             return sessions_json(sessions, several ? std::span<const unsigned>(session_engines) : std::span<const unsigned>{});
-        case Command::b4s:
+        case Command::subscribers:
             sort_with_engines(subscribers, subscriber_engines, [](const SubscriberInfo& a, const SubscriberInfo& b) {
                 return std::tie(a.prefix.address, a.prefix.length) < std::tie(b.prefix.address, b.prefix.length);
             });
-            return b4s_json(subscribers, sessions,
+            return subscribers_json(subscribers, sessions,
                             several ? std::span<const unsigned>(subscriber_engines) : std::span<const unsigned>{});
     }
     return error_json("unknown command");

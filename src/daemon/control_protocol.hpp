@@ -2,7 +2,8 @@
 // line back. Requests:
 //   stats                                   every counter, the daemon's gauges, each device's counts
 //   sessions [--b4 PREFIX] [--protocol tcp|udp|icmp] [--public ADDR]
-//   b4s                                     each subscriber: softwires, public address, counts
+//   subscribers                             each subscriber: softwires, public address, counts
+//                                           (b4s: its old name, still understood)
 // A request that cannot be served gets {"error":"..."}.
 #pragma once
 
@@ -20,7 +21,7 @@
 
 namespace dslite::daemon {
 
-enum class Command { stats, sessions, b4s };
+enum class Command { stats, sessions, subscribers };
 
 struct SessionFilter {
     std::optional<Ipv6Prefix> b4;  // a bare address is a /128
@@ -64,7 +65,7 @@ std::string_view protocol_name(Protocol protocol);
 // subscriber ("engine" in the JSON); empty: one engine, no such member.
 std::string stats_json(const Counters& counters, const Gauges& gauges);
 std::string sessions_json(std::span<const SessionInfo> sessions, std::span<const unsigned> engines = {});
-std::string b4s_json(std::span<const SubscriberInfo> subscribers, std::span<const SessionInfo> sessions,
+std::string subscribers_json(std::span<const SubscriberInfo> subscribers, std::span<const SessionInfo> sessions,
                      std::span<const unsigned> engines = {});
 std::string error_json(std::string_view message);
 

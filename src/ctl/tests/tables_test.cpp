@@ -42,7 +42,7 @@ TEST(Tables, B4sListSoftwiresAndCounts) {
         {*parse_ipv6("2001:db8:a::2"), *parse_ipv4("192.168.1.10"), 5000, Protocol::udp,
          *parse_ipv4("198.51.100.3"), 40001, "udp", 3, 297},
     };
-    EXPECT_EQ(b4s_table(json(daemon::b4s_json(subs, sessions))),
+    EXPECT_EQ(subscribers_table(json(daemon::subscribers_json(subs, sessions))),
               "SUBSCRIBER       SOFTWIRES      PUBLIC        SESSIONS  TCP  UDP  ICMP\n"
               "2001:db8:a::/56  2001:db8:a::2  198.51.100.3  1         1    2    0\n"
               "1 subscriber\n");

@@ -28,7 +28,8 @@ std::string refused(std::string_view line) {
 
 TEST(ControlRequest, ParsesCommandsAndFilters) {
     EXPECT_EQ(parsed("stats").command, Command::stats);
-    EXPECT_EQ(parsed("  b4s\r").command, Command::b4s);
+    EXPECT_EQ(parsed("  subscribers\r").command, Command::subscribers);
+    EXPECT_EQ(parsed("b4s").command, Command::subscribers);  // its old name
     const Request r = parsed("sessions --b4 2001:db8:a::/48 --protocol udp --public 198.51.100.3");
     EXPECT_EQ(r.command, Command::sessions);
     EXPECT_EQ(r.filter.b4, parse_ipv6_prefix("2001:db8:a::/48"));
@@ -38,8 +39,8 @@ TEST(ControlRequest, ParsesCommandsAndFilters) {
 }
 
 TEST(ControlRequest, RefusesWithALineSayingWhy) {
-    EXPECT_EQ(refused(""), "empty request: try stats, sessions or b4s");
-    EXPECT_EQ(refused("reboot"), "'reboot' is not a command: try stats, sessions or b4s");
+    EXPECT_EQ(refused(""), "empty request: try stats, sessions or subscribers");
+    EXPECT_EQ(refused("reboot"), "'reboot' is not a command: try stats, sessions or subscribers");
     EXPECT_EQ(refused("stats now"), "stats takes no arguments");
     EXPECT_EQ(refused("sessions --protocol sctp"), "sessions: --protocol: 'sctp' is not tcp, udp or icmp");
     EXPECT_EQ(refused("sessions --b4 10.0.0.1"), "sessions: --b4: '10.0.0.1' is not an IPv6 address or prefix");
@@ -88,8 +89,8 @@ TEST(ControlResponse, B4sGroupSessionsAndSoftwiresUnderTheirSubscriber) {
         session(kB4a, Protocol::tcp, 5002, "198.51.100.3", 40003),
         session(kB4b, Protocol::icmp, 77, "198.51.100.7", 77),
     };
-    EXPECT_EQ(b4s_json(subs, sessions),
-              R"({"b4s":[{"prefix":"2001:db8:a::/56","softwires":["2001:db8:a::2","2001:db8:a:1::9"],)"
+    EXPECT_EQ(subscribers_json(subs, sessions),
+              R"({"subscribers":[{"prefix":"2001:db8:a::/56","softwires":["2001:db8:a::2","2001:db8:a:1::9"],)"
               R"("public_address":"198.51.100.3","sessions":3,"tcp_ports":1,"udp_ports":2,"icmp_ids":0},)"
               R"({"prefix":"2001:db8:b::/56","softwires":["2001:db8:b::2"],"public_address":"198.51.100.7",)"
               R"("sessions":1,"tcp_ports":0,"udp_ports":0,"icmp_ids":1}],"count":2})");
@@ -153,11 +154,11 @@ TEST(ControlResponse, ServesTheEngineState) {
     EXPECT_NE(only_b.find(R"("count":1)"), std::string::npos) << only_b;
     EXPECT_NE(respond("sessions --protocol tcp", engine, gauges).find(R"("count":0)"), std::string::npos);
 
-    const std::string b4s = respond("b4s", engine, gauges);
+    const std::string b4s = respond("subscribers", engine, gauges);
     EXPECT_NE(b4s.find(R"("softwires":["2001:db8:a::2"])"), std::string::npos) << b4s;
     EXPECT_NE(b4s.find(R"("count":2)"), std::string::npos) << b4s;
     EXPECT_NE(respond("stats", engine, gauges).find(R"("in_b4_packets":2,)"), std::string::npos);
-    EXPECT_EQ(respond("bogus", engine, gauges), R"({"error":"'bogus' is not a command: try stats, sessions or b4s"})");
+    EXPECT_EQ(respond("bogus", engine, gauges), R"({"error":"'bogus' is not a command: try stats, sessions or subscribers"})");
 }
 
 // Several engines (--threads): one answer, counters and gauges summed, the
@@ -191,7 +192,7 @@ TEST(ControlResponse, AnswersOverSeveralEnginesAsOne) {
     EXPECT_LT(sessions.find("2001:db8:a::2"), sessions.find("2001:db8:b::2")) << "not sorted as one table";
     EXPECT_NE(sessions.find(R"("b4":"2001:db8:a::2")"), std::string::npos);
     EXPECT_LT(sessions.find(R"("engine":1)"), sessions.find(R"("engine":0)")) << sessions;
-    const std::string b4s = views("b4s");
+    const std::string b4s = views("subscribers");
     EXPECT_NE(b4s.find(R"("icmp_ids":0,"engine":1})"), std::string::npos) << b4s;
     EXPECT_NE(b4s.find(R"("count":2)"), std::string::npos) << b4s;
     const std::string stats = views("stats");

@@ -8,7 +8,7 @@ case_main() {
             --tag "site-$s" --count 5 >/dev/null
     done
 
-    local sessions b4s json stats
+    local sessions subscribers json stats
     sessions=$(lab_ctl sessions)
     check "sessions has a header" contains "$sessions" "B4             PROTO  INSIDE"
     check "sessions shows B4 A" contains "$sessions" "2001:db8:a::2"
@@ -16,16 +16,17 @@ case_main() {
     check "sessions counts 4 (ICMP and UDP per site)" contains "$sessions" $'\n4 sessions'
     check "sessions --protocol icmp leaves out UDP" lacks "$(lab_ctl sessions --protocol icmp)" " udp "
 
-    b4s=$(lab_ctl b4s)
-    check "b4s shows site A's subscriber and softwire" contains "$b4s" "2001:db8:a::/56  2001:db8:a::2"
-    check "b4s shows site B's subscriber and softwire" contains "$b4s" "2001:db8:b::/56  2001:db8:b::2"
-    check "b4s counts 2" contains "$b4s" "2 subscribers"
+    subscribers=$(lab_ctl subscribers)
+    check "subscribers shows site A's subscriber and softwire" contains "$subscribers" "2001:db8:a::/56  2001:db8:a::2"
+    check "subscribers shows site B's subscriber and softwire" contains "$subscribers" "2001:db8:b::/56  2001:db8:b::2"
+    check "subscribers counts 2" contains "$subscribers" "2 subscribers"
+    check "b4s, its old name, says the same" test "$(lab_ctl b4s)" = "$subscribers"
 
     json=$(lab_ctl --json sessions)
     check "--json sessions is JSON with one entry per session" \
         json_check "$json" 'd["count"] == len(d["sessions"]) == 4'
-    check "--json b4s: each subscriber has 2 sessions" \
-        json_check "$(lab_ctl --json b4s)" '[b["sessions"] for b in d["b4s"]] == [2, 2]'
+    check "--json subscribers: each subscriber has 2 sessions" \
+        json_check "$(lab_ctl --json subscribers)" '[b["sessions"] for b in d["subscribers"]] == [2, 2]'
     stats=$(lab_ctl --json stats)
     check "stats: every packet in ended in one out_ or drop_ counter" json_check "$stats" \
         'sum(v for k, v in d["counters"].items() if k.startswith(("out_", "drop_", "held_"))) == d["counters"]["in_b4_packets"] + d["counters"]["in_uplink_packets"]'

@@ -53,5 +53,5 @@ case_main() {
     check "udp: the B4s reach it with --aftr $udp" restart_b4s --aftr "$udp"
     check "udp: both sites ping the server at once" both_sites_ping
     check "udp: a page over TCP" contains "$(lab_in hostb curl -sS --max-time 10 "http://$LAB_SERVER/")" "Hello"
-    check "udp: both B4s in the table" contains "$(lab_ctl b4s)" "2 subscribers"
+    check "udp: both B4s in the table" contains "$(lab_ctl subscribers)" "2 subscribers"
 }

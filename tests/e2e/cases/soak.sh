@@ -44,9 +44,9 @@ soak_counters_add_up() {
         "$LAB_PYTHON" -c 'import sys; i, o = eval(sys.stdin.read()); print(f"in {i} = dispositions {o}"); sys.exit(i != o)'
 }
 
-# Each subscriber within its quota: ports per protocol from dslite-ctl b4s.
+# Each subscriber within its quota: ports per protocol from dslite-ctl subscribers.
 soak_quota_held() {
-    soak_json "$(lab_ctl --json b4s)" '[b["prefix"] for b in d["b4s"] if b["udp_ports"] > '"$SOAK_QUOTA"'
+    soak_json "$(lab_ctl --json subscribers)" '[b["prefix"] for b in d["subscribers"] if b["udp_ports"] > '"$SOAK_QUOTA"'
         or b["tcp_ports"] > '"$SOAK_QUOTA"' or b["icmp_ids"] > '"$SOAK_QUOTA_ICMP"']' |
         grep -qx '\[\]'
 }

@@ -22,7 +22,7 @@ case_main() {
     check "site a: every echo back, none of site b's" wait "${LAB_UDP_PIDS[0]}"
     check "site b: every echo back, none of site a's" wait "${LAB_UDP_PIDS[1]}"
     check "the two subscribers are held by different engines" \
-        json_check "$(lab_ctl --json b4s)" 'sorted(b["engine"] for b in d["b4s"]) == [0, 1]'
+        json_check "$(lab_ctl --json subscribers)" 'sorted(b["engine"] for b in d["subscribers"]) == [0, 1]'
     check "each engine's sessions use only its half of the ports" json_check "$(lab_ctl --json sessions)" \
         'all((int(s["public"].split(":")[1]) <= 33279) == (s["engine"] == 0) for s in d["sessions"])'
 
@@ -85,8 +85,8 @@ for _ in range(3):
     # more flows from site A, those past its 8 UDP ports are refused.
     local refused held
     refused=$(lab_counter drop_quota_exhausted)
-    held=$(lab_ctl --json b4s | "$LAB_PYTHON" -c 'import json, sys
-print(next(b["udp_ports"] for b in json.load(sys.stdin)["b4s"] if b["prefix"] == "2001:db8:a::/56"))')
+    held=$(lab_ctl --json subscribers | "$LAB_PYTHON" -c 'import json, sys
+print(next(b["udp_ports"] for b in json.load(sys.stdin)["subscribers"] if b["prefix"] == "2001:db8:a::/56"))')
     lab_in hosta "$LAB_PYTHON" -c '
 import socket, sys
 for port in range(7001, 7011):
@@ -94,7 +94,7 @@ for port in range(7001, 7011):
     s.bind((sys.argv[1], port))
     s.sendto(b"q", (sys.argv[2], 9))' "$LAB_HOST" "$LAB_SERVER"
     check "site a's subscriber holds its 8 UDP ports" lab_wait 3 sh -c \
-        "'$LAB_CTL' --control '$LAB_CONTROL' --json b4s | grep -q '\"prefix\":\"2001:db8:a::/56\".*\"udp_ports\":8'"
+        "'$LAB_CTL' --control '$LAB_CONTROL' --json subscribers | grep -q '\"prefix\":\"2001:db8:a::/56\".*\"udp_ports\":8'"
     check "the $((10 - (8 - held))) flows past the quota were refused" \
         test "$(lab_counter drop_quota_exhausted)" -eq $((refused + 10 - (8 - held)))
 
