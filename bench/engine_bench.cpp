@@ -130,7 +130,8 @@ void BM_Established(benchmark::State& state) {
         }
         const Time now = fx.clock.tick();
         if constexpr (burst == 1)
-            verdicts[0] = outbound ? fx.engine.from_b4(slots[0], now, emitter) : fx.engine.from_uplink(slots[0], now, emitter);
+            verdicts[0] =
+                outbound ? fx.engine.from_b4(slots[0], now, emitter) : fx.engine.from_uplink(slots[0], now, emitter);
         else if (outbound)
             fx.engine.from_b4(slots, verdicts, now, emitter);
         else

@@ -98,20 +98,31 @@ Args parse(int argc, char* argv[]) {
             if (i + 1 >= argc) fail(std::string(o) + ": needs a value");
             return argv[++i];
         };
-        if (o == "--to") a.to = endpoint("--to", next());
-        else if (o == "--from") a.from = endpoint("--from", next());
-        else if (o == "--bind") a.bind = endpoint("--bind", next());
+        if (o == "--to")
+            a.to = endpoint("--to", next());
+        else if (o == "--from")
+            a.from = endpoint("--from", next());
+        else if (o == "--bind")
+            a.bind = endpoint("--bind", next());
         else if (o == "--softwire") {
             a.b4 = ipv6("--softwire", next());
             if (a.mode == "send") a.aftr = ipv6("--softwire", next());
-        } else if (o == "--port") a.port = static_cast<std::uint16_t>(number("--port", next()));
-        else if (o == "--size") a.size = static_cast<std::size_t>(number("--size", next()));
-        else if (o == "--seconds") a.seconds = number("--seconds", next());
-        else if (o == "--rate") a.rate = number("--rate", next());
-        else if (o == "--b4s") a.b4s = static_cast<unsigned>(number("--b4s", next()));
-        else if (o == "--wait") a.wait = number("--wait", next());
-        else if (o == "--idle") a.idle = number("--idle", next());
-        else fail("unknown option '" + std::string(o) + "'");
+        } else if (o == "--port")
+            a.port = static_cast<std::uint16_t>(number("--port", next()));
+        else if (o == "--size")
+            a.size = static_cast<std::size_t>(number("--size", next()));
+        else if (o == "--seconds")
+            a.seconds = number("--seconds", next());
+        else if (o == "--rate")
+            a.rate = number("--rate", next());
+        else if (o == "--b4s")
+            a.b4s = static_cast<unsigned>(number("--b4s", next()));
+        else if (o == "--wait")
+            a.wait = number("--wait", next());
+        else if (o == "--idle")
+            a.idle = number("--idle", next());
+        else
+            fail("unknown option '" + std::string(o) + "'");
     }
     if (a.size < 1 || a.size > kMaxPayload) fail("--size: 1 to 1400 bytes");
     if (a.seconds <= 0 || a.seconds > 120) fail("--seconds: more than 0, at most 120");
@@ -160,8 +171,8 @@ std::vector<std::uint8_t> inner_datagram(const SocketAddress& from, const Socket
     const auto length = static_cast<std::uint16_t>(udp::header_size + size);
     store16(u + udp::length, length);
     store16(u + udp::checksum, 0);
-    std::uint16_t sum = checksum({u, length}, pseudo_header_ipv4(ip + ipv4::source, ip + ipv4::destination,
-                                                                  IPPROTO_UDP, length));
+    std::uint16_t sum =
+        checksum({u, length}, pseudo_header_ipv4(ip + ipv4::source, ip + ipv4::destination, IPPROTO_UDP, length));
     store16(u + udp::checksum, sum == 0 ? 0xffff : sum);
     return p;
 }
@@ -182,7 +193,8 @@ int send(const Args& a) {
             UniqueFd& fd = fds.emplace_back(open_socket(AF_INET6, SOCK_RAW, IPPROTO_IPIP));
             const sockaddr_in6 b4 = sockaddr_of(address), aftr = sockaddr_of(*a.aftr);
             if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&b4), sizeof b4) != 0)
-                fail(std::string("--softwire: bind to the B4 address ") + to_string(address) + ": " + std::strerror(errno));
+                fail(std::string("--softwire: bind to the B4 address ") + to_string(address) + ": " +
+                     std::strerror(errno));
             if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&aftr), sizeof aftr) != 0)
                 fail(std::string("--softwire: connect to the AFTR: ") + std::strerror(errno));
         }
@@ -192,7 +204,8 @@ int send(const Args& a) {
         fd = open_socket(a.to->family(), SOCK_DGRAM, 0);
         if (a.from && ::bind(fd.get(), a.from->get(), a.from->length) != 0)
             fail(std::string("--from: bind: ") + std::strerror(errno));
-        if (::connect(fd.get(), a.to->get(), a.to->length) != 0) fail(std::string("--to: connect: ") + std::strerror(errno));
+        if (::connect(fd.get(), a.to->get(), a.to->length) != 0)
+            fail(std::string("--to: connect: ") + std::strerror(errno));
     }
 
     std::array<iovec, kBatch> iov{};

@@ -52,8 +52,8 @@ void write_udp(std::uint8_t* ip, std::uint32_t source, std::uint16_t source_port
     store16(l4 + l4::destination_port, destination_port);
     store16(l4 + udp::length, length);
     for (std::size_t i = 0; i < kPayload; ++i) l4[udp::header_size + i] = static_cast<std::uint8_t>(i);
-    std::uint16_t sum = checksum({l4, length}, pseudo_header_ipv4(ip + ipv4::source, ip + ipv4::destination,
-                                                                   proto_udp, length));
+    std::uint16_t sum =
+        checksum({l4, length}, pseudo_header_ipv4(ip + ipv4::source, ip + ipv4::destination, proto_udp, length));
     store16(l4 + udp::checksum, sum == 0 ? 0xffff : sum);
 }
 

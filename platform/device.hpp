@@ -24,8 +24,8 @@ struct DeviceStats {
     std::uint64_t rx_malformed = 0;  // read, but not a packet we can hand on
     std::uint64_t tx_packets = 0;
     std::uint64_t tx_bytes = 0;
-    std::uint64_t tx_errors = 0;     // the write call failed (no route, too big...)
-    std::uint64_t tx_dropped = 0;    // refused before writing, or the queue was full
+    std::uint64_t tx_errors = 0;   // the write call failed (no route, too big...)
+    std::uint64_t tx_dropped = 0;  // refused before writing, or the queue was full
     // TUN offloads (Linux): super-packets the kernel handed over, cut into
     // rx_packets; super-packets written, joined from tx_packets.
     std::uint64_t rx_super_packets = 0;
@@ -38,11 +38,16 @@ struct DeviceStatField {
     std::uint64_t DeviceStats::*value;
 };
 inline constexpr DeviceStatField kDeviceStatFields[] = {
-    {"rx_packets", &DeviceStats::rx_packets},         {"rx_bytes", &DeviceStats::rx_bytes},
-    {"rx_errors", &DeviceStats::rx_errors},           {"rx_malformed", &DeviceStats::rx_malformed},
-    {"rx_super_packets", &DeviceStats::rx_super_packets}, {"tx_packets", &DeviceStats::tx_packets},
-    {"tx_bytes", &DeviceStats::tx_bytes},             {"tx_errors", &DeviceStats::tx_errors},
-    {"tx_dropped", &DeviceStats::tx_dropped},         {"tx_super_packets", &DeviceStats::tx_super_packets},
+    {"rx_packets", &DeviceStats::rx_packets},
+    {"rx_bytes", &DeviceStats::rx_bytes},
+    {"rx_errors", &DeviceStats::rx_errors},
+    {"rx_malformed", &DeviceStats::rx_malformed},
+    {"rx_super_packets", &DeviceStats::rx_super_packets},
+    {"tx_packets", &DeviceStats::tx_packets},
+    {"tx_bytes", &DeviceStats::tx_bytes},
+    {"tx_errors", &DeviceStats::tx_errors},
+    {"tx_dropped", &DeviceStats::tx_dropped},
+    {"tx_super_packets", &DeviceStats::tx_super_packets},
 };
 
 class Device {

@@ -76,9 +76,9 @@ std::variant<std::unique_ptr<Device>, std::string> open_device(std::string_view 
 }
 
 std::variant<std::vector<std::unique_ptr<Device>>, std::string> open_device_queues(std::string_view option,
-                                                                                  const DeviceSpec& spec,
-                                                                                  const DeviceContext& context,
-                                                                                  unsigned count) {
+                                                                                   const DeviceSpec& spec,
+                                                                                   const DeviceContext& context,
+                                                                                   unsigned count) {
     if (count == 1) {
         auto opened = open_device(option, spec, context);
         if (auto* e = std::get_if<std::string>(&opened)) return std::move(*e);

@@ -25,8 +25,7 @@ std::string uplink_forms();
 // Refuses specs this OS cannot open (platform/system.hpp).
 std::variant<DeviceSpec, std::string> parse_device_spec(std::string_view option, std::string_view text);
 // The same without this OS's refusals: every form every OS knows.
-std::variant<DeviceSpec, std::string> parse_device_spec_on_any_system(std::string_view option,
-                                                                     std::string_view text);
+std::variant<DeviceSpec, std::string> parse_device_spec_on_any_system(std::string_view option, std::string_view text);
 
 struct DeviceContext {
     Ipv6Address local_address{};  // what a raw device binds to (the AFTR address)
@@ -38,9 +37,9 @@ std::variant<std::unique_ptr<Device>, std::string> open_device(std::string_view 
 // `count` devices, one per worker thread: for 1 what open_device opens;
 // above, queues of one interface (system.hpp's no_queues says which can).
 std::variant<std::vector<std::unique_ptr<Device>>, std::string> open_device_queues(std::string_view option,
-                                                                                  const DeviceSpec& spec,
-                                                                                  const DeviceContext& context,
-                                                                                  unsigned count);
+                                                                                   const DeviceSpec& spec,
+                                                                                   const DeviceContext& context,
+                                                                                   unsigned count);
 
 // parse_device_spec then open_device.
 std::variant<std::unique_ptr<Device>, std::string> make_device(std::string_view option, std::string_view text,

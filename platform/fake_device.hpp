@@ -26,8 +26,7 @@ public:
 
     enum class Kind { capture, live };
 
-    explicit FakeDevice(std::string name = "fake", Kind kind = Kind::live)
-        : name_(std::move(name)), kind_(kind) {
+    explicit FakeDevice(std::string name = "fake", Kind kind = Kind::live) : name_(std::move(name)), kind_(kind) {
         if (kind_ == Kind::live) {
             int ends[2];
             if (::pipe(ends) == 0) {

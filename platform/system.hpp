@@ -36,14 +36,14 @@ std::optional<std::string> unsupported(const DeviceSpec& spec);
 // what a raw device binds to. udp: and pcap: are the same everywhere
 // (device_factory). Errors are one line.
 std::variant<std::unique_ptr<Device>, std::string> open_interface_device(const DeviceSpec& spec,
-                                                                        const Ipv6Address& local);
+                                                                         const Ipv6Address& local);
 
 // Why `spec` cannot be opened as several queues, one per worker thread
 // (--threads), or nothing: only Linux TUNs can (IFF_MULTI_QUEUE).
 std::optional<std::string> no_queues(const DeviceSpec& spec);
 // `count` queues of a spec that no_queues() lets through, one device each.
 std::variant<std::vector<std::unique_ptr<Device>>, std::string> open_interface_queues(const DeviceSpec& spec,
-                                                                                     unsigned count);
+                                                                                      unsigned count);
 
 // Applies `config` to its interface: nothing, or one line naming what failed.
 std::optional<std::string> configure(const InterfaceConfig& config);

@@ -17,11 +17,11 @@ enum class Filtering : std::uint8_t {
     address_dependent,
 };
 
-struct Timeouts {  // seconds
-    std::uint32_t udp = 300;                // RFC 4787 REQ-5
-    std::uint32_t tcp_established = 7440;   // RFC 5382 REQ-5
-    std::uint32_t tcp_transitory = 240;     // RFC 5382 REQ-5, RFC 7857 2.2
-    std::uint32_t icmp = 60;                // RFC 5508 REQ-2
+struct Timeouts {                          // seconds
+    std::uint32_t udp = 300;               // RFC 4787 REQ-5
+    std::uint32_t tcp_established = 7440;  // RFC 5382 REQ-5
+    std::uint32_t tcp_transitory = 240;    // RFC 5382 REQ-5, RFC 7857 2.2
+    std::uint32_t icmp = 60;               // RFC 5508 REQ-2
 };
 
 struct Quota {  // bindings (ports or ICMP ids) per subscriber and protocol, RFC 6888 REQ-4
@@ -33,9 +33,9 @@ struct Quota {  // bindings (ports or ICMP ids) per subscriber and protocol, RFC
 // Fragment reassembly (RFC 6333 6.3, RFC 4787 REQ-14), bounded: memory is
 // slots x 64 KiB, allocated at start.
 struct ReassemblyConfig {
-    std::uint32_t slots = 64;        // datagrams in progress at once
-    std::uint32_t per_owner = 8;     // per subscriber (from B4s) or remote host (from the uplink)
-    std::uint32_t timeout = 10;      // seconds a datagram may take to complete
+    std::uint32_t slots = 64;     // datagrams in progress at once
+    std::uint32_t per_owner = 8;  // per subscriber (from B4s) or remote host (from the uplink)
+    std::uint32_t timeout = 10;   // seconds a datagram may take to complete
 };
 
 struct EngineConfig {
@@ -92,7 +92,6 @@ std::optional<std::string> validate(const EngineConfig& config);
 
 // Splits [min, max] into n disjoint contiguous slices of near-equal size, for
 // running n engines side by side.
-std::vector<std::pair<std::uint16_t, std::uint16_t>> split_port_range(std::uint16_t min, std::uint16_t max,
-                                                                      unsigned n);
+std::vector<std::pair<std::uint16_t, std::uint16_t>> split_port_range(std::uint16_t min, std::uint16_t max, unsigned n);
 
 }  // namespace dslite

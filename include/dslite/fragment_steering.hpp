@@ -20,9 +20,9 @@ namespace dslite {
 class FragmentSteering {
 public:
     struct Limits {
-        std::uint32_t datagrams = 64;   // remembered at once, waiting or told
-        std::uint32_t held = 128;       // fragments held at once
-        std::uint32_t timeout = 2;      // seconds a datagram is remembered after its last fragment
+        std::uint32_t datagrams = 64;  // remembered at once, waiting or told
+        std::uint32_t held = 128;      // fragments held at once
+        std::uint32_t timeout = 2;     // seconds a datagram is remembered after its last fragment
     };
     static constexpr std::size_t kHeldBytes = 9216;  // fragments larger than this are not held
 

@@ -49,12 +49,14 @@ std::vector<Command> setup_commands(System system, const InterfaceConfig& config
     std::vector<Command> out;
     out.push_back(ifconfig(config, {"mtu", std::to_string(config.mtu), "up"}));
     if (config.ipv4)
-        out.push_back(ifconfig(config, {"inet", to_string(config.ipv4->local), to_string(config.ipv4->peer),
-                                        "netmask", "255.255.255.255"}));
+        out.push_back(ifconfig(config, {"inet", to_string(config.ipv4->local), to_string(config.ipv4->peer), "netmask",
+                                        "255.255.255.255"}));
     if (!config.ipv6_routes.empty()) {
         // FreeBSD marks new interfaces ifdisabled; macOS and OpenBSD need the address.
-        if (system == System::freebsd) out.push_back(ifconfig(config, {"inet6", "-ifdisabled"}));
-        else out.push_back(ifconfig(config, {"inet6", link_local(config), "prefixlen", "64"}));
+        if (system == System::freebsd)
+            out.push_back(ifconfig(config, {"inet6", "-ifdisabled"}));
+        else
+            out.push_back(ifconfig(config, {"inet6", link_local(config), "prefixlen", "64"}));
     }
     for (const auto& prefix : config.ipv6_routes)
         out.push_back(route("add", "-inet6", to_string(prefix), into(system, config, true)));
@@ -68,8 +70,7 @@ std::vector<Command> teardown_commands(System, const InterfaceConfig& config) {
     std::vector<Command> out;
     for (const auto& prefix : split_default(config.ipv4_routes))
         out.push_back(route("delete", "-inet", to_string(prefix), {}));
-    for (const auto& prefix : config.ipv6_routes)
-        out.push_back(route("delete", "-inet6", to_string(prefix), {}));
+    for (const auto& prefix : config.ipv6_routes) out.push_back(route("delete", "-inet6", to_string(prefix), {}));
     return out;
 }
 

@@ -32,7 +32,7 @@ std::optional<std::string> no_queues(const DeviceSpec&) {
 }
 
 std::variant<std::vector<std::unique_ptr<Device>>, std::string> open_interface_queues(const DeviceSpec& spec,
-                                                                                     unsigned) {
+                                                                                      unsigned) {
     return *no_queues(spec);
 }
 

@@ -98,9 +98,7 @@ bool routes_locally(const Ipv6Address& address) {
     return error == 0 && local;
 }
 
-std::optional<std::string> fail(const std::string& what, int error) {
-    return what + ": " + std::strerror(error);
-}
+std::optional<std::string> fail(const std::string& what, int error) { return what + ": " + std::strerror(error); }
 
 std::optional<int> index_of(const std::string& interface) {
     const unsigned index = ::if_nametoindex(interface.c_str());
@@ -121,8 +119,8 @@ std::optional<std::string> change_link(const std::string& interface, const std::
     return std::nullopt;
 }
 
-std::optional<std::string> add_address(const std::string& interface, int family, const void* address,
-                                       std::size_t size, std::uint8_t prefix_length, const std::string& text) {
+std::optional<std::string> add_address(const std::string& interface, int family, const void* address, std::size_t size,
+                                       std::uint8_t prefix_length, const std::string& text) {
     const std::string what = interface + ": add address " + text + "/" + std::to_string(prefix_length);
     const auto index = index_of(interface);
     if (!index) return fail(what, ENODEV);
@@ -203,8 +201,7 @@ std::optional<std::string> set_mtu(const std::string& interface, std::uint32_t m
         [](Request& request, ifinfomsg*, std::uint32_t value) { request.attribute(IFLA_MTU, value); }, mtu);
 }
 
-std::optional<std::string> add_address(const std::string& interface, Ipv4Address address,
-                                       std::uint8_t prefix_length) {
+std::optional<std::string> add_address(const std::string& interface, Ipv4Address address, std::uint8_t prefix_length) {
     if (prefix_length > 32) return interface + ": add address: prefix length over 32";
     const std::uint32_t wire = htonl(address.value);
     return add_address(interface, AF_INET, &wire, sizeof wire, prefix_length, to_string(address));
@@ -213,8 +210,8 @@ std::optional<std::string> add_address(const std::string& interface, Ipv4Address
 std::optional<std::string> add_address(const std::string& interface, const Ipv6Address& address,
                                        std::uint8_t prefix_length) {
     if (prefix_length > 128) return interface + ": add address: prefix length over 128";
-    if (auto error = add_address(interface, AF_INET6, address.data(), address.size(), prefix_length,
-                                 to_string(address)))
+    if (auto error =
+            add_address(interface, AF_INET6, address.data(), address.size(), prefix_length, to_string(address)))
         return error;
     // Usable at return, not some milliseconds later (see routes_locally).
     for (int waited_ms = 0; !routes_locally(address); waited_ms += 5) {

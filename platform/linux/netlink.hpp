@@ -18,8 +18,7 @@ std::optional<std::string> set_mtu(const std::string& interface, std::uint32_t m
 // An address with its on-link prefix length (host bits set, unlike a Prefix).
 // An address the interface already has counts as success. IPv6 addresses
 // skip duplicate address detection: they are usable at once.
-std::optional<std::string> add_address(const std::string& interface, Ipv4Address address,
-                                       std::uint8_t prefix_length);
+std::optional<std::string> add_address(const std::string& interface, Ipv4Address address, std::uint8_t prefix_length);
 std::optional<std::string> add_address(const std::string& interface, const Ipv6Address& address,
                                        std::uint8_t prefix_length);
 

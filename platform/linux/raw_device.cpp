@@ -16,8 +16,8 @@ namespace ipv6 = wire::ipv6;
 
 constexpr std::size_t kSendControlSize = 2 * CMSG_SPACE(sizeof(int));  // traffic class, hop limit
 
-void write_ipv6_header(std::uint8_t* h, std::uint8_t traffic_class, std::size_t payload_length,
-                       std::uint8_t hop_limit, const std::uint8_t* source, const std::uint8_t* destination) {
+void write_ipv6_header(std::uint8_t* h, std::uint8_t traffic_class, std::size_t payload_length, std::uint8_t hop_limit,
+                       const std::uint8_t* source, const std::uint8_t* destination) {
     wire::store32(h, 6u << 28 | std::uint32_t{traffic_class} << 20);  // flow label: not visible to us
     wire::store16(h + ipv6::payload_length, static_cast<std::uint16_t>(payload_length));
     h[ipv6::next_header] = wire::proto_ipv4;

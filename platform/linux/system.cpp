@@ -44,7 +44,7 @@ std::optional<std::string> unsupported(const DeviceSpec& spec) {
 }
 
 std::variant<std::unique_ptr<Device>, std::string> open_interface_device(const DeviceSpec& spec,
-                                                                        const Ipv6Address& local) {
+                                                                         const Ipv6Address& local) {
     if (const auto* tun = std::get_if<TunSpec>(&spec)) return as_device(TunDevice::open(tun->interface));
     if (std::holds_alternative<RawSpec>(spec)) return as_device(RawDevice::open(local));
     return std::string("not an interface device");
@@ -56,7 +56,7 @@ std::optional<std::string> no_queues(const DeviceSpec& spec) {
 }
 
 std::variant<std::vector<std::unique_ptr<Device>>, std::string> open_interface_queues(const DeviceSpec& spec,
-                                                                                     unsigned count) {
+                                                                                      unsigned count) {
     const auto* tun = std::get_if<TunSpec>(&spec);
     if (!tun) return *no_queues(spec);
     auto opened = TunDevice::open_queues(tun->interface, count);

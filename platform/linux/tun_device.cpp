@@ -22,8 +22,7 @@ namespace dslite::platform {
 
 using offload::VnetHeader;
 
-std::variant<std::unique_ptr<TunDevice>, std::string> TunDevice::open(const std::string& name, Io io,
-                                                                       Offload offload) {
+std::variant<std::unique_ptr<TunDevice>, std::string> TunDevice::open(const std::string& name, Io io, Offload offload) {
     return open_one(name, io, offload, false);
 }
 
@@ -43,7 +42,7 @@ std::variant<std::vector<std::unique_ptr<TunDevice>>, std::string> TunDevice::op
 }
 
 std::variant<std::unique_ptr<TunDevice>, std::string> TunDevice::open_one(const std::string& name, Io io,
-                                                                           Offload offload, bool multi_queue) {
+                                                                          Offload offload, bool multi_queue) {
     auto failed = [&](const char* what) { return "tun:" + name + ": " + what + ": " + std::strerror(errno); };
     if (name.empty() || name.size() >= IFNAMSIZ) return "tun:" + name + ": interface name must be 1-15 characters";
 
@@ -56,8 +55,8 @@ std::variant<std::unique_ptr<TunDevice>, std::string> TunDevice::open_one(const 
 
     ifreq request{};
     std::memcpy(request.ifr_name, name.data(), name.size());
-    request.ifr_flags = IFF_TUN | IFF_NO_PI | (offload == Offload::on ? IFF_VNET_HDR : 0) |
-                        (multi_queue ? IFF_MULTI_QUEUE : 0);
+    request.ifr_flags =
+        IFF_TUN | IFF_NO_PI | (offload == Offload::on ? IFF_VNET_HDR : 0) | (multi_queue ? IFF_MULTI_QUEUE : 0);
     if (::ioctl(fd.get(), TUNSETIFF, &request) < 0) {
         if (multi_queue && existed && errno == EINVAL)
             return failed("attach a queue (a TUN made without multiple queues cannot get them; remove it)");
@@ -179,20 +178,20 @@ std::size_t TunDevice::read_burst(std::span<Packet> slots) {
             packet = slot;
         }
         switch (take(header_bytes, packet)) {
-            case Taken::whole:
-                if (read) ring_->lend(read->buffer);
-                slot = packet;
-                ++stats_.rx_packets;
-                stats_.rx_bytes += packet.size();
-                ++count;
-                break;
-            case Taken::segments:
-                if (read) held_ = read->buffer;
-                count += cut_segments(slots.subspan(count));
-                break;
-            case Taken::dropped:
-                if (read) ring_->give_back(read->buffer);
-                break;
+        case Taken::whole:
+            if (read) ring_->lend(read->buffer);
+            slot = packet;
+            ++stats_.rx_packets;
+            stats_.rx_bytes += packet.size();
+            ++count;
+            break;
+        case Taken::segments:
+            if (read) held_ = read->buffer;
+            count += cut_segments(slots.subspan(count));
+            break;
+        case Taken::dropped:
+            if (read) ring_->give_back(read->buffer);
+            break;
         }
     }
     return count;
@@ -243,8 +242,10 @@ std::size_t TunDevice::write_burst(std::span<const Packet> packets) {
         std::array<std::uint16_t, kChunk> tail{};
         for (std::uint16_t i = 0; i < chunk.size(); ++i) {
             const std::uint16_t g = group_of[i];
-            if (size[g]++ == 0) head[g] = i;
-            else next[tail[g]] = i;
+            if (size[g]++ == 0)
+                head[g] = i;
+            else
+                next[tail[g]] = i;
             tail[g] = i;
         }
         frames_.clear();

@@ -46,7 +46,8 @@ void set_l4_checksum(std::uint8_t* packet, std::size_t size, std::size_t ip_leng
     const std::size_t field = is_tcp ? tcp::checksum : udp::checksum;
     wire::store16(l4 + field, 0);
     const std::size_t l4_length = size - ip_length;
-    std::uint16_t sum = checksum({l4, l4_length}, pseudo_header(packet, is_tcp ? wire::proto_tcp : wire::proto_udp, l4_length));
+    std::uint16_t sum =
+        checksum({l4, l4_length}, pseudo_header(packet, is_tcp ? wire::proto_tcp : wire::proto_udp, l4_length));
     if (!is_tcp && sum == 0) sum = 0xffff;  // zero means "no checksum" in UDP
     wire::store16(l4 + field, sum);
 }
@@ -197,10 +198,10 @@ bool same_headers(const Packet& a, const Packet& b, std::size_t headers) {
         return false;
     const std::uint8_t* s = x + ipv4::min_header_size;
     const std::uint8_t* t = y + ipv4::min_header_size;
-    return std::memcmp(s, t, tcp::seq) == 0                        // ports
-           && std::memcmp(s + tcp::ack_number, t + tcp::ack_number, 5) == 0          // ACK number, data offset
-           && (s[tcp::flags] & ~tcp::psh) == (t[tcp::flags] & ~tcp::psh)  //
-           && std::memcmp(s + tcp::window, t + tcp::window, 2) == 0    //
+    return std::memcmp(s, t, tcp::seq) == 0                                  // ports
+           && std::memcmp(s + tcp::ack_number, t + tcp::ack_number, 5) == 0  // ACK number, data offset
+           && (s[tcp::flags] & ~tcp::psh) == (t[tcp::flags] & ~tcp::psh)     //
+           && std::memcmp(s + tcp::window, t + tcp::window, 2) == 0          //
            && std::memcmp(s + tcp::min_header_size, t + tcp::min_header_size,
                           headers - ipv4::min_header_size - tcp::min_header_size) == 0;  // options
 }
@@ -239,7 +240,8 @@ std::size_t Coalescer::plan(std::span<const Packet> packets, std::span<std::uint
             // A packet of an open flow that cannot join (a FIN, a bare ACK)
             // ends its group: what follows must not be joined in ahead of it.
             const bool tcp = packet.size() >= ipv4::min_header_size + 4 && packet.data()[0] >> 4 == 4 &&
-                             packet.data()[ipv4::protocol] == wire::proto_tcp && ipv4::header_length(packet.data()) == ipv4::min_header_size;
+                             packet.data()[ipv4::protocol] == wire::proto_tcp &&
+                             ipv4::header_length(packet.data()) == ipv4::min_header_size;
             if (Open* flow = tcp ? open_of(packet) : nullptr) flow->ended = true;
             group_of[i] = groups++;
             continue;

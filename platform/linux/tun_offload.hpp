@@ -63,9 +63,9 @@ public:
 
 private:
     std::span<const std::uint8_t> packet_;
-    std::size_t ip_length_ = 0;       // IP header(s)
-    std::size_t headers_ = 0;         // IP + TCP/UDP header
-    std::size_t segment_size_ = 0;    // payload bytes per segment
+    std::size_t ip_length_ = 0;     // IP header(s)
+    std::size_t headers_ = 0;       // IP + TCP/UDP header
+    std::size_t segment_size_ = 0;  // payload bytes per segment
     std::size_t count_ = 0;
     std::size_t next_ = 0;
     bool tcp_ = false;

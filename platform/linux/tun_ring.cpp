@@ -82,13 +82,15 @@ bool TunRing::submit_reads(DeviceStats& stats, std::string_view device) {
     std::size_t got = 0;
     for (std::size_t i = 0; i < n; ++i) {
         if (result[i] < 0) {
-            if (result[i] == -EAGAIN || result[i] == -EWOULDBLOCK) drained_ = true;
-            else if (result[i] != -EINTR) log_sparse(++stats.rx_errors, device, "read", -result[i]);
+            if (result[i] == -EAGAIN || result[i] == -EWOULDBLOCK)
+                drained_ = true;
+            else if (result[i] != -EINTR)
+                log_sparse(++stats.rx_errors, device, "read", -result[i]);
             free_.push_back(buffer_of[i]);
             continue;
         }
-        done_[done_count_++] = Read{buffer_of[i], buffers_[buffer_of[i]]->payload() - header_size_,
-                                    static_cast<std::size_t>(result[i])};
+        done_[done_count_++] =
+            Read{buffer_of[i], buffers_[buffer_of[i]]->payload() - header_size_, static_cast<std::size_t>(result[i])};
         ++got;
     }
     // Twice what a submission found when it emptied the queue, else twice as many.

@@ -48,7 +48,7 @@ std::optional<std::string> no_queues(const DeviceSpec&) {
 }
 
 std::variant<std::vector<std::unique_ptr<Device>>, std::string> open_interface_queues(const DeviceSpec& spec,
-                                                                                     unsigned) {
+                                                                                      unsigned) {
     return *no_queues(spec);
 }
 
@@ -58,9 +58,7 @@ std::optional<std::string> configure(const InterfaceConfig& config) {
 
 void unconfigure(const InterfaceConfig& config) { bsd::unconfigure(bsd::System::openbsd, config); }
 
-Forwarding ipv4_forwarding() {
-    return read_sysctl("net.inet.ip.forwarding", PF_INET, IPPROTO_IP, IPCTL_FORWARDING);
-}
+Forwarding ipv4_forwarding() { return read_sysctl("net.inet.ip.forwarding", PF_INET, IPPROTO_IP, IPCTL_FORWARDING); }
 Forwarding ipv6_forwarding() {
     return read_sysctl("net.inet6.ip6.forwarding", PF_INET6, IPPROTO_IPV6, IPV6CTL_FORWARDING);
 }

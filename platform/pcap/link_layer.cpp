@@ -77,42 +77,37 @@ std::optional<std::span<const std::uint8_t>> ethernet(std::span<const std::uint8
 
 bool supported_link_type(int link_type) {
     switch (link_type) {
-        case kRaw:
-        case kRawOpenBsd:
-        case kLinktypeRaw:
-        case kIpv4:
-        case kIpv6:
-        case kEthernet:
-        case kLinuxSll:
-        case kLinuxSll2:
-            return true;
-        default:
-            return false;
+    case kRaw:
+    case kRawOpenBsd:
+    case kLinktypeRaw:
+    case kIpv4:
+    case kIpv6:
+    case kEthernet:
+    case kLinuxSll:
+    case kLinuxSll2: return true;
+    default: return false;
     }
 }
 
 std::optional<std::span<const std::uint8_t>> ip_packet(int link_type, std::span<const std::uint8_t> frame) {
     switch (link_type) {
-        case kRaw:
-        case kRawOpenBsd:
-        case kLinktypeRaw:
-            return by_version(frame);
-        case kIpv4:
-            if (frame.empty() || frame[0] >> 4 != 4) return std::nullopt;
-            return frame;
-        case kIpv6:
-            if (frame.empty() || frame[0] >> 4 != 6) return std::nullopt;
-            return frame;
-        case kEthernet:
-            return ethernet(frame);
-        case kLinuxSll:
-            if (frame.size() < kSllHeader) return std::nullopt;
-            return by_ethertype(wire::load16(frame.data() + kSllProtocol), frame.subspan(kSllHeader));
-        case kLinuxSll2:
-            if (frame.size() < kSll2Header) return std::nullopt;
-            return by_ethertype(wire::load16(frame.data() + kSll2Protocol), frame.subspan(kSll2Header));
-        default:
-            return std::nullopt;
+    case kRaw:
+    case kRawOpenBsd:
+    case kLinktypeRaw: return by_version(frame);
+    case kIpv4:
+        if (frame.empty() || frame[0] >> 4 != 4) return std::nullopt;
+        return frame;
+    case kIpv6:
+        if (frame.empty() || frame[0] >> 4 != 6) return std::nullopt;
+        return frame;
+    case kEthernet: return ethernet(frame);
+    case kLinuxSll:
+        if (frame.size() < kSllHeader) return std::nullopt;
+        return by_ethertype(wire::load16(frame.data() + kSllProtocol), frame.subspan(kSllHeader));
+    case kLinuxSll2:
+        if (frame.size() < kSll2Header) return std::nullopt;
+        return by_ethertype(wire::load16(frame.data() + kSll2Protocol), frame.subspan(kSll2Header));
+    default: return std::nullopt;
     }
 }
 

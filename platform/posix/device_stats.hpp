@@ -29,8 +29,8 @@ inline void log_sparse(std::uint64_t count, std::string_view device, std::string
 // The IP version (4 or 6) of a packet a TUN read gave as `length` bytes
 // into a buffer of `capacity`, or 0, counted as malformed: neither IPv4 nor
 // IPv6, or it filled the buffer and may have been cut.
-inline unsigned read_ip_version(const std::uint8_t* data, std::size_t length, std::size_t capacity,
-                                DeviceStats& stats, std::string_view device) {
+inline unsigned read_ip_version(const std::uint8_t* data, std::size_t length, std::size_t capacity, DeviceStats& stats,
+                                std::string_view device) {
     const unsigned version = length > 0 ? data[0] >> 4 : 0;
     if (length < capacity && (version == 4 || version == 6)) return version;
     log_sparse(++stats.rx_malformed, device, "dropped a packet that is not IPv4/IPv6 or too long");

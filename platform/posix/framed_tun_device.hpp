@@ -26,8 +26,8 @@ inline constexpr AddressFamilies kOpenBsdFamilies{2, 24};
 
 // Why frames were dropped; each is also counted in DeviceStats.
 struct FramingStats {
-    std::uint64_t rx_short = 0;       // no packet after the header, or not even a header
-    std::uint64_t rx_bad_family = 0;  // a family that is not this OS's AF_INET/AF_INET6 for the packet's IP version
+    std::uint64_t rx_short = 0;        // no packet after the header, or not even a header
+    std::uint64_t rx_bad_family = 0;   // a family that is not this OS's AF_INET/AF_INET6 for the packet's IP version
     std::uint64_t tx_no_headroom = 0;  // a packet without 4 bytes in front of it for the header
 };
 

@@ -32,7 +32,7 @@ Ipv6Address address_at(const std::uint8_t* p) {
 }  // namespace
 
 std::variant<std::unique_ptr<UdpDevice>, std::string> UdpDevice::listen(const SocketAddress& local,
-                                                                       std::size_t max_peers) {
+                                                                        std::size_t max_peers) {
     const std::string where = "udp:" + to_string(local);
     auto made = make_socket(local, where);
     if (auto* error = std::get_if<std::string>(&made)) return std::move(*error);

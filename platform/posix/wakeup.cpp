@@ -28,8 +28,7 @@ void Wakeup::clear() {
     // stays for the next wait (the other order could swallow it and leave
     // the flag up, so no later notify would write again).
     char bytes[64];
-    while (::read(read_.get(), bytes, sizeof bytes) > 0) {
-    }
+    while (::read(read_.get(), bytes, sizeof bytes) > 0) {}
     // An exchange, not a store: reading the notifier's flag is what makes
     // what it pushed before notifying visible here.
     pending_.exchange(false, std::memory_order_acq_rel);

@@ -7,9 +7,7 @@
 namespace dslite::platform {
 namespace {
 
-TEST(Command, SucceedsQuietly) {
-    EXPECT_EQ(run({{"/bin/sh", "-c", "echo all fine; exit 0"}}), std::nullopt);
-}
+TEST(Command, SucceedsQuietly) { EXPECT_EQ(run({{"/bin/sh", "-c", "echo all fine; exit 0"}}), std::nullopt); }
 
 TEST(Command, FailureIsOneLineNamingTheCommand) {
     const std::string script = "echo 'route: writing to routing socket: File exists' >&2; echo more >&2; exit 3";

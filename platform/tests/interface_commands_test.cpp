@@ -58,8 +58,7 @@ InterfaceConfig home_side(std::string name) {
 
 TEST(InterfaceCommands, MacOs) {
     EXPECT_EQ(lines(setup_commands(System::darwin, b4_side("utun3"))),
-              (Lines{"/sbin/ifconfig utun3 mtu 1500 up",
-                     "/sbin/ifconfig utun3 inet6 fe80::1%utun3 prefixlen 64",
+              (Lines{"/sbin/ifconfig utun3 mtu 1500 up", "/sbin/ifconfig utun3 inet6 fe80::1%utun3 prefixlen 64",
                      "/sbin/route -n add -inet6 2001:db8:ff::1/128 -interface utun3"}));
     EXPECT_EQ(lines(setup_commands(System::darwin, uplink_side("utun4"))),
               (Lines{"/sbin/ifconfig utun4 mtu 1500 up",
@@ -76,17 +75,16 @@ TEST(InterfaceCommands, MacOs) {
                      "/sbin/ifconfig utun5 inet 192.0.0.2 192.0.0.1 netmask 255.255.255.255",
                      "/sbin/route -n add -inet 0.0.0.0/1 -interface utun5",
                      "/sbin/route -n add -inet 128.0.0.0/1 -interface utun5"}));
-    EXPECT_EQ(lines(teardown_commands(System::darwin, both_sides("utun3"))),
-              (Lines{"/sbin/route -n delete -inet 198.51.100.0/28",
-                     "/sbin/route -n delete -inet6 2001:db8:ff::1/128"}));
+    EXPECT_EQ(
+        lines(teardown_commands(System::darwin, both_sides("utun3"))),
+        (Lines{"/sbin/route -n delete -inet 198.51.100.0/28", "/sbin/route -n delete -inet6 2001:db8:ff::1/128"}));
     EXPECT_EQ(lines(teardown_commands(System::darwin, home_side("utun5"))),
               (Lines{"/sbin/route -n delete -inet 0.0.0.0/1", "/sbin/route -n delete -inet 128.0.0.0/1"}));
 }
 
 TEST(InterfaceCommands, FreeBsd) {
     EXPECT_EQ(lines(setup_commands(System::freebsd, b4_side("tun0"))),
-              (Lines{"/sbin/ifconfig tun0 mtu 1500 up",
-                     "/sbin/ifconfig tun0 inet6 -ifdisabled",
+              (Lines{"/sbin/ifconfig tun0 mtu 1500 up", "/sbin/ifconfig tun0 inet6 -ifdisabled",
                      "/sbin/route -n add -inet6 2001:db8:ff::1/128 -interface tun0"}));
     EXPECT_EQ(lines(setup_commands(System::freebsd, uplink_side("tun1"))),
               (Lines{"/sbin/ifconfig tun1 mtu 1500 up",
@@ -104,8 +102,7 @@ TEST(InterfaceCommands, FreeBsd) {
 TEST(InterfaceCommands, OpenBsd) {
     // OpenBSD's route takes the interface's own address as the gateway (-iface).
     EXPECT_EQ(lines(setup_commands(System::openbsd, b4_side("tun0"))),
-              (Lines{"/sbin/ifconfig tun0 mtu 1500 up",
-                     "/sbin/ifconfig tun0 inet6 fe80::1%tun0 prefixlen 64",
+              (Lines{"/sbin/ifconfig tun0 mtu 1500 up", "/sbin/ifconfig tun0 inet6 fe80::1%tun0 prefixlen 64",
                      "/sbin/route -n add -inet6 2001:db8:ff::1/128 -iface fe80::1%tun0"}));
     EXPECT_EQ(lines(setup_commands(System::openbsd, uplink_side("tun1"))),
               (Lines{"/sbin/ifconfig tun1 mtu 1500 up",
@@ -127,8 +124,8 @@ TEST(InterfaceCommands, EveryPoolAndNoShell) {
     ASSERT_EQ(commands.size(), 4u);
     EXPECT_EQ(to_string(commands[3]), "/sbin/route -n add -inet 203.0.113.0/29 -interface utun4");
     // Each word is its own argument: nothing for a shell to split or expand.
-    EXPECT_EQ(commands[3].argv, (std::vector<std::string>{"/sbin/route", "-n", "add", "-inet", "203.0.113.0/29",
-                                                           "-interface", "utun4"}));
+    EXPECT_EQ(commands[3].argv,
+              (std::vector<std::string>{"/sbin/route", "-n", "add", "-inet", "203.0.113.0/29", "-interface", "utun4"}));
 }
 
 }  // namespace

@@ -31,9 +31,9 @@ std::unique_ptr<T> ok(std::variant<std::unique_ptr<T>, std::string> r) {
     return std::holds_alternative<std::unique_ptr<T>>(r) ? std::move(std::get<std::unique_ptr<T>>(r)) : nullptr;
 }
 
-#define ASSERT_NO_ERROR(call)                          \
-    do {                                               \
-        auto error_ = (call);                          \
+#define ASSERT_NO_ERROR(call)                             \
+    do {                                                  \
+        auto error_ = (call);                             \
         ASSERT_FALSE(error_) << #call << ": " << *error_; \
     } while (0)
 
@@ -61,7 +61,8 @@ Bytes read_version(Device& device, unsigned version) {
     for (int i = 0; i < 20; ++i) {
         Bytes p = read_one(device);
         if (p.empty()) return p;
-        const bool udp = version == 4 ? p.size() > 9 && p[9] == wire::proto_udp : p.size() > 6 && p[6] == wire::proto_udp;
+        const bool udp =
+            version == 4 ? p.size() > 9 && p[9] == wire::proto_udp : p.size() > 6 && p[6] == wire::proto_udp;
         if (p[0] >> 4 == version && udp) return p;
     }
     return {};
@@ -244,7 +245,8 @@ TEST_P(TunBursts, ManyPacketsBothWaysInOrder) {
     for (std::size_t i = 0; i < 40; ++i) {
         Bytes payload(2);
         wire::store16(payload.data(), static_cast<std::uint16_t>(i));
-        answers.push_back(test::ipv4_udp(test::v4("10.8.1.5"), 4000, test::v4("10.8.0.1"), ntohs(local.sin_port), payload));
+        answers.push_back(
+            test::ipv4_udp(test::v4("10.8.1.5"), 4000, test::v4("10.8.0.1"), ntohs(local.sin_port), payload));
     }
     std::vector<Packet> out;
     for (auto& a : answers) out.emplace_back(a, 0, a.size());
@@ -440,7 +442,8 @@ TEST_F(RawSoftwire, BurstsKeepTheirOrderAcrossBothSockets) {
     ASSERT_EQ(got, inners.size());
     for (std::size_t i = 0; i < got; ++i)
         EXPECT_EQ(Bytes(slots[i].bytes().begin(), slots[i].bytes().end()),
-                  test::ipv6(aftr_address, b4_address, 4, inners[i])) << i;
+                  test::ipv6(aftr_address, b4_address, 4, inners[i]))
+            << i;
 }
 
 TEST_F(RawSoftwire, RefusesWhatItCannotSend) {
@@ -501,7 +504,8 @@ TEST(Netns, TunQueuesSpreadFlowsAndFollowTheQueueThatAnswered) {
     std::map<std::uint16_t, int> queue_of;  // by source port
     const sockaddr_in far = ipv4_endpoint(test::v4("10.7.1.5"), 4000);
     auto send_all = [&] {
-        for (auto& s : sockets) ASSERT_EQ(::sendto(s->fd, "x", 1, 0, reinterpret_cast<const sockaddr*>(&far), sizeof far), 1);
+        for (auto& s : sockets)
+            ASSERT_EQ(::sendto(s->fd, "x", 1, 0, reinterpret_cast<const sockaddr*>(&far), sizeof far), 1);
     };
     auto read_all = [&] {
         std::map<std::uint16_t, int> seen;

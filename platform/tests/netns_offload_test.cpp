@@ -116,7 +116,8 @@ TEST_P(TunOffloads, KernelTcpThroughTheTunBothWays) {
         return true;
     })) << "no SYN";
     peer.ack = client_seq + 1;
-    ASSERT_EQ(write_all(tun, {peer.segment(w::tcp::syn | w::tcp::ack, {}, {2, 4, kMss >> 8, kMss & 0xff, 1, 3, 3, 7})}), 1u);
+    ASSERT_EQ(write_all(tun, {peer.segment(w::tcp::syn | w::tcp::ack, {}, {2, 4, kMss >> 8, kMss & 0xff, 1, 3, 3, 7})}),
+              1u);
     pollfd writable{s, POLLOUT, 0};
     ASSERT_EQ(::poll(&writable, 1, 2000), 1);
 
@@ -141,7 +142,8 @@ TEST_P(TunOffloads, KernelTcpThroughTheTunBothWays) {
             write_all(tun, {peer.segment(w::tcp::ack)});
         }
         return received.size() >= kUpload;
-    })) << received.size() << " of " << kUpload << " bytes";
+    })) << received.size()
+        << " of " << kUpload << " bytes";
     EXPECT_EQ(bad, 0u) << "segments with problems or larger than the MSS";
     EXPECT_EQ(received, upload);
     EXPECT_GT(tun.stats().rx_super_packets, 0u) << "the kernel sent no super-packet";

@@ -7,9 +7,7 @@
 namespace dslite::platform {
 namespace {
 
-SocketAddress peer(std::uint16_t port) {
-    return std::get<SocketAddress>(resolve({"127.0.0.1", port}));
-}
+SocketAddress peer(std::uint16_t port) { return std::get<SocketAddress>(resolve({"127.0.0.1", port})); }
 
 Ipv6Address b4(unsigned n) {
     auto a = test::v6("2001:db8:a::");

@@ -17,8 +17,8 @@ inline Ipv6Address v6(const char* text) { return *parse_ipv6(text); }
 inline Ipv4Address v4(const char* text) { return *parse_ipv4(text); }
 
 // IPv4 + UDP with correct checksums.
-inline Bytes ipv4_udp(Ipv4Address src, std::uint16_t sport, Ipv4Address dst, std::uint16_t dport,
-                      const Bytes& payload, std::uint8_t tos = 0) {
+inline Bytes ipv4_udp(Ipv4Address src, std::uint16_t sport, Ipv4Address dst, std::uint16_t dport, const Bytes& payload,
+                      std::uint8_t tos = 0) {
     namespace ip = wire::ipv4;
     Bytes p(20 + 8 + payload.size(), 0);
     p[0] = 0x45;

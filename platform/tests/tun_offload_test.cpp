@@ -21,7 +21,6 @@ namespace {
 using test::Bytes;
 namespace w = wire;
 
-
 Bytes pattern(std::size_t n, std::uint8_t seed = 0) {
     Bytes b(n);
     for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(i * 7 + seed + i / 251);
@@ -90,7 +89,8 @@ TEST(TunOffload, CutsATcpOverIpv4SuperPacketAsTsoWould) {
         EXPECT_EQ(ip.l4.seq, 1000 + i * 1448);
         EXPECT_EQ(ip.l4.ack, 77u);
         const bool last = i + 1 == segments.size();
-        EXPECT_EQ(ip.l4.tcp_flags, w::tcp::ack | (last ? w::tcp::psh | w::tcp::fin : 0) | (i == 0 ? w::tcp::cwr : 0)) << i;
+        EXPECT_EQ(ip.l4.tcp_flags, w::tcp::ack | (last ? w::tcp::psh | w::tcp::fin : 0) | (i == 0 ? w::tcp::cwr : 0))
+            << i;
         EXPECT_EQ(ip.l4.payload.size(), last ? 10000 - 6 * 1448 : 1448u);
         EXPECT_EQ(Bytes(segments[i].begin() + 40, segments[i].begin() + 52), kTimestamps) << "options on every segment";
         payload.insert(payload.end(), ip.l4.payload.begin(), ip.l4.payload.end());
@@ -161,12 +161,14 @@ TEST(TunOffload, RefusesSuperPacketsItCannotCut) {
 // its field (NEEDS_CSUM); completing it makes it whole.
 TEST(TunOffload, CompletesChecksumsTheKernelLeftOpen) {
     for (const bool is_tcp : {true, false}) {
-        Bytes p = is_tcp ? tcp4(1, 333) : test::ipv4_udp({test::v4("192.0.2.1"), test::v4("203.0.113.9")}, {1, 2, pattern(333)});
+        Bytes p = is_tcp ? tcp4(1, 333)
+                         : test::ipv4_udp({test::v4("192.0.2.1"), test::v4("203.0.113.9")}, {1, 2, pattern(333)});
         const std::size_t field = 20 + (is_tcp ? 16 : 6);
         w::store16(p.data() + field, checksum_fold(pseudo_header_ipv4(p.data() + 12, p.data() + 16, p[9],
-                                                                         static_cast<std::uint16_t>(p.size() - 20))));
+                                                                      static_cast<std::uint16_t>(p.size() - 20))));
         EXPECT_FALSE(test::decode(p).ipv4->l4.checksum_ok);
-        ASSERT_TRUE(complete_checksum({VnetHeader::kNeedsChecksum, 0, 0, 0, 20, static_cast<std::uint16_t>(field - 20)}, p));
+        ASSERT_TRUE(
+            complete_checksum({VnetHeader::kNeedsChecksum, 0, 0, 0, 20, static_cast<std::uint16_t>(field - 20)}, p));
         const test::Decoded d = test::decode(p);
         EXPECT_TRUE(d.problems.empty()) << test::describe(d);
         EXPECT_TRUE(d.ipv4->l4.checksum_ok);
@@ -216,7 +218,8 @@ std::vector<Bytes> as_written(const std::vector<Bytes>& packets, std::size_t* gr
         EXPECT_TRUE(complete_checksum(h, whole));
         const test::Decoded d = test::decode(whole);
         EXPECT_TRUE(d.problems.empty()) << test::describe(d);
-        for (Bytes& s : cut_all(h, Bytes(joined.bytes().begin(), joined.bytes().end()))) wire_out.push_back(std::move(s));
+        for (Bytes& s : cut_all(h, Bytes(joined.bytes().begin(), joined.bytes().end())))
+            wire_out.push_back(std::move(s));
     }
     return wire_out;
 }
@@ -225,7 +228,8 @@ using Flow = std::tuple<std::uint32_t, std::uint32_t, std::uint16_t, std::uint16
 std::map<Flow, std::vector<Bytes>> by_flow(const std::vector<Bytes>& packets) {
     std::map<Flow, std::vector<Bytes>> flows;
     for (const Bytes& p : packets)
-        flows[{w::load32(p.data() + 12), w::load32(p.data() + 16), w::load16(p.data() + 20), w::load16(p.data() + 22), p[9]}]
+        flows[{w::load32(p.data() + 12), w::load32(p.data() + 16), w::load16(p.data() + 20), w::load16(p.data() + 22),
+               p[9]}]
             .push_back(p);
     return flows;
 }
@@ -233,7 +237,8 @@ std::map<Flow, std::vector<Bytes>> by_flow(const std::vector<Bytes>& packets) {
 TEST(TunOffload, JoinsOneFlowsSegmentsAndTheKernelGetsThemBack) {
     std::vector<Bytes> in;
     for (std::uint16_t i = 0; i < 20; ++i)
-        in.push_back(tcp4(1000 + i * 1448u, 1448, w::tcp::ack | (i == 19 ? w::tcp::psh : 0), static_cast<std::uint16_t>(100 + i)));
+        in.push_back(tcp4(1000 + i * 1448u, 1448, w::tcp::ack | (i == 19 ? w::tcp::psh : 0),
+                          static_cast<std::uint16_t>(100 + i)));
     std::size_t groups = 0;
     EXPECT_EQ(as_written(in, &groups), in) << "cut again, the same bytes";
     EXPECT_EQ(groups, 1u);
@@ -274,11 +279,13 @@ TEST(TunOffload, KeepsWhatCannotJoinApartAndInItsPlace) {
         {"a bare ACK in between", {seg(0), seg(1, 0), seg(1), seg(2)}, 3},
         {"UDP in between does not split TCP", {seg(0), udp, seg(1), seg(2)}, 2},
         {"an identification out of step without DF", {seg(0), no_df}, 2},
-        {"no more than 64 KiB", [&] {
+        {"no more than 64 KiB",
+         [&] {
              std::vector<Bytes> v;
              for (std::size_t i = 0; i < 70; ++i) v.push_back(seg(i));
              return v;
-         }(), 2},
+         }(),
+         2},
     };
     for (const Case& c : cases) {
         std::size_t groups = 0;
@@ -304,7 +311,8 @@ TEST(TunOffload, InterleavedFlowsEachKeepTheirOrder) {
             const std::size_t payload = rng() % 8 == 0 ? rng() % 1200 : 1200;
             const std::uint8_t flags = w::tcp::ack | (rng() % 10 == 0 ? w::tcp::psh : 0);
             if (rng() % 20 == 0) seq[f] += 5;  // a gap
-            Bytes p = tcp4(seq[f], payload, flags, id[f]++, static_cast<std::uint16_t>(40000 + f), static_cast<std::uint8_t>(n));
+            Bytes p = tcp4(seq[f], payload, flags, id[f]++, static_cast<std::uint16_t>(40000 + f),
+                           static_cast<std::uint8_t>(n));
             if (rng() % 30 == 0) p[p.size() - 1] ^= 0x40;
             seq[f] += static_cast<std::uint32_t>(payload);
             in.push_back(std::move(p));

@@ -183,7 +183,7 @@ TEST_F(UdpSoftwire, BatchedWritesSkipWhatCannotGo) {
     for (int i = 0; i < 6; ++i)
         out.push_back(test::ipv6(aftr_address, i % 2 ? b : a, 4, inner, static_cast<std::uint8_t>(i)));
     out.insert(out.begin() + 2, test::ipv6(aftr_address, test::v6("2001:db8:c::2"), 4, inner));  // no peer
-    out.insert(out.begin() + 4, inner);                                                      // not IPv6
+    out.insert(out.begin() + 4, inner);                                                          // not IPv6
     std::vector<Packet> packets;
     for (auto& bytes : out) packets.emplace_back(bytes, 0, bytes.size());
     EXPECT_EQ(aftr->write_burst(packets), 6u);

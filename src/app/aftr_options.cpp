@@ -25,9 +25,7 @@ namespace {
 
 const char* const kLogLevels = "trace, debug, info, warn, error, critical or off";
 
-OptionError bad(std::string_view name, std::string_view what) {
-    return {std::string(name) + ": " + std::string(what)};
-}
+OptionError bad(std::string_view name, std::string_view what) { return {std::string(name) + ": " + std::string(what)}; }
 
 // Not `quoted`: given a std::string, ADL would find std::quoted, which
 // libc++ (macOS) answers with a stream proxy rather than a string.
@@ -69,8 +67,7 @@ std::string prefix_problem(std::string_view text, const char* family, unsigned m
     const auto slash = text.find('/');
     if (slash != std::string_view::npos && parse(text.substr(0, slash))) {
         const auto length = parse_number(text.substr(slash + 1));
-        if (length && *length <= max_length)
-            return in_quotes(text) + " has bits set past its prefix length";
+        if (length && *length <= max_length) return in_quotes(text) + " has bits set past its prefix length";
     }
     return in_quotes(text) + " is not an " + family + " prefix";
 }
@@ -127,8 +124,8 @@ std::string by_default(std::uint32_t value) { return "(default " + std::to_strin
 
 po::options_description common_options() {
     po::options_description d("General");
-    d.add_options()                                                                    //
-        ("help", "print this help and exit")                                           //
+    d.add_options()                           //
+        ("help", "print this help and exit")  //
         ("config", po::value<std::string>()->value_name("FILE"),
          "read options from FILE: one `name = value` per line, names as here without --; "
          "the command line wins")  //
@@ -142,15 +139,15 @@ po::options_description engine_options() {
     const auto text = [](const char* name) { return po::value<std::string>()->value_name(name); };
     const auto list = [](const char* name) { return po::value<std::vector<std::string>>()->value_name(name); };
     po::options_description d("AFTR engine");
-    d.add_options()                                                                                    //
-        ("aftr-address", text("IPV6"), "the softwire end point B4s send to (required)")                //
-        ("pool", list("PREFIX"), "IPv4 prefix of public addresses; repeat for more (required)")        //
+    d.add_options()                                                                              //
+        ("aftr-address", text("IPV6"), "the softwire end point B4s send to (required)")          //
+        ("pool", list("PREFIX"), "IPv4 prefix of public addresses; repeat for more (required)")  //
         ("port-range", text("MIN-MAX"),
          ("public ports this engine hands out (default " + std::to_string(defaults.port_min) + "-" +
           std::to_string(defaults.port_max) + ")")
              .c_str())  //
         ("port-hold", text("SECONDS"),
-         ("seconds a freed port stays unused " + by_default(defaults.port_hold_seconds)).c_str())  //
+         ("seconds a freed port stays unused " + by_default(defaults.port_hold_seconds)).c_str())         //
         ("quota-tcp", text("N"), ("TCP ports per subscriber " + by_default(defaults.quota.tcp)).c_str())  //
         ("quota-udp", text("N"), ("UDP ports per subscriber " + by_default(defaults.quota.udp)).c_str())  //
         ("quota-icmp", text("N"),
@@ -167,28 +164,35 @@ po::options_description engine_options() {
          "endpoint-independent (default) or address-dependent: which remotes may reach a binding")  //
         ("new-sessions-per-second", text("N"),
          ("new bindings a subscriber may open per second, 0 for no limit " +
-          by_default(defaults.new_sessions_per_second)).c_str())  //
-        ("max-sessions", text("N"), ("session table size " + by_default(defaults.max_sessions)).c_str())  //
+          by_default(defaults.new_sessions_per_second))
+             .c_str())                                                                                             //
+        ("max-sessions", text("N"), ("session table size " + by_default(defaults.max_sessions)).c_str())           //
         ("max-subscribers", text("N"), ("subscriber table size " + by_default(defaults.max_subscribers)).c_str())  //
-        ("b4-prefix", list("PREFIX"), "accept B4s only from this IPv6 prefix; repeat for more (default: any)")  //
+        ("b4-prefix", list("PREFIX"), "accept B4s only from this IPv6 prefix; repeat for more (default: any)")     //
         ("subscriber-prefix-length", text("LEN"),
          ("B4 prefix length that makes one subscriber " + by_default(defaults.subscriber_prefix_length)).c_str())  //
         ("inner-prefix", list("PREFIX"),
          "IPv4 source prefix allowed inside softwires besides RFC 1918 and 192.0.0.0/29; repeat for more")  //
         ("tunnel-mtu", text("BYTES"),
          ("largest IPv6 packet toward a B4 before the AFTR fragments it (DF=1: ICMP 3/4); "
-          "lowered per B4 by ICMPv6 Packet Too Big " + by_default(defaults.tunnel_mtu)).c_str())  //
-        ("uplink-mtu", text("BYTES"), ("largest IPv4 packet toward the Internet " + by_default(defaults.uplink_mtu)).c_str())  //
+          "lowered per B4 by ICMPv6 Packet Too Big " +
+          by_default(defaults.tunnel_mtu))
+             .c_str())  //
+        ("uplink-mtu", text("BYTES"),
+         ("largest IPv4 packet toward the Internet " + by_default(defaults.uplink_mtu)).c_str())             //
         ("mss-clamp", text("BYTES"), "lower the TCP MSS option of SYNs both ways to this (default 0: off)")  //
         ("reassembly-slots", text("N"),
-         ("fragmented datagrams being reassembled at once, 64 KiB each " + by_default(defaults.reassembly.slots)).c_str())  //
+         ("fragmented datagrams being reassembled at once, 64 KiB each " + by_default(defaults.reassembly.slots))
+             .c_str())  //
         ("reassembly-per-owner", text("N"),
          ("of those, per subscriber (from B4s) or per remote host (from the uplink) " +
-          by_default(defaults.reassembly.per_owner)).c_str())  //
+          by_default(defaults.reassembly.per_owner))
+             .c_str())  //
         ("reassembly-timeout", text("SECONDS"),
          ("time a fragmented datagram may take to complete " + by_default(defaults.reassembly.timeout)).c_str())  //
         ("icmp-errors-per-second", text("N"),
-         ("ICMP errors the AFTR generates per second, 0 for no limit " + by_default(defaults.icmp_errors_per_second)).c_str())  //
+         ("ICMP errors the AFTR generates per second, 0 for no limit " + by_default(defaults.icmp_errors_per_second))
+             .c_str())  //
         ("seed", text("N"), "seed for port choice and hashing (default: a fixed value, same output run to run)");
     return d;
 }

@@ -64,12 +64,11 @@ po::options_description replay_options() {
     d.add_options()  //
         ("replay", po::value<std::string>()->value_name("FILE"),
          "run the engine over capture FILE instead of devices: IPv6 packets come from B4s, IPv4 from the "
-         "uplink, timestamps are the clock")  //
+         "uplink, timestamps are the clock")                                                                         //
         ("out-b4", po::value<std::string>()->value_name("FILE"), "write packets sent to B4s to FILE (raw IP pcap)")  //
         ("out-uplink", po::value<std::string>()->value_name("FILE"),
          "write packets sent to the uplink to FILE (raw IP pcap)")  //
-        ("counters-json", po::value<std::string>()->value_name("FILE"),
-         "write every counter to FILE as a JSON object");
+        ("counters-json", po::value<std::string>()->value_name("FILE"), "write every counter to FILE as a JSON object");
     return d;
 }
 

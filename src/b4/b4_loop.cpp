@@ -51,16 +51,16 @@ void Loop::drain(Direction& d) {
         Packet& p = d.slots[i];
         if (d.encapsulating) {
             switch (encapsulate(p, tunnel_)) {
-                case Encapsulated::ok: d.out.push_back(p); break;
-                case Encapsulated::not_ipv4: ++counters_.drop_not_ipv4; break;
-                case Encapsulated::malformed:
-                case Encapsulated::no_headroom: ++counters_.drop_malformed; break;
+            case Encapsulated::ok: d.out.push_back(p); break;
+            case Encapsulated::not_ipv4: ++counters_.drop_not_ipv4; break;
+            case Encapsulated::malformed:
+            case Encapsulated::no_headroom: ++counters_.drop_malformed; break;
             }
         } else {
             switch (decapsulate(p, tunnel_)) {
-                case Decapsulated::ok: d.out.push_back(p); break;
-                case Decapsulated::malformed: ++counters_.drop_malformed; break;
-                default: ++counters_.drop_not_softwire; break;
+            case Decapsulated::ok: d.out.push_back(p); break;
+            case Decapsulated::malformed: ++counters_.drop_malformed; break;
+            default: ++counters_.drop_not_softwire; break;
             }
         }
     }
@@ -70,8 +70,10 @@ void Loop::drain(Direction& d) {
 
     // A full burst means more may be waiting: come back after the other
     // direction had its turn rather than starving it.
-    if (n == kBurst) boost::asio::post(io_, [this, &d] { drain(d); });
-    else wait(d);
+    if (n == kBurst)
+        boost::asio::post(io_, [this, &d] { drain(d); });
+    else
+        wait(d);
 }
 
 }  // namespace dslite::b4

@@ -17,9 +17,9 @@
 namespace dslite::b4 {
 
 struct Counters {
-    std::uint64_t encapsulated = 0;   // IPv4 from the TUN sent to the AFTR
-    std::uint64_t decapsulated = 0;   // IPv4 from the AFTR written to the TUN
-    std::uint64_t drop_not_ipv4 = 0;  // the TUN gave something other than IPv4
+    std::uint64_t encapsulated = 0;       // IPv4 from the TUN sent to the AFTR
+    std::uint64_t decapsulated = 0;       // IPv4 from the AFTR written to the TUN
+    std::uint64_t drop_not_ipv4 = 0;      // the TUN gave something other than IPv4
     std::uint64_t drop_malformed = 0;     // IPv4 (either way) whose header does not add up
     std::uint64_t drop_not_softwire = 0;  // not IPv4-in-IPv6 from the AFTR to us
     std::uint64_t drop_device = 0;        // a device refused to send

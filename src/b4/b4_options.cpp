@@ -28,19 +28,19 @@ std::optional<std::string> read_address(const po::variables_map& values, const c
 
 std::variant<Options, Help, std::string> parse_options(int argc, const char* const argv[]) {
     po::options_description description("dslite-b4: the B4 end of a DS-Lite softwire (RFC 6333)");
-    description.add_options()                                                                  //
-        ("help", "print this help and exit")                                                   //
-        ("b4-address", po::value<std::string>()->value_name("IPV6"), "this end's IPv6 address (required)")  //
+    description.add_options()                                                                                 //
+        ("help", "print this help and exit")                                                                  //
+        ("b4-address", po::value<std::string>()->value_name("IPV6"), "this end's IPv6 address (required)")    //
         ("aftr-address", po::value<std::string>()->value_name("IPV6"), "the AFTR's IPv6 address (required)")  //
         ("device", po::value<std::string>()->value_name("DEVICE"),
-         ("the interface carrying the home network's IPv4: " + std::string(platform::interface_forms()) +
-          " (default " + std::string(platform::default_home_device()) + ")")
+         ("the interface carrying the home network's IPv4: " + std::string(platform::interface_forms()) + " (default " +
+          std::string(platform::default_home_device()) + ")")
              .c_str())  //
         ("aftr", po::value<std::string>()->value_name("udp:HOST:PORT"),
          "reach the AFTR's UDP softwire device instead of sending IPv4-in-IPv6 directly (raw IPv6, "
-         "Linux only)")  //
+         "Linux only)")                                                                 //
         ("no-configure", "leave the interface's address, MTU, state and routes alone")  //
-        ("mtu", po::value<std::string>()->value_name("N"), "TUN MTU (default 1460)")        //
+        ("mtu", po::value<std::string>()->value_name("N"), "TUN MTU (default 1460)")    //
         ("log-level", po::value<std::string>()->value_name("LEVEL"),
          "trace, debug, info, warn, error, critical or off (default info)");
 

@@ -17,10 +17,10 @@ namespace dslite::b4 {
 struct Options {
     Ipv6Address b4_address{};
     Ipv6Address aftr_address{};
-    platform::DeviceSpec device;                      // --device: the home side's TUN or utun
-    std::optional<platform::HostPort> aftr_udp;       // --aftr udp:HOST:PORT; raw IPv6 otherwise (Linux)
-    bool configure = true;                            // address, MTU, up, default route on the device
-    std::uint32_t mtu = 1460;                         // 1500 minus the IPv6 header
+    platform::DeviceSpec device;                 // --device: the home side's TUN or utun
+    std::optional<platform::HostPort> aftr_udp;  // --aftr udp:HOST:PORT; raw IPv6 otherwise (Linux)
+    bool configure = true;                       // address, MTU, up, default route on the device
+    std::uint32_t mtu = 1460;                    // 1500 minus the IPv6 header
     spdlog::level::level_enum log_level = spdlog::level::info;
 };
 

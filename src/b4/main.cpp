@@ -83,9 +83,9 @@ int main(int argc, char* argv[]) {
     if (configured) platform::unconfigure(*configured);
 
     const auto& c = loop.counters();
-    spdlog::info("encapsulated {} decapsulated {} drop_not_ipv4 {} drop_malformed {} drop_not_softwire {} "
-                 "drop_device {}",
-                 c.encapsulated, c.decapsulated, c.drop_not_ipv4, c.drop_malformed, c.drop_not_softwire,
-                 c.drop_device);
+    spdlog::info(
+        "encapsulated {} decapsulated {} drop_not_ipv4 {} drop_malformed {} drop_not_softwire {} "
+        "drop_device {}",
+        c.encapsulated, c.decapsulated, c.drop_not_ipv4, c.drop_malformed, c.drop_not_softwire, c.drop_device);
     return 0;
 }

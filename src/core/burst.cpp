@@ -88,14 +88,16 @@ std::optional<std::uint32_t> Engine::Impl::outside_key_hash(const Packet& packet
 
 void Engine::from_b4(std::span<Packet> packets, std::span<Verdict> verdicts, Time now, Emitter& emitter) {
     Impl& i = *impl_;
-    lookahead(packets, verdicts, i.sessions_, true, [&](const Packet& p) { return i.inside_key_hash(p); },
-              [&](Packet& p) { return i.from_b4(p, now, emitter); });
+    lookahead(
+        packets, verdicts, i.sessions_, true, [&](const Packet& p) { return i.inside_key_hash(p); },
+        [&](Packet& p) { return i.from_b4(p, now, emitter); });
 }
 
 void Engine::from_uplink(std::span<Packet> packets, std::span<Verdict> verdicts, Time now, Emitter& emitter) {
     Impl& i = *impl_;
-    lookahead(packets, verdicts, i.sessions_, false, [&](const Packet& p) { return i.outside_key_hash(p); },
-              [&](Packet& p) { return i.from_uplink(p, now, emitter); });
+    lookahead(
+        packets, verdicts, i.sessions_, false, [&](const Packet& p) { return i.outside_key_hash(p); },
+        [&](Packet& p) { return i.from_uplink(p, now, emitter); });
 }
 
 }  // namespace dslite

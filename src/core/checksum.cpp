@@ -19,7 +19,8 @@ std::uint32_t checksum_partial(std::span<const std::uint8_t> data, std::uint32_t
     }
     while (native >> 32) native = (native & 0xffffffff) + (native >> 32);
     std::uint16_t folded = checksum_fold(static_cast<std::uint32_t>(native));
-    if constexpr (std::endian::native == std::endian::little) folded = static_cast<std::uint16_t>(folded << 8 | folded >> 8);
+    if constexpr (std::endian::native == std::endian::little)
+        folded = static_cast<std::uint16_t>(folded << 8 | folded >> 8);
 
     std::uint64_t sum = std::uint64_t{initial} + folded;
     std::size_t i = wide;

@@ -24,11 +24,10 @@ std::optional<std::string> validate(const EngineConfig& c) {
     if (c.timeouts.tcp_established < 7440) return "tcp-established-timeout: RFC 5382 REQ-5 needs at least 7440 s";
     if (c.timeouts.tcp_transitory < 240) return "tcp-transitory-timeout: RFC 5382 REQ-5 needs at least 240 s";
     if (c.timeouts.icmp < 60) return "icmp-timeout: RFC 5508 REQ-2 needs at least 60 s";
-    const std::pair<std::uint32_t, const char*> timeouts[] = {
-        {c.timeouts.udp, "udp-timeout"},
-        {c.timeouts.tcp_established, "tcp-established-timeout"},
-        {c.timeouts.tcp_transitory, "tcp-transitory-timeout"},
-        {c.timeouts.icmp, "icmp-timeout"}};
+    const std::pair<std::uint32_t, const char*> timeouts[] = {{c.timeouts.udp, "udp-timeout"},
+                                                              {c.timeouts.tcp_established, "tcp-established-timeout"},
+                                                              {c.timeouts.tcp_transitory, "tcp-transitory-timeout"},
+                                                              {c.timeouts.icmp, "icmp-timeout"}};
     for (auto [seconds, option] : timeouts)
         if (seconds > 86400) return std::string(option) + ": at most 86400 s";
     if (c.port_hold_seconds > 3600) return "port-hold: at most 3600 s";
@@ -39,7 +38,8 @@ std::optional<std::string> validate(const EngineConfig& c) {
     if (c.reassembly.timeout == 0 || c.reassembly.timeout > 120) return "reassembly-timeout: must be 1 to 120 s";
     if (c.tunnel_mtu < 1280 || c.tunnel_mtu > 9000) return "tunnel-mtu: must be 1280 to 9000 (IPv6 minimum MTU)";
     if (c.uplink_mtu < 576 || c.uplink_mtu > 9000) return "uplink-mtu: must be 576 to 9000";
-    if (c.mss_clamp != 0 && (c.mss_clamp < 536 || c.mss_clamp > 8960)) return "mss-clamp: must be 0 (off) or 536 to 8960";
+    if (c.mss_clamp != 0 && (c.mss_clamp < 536 || c.mss_clamp > 8960))
+        return "mss-clamp: must be 0 (off) or 536 to 8960";
     if (c.subscriber_prefix_length == 0 || c.subscriber_prefix_length > 128)
         return "subscriber-prefix-length: must be 1 to 128";
     return std::nullopt;

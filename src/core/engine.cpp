@@ -59,8 +59,9 @@ Engine::Impl::Impl(const EngineConfig& config)
       wheel_(config.max_sessions),
       remotes_(config.filtering == Filtering::address_dependent ? config.max_sessions : 0),
       ip_id_(static_cast<std::uint16_t>(rng_.next())),
-      reassembly_(ReassemblyLimits{config.reassembly.slots, config.reassembly.per_owner, 65535, config.reassembly.timeout},
-                  config.seed),
+      reassembly_(
+          ReassemblyLimits{config.reassembly.slots, config.reassembly.per_owner, 65535, config.reassembly.timeout},
+          config.seed),
       fragment_id_(static_cast<std::uint32_t>(rng_.next())) {}
 
 void Engine::Impl::advance(Time now) {
@@ -118,10 +119,10 @@ Verdict Engine::Impl::softwire_in(Packet& packet, bool reassembled) {
         // the AFTR address first when something breaks.
         const std::size_t length = packet.size() - header.payload;
         const std::uint8_t* msg = h + header.payload;
-        if (header.payload != ipv6::header_size || length < icmp::header_size || msg[icmp::type] != icmp::v6_echo_request ||
-            msg[icmp::code] != 0 ||
+        if (header.payload != ipv6::header_size || length < icmp::header_size ||
+            msg[icmp::type] != icmp::v6_echo_request || msg[icmp::code] != 0 ||
             checksum({msg, length}, pseudo_header_ipv6(h + ipv6::source, h + ipv6::destination, proto_icmpv6,
-                                                      static_cast<std::uint32_t>(length))) != 0)
+                                                       static_cast<std::uint32_t>(length))) != 0)
             return drop(Counter::drop_icmpv6);
         make_icmpv6_echo_reply(packet);
         counters_.add(Counter::out_aftr_echo_replies);
@@ -201,9 +202,8 @@ void Engine::Impl::expire(std::uint32_t id) {
 }
 
 bool Engine::Impl::b4_allowed(const Ipv6Address& b4) const {
-    return config_.b4_prefixes.empty() ||
-           std::any_of(config_.b4_prefixes.begin(), config_.b4_prefixes.end(),
-                       [&](const Ipv6Prefix& p) { return p.contains(b4); });
+    return config_.b4_prefixes.empty() || std::any_of(config_.b4_prefixes.begin(), config_.b4_prefixes.end(),
+                                                      [&](const Ipv6Prefix& p) { return p.contains(b4); });
 }
 
 bool Engine::Impl::inner_source_allowed(std::uint32_t a) const {

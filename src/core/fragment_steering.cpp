@@ -46,8 +46,7 @@ void FragmentSteering::release(Datagram& d, Owner owner, std::vector<Released>& 
     d.held.clear();
 }
 
-FragmentSteering::Datagram* FragmentSteering::find(const Key& key, std::uint32_t now,
-                                                   std::vector<Released>& released) {
+FragmentSteering::Datagram* FragmentSteering::find(const Key& key, std::uint32_t now, std::vector<Released>& released) {
     for (auto& d : datagrams_) {
         if (d.state == Datagram::free || !(d.key == key)) continue;
         if (now - d.last_seen > limits_.timeout) {

@@ -56,8 +56,7 @@ std::optional<Verdict> Engine::Impl::reassemble_softwire(Packet& packet, std::si
     return std::nullopt;
 }
 
-std::optional<Verdict> Engine::Impl::reassemble_ipv4(Packet& packet, const Ipv6Address* softwire,
-                                                     std::uint32_t owner) {
+std::optional<Verdict> Engine::Impl::reassemble_ipv4(Packet& packet, const Ipv6Address* softwire, std::uint32_t owner) {
     const std::uint8_t* ip = packet.data();
     const std::size_t ihl = ipv4::header_length(ip);
     FragmentKey key;
@@ -68,9 +67,8 @@ std::optional<Verdict> Engine::Impl::reassemble_ipv4(Packet& packet, const Ipv6A
     key.identification = load16(ip + ipv4::identification);
     key.protocol = ip[ipv4::protocol];
     const std::uint16_t flags = load16(ip + ipv4::flags_fragment);
-    const auto outcome =
-        reassembly_.add(key, owner, {ip, ihl}, (flags & ipv4::offset_mask) * 8u, (flags & ipv4::flag_mf) != 0,
-                        {ip + ihl, packet.size() - ihl}, now_, packet);
+    const auto outcome = reassembly_.add(key, owner, {ip, ihl}, (flags & ipv4::offset_mask) * 8u,
+                                         (flags & ipv4::flag_mf) != 0, {ip + ihl, packet.size() - ihl}, now_, packet);
     if (auto verdict = settle(outcome, counters_)) return verdict;
     std::uint8_t* whole = packet.data();
     if (packet.size() > 0xffff) {

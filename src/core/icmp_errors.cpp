@@ -38,7 +38,8 @@ void fit(Packet& packet, std::size_t mtu) {
     std::uint8_t* ip = packet.data();
     const std::uint16_t old_length = load16(ip + ipv4::total_length);
     store16(ip + ipv4::total_length, static_cast<std::uint16_t>(mtu));
-    store16(ip + ipv4::checksum, checksum_update16(load16(ip + ipv4::checksum), old_length, static_cast<std::uint16_t>(mtu)));
+    store16(ip + ipv4::checksum,
+            checksum_update16(load16(ip + ipv4::checksum), old_length, static_cast<std::uint16_t>(mtu)));
 }
 
 // The error's own checksum covers the quote we rewrote: recompute it.

@@ -65,7 +65,8 @@ Verdict Engine::Impl::in2out(Packet& packet, const Ipv6Address& b4, std::uint8_t
     // quoting its packet as it sent it, before any binding is made for it.
     // (A hairpin is bounded by the other B4's tunnel instead.)
     if (!hairpin && dont_fragment && packet.size() > config_.uplink_mtu)
-        return refuse_to_b4(packet, b4, Counter::drop_b4_too_big_df, icmp::destination_unreachable, 4, config_.uplink_mtu);
+        return refuse_to_b4(packet, b4, Counter::drop_b4_too_big_df, icmp::destination_unreachable, 4,
+                            config_.uplink_mtu);
 
     std::uint32_t id = sessions_.find_inside(b4, source, t.source, t.proto);
     if (id == SessionTable::npos) {

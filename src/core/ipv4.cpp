@@ -40,8 +40,7 @@ TransportError parse_transport(const std::uint8_t* ip, std::size_t length, Trans
         t.icmp_type = l4[icmp::type];
         t.source = t.destination = load16(l4 + icmp::identifier);
         return TransportError::none;
-    default:
-        return TransportError::protocol;
+    default: return TransportError::protocol;
     }
     t.source = load16(l4 + l4::source_port);
     t.destination = load16(l4 + l4::destination_port);

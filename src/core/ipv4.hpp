@@ -24,9 +24,9 @@ inline bool is_fragment(const std::uint8_t* ip) {
 // The transport header of a TCP, UDP or ICMP packet as NAPT sees it.
 struct Transport {
     ProtoIndex proto;
-    std::size_t offset;          // from the IPv4 header start
-    std::uint16_t source;        // port, or ICMP identifier (for echo)
-    std::uint16_t destination;   // port, or ICMP identifier (for echo)
+    std::size_t offset;         // from the IPv4 header start
+    std::uint16_t source;       // port, or ICMP identifier (for echo)
+    std::uint16_t destination;  // port, or ICMP identifier (for echo)
     std::uint8_t tcp_flags;
     std::uint8_t icmp_type;
 };

@@ -45,7 +45,8 @@ Verdict Engine::Impl::uplink_in(Packet& packet, bool reassembled) {
     }
     const bool error = t.proto == ProtoIndex::icmp && is_icmp_error(t.icmp_type);
     if (t.proto == ProtoIndex::icmp) {
-        if (checksum({ip + t.offset, packet.size() - t.offset}) != 0) return drop(Counter::drop_uplink_icmp_bad_checksum);
+        if (checksum({ip + t.offset, packet.size() - t.offset}) != 0)
+            return drop(Counter::drop_uplink_icmp_bad_checksum);
         if (!error && t.icmp_type != icmp::echo_reply) return drop(Counter::drop_uplink_icmp_type);
     }
     if (ip[ipv4::ttl] <= 1) {
@@ -74,8 +75,7 @@ Verdict Engine::Impl::deliver_inbound(Packet& packet, const Transport& t, bool h
     // RFC 4787 REQ-8 / RFC 7857 7: a filtered packet neither passes nor refreshes.
     if (!remotes_.empty() && !remote_allowed(id, load32(ip + ipv4::source))) return drop(Counter::drop_uplink_filtered);
     const std::uint16_t mtu = tunnel_mtu_of(s);
-    if (packet.size() + ipv6::header_size > mtu &&
-        (load16(ip + ipv4::flags_fragment) & ipv4::flag_df)) {
+    if (packet.size() + ipv6::header_size > mtu && (load16(ip + ipv4::flags_fragment) & ipv4::flag_df)) {
         // RFC 2473 7.2(a): the sender learns the softwire's MTU less the
         // IPv6 header. A hairpinned sender sits behind a B4 whose own tunnel
         // MTU already bounds it; such a rare packet is only dropped.

@@ -19,8 +19,8 @@ inline std::uint32_t index_of(ProtoIndex p) { return static_cast<std::uint32_t>(
 
 class PortAllocator {
 public:
-    PortAllocator(std::uint32_t addresses, std::uint16_t port_min, std::uint16_t port_max,
-                  std::uint32_t hold_seconds, std::uint32_t hold_capacity);
+    PortAllocator(std::uint32_t addresses, std::uint16_t port_min, std::uint16_t port_max, std::uint32_t hold_seconds,
+                  std::uint32_t hold_capacity);
 
     // A free port chosen at random; with `parity` (0 or 1), one of that
     // parity while there is one (RFC 4787 REQ-4), else any.

@@ -64,9 +64,9 @@ void Reassembler::release(std::uint32_t s) {
     --used_;
 }
 
-Reassembler::Outcome Reassembler::add(const FragmentKey& key, std::uint32_t owner,
-                                      std::span<const std::uint8_t> hdr, std::uint32_t offset, bool more,
-                                      std::span<const std::uint8_t> payload, std::uint32_t now, Packet& out) {
+Reassembler::Outcome Reassembler::add(const FragmentKey& key, std::uint32_t owner, std::span<const std::uint8_t> hdr,
+                                      std::uint32_t offset, bool more, std::span<const std::uint8_t> payload,
+                                      std::uint32_t now, Packet& out) {
     const std::uint32_t length = static_cast<std::uint32_t>(payload.size());
     const std::uint32_t end = offset + length;
     // Every fragment but the last carries a multiple of 8 bytes (RFC 791,
@@ -135,8 +135,7 @@ std::uint32_t Reassembler::expire(std::uint32_t now) {
 }
 
 std::size_t Reassembler::memory_bytes() const {
-    return slots_.size() * sizeof(Slot) + buffer_bytes_ + blocks_.size() * 8 + headers_.size() +
-           index_.memory_bytes();
+    return slots_.size() * sizeof(Slot) + buffer_bytes_ + blocks_.size() * 8 + headers_.size() + index_.memory_bytes();
 }
 
 }  // namespace dslite

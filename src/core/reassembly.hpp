@@ -31,8 +31,8 @@ struct FragmentKey {
 };
 
 struct ReassemblyLimits {
-    std::uint32_t slots = 64;         // datagrams in progress, all owners
-    std::uint32_t per_owner = 8;      // datagrams in progress per owner
+    std::uint32_t slots = 64;     // datagrams in progress, all owners
+    std::uint32_t per_owner = 8;  // datagrams in progress per owner
     std::uint32_t max_datagram = 65535;
     std::uint32_t timeout_seconds = 10;
 };
@@ -52,8 +52,8 @@ public:
     // payload (taken from the fragment at offset 0), `data` the fragment's
     // payload at byte `offset`; `more` is the more-fragments flag. On
     // complete, `out` holds header + payload (the caller fixes length fields).
-    Outcome add(const FragmentKey& key, std::uint32_t owner, std::span<const std::uint8_t> header,
-                std::uint32_t offset, bool more, std::span<const std::uint8_t> data, std::uint32_t now, Packet& out);
+    Outcome add(const FragmentKey& key, std::uint32_t owner, std::span<const std::uint8_t> header, std::uint32_t offset,
+                bool more, std::span<const std::uint8_t> data, std::uint32_t now, Packet& out);
 
     // Drops datagrams older than the timeout; returns how many.
     std::uint32_t expire(std::uint32_t now);

@@ -24,17 +24,17 @@ enum TcpSeen : std::uint8_t {
 };
 
 struct Session {
-    Ipv6Address b4;                // softwire endpoint: replies go here
-    std::uint32_t inner_address;   // host order
-    std::uint16_t inner_port;      // or ICMP echo identifier
+    Ipv6Address b4;               // softwire endpoint: replies go here
+    std::uint32_t inner_address;  // host order
+    std::uint16_t inner_port;     // or ICMP echo identifier
     ProtoIndex proto;
     std::uint8_t tcp;              // TcpSeen bits
     std::uint32_t public_address;  // host order
     std::uint16_t public_port;
-    std::uint16_t pool_index;      // index of public_address in the pool
-    std::uint32_t last_seen;       // engine seconds
+    std::uint16_t pool_index;  // index of public_address in the pool
+    std::uint32_t last_seen;   // engine seconds
     std::uint32_t subscriber;
-    std::uint8_t adf_next;         // next slot to overwrite in the remote list
+    std::uint8_t adf_next;  // next slot to overwrite in the remote list
 };
 
 class SessionTable {
@@ -72,9 +72,9 @@ public:
                           std::uint64_t{address} | std::uint64_t{port} << 32 | std::uint64_t{index_of(proto)} << 48);
     }
     std::uint32_t outside_hash(std::uint32_t address, std::uint16_t port, ProtoIndex proto) const {
-        return static_cast<std::uint32_t>(mix64(seed_ ^ 0x5bd1e995u ^
-                                                (std::uint64_t{address} | std::uint64_t{port} << 32 |
-                                                 std::uint64_t{index_of(proto)} << 48)));
+        return static_cast<std::uint32_t>(
+            mix64(seed_ ^ 0x5bd1e995u ^
+                  (std::uint64_t{address} | std::uint64_t{port} << 32 | std::uint64_t{index_of(proto)} << 48)));
     }
 
     // Inserts a complete record; npos when the table is full.
@@ -87,7 +87,9 @@ public:
     std::uint32_t capacity() const { return slab_.capacity(); }
     std::size_t memory_bytes() const { return slab_.memory_bytes() + inside_.memory_bytes() + outside_.memory_bytes(); }
     template <class Visit>
-    void for_each(Visit&& visit) const { slab_.for_each(visit); }
+    void for_each(Visit&& visit) const {
+        slab_.for_each(visit);
+    }
 
 private:
     // A record may straddle two cache lines: load both ends. The empty asm

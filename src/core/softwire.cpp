@@ -47,7 +47,8 @@ SoftwireHeader parse_softwire(Packet& packet) {
         if (next == proto_ipv4 || next == proto_icmpv6 || next == proto_fragment)
             return {Counter::drop_b4_next_header, true, next, offset};
         const bool options = next == proto_destination_options || (next == proto_hop_by_hop && headers == 0);
-        if (!options) return fail(next == proto_hop_by_hop ? Counter::drop_b4_ext_header : Counter::drop_b4_next_header);
+        if (!options)
+            return fail(next == proto_hop_by_hop ? Counter::drop_b4_ext_header : Counter::drop_b4_next_header);
         if (offset + 2 > total) return fail(Counter::drop_b4_truncated);
         const std::size_t length = (std::size_t{p[offset + 1]} + 1) * 8;
         if (offset + length > total) return fail(Counter::drop_b4_truncated);

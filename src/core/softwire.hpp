@@ -12,10 +12,10 @@
 namespace dslite {
 
 struct SoftwireHeader {
-    Counter drop;              // meaningful when !ok
+    Counter drop;  // meaningful when !ok
     bool ok;
-    std::uint8_t protocol;     // 4 (IPv4), 58 (ICMPv6) or 44 (a fragment header)
-    std::size_t payload;       // offset of that protocol's header
+    std::uint8_t protocol;  // 4 (IPv4), 58 (ICMPv6) or 44 (a fragment header)
+    std::size_t payload;    // offset of that protocol's header
 };
 
 // Walks the IPv6 header and its extension headers (Hop-by-Hop and

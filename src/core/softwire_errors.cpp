@@ -53,8 +53,8 @@ Verdict Engine::Impl::softwire_error(Packet& packet, std::size_t at) {
     if (type == kPacketTooBig) {
         // The MTU is kept per subscriber (RFC 7785 allows one softwire per
         // subscriber); it only ever goes down.
-        std::uint32_t mtu = std::min<std::uint32_t>(std::max(load32(msg + icmp::identifier), kIpv6MinimumMtu),
-                                                    config_.tunnel_mtu);
+        std::uint32_t mtu =
+            std::min<std::uint32_t>(std::max(load32(msg + icmp::identifier), kIpv6MinimumMtu), config_.tunnel_mtu);
         const std::uint32_t sub = subscribers_.find(mask_ipv6(b4, config_.subscriber_prefix_length));
         if (sub != SubscriberTable::npos) {
             if (mtu < subscribers_[sub].tunnel_mtu) {
@@ -77,7 +77,8 @@ Verdict Engine::Impl::softwire_error(Packet& packet, std::size_t at) {
     if (ip[0] >> 4 != 4) return drop(Counter::drop_b4_icmpv6_quote);
     packet.resize(std::min<std::size_t>(packet.size(), load16(ip + ipv4::total_length)));
     Transport q{};
-    if (parse_quoted_transport(ip, packet.size(), q) != TransportError::none) return drop(Counter::drop_b4_icmpv6_quote);
+    if (parse_quoted_transport(ip, packet.size(), q) != TransportError::none)
+        return drop(Counter::drop_b4_icmpv6_quote);
     const std::uint32_t id = sessions_.find_inside(b4, load32(ip + ipv4::destination), q.destination, q.proto);
     if (id == SessionTable::npos) return drop(Counter::drop_b4_icmpv6_no_binding);
     const Session& s = sessions_[id];

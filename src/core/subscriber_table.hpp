@@ -19,7 +19,7 @@ struct Subscriber {
     Ipv6Address prefix;
     std::uint32_t pool_index;  // the paired public address
     std::array<std::uint32_t, kProtocols> bindings;
-    std::uint16_t tunnel_mtu;  // RFC 2473 6.7: per B4, lowered by ICMPv6 PTB
+    std::uint16_t tunnel_mtu;       // RFC 2473 6.7: per B4, lowered by ICMPv6 PTB
     std::uint32_t rate_second = 0;  // new bindings made in that second
     std::uint32_t rate_count = 0;
 };
@@ -57,7 +57,9 @@ public:
     std::uint32_t size() const { return slab_.size(); }
     std::size_t memory_bytes() const { return slab_.memory_bytes() + index_.memory_bytes(); }
     template <class Visit>
-    void for_each(Visit&& visit) const { slab_.for_each(visit); }
+    void for_each(Visit&& visit) const {
+        slab_.for_each(visit);
+    }
 
 private:
     std::uint64_t seed_;

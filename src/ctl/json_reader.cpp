@@ -148,29 +148,33 @@ private:
             if (i_ >= s_.size()) break;
             const char e = s_[i_++];
             switch (e) {
-                case '"': out += '"'; break;
-                case '\\': out += '\\'; break;
-                case '/': out += '/'; break;
-                case 'b': out += '\b'; break;
-                case 'f': out += '\f'; break;
-                case 'n': out += '\n'; break;
-                case 'r': out += '\r'; break;
-                case 't': out += '\t'; break;
-                case 'u': {
-                    if (i_ + 4 > s_.size()) return fail("short \\u escape");
-                    std::uint32_t code = 0;
-                    for (int k = 0; k < 4; ++k) {
-                        const char h = s_[i_++];
-                        code <<= 4;
-                        if (h >= '0' && h <= '9') code |= h - '0';
-                        else if (h >= 'a' && h <= 'f') code |= h - 'a' + 10;
-                        else if (h >= 'A' && h <= 'F') code |= h - 'A' + 10;
-                        else return fail("bad \\u escape");
-                    }
-                    append_utf8(out, code);  // surrogate pairs are not ours to need
-                    break;
+            case '"': out += '"'; break;
+            case '\\': out += '\\'; break;
+            case '/': out += '/'; break;
+            case 'b': out += '\b'; break;
+            case 'f': out += '\f'; break;
+            case 'n': out += '\n'; break;
+            case 'r': out += '\r'; break;
+            case 't': out += '\t'; break;
+            case 'u': {
+                if (i_ + 4 > s_.size()) return fail("short \\u escape");
+                std::uint32_t code = 0;
+                for (int k = 0; k < 4; ++k) {
+                    const char h = s_[i_++];
+                    code <<= 4;
+                    if (h >= '0' && h <= '9')
+                        code |= h - '0';
+                    else if (h >= 'a' && h <= 'f')
+                        code |= h - 'a' + 10;
+                    else if (h >= 'A' && h <= 'F')
+                        code |= h - 'A' + 10;
+                    else
+                        return fail("bad \\u escape");
                 }
-                default: return fail("bad escape");
+                append_utf8(out, code);  // surrogate pairs are not ours to need
+                break;
+            }
+            default: return fail("bad escape");
             }
         }
         return fail("unterminated string");

@@ -71,7 +71,8 @@ std::string stats_table(const JsonValue& answer) {
                                d["tx_super_packets"].text, d["tx_errors"].text + "/" + d["tx_dropped"].text});
     }
     return out + "\n" +
-           format_table({"SIDE", "DEVICE", "RX", "RX_SUPER", "RX_ERR/BAD", "TX", "TX_SUPER", "TX_ERR/DROP"}, device_rows);
+           format_table({"SIDE", "DEVICE", "RX", "RX_SUPER", "RX_ERR/BAD", "TX", "TX_SUPER", "TX_ERR/DROP"},
+                        device_rows);
 }
 
 std::string sessions_table(const JsonValue& answer) {

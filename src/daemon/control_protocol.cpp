@@ -54,7 +54,9 @@ std::variant<SessionFilter, std::string> parse_filter(std::span<const std::strin
     return filter;
 }
 
-std::string endpoint(Ipv4Address address, std::uint16_t port) { return to_string(address) + ":" + std::to_string(port); }
+std::string endpoint(Ipv4Address address, std::uint16_t port) {
+    return to_string(address) + ":" + std::to_string(port);
+}
 
 }  // namespace
 
@@ -84,9 +86,9 @@ std::variant<Request, std::string> parse_request(std::string_view line) {
 
 std::string_view protocol_name(Protocol protocol) {
     switch (protocol) {
-        case Protocol::tcp: return "tcp";
-        case Protocol::udp: return "udp";
-        case Protocol::icmp: return "icmp";
+    case Protocol::tcp: return "tcp";
+    case Protocol::udp: return "udp";
+    case Protocol::icmp: return "icmp";
     }
     return "unknown";
 }
@@ -141,7 +143,7 @@ std::string sessions_json(std::span<const SessionInfo> sessions, std::span<const
 }
 
 std::string subscribers_json(std::span<const SubscriberInfo> subscribers, std::span<const SessionInfo> sessions,
-                     std::span<const unsigned> engines) {
+                             std::span<const unsigned> engines) {
     // Sessions to their subscriber: the B4 address masked to the subscriber
     // prefix length (the same for every subscriber of one engine, but cheap to
     // handle generally).
@@ -248,20 +250,21 @@ std::string answer(const Request& request, std::span<const EngineView> views) {
     // One engine: no engine numbers, the answer exactly as it always was.
     const bool several = views.size() > 1;
     switch (request.command) {
-        case Command::stats: return stats_json(counters, gauges);
-        case Command::sessions:
-            // Stable, readable order: by B4, then protocol, then inside end.
-            sort_with_engines(sessions, session_engines, [](const SessionInfo& a, const SessionInfo& b) {
-                return std::tie(a.b4, a.protocol, a.inner_address, a.inner_port) <
-                       std::tie(b.b4, b.protocol, b.inner_address, b.inner_port);
-            });
-            return sessions_json(sessions, several ? std::span<const unsigned>(session_engines) : std::span<const unsigned>{});
-        case Command::subscribers:
-            sort_with_engines(subscribers, subscriber_engines, [](const SubscriberInfo& a, const SubscriberInfo& b) {
-                return std::tie(a.prefix.address, a.prefix.length) < std::tie(b.prefix.address, b.prefix.length);
-            });
-            return subscribers_json(subscribers, sessions,
-                            several ? std::span<const unsigned>(subscriber_engines) : std::span<const unsigned>{});
+    case Command::stats: return stats_json(counters, gauges);
+    case Command::sessions:
+        // Stable, readable order: by B4, then protocol, then inside end.
+        sort_with_engines(sessions, session_engines, [](const SessionInfo& a, const SessionInfo& b) {
+            return std::tie(a.b4, a.protocol, a.inner_address, a.inner_port) <
+                   std::tie(b.b4, b.protocol, b.inner_address, b.inner_port);
+        });
+        return sessions_json(sessions,
+                             several ? std::span<const unsigned>(session_engines) : std::span<const unsigned>{});
+    case Command::subscribers:
+        sort_with_engines(subscribers, subscriber_engines, [](const SubscriberInfo& a, const SubscriberInfo& b) {
+            return std::tie(a.prefix.address, a.prefix.length) < std::tie(b.prefix.address, b.prefix.length);
+        });
+        return subscribers_json(subscribers, sessions,
+                                several ? std::span<const unsigned>(subscriber_engines) : std::span<const unsigned>{});
     }
     return error_json("unknown command");
 }

@@ -47,9 +47,9 @@ struct Gauges {
     std::uint64_t memory_bytes = 0;
     std::uint64_t b4_write_refused = 0;
     std::uint64_t uplink_write_refused = 0;
-    std::uint64_t threads = 1;            // engines side by side, a thread each
-    std::uint64_t handoffs = 0;           // packets handed from one engine's thread to another's
-    std::uint64_t handoffs_refused = 0;   // lost: the other thread's ring was full
+    std::uint64_t threads = 1;           // engines side by side, a thread each
+    std::uint64_t handoffs = 0;          // packets handed from one engine's thread to another's
+    std::uint64_t handoffs_refused = 0;  // lost: the other thread's ring was full
     struct Device {
         std::string side;  // "b4", "uplink" or "both" (one TUN for both)
         std::string name;
@@ -66,7 +66,7 @@ std::string_view protocol_name(Protocol protocol);
 std::string stats_json(const Counters& counters, const Gauges& gauges);
 std::string sessions_json(std::span<const SessionInfo> sessions, std::span<const unsigned> engines = {});
 std::string subscribers_json(std::span<const SubscriberInfo> subscribers, std::span<const SessionInfo> sessions,
-                     std::span<const unsigned> engines = {});
+                             std::span<const unsigned> engines = {});
 std::string error_json(std::string_view message);
 
 // What one engine shows for a request, taken on the engine's own thread.

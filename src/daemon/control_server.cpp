@@ -27,10 +27,9 @@ public:
         : socket_(std::move(socket)), handler_(std::move(handler)), input_(ControlServer::kMaxRequest) {}
 
     void read() {
-        asio::async_read_until(socket_, input_, '\n',
-                               [self = shared_from_this()](boost::system::error_code e, std::size_t) {
-                                   self->on_line(e);
-                               });
+        asio::async_read_until(
+            socket_, input_, '\n',
+            [self = shared_from_this()](boost::system::error_code e, std::size_t) { self->on_line(e); });
     }
 
 private:
@@ -102,8 +101,7 @@ std::variant<std::unique_ptr<ControlServer>, std::string> ControlServer::open(as
     return server;
 }
 
-ControlServer::ControlServer(Opened, asio::local::stream_protocol::acceptor acceptor, std::string path,
-                             Handler handler)
+ControlServer::ControlServer(Opened, asio::local::stream_protocol::acceptor acceptor, std::string path, Handler handler)
     : acceptor_(std::move(acceptor)), path_(std::move(path)), handler_(std::make_shared<Handler>(std::move(handler))) {}
 
 ControlServer::~ControlServer() {

@@ -7,9 +7,7 @@
 
 namespace dslite::daemon {
 
-Time steady_now() {
-    return std::chrono::duration_cast<Time>(std::chrono::steady_clock::now().time_since_epoch());
-}
+Time steady_now() { return std::chrono::duration_cast<Time>(std::chrono::steady_clock::now().time_since_epoch()); }
 
 DaemonLoop::DaemonLoop(asio::io_context& io, Engine& engine, Device& b4, Device& uplink)
     : io_(io), engine_(engine), forwarder_(engine, b4, uplink), timer_(io), started_(std::chrono::steady_clock::now()) {
@@ -71,15 +69,16 @@ std::chrono::seconds DaemonLoop::uptime() const {
 }
 
 void DaemonLoop::wait(Input& input) {
-    input.descriptor->async_wait(asio::posix::stream_descriptor::wait_read, [this, &input](boost::system::error_code e) {
-        if (e || !running_) {
-            if (e && e != asio::error::operation_aborted)
-                spdlog::error("{}: waiting for packets failed: {}", input.device ? input.device->name() : "handoffs",
-                              e.message());
-            return;
-        }
-        drain(input);
-    });
+    input.descriptor->async_wait(
+        asio::posix::stream_descriptor::wait_read, [this, &input](boost::system::error_code e) {
+            if (e || !running_) {
+                if (e && e != asio::error::operation_aborted)
+                    spdlog::error("{}: waiting for packets failed: {}",
+                                  input.device ? input.device->name() : "handoffs", e.message());
+                return;
+            }
+            drain(input);
+        });
 }
 
 // Pumps a few bursts, then yields to the other device and the timer. A
@@ -92,8 +91,8 @@ void DaemonLoop::drain(Input& input) {
     // Cleared before looking: whatever is handed over from now on wakes this again.
     if (!input.device) handoffs_->wakeup(self_).clear();
     for (int i = 0; i < kBurstsPerTurn; ++i) {
-        const std::size_t n = input.device ? forwarder_.pump(*input.device, steady_now())
-                                           : forwarder_.pump_handoffs(steady_now());
+        const std::size_t n =
+            input.device ? forwarder_.pump(*input.device, steady_now()) : forwarder_.pump_handoffs(steady_now());
         full = n == Forwarder::kBurst;
         if (!full) break;
     }

@@ -33,7 +33,8 @@ po::options_description daemon_options() {
           "; may name the same interface as --b4-device, packets are then told apart by IP version (required)")
              .c_str())  //
         ("control", value("PATH"),
-         (std::string("UNIX socket for dslite-ctl, created mode 0600 (default ") + kDefaultControlPath + ")").c_str())  //
+         (std::string("UNIX socket for dslite-ctl, created mode 0600 (default ") + kDefaultControlPath + ")")
+             .c_str())  //
         ("no-configure", po::bool_switch(),
          "leave the TUNs' state, MTU and routes to the operator (default: bring them up, set the MTU, "
          "route the AFTR address into the B4 TUN and the pools into the uplink TUN)")  //
@@ -88,7 +89,8 @@ app::Parsed<DaemonSettings> daemon_settings(const po::variables_map& values) {
         }
     }
     if (s.threads > 1) {
-        for (const auto& [name, spec] : {std::pair{"b4-device", &s.b4_device}, std::pair{"uplink-device", &s.uplink_device}}) {
+        for (const auto& [name, spec] :
+             {std::pair{"b4-device", &s.b4_device}, std::pair{"uplink-device", &s.uplink_device}}) {
             if (auto why = platform::no_queues(*spec))
                 return bad("threads", std::to_string(s.threads) + " threads need a queue each, but --" + name + " '" +
                                           *text(values, name) + "' " + *why);

@@ -24,7 +24,7 @@ struct DaemonSettings {
     // MTU for the daemon's TUNs; without it the B4 TUN gets the engine's
     // tunnel MTU and the uplink TUN its uplink MTU.
     std::optional<std::uint32_t> mtu;
-    bool random_seed = true;    // no --seed given: seed from the OS
+    bool random_seed = true;  // no --seed given: seed from the OS
     // Engines side by side, a thread and a queue of each device each.
     unsigned threads = 1;
 

@@ -23,8 +23,7 @@ public:
     static std::vector<Packet> views(std::vector<std::vector<std::uint8_t>>& queue) {
         std::vector<Packet> out;
         out.reserve(queue.size());
-        for (auto& bytes : queue)
-            out.emplace_back(std::span<std::uint8_t>(bytes), kHeadroom, bytes.size() - kHeadroom);
+        for (auto& bytes : queue) out.emplace_back(std::span<std::uint8_t>(bytes), kHeadroom, bytes.size() - kHeadroom);
         return out;
     }
 
@@ -169,8 +168,10 @@ std::size_t Forwarder::forward(std::size_t count, Time now) {
         for (end = start + 1; end < count && sides_[end] == side;) ++end;
         const auto run = burst.subspan(start, end - start);
         const std::span<Verdict> run_verdicts(verdicts.data() + start, run.size());
-        if (side == Side::uplink) engine_.from_uplink(run, run_verdicts, now, *emitted_);
-        else engine_.from_b4(run, run_verdicts, now, *emitted_);
+        if (side == Side::uplink)
+            engine_.from_uplink(run, run_verdicts, now, *emitted_);
+        else
+            engine_.from_b4(run, run_verdicts, now, *emitted_);
     }
     for (std::size_t i = 0; i < count; ++i) {
         if (verdicts[i] == Verdict::to_b4) to_b4_.push_back(burst[i]);
@@ -189,8 +190,7 @@ std::size_t Forwarder::forward(std::size_t count, Time now) {
         stats_.emitted += emitted_->b4.size() + emitted_->uplink.size();
         send(b4_, Outbox::views(emitted_->b4), stats_.b4_write_refused);
         auto uplink_views = Outbox::views(emitted_->uplink);
-        if (handoffs_)
-            std::erase_if(uplink_views, [&](const Packet& p) { return handed_to_owner(p, now); });
+        if (handoffs_) std::erase_if(uplink_views, [&](const Packet& p) { return handed_to_owner(p, now); });
         send(uplink_, uplink_views, stats_.uplink_write_refused);
         emitted_->b4.clear();
         emitted_->uplink.clear();

@@ -20,12 +20,12 @@ namespace dslite::daemon {
 struct ForwarderStats {
     std::uint64_t bursts = 0;
     std::uint64_t packets_read = 0;
-    std::uint64_t emitted = 0;               // extra packets the engine made (errors, fragments)
-    std::uint64_t b4_write_refused = 0;      // the device did not take them: lost
+    std::uint64_t emitted = 0;           // extra packets the engine made (errors, fragments)
+    std::uint64_t b4_write_refused = 0;  // the device did not take them: lost
     std::uint64_t uplink_write_refused = 0;
-    std::uint64_t handed_off = 0;            // to another worker's engine (--threads)
-    std::uint64_t handoff_refused = 0;       // its ring was full: lost
-    std::uint64_t taken_over = 0;            // from another worker (or held fragments, let go)
+    std::uint64_t handed_off = 0;       // to another worker's engine (--threads)
+    std::uint64_t handoff_refused = 0;  // its ring was full: lost
+    std::uint64_t taken_over = 0;       // from another worker (or held fragments, let go)
 };
 
 class Handoffs;

@@ -84,19 +84,19 @@ private:
         for (const char ch : text) {
             const auto c = static_cast<unsigned char>(ch);
             switch (c) {
-                case '"': out_ += "\\\""; break;
-                case '\\': out_ += "\\\\"; break;
-                case '\n': out_ += "\\n"; break;
-                case '\r': out_ += "\\r"; break;
-                case '\t': out_ += "\\t"; break;
-                default:
-                    if (c < 0x20) {
-                        out_ += "\\u00";
-                        out_ += kHex[c >> 4];
-                        out_ += kHex[c & 15];
-                    } else {
-                        out_ += ch;
-                    }
+            case '"': out_ += "\\\""; break;
+            case '\\': out_ += "\\\\"; break;
+            case '\n': out_ += "\\n"; break;
+            case '\r': out_ += "\\r"; break;
+            case '\t': out_ += "\\t"; break;
+            default:
+                if (c < 0x20) {
+                    out_ += "\\u00";
+                    out_ += kHex[c >> 4];
+                    out_ += kHex[c & 15];
+                } else {
+                    out_ += ch;
+                }
             }
         }
         out_ += '"';

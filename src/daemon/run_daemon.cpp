@@ -46,7 +46,7 @@ std::string pools_text(const EngineConfig& config) {
 struct Worker {
     std::unique_ptr<Engine> engine;
     std::unique_ptr<Device> b4;
-    std::unique_ptr<Device> uplink;  // none: b4 serves both sides
+    std::unique_ptr<Device> uplink;        // none: b4 serves both sides
     std::unique_ptr<asio::io_context> io;  // none: the daemon's
     std::unique_ptr<DaemonLoop> loop;
     std::thread thread;

@@ -114,7 +114,9 @@ void join_input(std::span<const std::uint8_t> data) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;
-    if (data[0] % 2 == 0) cut_input({data + 1, size - 1});
-    else join_input({data + 1, size - 1});
+    if (data[0] % 2 == 0)
+        cut_input({data + 1, size - 1});
+    else
+        join_input({data + 1, size - 1});
     return 0;
 }

@@ -69,7 +69,7 @@ struct Lane {
     // heap allocation per input is most of a sanitized run's time).
     Bytes history;
     std::size_t history_inputs = 0;
-    std::set<Ipv6Address> b4s;        // every source that sent from the B4 side
+    std::set<Ipv6Address> b4s;  // every source that sent from the B4 side
     std::vector<SessionInfo> sessions;
 };
 
@@ -99,8 +99,9 @@ void write_history() {
     std::fputc(kSelectorHistory, f);
     std::fwrite(s.current->history.data(), 1, s.current->history.size(), f);
     std::fclose(f);
-    std::fprintf(stderr, "dslite-fuzz: the %zu inputs since the engine was made are in %s; "
-                         "replay it with DSLITE_FUZZ_FRESH=1\n",
+    std::fprintf(stderr,
+                 "dslite-fuzz: the %zu inputs since the engine was made are in %s; "
+                 "replay it with DSLITE_FUZZ_FRESH=1\n",
                  s.current->history_inputs, s.history_path);
 }
 

@@ -33,8 +33,8 @@ struct Packet {
 
 void write(const fs::path& dir, const std::string& name, const Bytes& bytes) {
     fs::create_directories(dir);
-    std::ofstream(dir / name, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                                      static_cast<std::streamsize>(bytes.size()));
+    std::ofstream(dir / name, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
 }
 
 bool is_ipv6(const Bytes& ip) { return !ip.empty() && ip[0] >> 4 == 6; }
@@ -97,21 +97,29 @@ std::vector<Packet> udp_flood(int sites, int flows) {
     std::vector<Packet> packets;
     for (int site = 0; site < sites; ++site)
         for (int flow = 0; flow < flows; ++flow)
-            packets.push_back(at(0, softwire(from_b4(site), ipv4_udp({.source = v4("192.168.1.2"), .destination = kServer},
-                                                                     {.source_port = static_cast<std::uint16_t>(5000 + flow),
-                                                                      .destination_port = 53,
-                                                                      .payload = text_bytes("q")}))));
+            packets.push_back(
+                at(0, softwire(from_b4(site), ipv4_udp({.source = v4("192.168.1.2"), .destination = kServer},
+                                                       {.source_port = static_cast<std::uint16_t>(5000 + flow),
+                                                        .destination_port = 53,
+                                                        .payload = text_bytes("q")}))));
     return packets;
 }
 
 std::vector<Packet> tcp_and_echo() {
     const Ipv4Header out{.source = v4("10.0.0.2"), .destination = kServer};
     return {
-        at(0, softwire(from_b4(1), ipv4_tcp(out, {.source_port = 40000, .destination_port = 80, .seq = 1,
-                                                  .flags = w::tcp::syn}))),
-        at(1, softwire(from_b4(1), ipv4_tcp(out, {.source_port = 40000, .destination_port = 80, .seq = 2, .ack = 101,
-                                                  .flags = w::tcp::ack, .payload = text_bytes("GET /")}))),
-        at(2, softwire(from_b4(1), ipv4_tcp(out, {.source_port = 40000, .destination_port = 80, .seq = 7, .ack = 101,
+        at(0, softwire(from_b4(1),
+                       ipv4_tcp(out, {.source_port = 40000, .destination_port = 80, .seq = 1, .flags = w::tcp::syn}))),
+        at(1, softwire(from_b4(1), ipv4_tcp(out, {.source_port = 40000,
+                                                  .destination_port = 80,
+                                                  .seq = 2,
+                                                  .ack = 101,
+                                                  .flags = w::tcp::ack,
+                                                  .payload = text_bytes("GET /")}))),
+        at(2, softwire(from_b4(1), ipv4_tcp(out, {.source_port = 40000,
+                                                  .destination_port = 80,
+                                                  .seq = 7,
+                                                  .ack = 101,
                                                   .flags = w::tcp::fin | w::tcp::ack}))),
         at(3, softwire(from_b4(1), ipv4_icmp(out, {.type = w::icmp::echo_request, .identifier = 7, .sequence = 1}))),
         at(4, ipv6_icmp(from_b4(2), {.type = w::icmp::v6_echo_request, .identifier = 9, .sequence = 1})),

@@ -30,8 +30,7 @@ void expect_softwire_to(const OutPacket& p, const Ipv6Address& b4) {
     EXPECT_EQ(p.d.ipv6->flow_label, 0u) << p.text();
 }
 
-void expect_addresses(const OutPacket& p, Ipv4Address src, std::uint16_t sport, Ipv4Address dst,
-                      std::uint16_t dport) {
+void expect_addresses(const OutPacket& p, Ipv4Address src, std::uint16_t sport, Ipv4Address dst, std::uint16_t dport) {
     const Ipv4Info* ip = p.ip4();
     ASSERT_TRUE(ip) << p.text();
     EXPECT_EQ(to_string(ip->source), to_string(src)) << p.text();
@@ -66,7 +65,9 @@ void expect_aftr_error(const OutPacket& p, const Ipv6Address& b4, std::uint8_t t
     EXPECT_EQ(q.l4.destination_port, quoted_dport) << p.text();
 }
 
-std::string to_port(std::string_view tag, std::uint16_t port) { return std::string(tag) + "-to-" + std::to_string(port); }
+std::string to_port(std::string_view tag, std::uint16_t port) {
+    return std::string(tag) + "-to-" + std::to_string(port);
+}
 std::uint16_t other_port(std::uint16_t p) { return p == 40000 ? 40001 : 40000; }
 
 // Two B4s, same private 5-tuple per protocol [rows 9, 61].
@@ -452,7 +453,7 @@ void check_inner_source(const Result& r, bool extra) {
     const struct {
         const char* source;
         bool allowed;
-    } sources[] = {{"203.0.113.5", false}, {"100.64.0.1", extra},   {"172.16.0.1", true},    {"192.168.1.1", true},
+    } sources[] = {{"203.0.113.5", false}, {"100.64.0.1", extra},    {"172.16.0.1", true}, {"192.168.1.1", true},
                    {"192.0.0.2", true},    {"10.255.255.254", true}, {"172.32.0.1", false}};
     for (const auto& s : sources) {
         const std::string tag = std::string("from-") + s.source;
@@ -470,7 +471,6 @@ void check_b4_prefix(const Result& r) {
     r.one_uplink("from-a");
     r.none_uplink("from-b");
 }
-
 
 // ---- MTU, fragments and ICMP (issue 4) ----
 
@@ -533,7 +533,8 @@ std::vector<Datagram> datagrams(const std::vector<OutPacket>& side) {
             d.whole = d.pieces.front()->d;
         } else {
             std::string problem;
-            auto joined = keys[g].starts_with("6") ? join_ipv6_fragments(raw, problem) : join_ipv4_fragments(raw, problem);
+            auto joined =
+                keys[g].starts_with("6") ? join_ipv6_fragments(raw, problem) : join_ipv4_fragments(raw, problem);
             if (!joined) {
                 std::string texts;
                 for (const auto* p : d.pieces) texts += "\n    " + p->text();
@@ -560,12 +561,15 @@ const Datagram* one_datagram(const std::vector<Datagram>& all, std::string_view 
         }
     }
     if (count == 1) return found;
-    ADD_FAILURE() << "expected one datagram tagged '" << tag << "' towards the " << side << ", found " << count << texts;
+    ADD_FAILURE() << "expected one datagram tagged '" << tag << "' towards the " << side << ", found " << count
+                  << texts;
     return nullptr;
 }
 
 void no_datagram(const std::vector<Datagram>& all, std::string_view tag, const char* side) {
-    for (const auto& d : all) EXPECT_FALSE(has_tag(d.payload_text(), tag)) << "nothing tagged '" << tag << "' may reach the " << side << ": " << d.text();
+    for (const auto& d : all)
+        EXPECT_FALSE(has_tag(d.payload_text(), tag))
+            << "nothing tagged '" << tag << "' may reach the " << side << ": " << d.text();
 }
 
 // Every piece fits the MTU, and the whole payload is the one the sender sent.
@@ -585,7 +589,8 @@ std::vector<const OutPacket*> errors_quoting(const std::vector<OutPacket>& side,
     std::vector<const OutPacket*> found;
     for (const auto& p : side) {
         const Ipv4Info* ip = p.ip4();
-        if (ip && ip->protocol == w::proto_icmp && ip->quoted.size() == 1 && has_tag(ip->quoted[0].l4.payload_text(), tag))
+        if (ip && ip->protocol == w::proto_icmp && ip->quoted.size() == 1 &&
+            has_tag(ip->quoted[0].l4.payload_text(), tag))
             found.push_back(&p);
     }
     return found;
@@ -689,7 +694,8 @@ void check_tunnel_mtu(const Result& r, std::size_t mtu) {
         const char* tag;
         std::uint16_t size;
         bool df;
-    } packets[] = {{"df1-1500", 1500, true}, {"df0-1500", 1500, false}, {"df1-1460", 1460, true}, {"df1-1461", 1461, true}};
+    } packets[] = {
+        {"df1-1500", 1500, true}, {"df0-1500", 1500, false}, {"df1-1460", 1460, true}, {"df1-1461", 1461, true}};
     std::size_t errors = 0;
     for (const auto& p : packets) {
         SCOPED_TRACE(p.tag);
@@ -751,8 +757,10 @@ void check_packet_too_big(const Result& r) {
         const Ipv6Address* b4;
         std::size_t mtu;
         std::size_t pieces;
-    } delivered[] = {{"before-ptb", &b4_a, 1500, 1}, {"after-ptb", &b4_a, 1400, 2},
-                     {"b-pong", &b4_b, 1500, 1},     {"after-ptb-1300", &b4_a, 1300, 2}};
+    } delivered[] = {{"before-ptb", &b4_a, 1500, 1},
+                     {"after-ptb", &b4_a, 1400, 2},
+                     {"b-pong", &b4_b, 1500, 1},
+                     {"after-ptb-1300", &b4_a, 1300, 2}};
     for (const auto& x : delivered) {
         SCOPED_TRACE(x.tag);
         const Datagram* d = one_datagram(down, x.tag, "B4s");
@@ -850,7 +858,8 @@ std::vector<Binding> bindings_made(const Result& r, double from, double to) {
             continue;
         }
         const Ipv4Info& inner = *in.d.ipv6->inner;
-        made.push_back({in.d.ipv6->source, inner.protocol, inner.source, source_port(inner), source_port(*up[0]->ip4())});
+        made.push_back(
+            {in.d.ipv6->source, inner.protocol, inner.source, source_port(inner), source_port(*up[0]->ip4())});
     }
     return made;
 }
@@ -935,7 +944,7 @@ void expect_translated_error(const Ipv4Info& in, const OutPacket& p, const Expec
 // the B4 behind the quoted public port [REQ-7, row 67]. Returns the B4s
 // reached, per input.
 std::vector<Ipv6Address> check_errors_between(const Result& r, const std::vector<Binding>& bindings, double from,
-                                             double to, std::size_t count) {
+                                              double to, std::size_t count) {
     std::vector<Ipv6Address> reached;
     const auto inputs = inputs_between(r, from, to);
     EXPECT_EQ(inputs.size(), count) << "errors between " << from << " and " << to << " s";
@@ -953,21 +962,26 @@ std::vector<Ipv6Address> check_errors_between(const Result& r, const std::vector
             // From the Internet: the quote is what a binding sent.
             target = by_public(bindings, q.protocol, source_port(q));
             ASSERT_TRUE(target) << "the scenario quotes a binding's packet: " << describe(in.d);
-            e = {error->source, target->private_address, target->private_address, q.destination,
-                 target->private_port, destination_port(q)};
+            e = {error->source, target->private_address, target->private_address,
+                 q.destination, target->private_port,    destination_port(q)};
         } else {
             // From a host: the quote is what the AFTR delivered to it.
-            const Binding* own = by_private(bindings, in.d.ipv6->source, q.protocol, q.destination, destination_port(q));
+            const Binding* own =
+                by_private(bindings, in.d.ipv6->source, q.protocol, q.destination, destination_port(q));
             ASSERT_TRUE(own) << "the scenario quotes what a binding delivered: " << describe(in.d);
             const bool hairpin = error->destination == pool;
             if (hairpin) {
                 target = by_public(bindings, q.protocol, source_port(q));
                 ASSERT_TRUE(target) << describe(in.d);
-                e = {pool, target->private_address, target->private_address, pool, target->private_port,
-                     own->public_port};
+                e = {pool, target->private_address, target->private_address,
+                     pool, target->private_port,    own->public_port};
             } else {
-                e = {pool, error->destination, q.source, pool,
-                     q.protocol == w::proto_icmp ? own->public_port : q.l4.source_port, own->public_port};
+                e = {pool,
+                     error->destination,
+                     q.source,
+                     pool,
+                     q.protocol == w::proto_icmp ? own->public_port : q.l4.source_port,
+                     own->public_port};
             }
         }
         if (target) {
@@ -1098,8 +1112,9 @@ void check_icmp_errors_sessions(const Result& r) {
 
 using C = Counter;
 
-const std::vector<std::pair<Counter, std::uint64_t>> kTwoB4Counters = {{C::in_b4_packets, 6},    {C::in_uplink_packets, 6},   {C::out_uplink_packets, 6},
-                          {C::out_b4_packets, 6},   {C::sessions_created, 6},    {C::subscribers_created, 2}};
+const std::vector<std::pair<Counter, std::uint64_t>> kTwoB4Counters = {
+    {C::in_b4_packets, 6},  {C::in_uplink_packets, 6}, {C::out_uplink_packets, 6},
+    {C::out_b4_packets, 6}, {C::sessions_created, 6},  {C::subscribers_created, 2}};
 
 }  // namespace
 
@@ -1108,141 +1123,291 @@ const std::vector<Expectation>& expectations() {
         {"two_b4_same_tuple", kTwoB4Counters, check_two_b4},
         {"ethernet", kTwoB4Counters, check_two_b4},
         {"hairpin",
-         {{C::in_b4_packets, 8}, {C::out_uplink_packets, 4}, {C::out_hairpin_packets, 4}, {C::sessions_created, 4},
+         {{C::in_b4_packets, 8},
+          {C::out_uplink_packets, 4},
+          {C::out_hairpin_packets, 4},
+          {C::sessions_created, 4},
           {C::subscribers_created, 2}},
          check_hairpin},
         {"mapping",
          {{C::in_b4_packets, 26}, {C::out_uplink_packets, 26}, {C::sessions_created, 22}, {C::subscribers_created, 2}},
          check_mapping},
         {"filtering_eif",
-         {{C::in_b4_packets, 1}, {C::in_uplink_packets, 3}, {C::out_uplink_packets, 1}, {C::out_b4_packets, 3},
-          {C::sessions_created, 1}, {C::subscribers_created, 1}},
+         {{C::in_b4_packets, 1},
+          {C::in_uplink_packets, 3},
+          {C::out_uplink_packets, 1},
+          {C::out_b4_packets, 3},
+          {C::sessions_created, 1},
+          {C::subscribers_created, 1}},
          [](const Result& r) { check_filtering(r, false); }},
         {"filtering_adf",
-         {{C::in_b4_packets, 1}, {C::in_uplink_packets, 3}, {C::out_uplink_packets, 1}, {C::out_b4_packets, 2},
-          {C::drop_uplink_filtered, 1}, {C::sessions_created, 1}, {C::subscribers_created, 1}},
+         {{C::in_b4_packets, 1},
+          {C::in_uplink_packets, 3},
+          {C::out_uplink_packets, 1},
+          {C::out_b4_packets, 2},
+          {C::drop_uplink_filtered, 1},
+          {C::sessions_created, 1},
+          {C::subscribers_created, 1}},
          [](const Result& r) { check_filtering(r, true); }},
         {"udp_timeout",
-         {{C::in_b4_packets, 4}, {C::in_uplink_packets, 6}, {C::out_uplink_packets, 4}, {C::out_b4_packets, 2},
-          {C::drop_uplink_no_binding, 4}, {C::sessions_created, 3}, {C::sessions_expired, 2},
-          {C::subscribers_created, 3}, {C::subscribers_removed, 2}},
+         {{C::in_b4_packets, 4},
+          {C::in_uplink_packets, 6},
+          {C::out_uplink_packets, 4},
+          {C::out_b4_packets, 2},
+          {C::drop_uplink_no_binding, 4},
+          {C::sessions_created, 3},
+          {C::sessions_expired, 2},
+          {C::subscribers_created, 3},
+          {C::subscribers_removed, 2}},
          check_udp_timeout},
         {"icmp_timeout",
-         {{C::in_b4_packets, 4}, {C::in_uplink_packets, 6}, {C::out_uplink_packets, 4}, {C::out_b4_packets, 2},
-          {C::drop_uplink_no_binding, 4}, {C::sessions_created, 3}, {C::sessions_expired, 2},
-          {C::subscribers_created, 3}, {C::subscribers_removed, 2}},
+         {{C::in_b4_packets, 4},
+          {C::in_uplink_packets, 6},
+          {C::out_uplink_packets, 4},
+          {C::out_b4_packets, 2},
+          {C::drop_uplink_no_binding, 4},
+          {C::sessions_created, 3},
+          {C::sessions_expired, 2},
+          {C::subscribers_created, 3},
+          {C::subscribers_removed, 2}},
          check_icmp_timeout},
         {"tcp_timeouts",
-         {{C::in_b4_packets, 13}, {C::in_uplink_packets, 19}, {C::out_uplink_packets, 11}, {C::out_b4_packets, 7},
-          {C::drop_tcp_not_syn, 2}, {C::drop_uplink_no_binding, 12}, {C::sessions_created, 4},
-          {C::sessions_expired, 4}, {C::subscribers_created, 4}, {C::subscribers_removed, 4}},
+         {{C::in_b4_packets, 13},
+          {C::in_uplink_packets, 19},
+          {C::out_uplink_packets, 11},
+          {C::out_b4_packets, 7},
+          {C::drop_tcp_not_syn, 2},
+          {C::drop_uplink_no_binding, 12},
+          {C::sessions_created, 4},
+          {C::sessions_expired, 4},
+          {C::subscribers_created, 4},
+          {C::subscribers_removed, 4}},
          check_tcp_timeouts},
         {"tcp_simultaneous_open",
-         {{C::in_b4_packets, 2}, {C::in_uplink_packets, 6}, {C::out_uplink_packets, 2}, {C::out_b4_packets, 3},
-          {C::drop_uplink_no_binding, 3}, {C::sessions_created, 1}, {C::subscribers_created, 1}},
+         {{C::in_b4_packets, 2},
+          {C::in_uplink_packets, 6},
+          {C::out_uplink_packets, 2},
+          {C::out_b4_packets, 3},
+          {C::drop_uplink_no_binding, 3},
+          {C::sessions_created, 1},
+          {C::subscribers_created, 1}},
          check_simultaneous_open},
         {"quota",
-         {{C::in_b4_packets, 8}, {C::out_uplink_packets, 6}, {C::drop_quota_exhausted, 2},
-          {C::sent_icmp_unreachable, 2}, {C::sessions_created, 5}, {C::subscribers_created, 2}},
+         {{C::in_b4_packets, 8},
+          {C::out_uplink_packets, 6},
+          {C::drop_quota_exhausted, 2},
+          {C::sent_icmp_unreachable, 2},
+          {C::sessions_created, 5},
+          {C::subscribers_created, 2}},
          check_quota},
         {"quota_prefix_64",
-         {{C::in_b4_packets, 8}, {C::out_uplink_packets, 7}, {C::drop_quota_exhausted, 1},
-          {C::sent_icmp_unreachable, 1}, {C::sessions_created, 6}, {C::subscribers_created, 3}},
+         {{C::in_b4_packets, 8},
+          {C::out_uplink_packets, 7},
+          {C::drop_quota_exhausted, 1},
+          {C::sent_icmp_unreachable, 1},
+          {C::sessions_created, 6},
+          {C::subscribers_created, 3}},
          check_quota_prefix_64},
         {"icmp_errors",
-         {{C::in_b4_packets, 2}, {C::in_uplink_packets, 2}, {C::out_uplink_packets, 2}, {C::out_b4_packets, 2},
-          {C::sessions_created, 1}, {C::subscribers_created, 1}},
+         {{C::in_b4_packets, 2},
+          {C::in_uplink_packets, 2},
+          {C::out_uplink_packets, 2},
+          {C::out_b4_packets, 2},
+          {C::sessions_created, 1},
+          {C::subscribers_created, 1}},
          check_icmp_errors},
         // Created: 6 + 2. Dropped: 2 quoting errors, 2 bad checksums; no
         // binding: 2 at kDrops, 4 about the expired UDP bindings, 4 after
         // the no-refresh bindings expired, and the 2 answers then. Expired:
         // 2 echo, 2 UDP, the 2 later UDP (TCP lives on, so do both subscribers).
         {"icmp_errors_sessions",
-         {{C::in_b4_packets, 32}, {C::in_uplink_packets, 67}, {C::out_uplink_packets, 21}, {C::out_b4_packets, 58},
-          {C::out_hairpin_packets, 4}, {C::drop_b4_icmp_bad_checksum, 1}, {C::drop_uplink_icmp_bad_checksum, 1},
-          {C::drop_b4_icmp_quote, 1}, {C::drop_uplink_icmp_quote, 1}, {C::drop_b4_icmp_no_binding, 5},
-          {C::drop_uplink_icmp_no_binding, 5}, {C::drop_uplink_no_binding, 2}, {C::sessions_created, 8},
-          {C::sessions_expired, 6}, {C::subscribers_created, 2}},
+         {{C::in_b4_packets, 32},
+          {C::in_uplink_packets, 67},
+          {C::out_uplink_packets, 21},
+          {C::out_b4_packets, 58},
+          {C::out_hairpin_packets, 4},
+          {C::drop_b4_icmp_bad_checksum, 1},
+          {C::drop_uplink_icmp_bad_checksum, 1},
+          {C::drop_b4_icmp_quote, 1},
+          {C::drop_uplink_icmp_quote, 1},
+          {C::drop_b4_icmp_no_binding, 5},
+          {C::drop_uplink_icmp_no_binding, 5},
+          {C::drop_uplink_no_binding, 2},
+          {C::sessions_created, 8},
+          {C::sessions_expired, 6},
+          {C::subscribers_created, 2}},
          check_icmp_errors_sessions},
         {"port_reuse",
-         {{C::in_b4_packets, 8}, {C::out_uplink_packets, 8}, {C::sessions_created, 8}, {C::sessions_expired, 7},
-          {C::subscribers_created, 8}, {C::subscribers_removed, 7}},
+         {{C::in_b4_packets, 8},
+          {C::out_uplink_packets, 8},
+          {C::sessions_created, 8},
+          {C::sessions_expired, 7},
+          {C::subscribers_created, 8},
+          {C::subscribers_removed, 7}},
          check_port_reuse},
         {"ttl",
-         {{C::in_b4_packets, 3}, {C::in_uplink_packets, 2}, {C::out_uplink_packets, 1}, {C::out_b4_packets, 1},
-          {C::drop_inner_ttl_expired, 2}, {C::drop_uplink_ttl_expired, 1}, {C::sent_icmp_time_exceeded, 3},
-          {C::sessions_created, 1}, {C::subscribers_created, 1}},
+         {{C::in_b4_packets, 3},
+          {C::in_uplink_packets, 2},
+          {C::out_uplink_packets, 1},
+          {C::out_b4_packets, 1},
+          {C::drop_inner_ttl_expired, 2},
+          {C::drop_uplink_ttl_expired, 1},
+          {C::sent_icmp_time_exceeded, 3},
+          {C::sessions_created, 1},
+          {C::subscribers_created, 1}},
          check_ttl},
         {"malformed",
-         {{C::in_b4_packets, 12}, {C::in_uplink_packets, 4}, {C::out_uplink_packets, 1},
-          {C::drop_inner_bad_checksum, 1}, {C::drop_b4_truncated, 2}, {C::drop_inner_truncated, 1},
-          {C::drop_b4_l4_truncated, 2}, {C::drop_inner_bad_version, 1}, {C::drop_inner_bad_header_length, 1},
-          {C::drop_b4_wrong_destination, 1}, {C::drop_b4_icmp_bad_checksum, 1}, {C::held_fragments, 1},
-          {C::drop_uplink_truncated, 1}, {C::drop_uplink_bad_checksum, 1}, {C::drop_uplink_not_pool, 1},
-          {C::drop_uplink_no_binding, 1}, {C::sessions_created, 1}, {C::subscribers_created, 1}},
+         {{C::in_b4_packets, 12},
+          {C::in_uplink_packets, 4},
+          {C::out_uplink_packets, 1},
+          {C::drop_inner_bad_checksum, 1},
+          {C::drop_b4_truncated, 2},
+          {C::drop_inner_truncated, 1},
+          {C::drop_b4_l4_truncated, 2},
+          {C::drop_inner_bad_version, 1},
+          {C::drop_inner_bad_header_length, 1},
+          {C::drop_b4_wrong_destination, 1},
+          {C::drop_b4_icmp_bad_checksum, 1},
+          {C::held_fragments, 1},
+          {C::drop_uplink_truncated, 1},
+          {C::drop_uplink_bad_checksum, 1},
+          {C::drop_uplink_not_pool, 1},
+          {C::drop_uplink_no_binding, 1},
+          {C::sessions_created, 1},
+          {C::subscribers_created, 1}},
          check_malformed},
         {"tunnel_encapsulation_limit",
-         {{C::in_b4_packets, 2}, {C::in_uplink_packets, 1}, {C::out_uplink_packets, 1}, {C::out_b4_packets, 1},
-          {C::drop_b4_ext_header, 1}, {C::sessions_created, 1}, {C::subscribers_created, 1}},
+         {{C::in_b4_packets, 2},
+          {C::in_uplink_packets, 1},
+          {C::out_uplink_packets, 1},
+          {C::out_b4_packets, 1},
+          {C::drop_b4_ext_header, 1},
+          {C::sessions_created, 1},
+          {C::subscribers_created, 1}},
          check_tel},
         {"dscp",
-         {{C::in_b4_packets, 2}, {C::in_uplink_packets, 2}, {C::out_uplink_packets, 2}, {C::out_b4_packets, 2},
-          {C::sessions_created, 1}, {C::subscribers_created, 1}},
+         {{C::in_b4_packets, 2},
+          {C::in_uplink_packets, 2},
+          {C::out_uplink_packets, 2},
+          {C::out_b4_packets, 2},
+          {C::sessions_created, 1},
+          {C::subscribers_created, 1}},
          check_dscp},
         {"udp_checksum",
-         {{C::in_b4_packets, 3}, {C::in_uplink_packets, 2}, {C::out_uplink_packets, 3}, {C::out_b4_packets, 2},
-          {C::sessions_created, 1}, {C::subscribers_created, 1}},
+         {{C::in_b4_packets, 3},
+          {C::in_uplink_packets, 2},
+          {C::out_uplink_packets, 3},
+          {C::out_b4_packets, 2},
+          {C::sessions_created, 1},
+          {C::subscribers_created, 1}},
          check_udp_checksum},
         {"aftr_echo", {{C::in_b4_packets, 4}, {C::out_aftr_echo_replies, 3}, {C::drop_icmpv6, 1}}, check_aftr_echo},
         {"inner_source",
-         {{C::in_b4_packets, 7}, {C::out_uplink_packets, 4}, {C::drop_inner_bad_source, 3}, {C::sessions_created, 4},
+         {{C::in_b4_packets, 7},
+          {C::out_uplink_packets, 4},
+          {C::drop_inner_bad_source, 3},
+          {C::sessions_created, 4},
           {C::subscribers_created, 1}},
          [](const Result& r) { check_inner_source(r, false); }},
         {"inner_source_extra",
-         {{C::in_b4_packets, 7}, {C::out_uplink_packets, 5}, {C::drop_inner_bad_source, 2}, {C::sessions_created, 5},
+         {{C::in_b4_packets, 7},
+          {C::out_uplink_packets, 5},
+          {C::drop_inner_bad_source, 2},
+          {C::sessions_created, 5},
           {C::subscribers_created, 1}},
          [](const Result& r) { check_inner_source(r, true); }},
         {"b4_prefix",
-         {{C::in_b4_packets, 2}, {C::out_uplink_packets, 1}, {C::drop_b4_not_allowed, 1}, {C::sessions_created, 1},
+         {{C::in_b4_packets, 2},
+          {C::out_uplink_packets, 1},
+          {C::drop_b4_not_allowed, 1},
+          {C::sessions_created, 1},
           {C::subscribers_created, 1}},
          check_b4_prefix},
         // 3 + 3 + 2 (lost) + 2 (overlap) + the lost one late + 1 whole; held: 2 + 2 + 2 + 1 + 1.
         {"fragments_softwire",
-         {{C::in_b4_packets, 12}, {C::out_uplink_packets, 3}, {C::held_fragments, 8}, {C::drop_fragment_overlap, 1},
-          {C::fragment_datagrams_expired, 1}, {C::sessions_created, 1}, {C::subscribers_created, 1}},
+         {{C::in_b4_packets, 12},
+          {C::out_uplink_packets, 3},
+          {C::held_fragments, 8},
+          {C::drop_fragment_overlap, 1},
+          {C::fragment_datagrams_expired, 1},
+          {C::sessions_created, 1},
+          {C::subscribers_created, 1}},
          check_fragments_softwire},
         // 6 + 2 fragments up, 2 x 6 down, one per datagram completing it; sent: 5 up, 2 x 5 down.
         {"fragments_inner",
-         {{C::in_b4_packets, 8}, {C::in_uplink_packets, 12}, {C::out_uplink_packets, 2}, {C::out_b4_packets, 2},
-          {C::held_fragments, 16}, {C::sent_fragments, 15}, {C::sessions_created, 2}, {C::subscribers_created, 2}},
+         {{C::in_b4_packets, 8},
+          {C::in_uplink_packets, 12},
+          {C::out_uplink_packets, 2},
+          {C::out_b4_packets, 2},
+          {C::held_fragments, 16},
+          {C::sent_fragments, 15},
+          {C::sessions_created, 2},
+          {C::subscribers_created, 2}},
          check_fragments_inner},
         {"tunnel_mtu_df",
-         {{C::in_b4_packets, 1}, {C::in_uplink_packets, 4}, {C::out_uplink_packets, 1}, {C::out_b4_packets, 2},
-          {C::drop_uplink_too_big_df, 2}, {C::sent_icmp_too_big, 2}, {C::sent_fragments, 1}, {C::sessions_created, 1},
+         {{C::in_b4_packets, 1},
+          {C::in_uplink_packets, 4},
+          {C::out_uplink_packets, 1},
+          {C::out_b4_packets, 2},
+          {C::drop_uplink_too_big_df, 2},
+          {C::sent_icmp_too_big, 2},
+          {C::sent_fragments, 1},
+          {C::sessions_created, 1},
           {C::subscribers_created, 1}},
          [](const Result& r) { check_tunnel_mtu(r, 1500); }},
         {"tunnel_mtu_df_1400",
-         {{C::in_b4_packets, 1}, {C::in_uplink_packets, 4}, {C::out_uplink_packets, 1}, {C::out_b4_packets, 1},
-          {C::drop_uplink_too_big_df, 3}, {C::sent_icmp_too_big, 3}, {C::sent_fragments, 1}, {C::sessions_created, 1},
+         {{C::in_b4_packets, 1},
+          {C::in_uplink_packets, 4},
+          {C::out_uplink_packets, 1},
+          {C::out_b4_packets, 1},
+          {C::drop_uplink_too_big_df, 3},
+          {C::sent_icmp_too_big, 3},
+          {C::sent_fragments, 1},
+          {C::sessions_created, 1},
           {C::subscribers_created, 1}},
          [](const Result& r) { check_tunnel_mtu(r, 1400); }},
         {"uplink_mtu_df",
-         {{C::in_b4_packets, 3}, {C::out_uplink_packets, 2}, {C::drop_b4_too_big_df, 1}, {C::sent_icmp_too_big, 1},
-          {C::sent_fragments, 1}, {C::sessions_created, 1}, {C::subscribers_created, 1}},
+         {{C::in_b4_packets, 3},
+          {C::out_uplink_packets, 2},
+          {C::drop_b4_too_big_df, 1},
+          {C::sent_icmp_too_big, 1},
+          {C::sent_fragments, 1},
+          {C::sessions_created, 1},
+          {C::subscribers_created, 1}},
          check_uplink_mtu_df},
         {"packet_too_big",
-         {{C::in_b4_packets, 5}, {C::in_uplink_packets, 5}, {C::out_uplink_packets, 2}, {C::out_b4_packets, 4},
-          {C::out_icmpv6_errors, 3}, {C::tunnel_mtu_lowered, 2}, {C::drop_uplink_too_big_df, 1}, {C::sent_icmp_too_big, 2},
-          {C::sent_icmp_unreachable, 1}, {C::sent_fragments, 2}, {C::sessions_created, 2}, {C::subscribers_created, 2}},
+         {{C::in_b4_packets, 5},
+          {C::in_uplink_packets, 5},
+          {C::out_uplink_packets, 2},
+          {C::out_b4_packets, 4},
+          {C::out_icmpv6_errors, 3},
+          {C::tunnel_mtu_lowered, 2},
+          {C::drop_uplink_too_big_df, 1},
+          {C::sent_icmp_too_big, 2},
+          {C::sent_icmp_unreachable, 1},
+          {C::sent_fragments, 2},
+          {C::sessions_created, 2},
+          {C::subscribers_created, 2}},
          check_packet_too_big},
         {"icmp_rate_limit",
-         {{C::in_b4_packets, 7}, {C::in_uplink_packets, 1}, {C::out_uplink_packets, 1}, {C::drop_inner_ttl_expired, 6},
-          {C::drop_uplink_ttl_expired, 1}, {C::sent_icmp_time_exceeded, 3}, {C::icmp_errors_rate_limited, 4},
-          {C::sessions_created, 1}, {C::subscribers_created, 1}},
+         {{C::in_b4_packets, 7},
+          {C::in_uplink_packets, 1},
+          {C::out_uplink_packets, 1},
+          {C::drop_inner_ttl_expired, 6},
+          {C::drop_uplink_ttl_expired, 1},
+          {C::sent_icmp_time_exceeded, 3},
+          {C::icmp_errors_rate_limited, 4},
+          {C::sessions_created, 1},
+          {C::subscribers_created, 1}},
          check_icmp_rate_limit},
         {"mss_clamp",
-         {{C::in_b4_packets, 4}, {C::in_uplink_packets, 1}, {C::out_uplink_packets, 4}, {C::out_b4_packets, 1},
-          {C::mss_clamped, 2}, {C::sessions_created, 1}, {C::subscribers_created, 1}},
+         {{C::in_b4_packets, 4},
+          {C::in_uplink_packets, 1},
+          {C::out_uplink_packets, 4},
+          {C::out_b4_packets, 1},
+          {C::mss_clamped, 2},
+          {C::sessions_created, 1},
+          {C::subscribers_created, 1}},
          check_mss_clamp},
     };
     return table;

@@ -35,8 +35,8 @@ std::optional<ReplayFiles> run_replay(const std::string& binary, const std::stri
     const std::string b4 = dir.path() + "/b4.pcap", uplink = dir.path() + "/uplink.pcap",
                       counters = dir.path() + "/counters.json", out = dir.path() + "/stdout",
                       err = dir.path() + "/stderr";
-    std::vector<std::string> args = {binary, "--replay", input, "--out-b4", b4, "--out-uplink", uplink,
-                                     "--counters-json", counters};
+    std::vector<std::string> args = {binary, "--replay",        input,   "--out-b4", b4, "--out-uplink",
+                                     uplink, "--counters-json", counters};
     args.insert(args.end(), flags.begin(), flags.end());
 
     const pid_t pid = ::fork();

@@ -83,16 +83,16 @@ protected:
         std::string error;
         const std::string b4_path = dir.path() + "/b4.pcap", uplink_path = dir.path() + "/uplink.pcap";
         auto store = [](const std::string& path, const Bytes& bytes) {
-            std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                                        static_cast<std::streamsize>(bytes.size()));
+            std::ofstream(path, std::ios::binary)
+                .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
         };
         store(b4_path, files.b4_pcap);
         store(uplink_path, files.uplink_pcap);
         auto b4 = read_capture(b4_path, error);
         auto uplink = b4 ? read_capture(uplink_path, error) : std::nullopt;
-        auto counters = uplink ? parse_counters_json(
-                                     std::string(files.counters_json.begin(), files.counters_json.end()), error)
-                               : std::nullopt;
+        auto counters =
+            uplink ? parse_counters_json(std::string(files.counters_json.begin(), files.counters_json.end()), error)
+                   : std::nullopt;
         if (!counters) {
             ADD_FAILURE() << error;
             return std::nullopt;
@@ -185,8 +185,8 @@ TEST_P(Replay, Counters) {
         if (name.starts_with("sent_")) sent += value;
     }
     EXPECT_EQ(in, ended) << "in_* != out_* + drop_* + held_*";
-    EXPECT_EQ(result->b4.size() + result->uplink.size(), out + sent)
-        << "packets written != out_* + sent_*\n" << result->dump();
+    EXPECT_EQ(result->b4.size() + result->uplink.size(), out + sent) << "packets written != out_* + sent_*\n"
+                                                                     << result->dump();
 
     // The replay hands IPv6 to from_b4 and IPv4 to from_uplink.
     std::uint64_t v6 = 0, v4 = 0;
@@ -254,8 +254,7 @@ TEST_P(Replay, Behaviour) {
             for (const auto& rec : input_.records) {
                 Decoded in = decode(ip_of(input_, rec));
                 const Ipv4Info* iip = in.ip4();
-                if (iip && iip->protocol == ip->protocol && iip->l4.payload == ip->l4.payload)
-                    sources.push_back(*iip);
+                if (iip && iip->protocol == ip->protocol && iip->l4.payload == ip->l4.payload) sources.push_back(*iip);
             }
             if (sources.size() != 1) continue;
             ++checked;
@@ -272,7 +271,8 @@ TEST_P(Replay, Behaviour) {
         EXPECT_EQ(checked, 0u) << "now traceable: drop it from kUntraceable";
     } else {
         EXPECT_TRUE(forwarded == 0 || checked > 0)
-            << forwarded << " forwarded packets with a payload, none traceable to one input: the TTL check checked nothing";
+            << forwarded
+            << " forwarded packets with a payload, none traceable to one input: the TTL check checked nothing";
     }
 
     // Outputs happen at input times, in order.

@@ -150,8 +150,8 @@ Bytes ipv6_icmp(const Ipv6Header& h, const IcmpMessage& m) {
     return ipv6_packet(h, w::proto_icmpv6, l4);
 }
 
-Bytes ipv6_fragment(const Ipv6Header& h, std::uint8_t next_header, std::uint32_t identification,
-                    std::size_t offset, bool more, std::span<const std::uint8_t> data) {
+Bytes ipv6_fragment(const Ipv6Header& h, std::uint8_t next_header, std::uint32_t identification, std::size_t offset,
+                    bool more, std::span<const std::uint8_t> data) {
     Bytes f(8 + data.size());
     f[0] = next_header;
     w::store16(&f[2], static_cast<std::uint16_t>((offset & 0xfff8) | (more ? 1 : 0)));
@@ -162,9 +162,8 @@ Bytes ipv6_fragment(const Ipv6Header& h, std::uint8_t next_header, std::uint32_t
     return ipv6_packet(plain, w::proto_fragment, f);
 }
 
-std::vector<Bytes> ipv6_fragments(const Ipv6Header& h, std::uint8_t next_header,
-                                  std::span<const std::uint8_t> payload, std::size_t mtu,
-                                  std::uint32_t identification) {
+std::vector<Bytes> ipv6_fragments(const Ipv6Header& h, std::uint8_t next_header, std::span<const std::uint8_t> payload,
+                                  std::size_t mtu, std::uint32_t identification) {
     const std::size_t chunk = (mtu - w::ipv6::header_size - 8) / 8 * 8;
     std::vector<Bytes> out;
     for (std::size_t offset = 0; offset < payload.size(); offset += chunk) {

@@ -85,8 +85,7 @@ Bytes ipv6_icmp(const Ipv6Header& header, const IcmpMessage& icmp);
 // the fixed header, a Fragment header with `identification`, and a multiple
 // of 8 payload bytes except in the last. In offset order; reorder freely.
 std::vector<Bytes> ipv6_fragments(const Ipv6Header& header, std::uint8_t next_header,
-                                  std::span<const std::uint8_t> payload, std::size_t mtu,
-                                  std::uint32_t identification);
+                                  std::span<const std::uint8_t> payload, std::size_t mtu, std::uint32_t identification);
 // One IPv6 fragment carrying `data` at byte `offset` (a multiple of 8), for
 // fragments that lie (overlaps, odd sizes).
 Bytes ipv6_fragment(const Ipv6Header& header, std::uint8_t next_header, std::uint32_t identification,

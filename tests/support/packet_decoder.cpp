@@ -67,7 +67,8 @@ L4Info decode_l4(std::uint8_t protocol, Span l4, std::uint32_t pseudo, bool icmp
         }
         if (l4.size() >= 8) info.seq = w::load32(&l4[4]);
         std::size_t offset = l4.size() >= 13 ? (l4[12] >> 4) * 4u : 0;
-        info.complete = l4.size() >= w::tcp::min_header_size && offset >= w::tcp::min_header_size && offset <= l4.size();
+        info.complete =
+            l4.size() >= w::tcp::min_header_size && offset >= w::tcp::min_header_size && offset <= l4.size();
         if (!info.complete) {
             info.checksum_checked = false;
             fail("TCP header truncated");
@@ -155,8 +156,7 @@ Ipv4Info decode_ipv4(Span p, bool quoted, std::vector<std::string>& problems, co
         end = std::min<std::size_t>(end, info.total_length);
         mode = p.size() >= info.total_length ? Checksum::compute : Checksum::skip;
     } else if (info.total_length != p.size()) {
-        fail("IPv4 total length " + std::to_string(info.total_length) + " but " + std::to_string(p.size()) +
-             " bytes");
+        fail("IPv4 total length " + std::to_string(info.total_length) + " but " + std::to_string(p.size()) + " bytes");
         end = std::min<std::size_t>(end, info.total_length);
     }
     if (end < info.header_length) return info;
@@ -207,8 +207,8 @@ Decoded decode(Span p) {
         fail("IPv6 payload length " + std::to_string(v6.payload_length) + " but " +
              std::to_string(p.size() - w::ipv6::header_size) + " bytes follow");
     }
-    Span rest = p.subspan(w::ipv6::header_size,
-                          std::min<std::size_t>(v6.payload_length, p.size() - w::ipv6::header_size));
+    Span rest =
+        p.subspan(w::ipv6::header_size, std::min<std::size_t>(v6.payload_length, p.size() - w::ipv6::header_size));
     std::uint8_t next = v6.next_header;
     if (next == w::proto_destination_options) {
         if (rest.size() < 8 || rest.size() < (rest[1] + 1u) * 8) {
@@ -319,7 +319,8 @@ std::optional<Bytes> join_ipv4_fragments(const std::vector<Bytes>& fragments, st
         }
         const std::size_t header = w::ipv4::header_length(f.data());
         const std::uint16_t flags = w::load16(&f[w::ipv4::flags_fragment]);
-        if (header < w::ipv4::min_header_size || header > f.size() || w::load16(&f[w::ipv4::total_length]) != f.size()) {
+        if (header < w::ipv4::min_header_size || header > f.size() ||
+            w::load16(&f[w::ipv4::total_length]) != f.size()) {
             problem = "IPv4 fragment with bad lengths";
             return std::nullopt;
         }
@@ -419,8 +420,8 @@ std::string describe_l4(const L4Info& l4) {
 }  // namespace
 
 std::string describe(const Ipv4Info& p) {
-    std::string s = "IPv4 " + to_string(p.source) + " > " + to_string(p.destination) + " ttl " +
-                    std::to_string(p.ttl) + " tos " + hex(p.tos) + " len " + std::to_string(p.total_length);
+    std::string s = "IPv4 " + to_string(p.source) + " > " + to_string(p.destination) + " ttl " + std::to_string(p.ttl) +
+                    " tos " + hex(p.tos) + " len " + std::to_string(p.total_length);
     if (p.flags_fragment & w::ipv4::flag_df) s += " DF";
     if (p.flags_fragment & (w::ipv4::offset_mask | w::ipv4::flag_mf)) {
         s += " frag id " + std::to_string(p.identification) + " off " +
@@ -436,8 +437,8 @@ std::string describe(const Decoded& d) {
     std::string s;
     if (d.ipv6) {
         const auto& v6 = *d.ipv6;
-        s = "IPv6 " + to_string(v6.source) + " > " + to_string(v6.destination) + " hl " +
-            std::to_string(v6.hop_limit) + " tc " + hex(v6.traffic_class) + " fl " + std::to_string(v6.flow_label);
+        s = "IPv6 " + to_string(v6.source) + " > " + to_string(v6.destination) + " hl " + std::to_string(v6.hop_limit) +
+            " tc " + hex(v6.traffic_class) + " fl " + std::to_string(v6.flow_label);
         if (v6.encapsulation_limit) s += " tel " + std::to_string(*v6.encapsulation_limit);
         if (v6.fragment) {
             s += " frag id " + std::to_string(v6.fragment->identification) + " off " +

@@ -16,21 +16,21 @@ namespace dslite::test {
 
 struct L4Info {
     std::uint8_t protocol = 0;
-    bool complete = false;  // the whole fixed header arrived
+    bool complete = false;               // the whole fixed header arrived
     std::uint16_t source_port = 0;       // TCP/UDP
     std::uint16_t destination_port = 0;  // TCP/UDP
     std::uint32_t seq = 0, ack = 0;      // TCP
     std::uint8_t tcp_flags = 0;          // TCP
     std::uint8_t icmp_type = 0, icmp_code = 0;
     std::uint16_t icmp_identifier = 0, icmp_sequence = 0;  // echo
-    std::optional<std::uint16_t> tcp_mss;  // the TCP MSS option, if present
-    std::uint16_t checksum = 0;  // as stored
-    bool checksum_ok = false;    // full recomputation; a UDP zero checksum counts as ok
+    std::optional<std::uint16_t> tcp_mss;                  // the TCP MSS option, if present
+    std::uint16_t checksum = 0;                            // as stored
+    bool checksum_ok = false;                              // full recomputation; a UDP zero checksum counts as ok
     // Whether checksum_ok means anything: always outside quotes; inside an
     // ICMP error only when the whole quoted packet is there (a cut quote
     // cannot be summed, and a wrong sum there is no problem of the error).
     bool checksum_checked = false;
-    Bytes payload;               // after the L4 header (ICMP: after the 8-byte header)
+    Bytes payload;  // after the L4 header (ICMP: after the 8-byte header)
 
     std::string payload_text() const { return std::string(payload.begin(), payload.end()); }
 };

@@ -86,9 +86,12 @@ Bytes udp(Ipv4Address src, std::uint16_t sport, Ipv4Address dst, std::uint16_t d
 
 Bytes tcp(Ipv4Address src, std::uint16_t sport, Ipv4Address dst, std::uint16_t dport, std::uint8_t flags,
           std::string_view tag, std::uint32_t seq = 1000, std::uint32_t ack = 0) {
-    return ipv4_tcp({.source = src, .destination = dst},
-                    {.source_port = sport, .destination_port = dport, .seq = seq, .ack = ack, .flags = flags,
-                     .payload = text_bytes(tag)});
+    return ipv4_tcp({.source = src, .destination = dst}, {.source_port = sport,
+                                                          .destination_port = dport,
+                                                          .seq = seq,
+                                                          .ack = ack,
+                                                          .flags = flags,
+                                                          .payload = text_bytes(tag)});
 }
 
 Bytes echo(Ipv4Address src, Ipv4Address dst, std::uint16_t id, std::uint16_t seq, std::string_view tag,
@@ -158,8 +161,8 @@ Scenario ethernet() {
     c.dlt = dlt_ethernet;
     for (auto& r : c.records) r.data = ethernet_frame(r.data);
     // An ARP request on the same link: not IP, so the replay skips it.
-    Bytes arp = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x08, 0x06,
-                 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01};
+    Bytes arp = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00,
+                 0x02, 0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01};
     arp.resize(60, 0);
     c.records.insert(c.records.begin() + 1, {c.records.front().micros, arp});
     return {"ethernet", "two_b4_same_tuple framed in Ethernet (small frames padded, one ARP frame): same outputs",
@@ -194,8 +197,8 @@ Scenario mapping() {
     s.from_b4(0.6, b4_a, echo(host, server2, 9, 2, "eim-icmp-s2"));
     s.from_b4(0.7, b4_a, udp(host2, 5000, server1, 53, "host2-udp"));
     for (int i = 0; i < 16; ++i) {
-        s.from_b4(1.0 + i * 0.01, b4_a, udp(host, static_cast<std::uint16_t>(6000 + i), server1, 53,
-                                            "many-" + std::to_string(i)));
+        s.from_b4(1.0 + i * 0.01, b4_a,
+                  udp(host, static_cast<std::uint16_t>(6000 + i), server1, 53, "many-" + std::to_string(i)));
     }
     s.from_b4(2.0, b4_b, udp(host, 5000, server1, 53, "b-udp"));
     s.from_b4(2.1, b4_b, tcp(host, 5000, server1, 80, SYN, "b-tcp"));
@@ -296,8 +299,7 @@ Scenario tcp_simultaneous_open() {
     s.from_b4(0.2, b4_a, tcp(host, 5000, server1, 80, SYN | ACK, "synack-out", 1000, 5001));
     spray_tcp(s, 0.3, SYN | ACK, "synack-in");
     spray_tcp(s, 1000.3, ACK, "data-1000");
-    return {"tcp_simultaneous_open", "simultaneous open establishes (RFC 5382 REQ-2)", two_port_flags(),
-            s.capture()};
+    return {"tcp_simultaneous_open", "simultaneous open establishes (RFC 5382 REQ-2)", two_port_flags(), s.capture()};
 }
 
 // --quota-udp 2 for subscriber 2001:db8:a::/56 (B4s a and a2).
@@ -330,15 +332,18 @@ Scenario quota_prefix_64() {
 Scenario icmp_errors() {
     Script s;
     s.from_b4(0, b4_a, udp(host, 5000, server1, 53, "out"));
-    s.uplink(1, ipv4_icmp({.source = server1, .destination = pool},
-                          {.type = w::icmp::destination_unreachable, .code = 3,
-                           .body = udp(pool, 40000, server1, 53, "out", 63)}));
+    s.uplink(1,
+             ipv4_icmp({.source = server1, .destination = pool}, {.type = w::icmp::destination_unreachable,
+                                                                  .code = 3,
+                                                                  .body = udp(pool, 40000, server1, 53, "out", 63)}));
     s.uplink(2, udp(server1, 53, pool, 40000, "reply-after-error"));
-    s.from_b4(3, b4_a, ipv4_icmp({.source = host, .destination = server1},
-                                 {.type = w::icmp::destination_unreachable, .code = 3,
-                                  .body = udp(server1, 53, host, 5000, "reply-after-error", 63)}));
-    return {"icmp_errors", "ICMP errors about a binding are translated both ways and do not kill it",
-            one_port_flags(), s.capture()};
+    s.from_b4(3, b4_a,
+              ipv4_icmp({.source = host, .destination = server1},
+                        {.type = w::icmp::destination_unreachable,
+                         .code = 3,
+                         .body = udp(server1, 53, host, 5000, "reply-after-error", 63)}));
+    return {"icmp_errors", "ICMP errors about a binding are translated both ways and do not kill it", one_port_flags(),
+            s.capture()};
 }
 
 // ---- icmp_errors_sessions: ICMPv4 errors about TCP, UDP and echo sessions ----
@@ -362,29 +367,38 @@ Bytes flow_packet(Flow flow, Ipv4Address a, std::uint16_t port, std::uint8_t ttl
         return ipv4_udp(h, {.source_port = port, .destination_port = 53, .payload = text_bytes("udp-out")});
     case Flow::tcp:
         h.identification = 0x2222;
-        return ipv4_tcp(h, {.source_port = port, .destination_port = 80, .seq = 1000, .flags = SYN,
-                            .payload = text_bytes("tcp-syn")});
+        return ipv4_tcp(
+            h,
+            {.source_port = port, .destination_port = 80, .seq = 1000, .flags = SYN, .payload = text_bytes("tcp-syn")});
     case Flow::echo:
         h.identification = 0x3333;
-        return ipv4_icmp(h, {.type = w::icmp::echo_request, .identifier = port, .sequence = 1,
-                             .body = text_bytes("echo-out")});
+        return ipv4_icmp(
+            h, {.type = w::icmp::echo_request, .identifier = port, .sequence = 1, .body = text_bytes("echo-out")});
     }
     return {};
 }
 
 // server1's answer on `flow` to (a, port), as sent or (TTL 63) as delivered.
 Bytes flow_reply(Flow flow, Ipv4Address a, std::uint16_t port, std::uint8_t ttl, Bytes options = {}) {
-    Ipv4Header h{.source = server1, .destination = a, .ttl = ttl, .identification = 0x5555, .dont_fragment = true,
+    Ipv4Header h{.source = server1,
+                 .destination = a,
+                 .ttl = ttl,
+                 .identification = 0x5555,
+                 .dont_fragment = true,
                  .options = std::move(options)};
     switch (flow) {
     case Flow::udp:
         return ipv4_udp(h, {.source_port = 53, .destination_port = port, .payload = text_bytes("udp-reply")});
     case Flow::tcp:
-        return ipv4_tcp(h, {.source_port = 80, .destination_port = port, .seq = 5000, .ack = 1001, .flags = SYN | ACK,
+        return ipv4_tcp(h, {.source_port = 80,
+                            .destination_port = port,
+                            .seq = 5000,
+                            .ack = 1001,
+                            .flags = SYN | ACK,
                             .payload = text_bytes("tcp-synack")});
     case Flow::echo:
-        return ipv4_icmp(h, {.type = w::icmp::echo_reply, .identifier = port, .sequence = 1,
-                             .body = text_bytes("echo-reply")});
+        return ipv4_icmp(
+            h, {.type = w::icmp::echo_reply, .identifier = port, .sequence = 1, .body = text_bytes("echo-reply")});
     }
     return {};
 }
@@ -399,9 +413,9 @@ Bytes first_bytes(const Bytes& ip) {
 // An ICMPv4 error; `pointer` is Parameter Problem's (RFC 792).
 Bytes icmp_error(Ipv4Address src, Ipv4Address dst, std::uint8_t type, std::uint8_t code, Bytes quote,
                  std::uint8_t pointer = 0) {
-    return ipv4_icmp({.source = src, .destination = dst},
-                     {.type = type, .code = code, .identifier = static_cast<std::uint16_t>(pointer << 8),
-                      .body = std::move(quote)});
+    return ipv4_icmp(
+        {.source = src, .destination = dst},
+        {.type = type, .code = code, .identifier = static_cast<std::uint16_t>(pointer << 8), .body = std::move(quote)});
 }
 
 // Record Route with one empty slot, then End of Option List.
@@ -427,8 +441,8 @@ Scenario icmp_errors_sessions() {
     // 8 bytes and whole; Time Exceeded quotes the TTL that ran out.
     const struct {
         std::uint8_t type, code, pointer, quoted_ttl;
-    } router_kinds[] = {{i::destination_unreachable, 1, 0, 63}, {i::time_exceeded, 0, 0, 1},
-                        {i::parameter_problem, 0, 8, 63}};
+    } router_kinds[] = {
+        {i::destination_unreachable, 1, 0, 63}, {i::time_exceeded, 0, 0, 1}, {i::parameter_problem, 0, 8, 63}};
     t = kRouterErrors;
     for (Flow f : kFlows)
         for (const auto& k : router_kinds)
@@ -458,15 +472,17 @@ Scenario icmp_errors_sessions() {
     // own); A's host refuses what it got, from whichever port B has.
     const auto hairpin_packet = [](Ipv4Address src, std::uint16_t sport, Ipv4Address dst, std::uint16_t dport,
                                    std::uint8_t ttl) {
-        return ipv4_udp({.source = src, .destination = dst, .ttl = ttl, .identification = 0x4444, .dont_fragment = true},
-                        {.source_port = sport, .destination_port = dport, .payload = text_bytes("hairpin")});
+        return ipv4_udp(
+            {.source = src, .destination = dst, .ttl = ttl, .identification = 0x4444, .dont_fragment = true},
+            {.source_port = sport, .destination_port = dport, .payload = text_bytes("hairpin")});
     };
     t = kHairpin;
     for (auto port : kTwoPorts) s.from_b4(t += 0.001, b4_b, hairpin_packet(host, kPrivatePort, pool, port, 64));
     t = kHairpinErrors;
     for (auto port : kTwoPorts)
-        s.from_b4(t += 0.001, b4_a,
-                  icmp_error(host, pool, i::destination_unreachable, 3, hairpin_packet(pool, port, host, kPrivatePort, 63)));
+        s.from_b4(
+            t += 0.001, b4_a,
+            icmp_error(host, pool, i::destination_unreachable, 3, hairpin_packet(pool, port, host, kPrivatePort, 63)));
 
     t = kLateReplies;
     for (Flow f : kFlows)
@@ -497,10 +513,11 @@ Scenario icmp_errors_sessions() {
     bad = icmp_error(host, server1, i::destination_unreachable, 3, flow_reply(Flow::udp, host, kPrivatePort, 63));
     bad[w::ipv4::min_header_size + i::checksum] ^= 0x01;
     s.from_b4(t += 0.001, b4_a, bad);
-    s.uplink(t += 0.001, icmp_error(kRouter, pool, i::destination_unreachable, 1,
-                                    flow_packet(Flow::udp, pool, 40002, 63)));
-    s.from_b4(t += 0.001, b4_a, icmp_error(host, server1, i::destination_unreachable, 3,
-                                           flow_reply(Flow::udp, host, kPrivatePort + 1, 63)));
+    s.uplink(t += 0.001,
+             icmp_error(kRouter, pool, i::destination_unreachable, 1, flow_packet(Flow::udp, pool, 40002, 63)));
+    s.from_b4(
+        t += 0.001, b4_a,
+        icmp_error(host, server1, i::destination_unreachable, 3, flow_reply(Flow::udp, host, kPrivatePort + 1, 63)));
 
     // Errors about UDP bindings that expired (nothing has refreshed them
     // since kLateReplies) have no binding; this also frees their ports
@@ -510,8 +527,9 @@ Scenario icmp_errors_sessions() {
         s.uplink(t += 0.001, icmp_error(kRouter, pool, i::destination_unreachable, 1,
                                         first_bytes(flow_packet(Flow::udp, pool, port, 63))));
     for (const auto* b4 : b4s)
-        s.from_b4(t += 0.001, *b4, icmp_error(host, server1, i::destination_unreachable, 3,
-                                              flow_reply(Flow::udp, host, kPrivatePort, 63)));
+        s.from_b4(
+            t += 0.001, *b4,
+            icmp_error(host, server1, i::destination_unreachable, 3, flow_reply(Flow::udp, host, kPrivatePort, 63)));
 
     // Errors neither refresh nor delete (RFC 4787 REQ-12, RFC 5508 REQ-6):
     // two UDP bindings of B4 A (both public ports) answered once, then only
@@ -525,10 +543,11 @@ Scenario icmp_errors_sessions() {
     const auto errors_both_ways = [&](double at_time, std::uint8_t type, std::uint8_t code) {
         t = kNoRefresh + at_time;
         for (auto port : kTwoPorts)
-            s.uplink(t += 0.001, icmp_error(kRouter, pool, type, code, first_bytes(flow_packet(Flow::udp, pool, port, 63))));
+            s.uplink(t += 0.001,
+                     icmp_error(kRouter, pool, type, code, first_bytes(flow_packet(Flow::udp, pool, port, 63))));
         for (auto p : private_ports)
-            s.from_b4(t += 0.001, b4_a, icmp_error(host, server1, i::destination_unreachable, 3,
-                                                   flow_reply(Flow::udp, host, p, 63)));
+            s.from_b4(t += 0.001, b4_a,
+                      icmp_error(host, server1, i::destination_unreachable, 3, flow_reply(Flow::udp, host, p, 63)));
     };
     for (double e : kNoRefreshErrors) errors_both_ways(e, i::destination_unreachable, 1);
     t = kNoRefresh + kExpiredReply;
@@ -546,7 +565,8 @@ Scenario icmp_errors_sessions() {
 Scenario port_reuse() {
     Script s;
     for (int i = 0; i < 8; ++i)
-        s.from_b4(130.0 * i, b4_a, udp(host, static_cast<std::uint16_t>(5000 + i), server1, 53, "r" + std::to_string(i)));
+        s.from_b4(130.0 * i, b4_a,
+                  udp(host, static_cast<std::uint16_t>(5000 + i), server1, 53, "r" + std::to_string(i)));
     return {"port_reuse", "a freed port is not reused for 120 s", two_port_flags({"--udp-timeout", "120"}),
             s.capture()};
 }
@@ -583,12 +603,12 @@ Scenario malformed() {
     }
     {
         Bytes full = tcp(host, 5000, server1, 80, SYN, "");
-        Bytes cut = ipv4_packet({.source = host, .destination = server1}, w::proto_tcp,
-                                std::span(full).subspan(20, 10));
+        Bytes cut =
+            ipv4_packet({.source = host, .destination = server1}, w::proto_tcp, std::span(full).subspan(20, 10));
         s.from_b4(3, b4_a, cut);
         Bytes whole = good();
-        Bytes udp_cut = ipv4_packet({.source = host, .destination = server1}, w::proto_udp,
-                                    std::span(whole).subspan(20, 4));
+        Bytes udp_cut =
+            ipv4_packet({.source = host, .destination = server1}, w::proto_udp, std::span(whole).subspan(20, 4));
         s.from_b4(4, b4_a, udp_cut);
     }
     {
@@ -622,16 +642,17 @@ Scenario malformed() {
         s.uplink(12, udp(server1, 53, pool, 40000, "uplink-no-binding"));
     }
     // A first fragment whose rest never comes: held for reassembly, nothing leaves.
-    s.from_b4(13, b4_a, ipv4_udp({.source = host, .destination = server1, .more_fragments = true},
-                                 {.source_port = 5000, .destination_port = 53, .payload = text_bytes("fragment")}));
+    s.from_b4(13, b4_a,
+              ipv4_udp({.source = host, .destination = server1, .more_fragments = true},
+                       {.source_port = 5000, .destination_port = 53, .payload = text_bytes("fragment")}));
     {
         Bytes p = softwire({.source = b4_a, .destination = aftr}, good());
         p.resize(30);  // not even a whole IPv6 header
         s.add(14, p);
     }
     s.from_b4(15, b4_a, udp(host, 5000, server1, 53, "good-after-junk"));
-    return {"malformed", "malformed packets are dropped and counted; a good packet afterwards passes",
-            one_port_flags(), s.capture()};
+    return {"malformed", "malformed packets are dropped and counted; a good packet afterwards passes", one_port_flags(),
+            s.capture()};
 }
 
 // IPv6 Destination Options with a Tunnel Encapsulation Limit before the
@@ -655,8 +676,7 @@ Scenario dscp() {
     s.from_b4(1, b4_a, udp(host, 5000, server1, 53, "up-tc28-tos00", 64, 0x00), 0x28);
     s.uplink(2, udp(server1, 53, pool, 40000, "down-tos-b8", 64, 0xb8));
     s.uplink(3, udp(server1, 53, pool, 40000, "down-tos-00", 64, 0x00));
-    return {"dscp", "DSCP copied between inner TOS and outer traffic class both ways", one_port_flags(),
-            s.capture()};
+    return {"dscp", "DSCP copied between inner TOS and outer traffic class both ways", one_port_flags(), s.capture()};
 }
 
 // A UDP payload whose checksum, for these addresses and ports, computes to
@@ -670,29 +690,34 @@ Bytes payload_for_zero_checksum(Ipv4Address src, std::uint16_t sport, Ipv4Addres
     Bytes p = ipv4_udp({.source = src, .destination = dst},
                        {.source_port = sport, .destination_port = dport, .payload = payload, .zero_checksum = true});
     auto l4 = std::span<const std::uint8_t>(p).subspan(20);
-    auto sum = checksum_fold(
-        checksum_partial(l4, pseudo_header_ipv4(&p[w::ipv4::source], &p[w::ipv4::destination], w::proto_udp,
-                                                static_cast<std::uint16_t>(l4.size()))));
+    auto sum =
+        checksum_fold(checksum_partial(l4, pseudo_header_ipv4(&p[w::ipv4::source], &p[w::ipv4::destination],
+                                                              w::proto_udp, static_cast<std::uint16_t>(l4.size()))));
     w::store16(&payload[payload.size() - 2], static_cast<std::uint16_t>(~sum));
     return payload;
 }
 
 Scenario udp_checksum() {
     Script s;
-    s.from_b4(0, b4_a, ipv4_udp({.source = host, .destination = server1},
-                                {.source_port = 5000, .destination_port = 53, .payload = text_bytes("zero-up"),
-                                 .zero_checksum = true}));
-    s.uplink(1, ipv4_udp({.source = server1, .destination = pool},
-                         {.source_port = 53, .destination_port = 40000, .payload = text_bytes("zero-down"),
-                          .zero_checksum = true}));
+    s.from_b4(
+        0, b4_a,
+        ipv4_udp(
+            {.source = host, .destination = server1},
+            {.source_port = 5000, .destination_port = 53, .payload = text_bytes("zero-up"), .zero_checksum = true}));
+    s.uplink(1, ipv4_udp({.source = server1, .destination = pool}, {.source_port = 53,
+                                                                    .destination_port = 40000,
+                                                                    .payload = text_bytes("zero-down"),
+                                                                    .zero_checksum = true}));
     s.from_b4(2, b4_a, udp(host, 5000, server1, 53, "nonzero-up"));
     // After translation to 198.51.100.1:40000 (one-port range) this one sums to zero.
     s.from_b4(3, b4_a,
               ipv4_udp({.source = host, .destination = server1},
-                       {.source_port = 5000, .destination_port = 53,
+                       {.source_port = 5000,
+                        .destination_port = 53,
                         .payload = payload_for_zero_checksum(pool, 40000, server1, 53, "ffff-up")}));
     s.uplink(4, ipv4_udp({.source = server1, .destination = pool},
-                         {.source_port = 53, .destination_port = 40000,
+                         {.source_port = 53,
+                          .destination_port = 40000,
                           .payload = payload_for_zero_checksum(server1, 53, host, 5000, "ffff-down")}));
     return {"udp_checksum", "UDP zero checksum stays zero; a computed zero is sent as 0xffff", one_port_flags(),
             s.capture()};
@@ -701,12 +726,14 @@ Scenario udp_checksum() {
 Scenario aftr_echo() {
     Script s;
     s.from_b4(0, b4_a, echo(host, aftr_v4, 0x4242, 1, "ping-192.0.0.1"));
-    s.add(1, ipv6_icmp({.source = b4_a, .destination = aftr},
-                       {.type = w::icmp::v6_echo_request, .identifier = 0x4343, .sequence = 2,
-                        .body = text_bytes("ping6-aftr")}));
-    Bytes bad = ipv6_icmp({.source = b4_a, .destination = aftr},
-                          {.type = w::icmp::v6_echo_request, .identifier = 0x4444, .sequence = 3,
-                           .body = text_bytes("ping6-bad-checksum")});
+    s.add(1, ipv6_icmp({.source = b4_a, .destination = aftr}, {.type = w::icmp::v6_echo_request,
+                                                               .identifier = 0x4343,
+                                                               .sequence = 2,
+                                                               .body = text_bytes("ping6-aftr")}));
+    Bytes bad = ipv6_icmp({.source = b4_a, .destination = aftr}, {.type = w::icmp::v6_echo_request,
+                                                                  .identifier = 0x4444,
+                                                                  .sequence = 3,
+                                                                  .body = text_bytes("ping6-bad-checksum")});
     bad[w::ipv6::header_size + w::icmp::checksum] ^= 0x01;
     s.add(2, bad);
     // Addressed to the AFTR itself: TTL 1 is not expired (nothing is forwarded).
@@ -717,7 +744,7 @@ Scenario aftr_echo() {
 
 Capture inner_source_input() {
     Script s;
-    const char* sources[] = {"203.0.113.5", "100.64.0.1", "172.16.0.1", "192.168.1.1",
+    const char* sources[] = {"203.0.113.5", "100.64.0.1",     "172.16.0.1", "192.168.1.1",
                              "192.0.0.2",   "10.255.255.254", "172.32.0.1"};
     double t = 0;
     for (const char* a : sources) s.from_b4(t++, b4_a, udp(v4(a), 5000, server1, 53, std::string("from-") + a));
@@ -745,11 +772,11 @@ Scenario b4_prefix() {
 // A UDP datagram of `total` bytes (IPv4 header included) with a tagged payload.
 Bytes big_udp(Ipv4Address src, std::uint16_t sport, Ipv4Address dst, std::uint16_t dport, std::string_view tag,
               std::size_t total, bool dont_fragment = false, std::uint16_t id = 0, std::uint8_t ttl = 64) {
-    return ipv4_udp({.source = src, .destination = dst, .ttl = ttl, .identification = id,
-                     .dont_fragment = dont_fragment},
-                    {.source_port = sport,
-                     .destination_port = dport,
-                     .payload = tagged_payload(tag, total - w::ipv4::min_header_size - w::udp::header_size)});
+    return ipv4_udp(
+        {.source = src, .destination = dst, .ttl = ttl, .identification = id, .dont_fragment = dont_fragment},
+        {.source_port = sport,
+         .destination_port = dport,
+         .payload = tagged_payload(tag, total - w::ipv4::min_header_size - w::udp::header_size)});
 }
 
 // What a B4 on a small IPv6 link sends: its softwire packet in IPv6 fragments.
@@ -767,7 +794,8 @@ Scenario fragments_softwire() {
     auto in_order = softwire_fragments(b4_a, datagram("sw-in-order"), 560, 1);
     for (std::size_t i = 0; i < in_order.size(); ++i) s.add(0.001 * static_cast<double>(i), in_order[i]);
     auto reversed = softwire_fragments(b4_a, datagram("sw-reversed"), 560, 2);
-    for (std::size_t i = 0; i < reversed.size(); ++i) s.add(1 + 0.001 * static_cast<double>(i), reversed[reversed.size() - 1 - i]);
+    for (std::size_t i = 0; i < reversed.size(); ++i)
+        s.add(1 + 0.001 * static_cast<double>(i), reversed[reversed.size() - 1 - i]);
     auto lost = softwire_fragments(b4_a, datagram("sw-lost"), 560, 3);
     s.add(2.000, lost[0]);
     s.add(2.001, lost[2]);
@@ -794,9 +822,9 @@ Scenario fragments_inner() {
                             mtu::kHostFragment);
     // B's datagram fits the uplink whole (1480 bytes): see the ID note in captures/README.md.
     auto b = ipv4_fragments(big_udp(host, 5000, server1, 53, "inner-b", 1480, false, 0x1234), mtu::kHostFragment);
-    const std::pair<const Ipv6Address*, const Bytes*> order[] = {
-        {&b4_a, &a[5]}, {&b4_b, &b[1]}, {&b4_a, &a[4]}, {&b4_a, &a[3]},
-        {&b4_b, &b[0]}, {&b4_a, &a[2]}, {&b4_a, &a[1]}, {&b4_a, &a[0]}};
+    const std::pair<const Ipv6Address*, const Bytes*> order[] = {{&b4_a, &a[5]}, {&b4_b, &b[1]}, {&b4_a, &a[4]},
+                                                                 {&b4_a, &a[3]}, {&b4_b, &b[0]}, {&b4_a, &a[2]},
+                                                                 {&b4_a, &a[1]}, {&b4_a, &a[0]}};
     double t = 0;
     for (const auto& [b4, fragment] : order) s.from_b4(t += 0.001, *b4, *fragment);
     std::vector<std::vector<Bytes>> replies;
@@ -870,7 +898,9 @@ Scenario packet_too_big() {
     s.uplink(3, big_udp(server1, 53, pool, 40000, "after-ptb", 1400, false, 0x0303));
     s.uplink(4, big_udp(server1, 53, pool, 40000, "after-ptb-df1", 1400, true, 0x0304));
     s.uplink(5, ipv4_icmp({.source = server1, .destination = pool, .dont_fragment = false},
-                          {.type = w::icmp::echo_reply, .identifier = 40000, .sequence = 1,
+                          {.type = w::icmp::echo_reply,
+                           .identifier = 40000,
+                           .sequence = 1,
                            .body = tagged_payload("b-pong", 1400 - 28)}));
     s.add(6, path_error(3, 0, udp(server1, 53, host, 5000, "te-quote", 63)));
     s.add(7, path_error(2, 1300, big_udp(server1, 53, host, 5000, "ptb-quote-df0", 1460, false, 0x0305, 63)));
@@ -899,11 +929,15 @@ Bytes mss_option(std::uint16_t mss) {
     return {2, 4, static_cast<std::uint8_t>(mss >> 8), static_cast<std::uint8_t>(mss)};
 }
 
-Bytes tcp_with_options(Ipv4Address src, std::uint16_t sport, Ipv4Address dst, std::uint16_t dport,
-                       std::uint8_t flags, std::string_view tag, Bytes options) {
-    return ipv4_tcp({.source = src, .destination = dst},
-                    {.source_port = sport, .destination_port = dport, .seq = 1000, .ack = flags & ACK ? 5001u : 0u,
-                     .flags = flags, .payload = text_bytes(tag), .options = std::move(options)});
+Bytes tcp_with_options(Ipv4Address src, std::uint16_t sport, Ipv4Address dst, std::uint16_t dport, std::uint8_t flags,
+                       std::string_view tag, Bytes options) {
+    return ipv4_tcp({.source = src, .destination = dst}, {.source_port = sport,
+                                                          .destination_port = dport,
+                                                          .seq = 1000,
+                                                          .ack = flags & ACK ? 5001u : 0u,
+                                                          .flags = flags,
+                                                          .payload = text_bytes(tag),
+                                                          .options = std::move(options)});
 }
 
 // --mss-clamp lowers a larger MSS option of SYNs both ways, keeps a smaller
@@ -912,7 +946,7 @@ Scenario mss_clamp() {
     Script s;
     Bytes host_options = mss_option(1460);
     host_options.insert(host_options.end(), {1, 3, 3, 7, 4, 2, 1, 1});  // NOP, window scale 7, SACK permitted
-    Bytes server_options = {1, 1, 4, 2};                                   // NOP NOP SACK permitted, then MSS
+    Bytes server_options = {1, 1, 4, 2};                                // NOP NOP SACK permitted, then MSS
     for (auto b : mss_option(1460)) server_options.push_back(b);
     s.from_b4(0.0, b4_a, tcp_with_options(host, 5000, server1, 80, SYN, "syn-mss1460", host_options));
     s.uplink(0.1, tcp_with_options(server1, 80, pool, 40000, SYN | ACK, "synack-mss1460", server_options));
@@ -927,13 +961,38 @@ Scenario mss_clamp() {
 }  // namespace
 
 std::vector<Scenario> all_scenarios() {
-    return {two_b4_same_tuple(), ethernet(),     hairpin(),     mapping(),      filtering_eif(),
-            filtering_adf(),     udp_timeout(),  icmp_timeout(), tcp_timeouts(), tcp_simultaneous_open(),
-            quota(),             quota_prefix_64(), port_reuse(),   icmp_errors(),   icmp_errors_sessions(),
-            ttl(),               malformed(),    tunnel_encapsulation_limit(),
-            dscp(),              udp_checksum(), aftr_echo(),    inner_source(), inner_source_extra(),
-            b4_prefix(),         fragments_softwire(), fragments_inner(), tunnel_mtu_df(), tunnel_mtu_df_1400(),
-            uplink_mtu_df(),     packet_too_big(), icmp_rate_limit(), mss_clamp()};
+    return {two_b4_same_tuple(),
+            ethernet(),
+            hairpin(),
+            mapping(),
+            filtering_eif(),
+            filtering_adf(),
+            udp_timeout(),
+            icmp_timeout(),
+            tcp_timeouts(),
+            tcp_simultaneous_open(),
+            quota(),
+            quota_prefix_64(),
+            port_reuse(),
+            icmp_errors(),
+            icmp_errors_sessions(),
+            ttl(),
+            malformed(),
+            tunnel_encapsulation_limit(),
+            dscp(),
+            udp_checksum(),
+            aftr_echo(),
+            inner_source(),
+            inner_source_extra(),
+            b4_prefix(),
+            fragments_softwire(),
+            fragments_inner(),
+            tunnel_mtu_df(),
+            tunnel_mtu_df_1400(),
+            uplink_mtu_df(),
+            packet_too_big(),
+            icmp_rate_limit(),
+            mss_clamp()};
 }
 
 }  // namespace dslite::test

@@ -45,21 +45,21 @@ inline constexpr std::uint16_t kMssClamp = 1360;
 // input is sent in its own time window, one packet per millisecond, and the
 // checks find what each input made by the output's timestamp.
 namespace icmp_sessions {
-inline constexpr double kBindings = 0;       // B4 A then B: UDP, TCP SYN, echo, same private tuple
-inline constexpr double kRouterErrors = 1;   // Internet router errors about what the AFTR sent
-inline constexpr double kReplies = 2;        // the Internet answers every public port
-inline constexpr double kHostErrors = 3;     // the hosts' errors about those answers
-inline constexpr double kHairpin = 4;        // B's host sends to both public UDP ports
-inline constexpr double kHairpinErrors = 5;  // A's host answers with 3/3
-inline constexpr double kLateReplies = 6;    // after all those errors
-inline constexpr double kOptions = 7;        // errors quoting a header with IP options
-inline constexpr double kDrops = 8;          // errors that must be dropped
-inline constexpr double kExpired = 500;      // errors about the UDP bindings, gone since ~307 s
-inline constexpr double kNoRefresh = 1000;   // B4 A's UDP bindings, an answer each, then only errors:
+inline constexpr double kBindings = 0;                         // B4 A then B: UDP, TCP SYN, echo, same private tuple
+inline constexpr double kRouterErrors = 1;                     // Internet router errors about what the AFTR sent
+inline constexpr double kReplies = 2;                          // the Internet answers every public port
+inline constexpr double kHostErrors = 3;                       // the hosts' errors about those answers
+inline constexpr double kHairpin = 4;                          // B's host sends to both public UDP ports
+inline constexpr double kHairpinErrors = 5;                    // A's host answers with 3/3
+inline constexpr double kLateReplies = 6;                      // after all those errors
+inline constexpr double kOptions = 7;                          // errors quoting a header with IP options
+inline constexpr double kDrops = 8;                            // errors that must be dropped
+inline constexpr double kExpired = 500;                        // errors about the UDP bindings, gone since ~307 s
+inline constexpr double kNoRefresh = 1000;                     // B4 A's UDP bindings, an answer each, then only errors:
 inline constexpr double kNoRefreshErrors[] = {100, 200, 290};  // seconds after kNoRefresh
-inline constexpr double kExpiredReply = 302;  // after kNoRefresh: past the 300 s UDP timeout
-inline constexpr std::uint16_t kPrivatePort = 10000;  // TCP/UDP port behind both B4s
-inline constexpr std::uint16_t kEchoId = 0x0777;      // echo identifier behind both B4s
+inline constexpr double kExpiredReply = 302;                   // after kNoRefresh: past the 300 s UDP timeout
+inline constexpr std::uint16_t kPrivatePort = 10000;           // TCP/UDP port behind both B4s
+inline constexpr std::uint16_t kEchoId = 0x0777;               // echo identifier behind both B4s
 }  // namespace icmp_sessions
 
 // Capture timestamps start here; only differences matter to the engine.

@@ -31,9 +31,11 @@ TEST(PacketBuilder, TransportChecksumKnownAnswers) {
     Bytes u = ipv4_udp({.source = kHost, .destination = kServer},
                        {.source_port = 5000, .destination_port = 53, .payload = text_bytes("a-udp")});
     EXPECT_EQ(w::load16(&u[20 + w::udp::checksum]), 0x5f79);
-    Bytes t = ipv4_tcp({.source = kHost, .destination = kServer},
-                       {.source_port = 10000, .destination_port = 80, .seq = 1000, .flags = w::tcp::syn,
-                        .payload = text_bytes("a-tcp")});
+    Bytes t = ipv4_tcp({.source = kHost, .destination = kServer}, {.source_port = 10000,
+                                                                   .destination_port = 80,
+                                                                   .seq = 1000,
+                                                                   .flags = w::tcp::syn,
+                                                                   .payload = text_bytes("a-tcp")});
     EXPECT_EQ(w::load16(&t[20 + w::tcp::checksum]), 0xf8f8);
     Bytes i = ipv4_icmp({.source = kHost, .destination = kServer},
                         {.type = 8, .identifier = 0x777, .sequence = 1, .body = text_bytes("a-icmp")});
@@ -43,10 +45,18 @@ TEST(PacketBuilder, TransportChecksumKnownAnswers) {
 TEST(PacketDecoder, RoundTripsASoftwirePacketWithEncapsulationLimit) {
     const Ipv6Address b4 = v6("2001:db8:a::2"), aftr = v6("2001:db8:0:1::1");
     Bytes inner = ipv4_tcp({.source = kHost, .destination = kServer, .ttl = 9, .tos = 0x28, .identification = 77},
-                           {.source_port = 1234, .destination_port = 80, .seq = 5, .ack = 6,
-                            .flags = w::tcp::syn | w::tcp::ack, .payload = text_bytes("hello")});
-    Bytes p = softwire({.source = b4, .destination = aftr, .hop_limit = 3, .traffic_class = 0x28,
-                        .flow_label = 0x12345, .encapsulation_limit = 4},
+                           {.source_port = 1234,
+                            .destination_port = 80,
+                            .seq = 5,
+                            .ack = 6,
+                            .flags = w::tcp::syn | w::tcp::ack,
+                            .payload = text_bytes("hello")});
+    Bytes p = softwire({.source = b4,
+                        .destination = aftr,
+                        .hop_limit = 3,
+                        .traffic_class = 0x28,
+                        .flow_label = 0x12345,
+                        .encapsulation_limit = 4},
                        inner);
     Decoded d = decode(p);
     EXPECT_TRUE(d.problems.empty()) << describe(d);
@@ -135,9 +145,9 @@ TEST(PacketDecoder, ReportsEveryCorruption) {
     padded.push_back(0);  // trailing bytes past the total length
     EXPECT_FALSE(decode(padded).problems.empty());
 
-    Bytes zero = ipv4_udp({.source = kHost, .destination = kServer},
-                          {.source_port = 5000, .destination_port = 53, .payload = text_bytes("z"),
-                           .zero_checksum = true});
+    Bytes zero =
+        ipv4_udp({.source = kHost, .destination = kServer},
+                 {.source_port = 5000, .destination_port = 53, .payload = text_bytes("z"), .zero_checksum = true});
     EXPECT_TRUE(decode(zero).problems.empty()) << "a zero UDP checksum means none";
 
     Bytes tunnelled = softwire({.source = v6("2001:db8:a::2"), .destination = v6("2001:db8:0:1::1")}, good);

@@ -40,7 +40,8 @@ TEST(Checksum, WideSumEqualsWordByWordSum) {
     for (auto& b : data) b = static_cast<std::uint8_t>(rng());
     for (int round = 0; round < 3000; ++round) {
         const std::size_t start = rng() % 8;
-        const std::size_t length = round < 100 ? static_cast<std::size_t>(round) : rng() % (round % 50 == 0 ? 65600 : 3000);
+        const std::size_t length =
+            round < 100 ? static_cast<std::size_t>(round) : rng() % (round % 50 == 0 ? 65600 : 3000);
         const std::uint32_t initial = round % 3 == 0 ? 0 : rng() % 0x3ffff;
         const std::span<const std::uint8_t> bytes(data.data() + start, length);
         ASSERT_TRUE(same(checksum_fold(checksum_partial(bytes, initial)), reference(bytes.data(), length, initial)))

@@ -65,7 +65,8 @@ protected:
     }
     Out from_uplink(const Bytes& ipv4, std::int64_t second = 0) { return run(Side::uplink, ipv4, second); }
 
-    static Bytes udp(Ipv4Address src, std::uint16_t sport, Ipv4Address dst, std::uint16_t dport, std::uint8_t ttl = 64) {
+    static Bytes udp(Ipv4Address src, std::uint16_t sport, Ipv4Address dst, std::uint16_t dport,
+                     std::uint8_t ttl = 64) {
         Ipv4Header h;
         h.source = src;
         h.destination = dst;

@@ -69,8 +69,9 @@ std::vector<Bytes> split_ipv6(const Bytes& packet, std::size_t mtu, std::uint32_
 std::optional<Bytes> join_ipv6(std::vector<Bytes> frags) {
     for (const auto& f : frags)
         if (f.size() < 48 || f[6] != 44) return std::nullopt;
-    std::sort(frags.begin(), frags.end(),
-              [](const Bytes& a, const Bytes& b) { return (w::load16(a.data() + 42) & 0xfff8) < (w::load16(b.data() + 42) & 0xfff8); });
+    std::sort(frags.begin(), frags.end(), [](const Bytes& a, const Bytes& b) {
+        return (w::load16(a.data() + 42) & 0xfff8) < (w::load16(b.data() + 42) & 0xfff8);
+    });
     Bytes whole(frags[0].begin(), frags[0].begin() + 40);
     whole[6] = frags[0][40];
     for (const auto& f : frags) {
@@ -350,7 +351,8 @@ TEST_F(FragmentTest, MssIsClampedOnSynsBothWays) {
     w::store16(pkt.data() + 2, static_cast<std::uint16_t>(pkt.size()));
     refresh_ipv4_header_checksum(pkt);
     w::store16(pkt.data() + 36, 0);
-    const std::uint32_t pseudo = pseudo_header_ipv4(pkt.data() + 12, pkt.data() + 16, 6, static_cast<std::uint16_t>(pkt.size() - 20));
+    const std::uint32_t pseudo =
+        pseudo_header_ipv4(pkt.data() + 12, pkt.data() + 16, 6, static_cast<std::uint16_t>(pkt.size() - 20));
     w::store16(pkt.data() + 36, checksum({pkt.data() + 20, pkt.size() - 20}, pseudo));
     auto out = run(Side::b4, softwire_of(kB4a, pkt), 0);
     ASSERT_EQ(out.verdict, Verdict::to_uplink);

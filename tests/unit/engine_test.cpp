@@ -52,7 +52,8 @@ TEST_F(EngineTest, MappingIsEndpointIndependentAndPaired) {
     EXPECT_EQ(first.decoded.ip4()->source, tcp_flow.decoded.ip4()->source);
     EXPECT_EQ(first.decoded.ip4()->source, ping.decoded.ip4()->source);
     // EIF: a third party may answer the mapping.
-    auto other = from_uplink(udp(v4("192.0.2.99"), 1234, first.decoded.ip4()->source, first.decoded.ip4()->l4.source_port), 2);
+    auto other =
+        from_uplink(udp(v4("192.0.2.99"), 1234, first.decoded.ip4()->source, first.decoded.ip4()->l4.source_port), 2);
     EXPECT_EQ(other.verdict, Verdict::to_b4);
 }
 
@@ -373,7 +374,6 @@ TEST_F(EngineTest, FreedPortIsNotReusedWithin120s) {
     EXPECT_EQ(from_b4(kB4b, udp(kHost, 1, kServer, 53), 302 + 121).verdict, Verdict::to_uplink);
 }
 
-
 // The burst entry points only add lookahead: same verdicts, same bytes,
 // same counters as one call per packet, including for odd packets.
 TEST(EngineBurst, SameResultAsOnePacketAtATime) {
@@ -386,7 +386,8 @@ TEST(EngineBurst, SameResultAsOnePacketAtATime) {
         ip.source = kHost;
         ip.destination = kServer;
         if (i % 3 == 0)
-            b4_side.push_back(softwire(h, ipv4_udp(ip, UdpDatagram{static_cast<std::uint16_t>(1000 + i % 7), 53, {}, false})));
+            b4_side.push_back(
+                softwire(h, ipv4_udp(ip, UdpDatagram{static_cast<std::uint16_t>(1000 + i % 7), 53, {}, false})));
         else if (i % 3 == 1)
             b4_side.push_back(softwire(h, ipv4_icmp(ip, IcmpMessage{8, 0, static_cast<std::uint16_t>(i % 5), 1, {}})));
         else
@@ -422,7 +423,6 @@ TEST(EngineBurst, SameResultAsOnePacketAtATime) {
     EXPECT_EQ(c1, c2);
     EXPECT_GT(std::count(v1.begin(), v1.end(), Verdict::to_uplink), 20);
 }
-
 
 class IcmpErrorTest : public EngineTest {
 protected:
@@ -525,14 +525,14 @@ TEST_F(IcmpErrorTest, GeneratedErrorsAreRateLimited) {
     c.icmp_errors_per_second = 2;
     make(c);
     int answered = 0;
-    for (int i = 0; i < 5; ++i) answered += from_b4(kB4a, udp(kHost, 5000, kServer, 33434, 1), 7).verdict == Verdict::to_b4;
+    for (int i = 0; i < 5; ++i)
+        answered += from_b4(kB4a, udp(kHost, 5000, kServer, 33434, 1), 7).verdict == Verdict::to_b4;
     EXPECT_EQ(answered, 2);
     EXPECT_EQ(count(Counter::icmp_errors_rate_limited), 3u);
     EXPECT_EQ(count(Counter::drop_inner_ttl_expired), 5u);
     EXPECT_EQ(from_b4(kB4a, udp(kHost, 5000, kServer, 33434, 1), 8).verdict, Verdict::to_b4);  // next second
     expect_balanced();
 }
-
 
 TEST_F(EngineTest, NewBindingsPerSecondAreLimitedPerSubscriber) {
     auto c = base_config();
@@ -549,7 +549,6 @@ TEST_F(EngineTest, NewBindingsPerSecondAreLimitedPerSubscriber) {
     EXPECT_EQ(from_b4(kB4a, udp(kHost, 100, kServer, 53), 11).verdict, Verdict::to_uplink);
     expect_balanced();
 }
-
 
 // RFC 6888 REQ-5 and REQ-11: a full table refuses new flows with 3/1 and
 // never evicts; what exists keeps working for everyone.
@@ -632,7 +631,6 @@ TEST_F(EngineTest, SeveralPoolsThatAreNotContiguousAreAllUsed) {
     EXPECT_EQ(used.size(), 3u) << "every pool address serves subscribers";
 }
 
-
 // Row 79: hosts behind two B4s may send the same IPv4 ID; on one public
 // address the IDs must differ, or fragments downstream would mix.
 TEST_F(EngineTest, FragmentableDatagramsGetDistinctIdsOnThePublicSide) {
@@ -653,7 +651,6 @@ TEST_F(EngineTest, FragmentableDatagramsGetDistinctIdsOnThePublicSide) {
     auto df = from_b4(kB4a, ipv4_udp(h, UdpDatagram{5000, 53, text_bytes("c"), false}));
     EXPECT_EQ(df.decoded.ipv4->identification, 0x1234);
 }
-
 
 // The port hold counts from when the binding expired, even if the engine
 // only noticed after an idle gap (a replay, or a quiet daemon).

@@ -142,12 +142,13 @@ TEST(Shares, UplinkPacketsGoToTheEngineOfTheirPort) {
     // An error quotes the packet we sent, from the public port.
     EXPECT_EQ(shares.from_uplink(ipv4_icmp(h, IcmpMessage{3, 3, 0, 0, udp_packet(kPublic, high, kServer, 53)})),
               shares.of_port(high));
-    EXPECT_EQ(shares.from_uplink(ipv4_icmp(h, IcmpMessage{11, 0, 0, 0, [&] {
-                                               Ipv4Header q;
-                                               q.source = kPublic;
-                                               q.destination = kServer;
-                                               return ipv4_icmp(q, IcmpMessage{8, 0, low, 1, {}});
-                                           }()})),
+    EXPECT_EQ(shares.from_uplink(ipv4_icmp(h, IcmpMessage{11, 0, 0, 0,
+                                                          [&] {
+                                                              Ipv4Header q;
+                                                              q.source = kPublic;
+                                                              q.destination = kServer;
+                                                              return ipv4_icmp(q, IcmpMessage{8, 0, low, 1, {}});
+                                                          }()})),
               shares.of_port(low));
     // Not bound anywhere: whoever has it drops it.
     EXPECT_EQ(shares.from_uplink(udp_packet(kServer, 53, v4("203.0.113.99"), low)), Owner{});

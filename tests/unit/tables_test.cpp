@@ -47,7 +47,8 @@ TEST(TimerWheel, ExpiresAtDueAndAsksAgainWhenRefreshed) {
     wheel.schedule(1, due[1]);
     std::vector<std::uint32_t> expired;
     auto run = [&](std::uint32_t now) {
-        wheel.advance(now, [&](std::uint32_t id) { return due[id]; }, [&](std::uint32_t id) { expired.push_back(id); });
+        wheel.advance(
+            now, [&](std::uint32_t id) { return due[id]; }, [&](std::uint32_t id) { expired.push_back(id); });
     };
     run(1004);
     EXPECT_TRUE(expired.empty());
@@ -71,10 +72,12 @@ TEST(TimerWheel, LongJumpsAndLongTimeoutsStillExpireOnce) {
     std::vector<std::uint32_t> at(4, 0);
     std::uint32_t now = 0;
     auto run = [&](std::uint32_t to) {
-        wheel.advance(to, [&](std::uint32_t id) { return due[id]; }, [&](std::uint32_t id) {
-            expired.insert(id);
-            at[id] = wheel.current();
-        });
+        wheel.advance(
+            to, [&](std::uint32_t id) { return due[id]; },
+            [&](std::uint32_t id) {
+                expired.insert(id);
+                at[id] = wheel.current();
+            });
         now = to;
     };
     run(7440);
@@ -93,7 +96,8 @@ TEST(TimerWheel, CancelRemovesOnlyThatId) {
     for (std::uint32_t id = 0; id < 3; ++id) wheel.schedule(id, 5);
     wheel.cancel(1);
     std::set<std::uint32_t> expired;
-    wheel.advance(5, [](std::uint32_t) { return 5u; }, [&](std::uint32_t id) { expired.insert(id); });
+    wheel.advance(
+        5, [](std::uint32_t) { return 5u; }, [&](std::uint32_t id) { expired.insert(id); });
     EXPECT_EQ(expired, (std::set<std::uint32_t>{0, 2}));
 }
 

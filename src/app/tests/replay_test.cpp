@@ -293,8 +293,8 @@ TEST_F(Replay, UnwritableOutputsAreRefused) {
 }
 
 TEST_F(Replay, ReadErrorPartWayFailsAfterWritingWhatWasDone) {
-    write_input({{softwire(udp4(kHost, 5000, kServer, 53)), kStart},
-                 {softwire(udp4(kHost, 5001, kServer, 53)), kStart + 1s}});
+    write_input(
+        {{softwire(udp4(kHost, 5000, kServer, 53)), kStart}, {softwire(udp4(kHost, 5001, kServer, 53)), kStart + 1s}});
     std::filesystem::resize_file(settings_.input, std::filesystem::file_size(settings_.input) - 10);
     EXPECT_EQ(run(), 1);
     EXPECT_EQ(err_.str().rfind("dslite-aftr: replay: " + settings_.input + ": ", 0), 0u) << err_.str();

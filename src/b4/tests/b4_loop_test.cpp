@@ -30,9 +30,10 @@ TEST(B4Loop, RelaysBothWaysAndCountsDrops) {
     tun.push(test::ipv6(kTunnel.b4, kTunnel.aftr, 58, Bytes(8)));
     softwire.push(test::ipv6(kTunnel.aftr, kTunnel.b4, 4, inner(7)));
     softwire.push(test::ipv6(test::v6("2001:db8:66::1"), kTunnel.b4, 4, inner(8)));  // not the AFTR
-    softwire.push(test::ipv6(kTunnel.aftr, kTunnel.b4, 4, Bytes{0x45, 0}));         // broken inner IPv4
+    softwire.push(test::ipv6(kTunnel.aftr, kTunnel.b4, 4, Bytes{0x45, 0}));          // broken inner IPv4
 
-    for (int i = 0; i < 100 && (tun.pending() > 0 || softwire.pending() > 0); ++i) io.run_for(std::chrono::milliseconds(10));
+    for (int i = 0; i < 100 && (tun.pending() > 0 || softwire.pending() > 0); ++i)
+        io.run_for(std::chrono::milliseconds(10));
 
     ASSERT_EQ(softwire.written().size(), Loop::kBurst + 5);
     for (std::uint16_t i = 0; i < Loop::kBurst + 5; ++i)

@@ -43,7 +43,7 @@ protected:
         aftr = std::move(std::get<std::unique_ptr<platform::RawDevice>>(aftr_device));
 
         const char* argv[] = {g_b4_binary, "--b4-address", "2001:db8:a::2", "--aftr-address", "2001:db8:ff::1",
-                              "--device", "tun:b4", "--log-level", "warn", nullptr};
+                              "--device",  "tun:b4",       "--log-level",   "warn",           nullptr};
         ASSERT_EQ(::posix_spawn(&child, g_b4_binary, nullptr, nullptr, const_cast<char**>(argv), environ), 0);
         // Ready once it has configured the TUN's default route (the last step).
         for (int i = 0; i < 200 && !ready(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -102,15 +102,15 @@ TEST_F(B4Process, EncapsulatesToTheAftrAndDecapsulatesBack) {
     EXPECT_EQ(Bytes(inner + 28, inner + 33), test::bytes_of("query"));
 
     // The answer, and a spoofed one from another IPv6 source that must not get through.
-    Bytes spoofed_inner = test::ipv4_udp(test::v4("198.51.100.1"), 53, test::v4("192.0.0.2"), port,
-                                         test::bytes_of("spoof"));
+    Bytes spoofed_inner =
+        test::ipv4_udp(test::v4("198.51.100.1"), 53, test::v4("192.0.0.2"), port, test::bytes_of("spoof"));
     Bytes spoofed = test::ipv6(test::v6("2001:db8:ff::99"), kB4, 4, spoofed_inner);
-    Bytes answer = test::ipv6(kAftr, kB4, 4,
-                              test::ipv4_udp(test::v4("198.51.100.1"), 53, test::v4("192.0.0.2"), port,
-                                             test::bytes_of("answer")));
+    Bytes answer =
+        test::ipv6(kAftr, kB4, 4,
+                   test::ipv4_udp(test::v4("198.51.100.1"), 53, test::v4("192.0.0.2"), port, test::bytes_of("answer")));
     ASSERT_TRUE(platform::netlink::add_address("lo", test::v6("2001:db8:ff::99"), 128) == std::nullopt);
-    auto spoofer = std::move(std::get<std::unique_ptr<platform::RawDevice>>(
-        platform::RawDevice::open(test::v6("2001:db8:ff::99"))));
+    auto spoofer = std::move(
+        std::get<std::unique_ptr<platform::RawDevice>>(platform::RawDevice::open(test::v6("2001:db8:ff::99"))));
     Packet spoof_packet(spoofed, 0, spoofed.size());
     ASSERT_EQ(spoofer->write_burst({&spoof_packet, 1}), 1u);
     Packet answer_packet(answer, 0, answer.size());

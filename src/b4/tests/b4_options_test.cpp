@@ -55,7 +55,8 @@ TEST(B4Options, ErrorsNameTheOption) {
     EXPECT_EQ(error({"--b4-address", "192.0.2.1", aftr[0], aftr[1]}), "b4-address: '192.0.2.1' is not an IPv6 address");
     EXPECT_EQ(error({b4[0], b4[1], "--aftr-address", "2001:db8:a::2"}), "aftr-address: the same as b4-address");
     EXPECT_EQ(error({b4[0], b4[1], aftr[0], aftr[1], "--device", "raw"}), "device: the B4 needs a TUN (tun:NAME)");
-    EXPECT_EQ(error({b4[0], b4[1], aftr[0], aftr[1], "--device", "eth0"}).rfind("device: unknown device 'eth0'", 0), 0u);
+    EXPECT_EQ(error({b4[0], b4[1], aftr[0], aftr[1], "--device", "eth0"}).rfind("device: unknown device 'eth0'", 0),
+              0u);
     EXPECT_EQ(error({b4[0], b4[1], aftr[0], aftr[1], "--aftr", "tcp:x:1"}), "aftr: 'tcp:x:1' is not udp:HOST:PORT");
     EXPECT_EQ(error({b4[0], b4[1], aftr[0], aftr[1], "--mtu", "67"}), "mtu: '67' is not a number from 68 to 65535");
     EXPECT_EQ(error({b4[0], b4[1], aftr[0], aftr[1], "--mtu", "1400", "--no-configure"}),

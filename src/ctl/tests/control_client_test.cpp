@@ -41,9 +41,8 @@ protected:
 };
 
 TEST_F(ControlClientTest, SendsOneLineAndReadsOneLine) {
-    const Reply r = ask_served("sessions --protocol udp", [](std::string_view line) {
-        return "{\"echo\":\"" + std::string(line) + "\"}";
-    });
+    const Reply r = ask_served("sessions --protocol udp",
+                               [](std::string_view line) { return "{\"echo\":\"" + std::string(line) + "\"}"; });
     EXPECT_EQ(r.error, "");
     EXPECT_EQ(r.line, R"({"echo":"sessions --protocol udp"})");
 }

@@ -23,24 +23,25 @@ TEST(Tables, PadsColumnsToTheWidestCell) {
 
 TEST(Tables, SessionsShowOneRowPerSession) {
     const SessionInfo sessions[] = {
-        {*parse_ipv6("2001:db8:a::2"), *parse_ipv4("192.168.1.10"), 5000, Protocol::udp,
-         *parse_ipv4("198.51.100.3"), 40001, "udp", 3, 297},
-        {*parse_ipv6("2001:db8:b::2"), *parse_ipv4("192.168.1.10"), 5000, Protocol::udp,
-         *parse_ipv4("198.51.100.7"), 40001, "udp", 0, 300},
+        {*parse_ipv6("2001:db8:a::2"), *parse_ipv4("192.168.1.10"), 5000, Protocol::udp, *parse_ipv4("198.51.100.3"),
+         40001, "udp", 3, 297},
+        {*parse_ipv6("2001:db8:b::2"), *parse_ipv4("192.168.1.10"), 5000, Protocol::udp, *parse_ipv4("198.51.100.7"),
+         40001, "udp", 0, 300},
     };
     EXPECT_EQ(sessions_table(json(daemon::sessions_json(sessions))),
               "B4             PROTO  INSIDE             PUBLIC              STATE  IDLE  EXPIRES\n"
               "2001:db8:a::2  udp    192.168.1.10:5000  198.51.100.3:40001  udp    3s    297s\n"
               "2001:db8:b::2  udp    192.168.1.10:5000  198.51.100.7:40001  udp    0s    300s\n"
               "2 sessions\n");
-    EXPECT_EQ(sessions_table(json(daemon::sessions_json({}))), "B4  PROTO  INSIDE  PUBLIC  STATE  IDLE  EXPIRES\n0 sessions\n");
+    EXPECT_EQ(sessions_table(json(daemon::sessions_json({}))),
+              "B4  PROTO  INSIDE  PUBLIC  STATE  IDLE  EXPIRES\n0 sessions\n");
 }
 
 TEST(Tables, B4sListSoftwiresAndCounts) {
     const SubscriberInfo subs[] = {{*parse_ipv6_prefix("2001:db8:a::/56"), *parse_ipv4("198.51.100.3"), 1, 2, 0}};
     const SessionInfo sessions[] = {
-        {*parse_ipv6("2001:db8:a::2"), *parse_ipv4("192.168.1.10"), 5000, Protocol::udp,
-         *parse_ipv4("198.51.100.3"), 40001, "udp", 3, 297},
+        {*parse_ipv6("2001:db8:a::2"), *parse_ipv4("192.168.1.10"), 5000, Protocol::udp, *parse_ipv4("198.51.100.3"),
+         40001, "udp", 3, 297},
     };
     EXPECT_EQ(subscribers_table(json(daemon::subscribers_json(subs, sessions))),
               "SUBSCRIBER       SOFTWIRES      PUBLIC        SESSIONS  TCP  UDP  ICMP\n"
@@ -61,8 +62,9 @@ TEST(Tables, StatsListEveryCounter) {
     EXPECT_NE(text.find(" 12\n"), std::string::npos) << text;
     EXPECT_EQ(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')), kCounterCount + 3);
     gauges.uplink_write_refused = 4;
-    EXPECT_NE(stats_table(json(daemon::stats_json(counters, gauges))).find("refused 0 packets to B4s and 4 to the uplink"),
-              std::string::npos);
+    EXPECT_NE(
+        stats_table(json(daemon::stats_json(counters, gauges))).find("refused 0 packets to B4s and 4 to the uplink"),
+        std::string::npos);
 }
 
 TEST(Tables, StatsNameTheThreadsOnlyWhenThereAreSeveral) {
@@ -73,8 +75,9 @@ TEST(Tables, StatsNameTheThreadsOnlyWhenThereAreSeveral) {
     const std::string text = stats_table(json(daemon::stats_json(Counters{}, gauges)));
     EXPECT_NE(text.find(", 2 threads (31 packets handed between them)\n"), std::string::npos) << text;
     gauges.handoffs_refused = 5;
-    EXPECT_NE(stats_table(json(daemon::stats_json(Counters{}, gauges))).find("handed between them, 5 lost to full rings)"),
-              std::string::npos);
+    EXPECT_NE(
+        stats_table(json(daemon::stats_json(Counters{}, gauges))).find("handed between them, 5 lost to full rings)"),
+        std::string::npos);
 }
 
 TEST(Tables, StatsEndWithADeviceTable) {

@@ -45,7 +45,8 @@ TEST(ControlRequest, RefusesWithALineSayingWhy) {
     EXPECT_EQ(refused("sessions --protocol sctp"), "sessions: --protocol: 'sctp' is not tcp, udp or icmp");
     EXPECT_EQ(refused("sessions --b4 10.0.0.1"), "sessions: --b4: '10.0.0.1' is not an IPv6 address or prefix");
     EXPECT_EQ(refused("sessions --public"), "sessions: --public needs a value");
-    EXPECT_EQ(refused("sessions --port 80"), "sessions: '--port' is not a sessions filter (--b4, --protocol, --public)");
+    EXPECT_EQ(refused("sessions --port 80"),
+              "sessions: '--port' is not a sessions filter (--b4, --protocol, --public)");
 }
 
 SessionInfo session(const Ipv6Address& b4, Protocol p, std::uint16_t inner_port, const char* public_address,
@@ -158,7 +159,8 @@ TEST(ControlResponse, ServesTheEngineState) {
     EXPECT_NE(b4s.find(R"("softwires":["2001:db8:a::2"])"), std::string::npos) << b4s;
     EXPECT_NE(b4s.find(R"("count":2)"), std::string::npos) << b4s;
     EXPECT_NE(respond("stats", engine, gauges).find(R"("in_b4_packets":2,)"), std::string::npos);
-    EXPECT_EQ(respond("bogus", engine, gauges), R"({"error":"'bogus' is not a command: try stats, sessions or subscribers"})");
+    EXPECT_EQ(respond("bogus", engine, gauges),
+              R"({"error":"'bogus' is not a command: try stats, sessions or subscribers"})");
 }
 
 // Several engines (--threads): one answer, counters and gauges summed, the

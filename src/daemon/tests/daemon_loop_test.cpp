@@ -97,7 +97,8 @@ TEST(DaemonLoop, ReadsAgainAfterFullBurstsEvenWhenTheHandleIsQuiet) {
     loop.start();
     constexpr std::size_t kHeld = DaemonLoop::kBurstsPerTurn * Forwarder::kBurst + 40;
     lab.b4.push(softwire_udp(kB4a, 5999, "x"));
-    for (std::size_t i = 0; i < kHeld; ++i) lab.b4.push_held(softwire_udp(kB4a, static_cast<std::uint16_t>(6000 + i), "x"));
+    for (std::size_t i = 0; i < kHeld; ++i)
+        lab.b4.push_held(softwire_udp(kB4a, static_cast<std::uint16_t>(6000 + i), "x"));
     ASSERT_TRUE(run_until(lab.io, [&] { return lab.uplink.written().size() == kHeld + 1; }))
         << lab.uplink.written().size() << " of " << kHeld + 1;
     loop.stop();

@@ -109,8 +109,8 @@ TEST(DaemonOptions, ThreadsAreANumberOrAutoAndNeedQueues) {
     EXPECT_EQ(refusal({"--b4-device", "raw", "--uplink-device", "tun:b", "--threads", "2"}),
               "threads: 2 threads need a queue each, but --b4-device 'raw' has one queue; more threads than one "
               "need tun:NAME devices (a TUN with a queue per thread)");
-    EXPECT_EQ(refusal({"--b4-device", "tun:a", "--uplink-device", "pcap:in.pcap", "--threads", "3"}).rfind(
-                  "threads: 3 threads need a queue each, but --uplink-device 'pcap:in.pcap' has one queue", 0),
+    EXPECT_EQ(refusal({"--b4-device", "tun:a", "--uplink-device", "pcap:in.pcap", "--threads", "3"})
+                  .rfind("threads: 3 threads need a queue each, but --uplink-device 'pcap:in.pcap' has one queue", 0),
               0u);
 }
 

@@ -43,8 +43,10 @@ TEST(Forwarder, SharedDeviceKeepsArrivalOrderAcrossAndWithinSides) {
     const char* pattern = "uubuuubbubuuuuubbbub";  // 20 < Forwarder::kBurst
     for (std::size_t i = 0; pattern[i] != '\0'; ++i) {
         const std::string text = (pattern[i] == 'u' ? "up " : "b4 ") + std::to_string(i);
-        if (pattern[i] == 'u') shared.push(uplink_udp(opened.ipv4->source, opened.ipv4->l4.source_port, text));
-        else shared.push(softwire_udp(kB4a, 5000, text));
+        if (pattern[i] == 'u')
+            shared.push(uplink_udp(opened.ipv4->source, opened.ipv4->l4.source_port, text));
+        else
+            shared.push(softwire_udp(kB4a, 5000, text));
         sent.push_back(text);
     }
     EXPECT_EQ(forwarder.pump(shared, Time{}), sent.size());

@@ -74,8 +74,7 @@ TEST(HandoffRing, TwoThreadsLoseAndReorderNothing) {
             const auto want = record(next);
             ok = ok && std::equal(bytes.begin(), bytes.end(), want.begin(), want.end());
             ++next;
-        }) > 0) {
-        }
+        }) > 0) {}
     }
     while (!done) ring.pop(kCount, [](Side, std::span<const std::uint8_t>) {});
     producer.join();

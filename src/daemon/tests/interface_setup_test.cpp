@@ -34,8 +34,8 @@ platform::FakeDevice interface(const char* name) {
 TEST(InterfacePlan, TwoTuns) {
     auto b4 = interface("aftr6");
     auto uplink = interface("aftr4");
-    const auto plan = plan_interfaces(devices(platform::TunSpec{"aftr6"}, platform::TunSpec{"aftr4"}), engine(), b4,
-                                      uplink);
+    const auto plan =
+        plan_interfaces(devices(platform::TunSpec{"aftr6"}, platform::TunSpec{"aftr4"}), engine(), b4, uplink);
     ASSERT_EQ(plan.size(), 2u);
     EXPECT_STREQ(plan[0].option, "b4-device");
     EXPECT_EQ(plan[0].device, "tun:aftr6");
