@@ -87,6 +87,10 @@ struct EngineConfig {
     std::uint64_t seed = 0x6473'6c69'7465'0001;
 };
 
+// The largest tunnel or uplink MTU validate() accepts (jumbo frames); a
+// fragment the engine makes is never larger.
+inline constexpr std::uint16_t kMaxMtu = 9000;
+
 // Returns "option: what is wrong" for the first problem found, or nothing.
 std::optional<std::string> validate(const EngineConfig& config);
 

@@ -13,6 +13,7 @@
 #include <span>
 #include <vector>
 
+#include "dslite/config.hpp"
 #include "dslite/shares.hpp"
 
 namespace dslite {
@@ -24,7 +25,8 @@ public:
         std::uint32_t held = 128;      // fragments held at once
         std::uint32_t timeout = 2;     // seconds a datagram is remembered after its last fragment
     };
-    static constexpr std::size_t kHeldBytes = 9216;  // fragments larger than this are not held
+    // Fragments larger than the largest MTU the AFTR accepts are not held.
+    static constexpr std::size_t kHeldBytes = kMaxMtu;
 
     struct Released {
         Owner owner;

@@ -32,6 +32,15 @@ inline constexpr std::size_t destination = 24;
 inline std::uint8_t traffic_class(const std::uint8_t* h) { return static_cast<std::uint8_t>(load16(h) >> 4); }
 }  // namespace ipv6
 
+namespace fragment {  // the IPv6 Fragment header (RFC 8200 4.5)
+inline constexpr std::size_t header_size = 8;
+inline constexpr std::size_t next_header = 0;
+inline constexpr std::size_t offset_flags = 2;  // 13-bit offset in 8-byte units, then 2 reserved bits, then M
+inline constexpr std::size_t identification = 4;
+inline constexpr std::uint16_t offset_mask = 0xfff8;  // the offset in bytes, as it stands
+inline constexpr std::uint16_t flag_more = 0x0001;
+}  // namespace fragment
+
 namespace ipv4 {
 inline constexpr std::size_t min_header_size = 20;
 inline constexpr std::size_t tos = 1;
@@ -75,6 +84,11 @@ inline constexpr std::uint8_t rst = 0x04;
 inline constexpr std::uint8_t psh = 0x08;
 inline constexpr std::uint8_t ack = 0x10;
 inline constexpr std::uint8_t cwr = 0x80;
+// Option kinds (RFC 9293 3.2) and the MSS option's length.
+inline constexpr std::uint8_t option_end = 0;
+inline constexpr std::uint8_t option_nop = 1;
+inline constexpr std::uint8_t option_mss = 2;
+inline constexpr std::uint8_t option_mss_length = 4;
 inline std::size_t header_length(const std::uint8_t* h) { return (h[data_offset] >> 4) * 4u; }
 }  // namespace tcp
 
@@ -90,6 +104,15 @@ inline constexpr std::uint8_t destination_unreachable = 3;
 inline constexpr std::uint8_t echo_request = 8;
 inline constexpr std::uint8_t time_exceeded = 11;
 inline constexpr std::uint8_t parameter_problem = 12;
+// Destination Unreachable codes (RFC 792, RFC 1191).
+inline constexpr std::uint8_t code_host_unreachable = 1;
+inline constexpr std::uint8_t code_port_unreachable = 3;
+inline constexpr std::uint8_t code_fragmentation_needed = 4;
+inline constexpr std::uint8_t code_ttl_exceeded = 0;  // Time Exceeded in transit
+inline constexpr std::uint8_t v6_destination_unreachable = 1;
+inline constexpr std::uint8_t v6_packet_too_big = 2;
+inline constexpr std::uint8_t v6_time_exceeded = 3;
+inline constexpr std::uint8_t v6_parameter_problem = 4;
 inline constexpr std::uint8_t v6_echo_request = 128;
 inline constexpr std::uint8_t v6_echo_reply = 129;
 }  // namespace icmp

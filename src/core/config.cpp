@@ -36,8 +36,8 @@ std::optional<std::string> validate(const EngineConfig& c) {
     if (c.reassembly.slots == 0 || c.reassembly.slots > 4096) return "reassembly-slots: must be 1 to 4096";
     if (c.reassembly.per_owner == 0) return "reassembly-per-owner: must be at least 1";
     if (c.reassembly.timeout == 0 || c.reassembly.timeout > 120) return "reassembly-timeout: must be 1 to 120 s";
-    if (c.tunnel_mtu < 1280 || c.tunnel_mtu > 9000) return "tunnel-mtu: must be 1280 to 9000 (IPv6 minimum MTU)";
-    if (c.uplink_mtu < 576 || c.uplink_mtu > 9000) return "uplink-mtu: must be 576 to 9000";
+    if (c.tunnel_mtu < 1280 || c.tunnel_mtu > kMaxMtu) return "tunnel-mtu: must be 1280 to 9000 (IPv6 minimum MTU)";
+    if (c.uplink_mtu < 576 || c.uplink_mtu > kMaxMtu) return "uplink-mtu: must be 576 to 9000";
     if (c.mss_clamp != 0 && (c.mss_clamp < 536 || c.mss_clamp > 8960))
         return "mss-clamp: must be 0 (off) or 536 to 8960";
     if (c.subscriber_prefix_length == 0 || c.subscriber_prefix_length > 128)

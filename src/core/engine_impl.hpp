@@ -122,7 +122,8 @@ public:
     Reassembler reassembly_;
     Emitter* emitter_ = nullptr;  // of the call in progress
     std::uint32_t fragment_id_;
-    std::array<std::uint8_t, 9216 + 64> scratch_;  // one extra fragment at a time
+    // One fragment being emitted at a time; fragments fit the MTU, which validate() caps.
+    std::array<std::uint8_t, kMaxMtu> scratch_;
     std::uint32_t icmp_tokens_ = 0;
     std::uint32_t icmp_tokens_second_ = 0;
 };

@@ -15,7 +15,7 @@ using namespace wire;
 
 namespace {
 
-constexpr std::size_t kFragmentHeader = 8;
+constexpr std::size_t kFragmentHeader = fragment::header_size;
 
 std::optional<Verdict> settle(Reassembler::Outcome outcome, Counters& counters) {
     switch (outcome.status) {
@@ -36,12 +36,12 @@ std::optional<Verdict> Engine::Impl::reassemble_softwire(Packet& packet, std::si
         return Verdict::drop;
     }
     const std::uint8_t* f = h + at;
-    const std::uint16_t offset_flags = load16(f + 2);
+    const std::uint16_t offset_flags = load16(f + fragment::offset_flags);
     FragmentKey key;
     key.family = 6;
     std::memcpy(key.source.data(), h + ipv6::source, 16);
     std::memcpy(key.destination.data(), h + ipv6::destination, 16);
-    key.identification = load32(f + 4);
+    key.identification = load32(f + fragment::identification);
     key.protocol = f[0];
     // The reassembled packet is the fixed header with the fragment's next
     // header; extension headers in front of the fragment header only
@@ -49,7 +49,8 @@ std::optional<Verdict> Engine::Impl::reassemble_softwire(Packet& packet, std::si
     std::array<std::uint8_t, ipv6::header_size> fixed;
     std::memcpy(fixed.data(), h, fixed.size());
     fixed[ipv6::next_header] = f[0];
-    const auto outcome = reassembly_.add(key, owner_of(b4), fixed, offset_flags & 0xfff8u, (offset_flags & 1) != 0,
+    const auto outcome = reassembly_.add(key, owner_of(b4), fixed, offset_flags & fragment::offset_mask,
+                                         (offset_flags & fragment::flag_more) != 0,
                                          {f + kFragmentHeader, packet.size() - at - kFragmentHeader}, now_, packet);
     if (auto verdict = settle(outcome, counters_)) return verdict;
     store16(packet.data() + ipv6::payload_length, static_cast<std::uint16_t>(packet.size() - ipv6::header_size));
@@ -98,8 +99,8 @@ bool Engine::Impl::fragment_ipv6(Packet& packet, std::uint16_t mtu) {
         std::uint8_t* f = out + ipv6::header_size;
         f[0] = next;
         f[1] = 0;
-        store16(f + 2, static_cast<std::uint16_t>(offset | (more ? 1 : 0)));
-        store32(f + 4, id);
+        store16(f + fragment::offset_flags, static_cast<std::uint16_t>(offset | (more ? fragment::flag_more : 0)));
+        store32(f + fragment::identification, id);
     };
     for (std::size_t offset = chunk; offset < payload; offset += chunk) {
         const std::size_t length = std::min(chunk, payload - offset);

@@ -58,15 +58,16 @@ Verdict Engine::Impl::in2out(Packet& packet, const Ipv6Address& b4, std::uint8_t
         if (is_icmp_error(t.icmp_type)) return error_from_b4(packet, b4, t, outer_tc);
         if (t.icmp_type != icmp::echo_request) return drop(Counter::drop_b4_icmp_type);
     }
-    if (ip[ipv4::ttl] <= 1) return refuse_to_b4(packet, b4, Counter::drop_inner_ttl_expired, icmp::time_exceeded, 0);
+    if (ip[ipv4::ttl] <= 1)
+        return refuse_to_b4(packet, b4, Counter::drop_inner_ttl_expired, icmp::time_exceeded, icmp::code_ttl_exceeded);
     const bool hairpin = pool_.index_of(destination) != Pool::npos && owns_port(t.destination);
     const bool dont_fragment = (load16(ip + ipv4::flags_fragment) & ipv4::flag_df) != 0;
     // RFC 4787 REQ-13: too big for the uplink with DF set: 3/4 to the host,
     // quoting its packet as it sent it, before any binding is made for it.
     // (A hairpin is bounded by the other B4's tunnel instead.)
     if (!hairpin && dont_fragment && packet.size() > config_.uplink_mtu)
-        return refuse_to_b4(packet, b4, Counter::drop_b4_too_big_df, icmp::destination_unreachable, 4,
-                            config_.uplink_mtu);
+        return refuse_to_b4(packet, b4, Counter::drop_b4_too_big_df, icmp::destination_unreachable,
+                            icmp::code_fragmentation_needed, config_.uplink_mtu);
 
     std::uint32_t id = sessions_.find_inside(b4, source, t.source, t.proto);
     if (id == SessionTable::npos) {
@@ -176,7 +177,7 @@ std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4
 
 Verdict Engine::Impl::refuse_unreachable(Packet& packet, const Ipv6Address& b4, Counter why) {
     // RFC 6888 REQ-11: ICMP Destination Unreachable, host unreachable.
-    return refuse_to_b4(packet, b4, why, icmp::destination_unreachable, 1);
+    return refuse_to_b4(packet, b4, why, icmp::destination_unreachable, icmp::code_host_unreachable);
 }
 
 Verdict Engine::Impl::refuse_to_b4(Packet& packet, const Ipv6Address& b4, Counter why, std::uint8_t type,
@@ -186,9 +187,9 @@ Verdict Engine::Impl::refuse_to_b4(Packet& packet, const Ipv6Address& b4, Counte
         !encapsulate(packet, config_.aftr_address, b4, 0))
         return drop(Counter::drop_no_headroom);
     counters_.add(why);
-    counters_.add(type == icmp::time_exceeded ? Counter::sent_icmp_time_exceeded
-                  : code == 4                 ? Counter::sent_icmp_too_big
-                                              : Counter::sent_icmp_unreachable);
+    counters_.add(type == icmp::time_exceeded               ? Counter::sent_icmp_time_exceeded
+                  : code == icmp::code_fragmentation_needed ? Counter::sent_icmp_too_big
+                                                            : Counter::sent_icmp_unreachable);
     return Verdict::to_b4;
 }
 

@@ -126,13 +126,13 @@ bool clamp_mss(std::uint8_t* ip, std::size_t length, const Transport& t, std::ui
     if (header < tcp::min_header_size || t.offset + header > length) return false;
     for (std::size_t i = tcp::min_header_size; i < header;) {
         const std::uint8_t kind = l4[i];
-        if (kind == 0) break;  // end of options
-        if (kind == 1) {       // no-operation
+        if (kind == tcp::option_end) break;
+        if (kind == tcp::option_nop) {
             ++i;
             continue;
         }
         if (i + 1 >= header || l4[i + 1] < 2 || i + l4[i + 1] > header) break;
-        if (kind == 2 && l4[i + 1] == 4) {
+        if (kind == tcp::option_mss && l4[i + 1] == tcp::option_mss_length) {
             const std::uint16_t old_mss = load16(l4 + i + 2);
             if (old_mss <= mss) return false;
             store16(l4 + i + 2, mss);

@@ -53,7 +53,7 @@ Verdict Engine::Impl::uplink_in(Packet& packet, bool reassembled) {
         // The sender is on the Internet: answer from the pool address it used,
         // 192.0.0.1 would not route back. Never an error about an error.
         if (error || !icmp_error_allowed()) return drop(Counter::drop_uplink_ttl_expired);
-        if (!make_icmpv4_error(packet, icmp::time_exceeded, 0, destination, next_ip_id()))
+        if (!make_icmpv4_error(packet, icmp::time_exceeded, icmp::code_ttl_exceeded, destination, next_ip_id()))
             return drop(Counter::drop_no_headroom);
         counters_.add(Counter::drop_uplink_ttl_expired);
         counters_.add(Counter::sent_icmp_time_exceeded);
@@ -100,7 +100,8 @@ Verdict Engine::Impl::deliver_inbound(Packet& packet, const Transport& t, bool h
 Verdict Engine::Impl::too_big_to_uplink(Packet& packet, std::uint16_t mtu) {
     const std::uint32_t pool_address = load32(packet.data() + ipv4::destination);
     if (!icmp_error_allowed()) return drop(Counter::drop_uplink_too_big_df);
-    if (!make_icmpv4_error(packet, icmp::destination_unreachable, 4, pool_address, next_ip_id(), mtu))
+    if (!make_icmpv4_error(packet, icmp::destination_unreachable, icmp::code_fragmentation_needed, pool_address,
+                           next_ip_id(), mtu))
         return drop(Counter::drop_no_headroom);
     counters_.add(Counter::drop_uplink_too_big_df);
     counters_.add(Counter::sent_icmp_too_big);

@@ -17,7 +17,6 @@ namespace dslite {
 using namespace wire;
 
 namespace {
-constexpr std::uint8_t kPacketTooBig = 2;
 constexpr std::uint32_t kIpv6MinimumMtu = 1280;
 }  // namespace
 
@@ -39,7 +38,8 @@ Verdict Engine::Impl::softwire_error(Packet& packet, std::size_t at) {
     std::size_t inner = at + icmp::header_size + ipv6::header_size;
     if (sent[0] >> 4 != 6 || std::memcmp(sent + ipv6::source, config_.aftr_address.data(), 16) != 0)
         return drop(Counter::drop_icmpv6);
-    if (sent[ipv6::next_header] == proto_fragment && (load16(sent + ipv6::header_size + 2) & 0xfff8) == 0 &&
+    if (sent[ipv6::next_header] == proto_fragment &&
+        (load16(sent + ipv6::header_size + fragment::offset_flags) & fragment::offset_mask) == 0 &&
         sent[ipv6::header_size] == proto_ipv4)
         inner += 8;
     else if (sent[ipv6::next_header] != proto_ipv4)
@@ -50,7 +50,7 @@ Verdict Engine::Impl::softwire_error(Packet& packet, std::size_t at) {
     if (!b4_allowed(b4)) return drop(Counter::drop_icmpv6);
 
     std::uint16_t relay_mtu = 0;
-    if (type == kPacketTooBig) {
+    if (type == icmp::v6_packet_too_big) {
         // The MTU is kept per subscriber (RFC 7785 allows one softwire per
         // subscriber); it only ever goes down.
         std::uint32_t mtu =
@@ -85,10 +85,12 @@ Verdict Engine::Impl::softwire_error(Packet& packet, std::size_t at) {
     rewrite_destination(ip, packet.size(), q, s.public_address, s.public_port);
     counters_.add(Counter::out_icmpv6_errors);
     if (!icmp_error_allowed()) return Verdict::drop;
-    const std::uint8_t code = type == kPacketTooBig ? 4 : 1;
+    const std::uint8_t code =
+        type == icmp::v6_packet_too_big ? icmp::code_fragmentation_needed : icmp::code_host_unreachable;
     if (!make_icmpv4_error(packet, icmp::destination_unreachable, code, s.public_address, next_ip_id(), relay_mtu))
         return Verdict::drop;
-    counters_.add(code == 4 ? Counter::sent_icmp_too_big : Counter::sent_icmp_unreachable);
+    counters_.add(code == icmp::code_fragmentation_needed ? Counter::sent_icmp_too_big
+                                                          : Counter::sent_icmp_unreachable);
     return Verdict::to_uplink;
 }
 
