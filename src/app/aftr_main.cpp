@@ -3,8 +3,9 @@
 #include <exception>
 #include <iostream>
 
-#include "logging.hpp"
 #include "aftr_options.hpp"
+#include "daemon_options.hpp"
+#include "logging.hpp"
 #include "replay.hpp"
 #include "run_daemon.hpp"
 
@@ -19,7 +20,7 @@ int refuse(const std::string& line) {
 
 int run(int argc, const char* const argv[]) {
     po::options_description options;
-    options.add(common_options()).add(engine_options()).add(dslite::daemon::daemon_options()).add(replay_options());
+    options.add(common_options()).add(engine_options()).add(daemon_options()).add(replay_options());
     po::variables_map values;
     if (auto error = parse_options(argc, argv, options, values)) return refuse(error->line);
     if (values.count("help")) {
@@ -35,9 +36,14 @@ int run(int argc, const char* const argv[]) {
     const auto replay = replay_settings(values);
     if (!replay) return refuse(replay.error());
 
+    if (*replay) {
+        start_logging(*level);
+        return run_replay(**replay, *config, std::cout, std::cerr);
+    }
+    const auto settings = daemon_settings(values);
+    if (!settings) return refuse(settings.error());
     start_logging(*level);
-    if (*replay) return run_replay(**replay, *config, std::cout, std::cerr);
-    return dslite::daemon::run_daemon(values, *config);
+    return dslite::daemon::run_daemon(*settings, *config);
 }
 
 }  // namespace

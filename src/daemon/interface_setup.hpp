@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon_options.hpp"
+#include "daemon_settings.hpp"
 #include "dslite/config.hpp"
 #include "platform/device.hpp"
 #include "platform/interface_config.hpp"

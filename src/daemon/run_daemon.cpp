@@ -18,6 +18,7 @@
 #include "dslite/shares.hpp"
 #include "handoffs.hpp"
 #include "interface_setup.hpp"
+#include "platform/device_factory.hpp"
 
 namespace dslite::daemon {
 
@@ -88,9 +89,8 @@ Gauges gauges_of(const Worker& w) {
 
 }  // namespace
 
-int run_daemon(const po::variables_map& values, EngineConfig config) {
-    const auto settings = daemon_settings(values);
-    if (!settings) return refuse(settings.error());
+int run_daemon(const DaemonSettings& given, EngineConfig config) {
+    const DaemonSettings* settings = &given;
     // Port choice an outsider cannot predict (RFC 6056): a fresh seed per run.
     if (settings->random_seed) config.seed = os_seed();
     const unsigned threads = settings->threads;

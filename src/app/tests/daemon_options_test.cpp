@@ -4,16 +4,16 @@
 
 #include <vector>
 
-namespace dslite::daemon {
+namespace dslite::app {
 namespace {
 
 // Parses like dslite-aftr does; returns the settings or the error line.
 std::variant<DaemonSettings, std::string> settings(std::vector<const char*> args) {
     args.insert(args.begin(), "dslite-aftr");
     po::options_description options;
-    options.add(app::common_options()).add(app::engine_options()).add(daemon_options());
+    options.add(common_options()).add(engine_options()).add(daemon_options());
     po::variables_map values;
-    if (auto e = app::parse_options(static_cast<int>(args.size()), args.data(), options, values)) return e->line;
+    if (auto e = parse_options(static_cast<int>(args.size()), args.data(), options, values)) return e->line;
     auto s = daemon_settings(values);
     if (!s) return s.error();
     return *s;
@@ -73,9 +73,9 @@ TEST(DaemonOptions, RefusesWithOneLineNamingTheOption) {
 }
 
 }  // namespace
-}  // namespace dslite::daemon
+}  // namespace dslite::app
 
-namespace dslite::daemon {
+namespace dslite::app {
 namespace {
 
 TEST(DaemonOptions, OneInterfaceSpecTwiceIsOneDevice) {
@@ -115,4 +115,4 @@ TEST(DaemonOptions, ThreadsAreANumberOrAutoAndNeedQueues) {
 }
 
 }  // namespace
-}  // namespace dslite::daemon
+}  // namespace dslite::app

@@ -2,13 +2,14 @@
 
 #include <thread>
 
+#include "platform/device_factory.hpp"
 #include "platform/system.hpp"
 
-namespace dslite::daemon {
+namespace dslite::app {
 
 namespace {
 
-app::OptionError bad(const std::string& name, const std::string& what) { return {name + ": " + what}; }
+OptionError bad(const std::string& name, const std::string& what) { return {name + ": " + what}; }
 
 const std::string* text(const po::variables_map& values, const char* name) {
     const auto it = values.find(name);
@@ -17,8 +18,6 @@ const std::string* text(const po::variables_map& values, const char* name) {
 }
 
 }  // namespace
-
-bool DaemonSettings::shared_device() const { return platform::is_interface(b4_device) && b4_device == uplink_device; }
 
 po::options_description daemon_options() {
     const auto value = [](const char* name) { return po::value<std::string>()->value_name(name); };
@@ -33,7 +32,7 @@ po::options_description daemon_options() {
           "; may name the same interface as --b4-device, packets are then told apart by IP version (required)")
              .c_str())  //
         ("control", value("PATH"),
-         (std::string("UNIX socket for dslite-ctl, created mode 0600 (default ") + kDefaultControlPath + ")")
+         (std::string("UNIX socket for dslite-ctl, created mode 0600 (default ") + platform::kDefaultControlPath + ")")
              .c_str())  //
         ("no-configure", po::bool_switch(),
          "leave the TUNs' state, MTU and routes to the operator (default: bring them up, set the MTU, "
@@ -48,13 +47,13 @@ po::options_description daemon_options() {
     return d;
 }
 
-app::Parsed<DaemonSettings> daemon_settings(const po::variables_map& values) {
+Parsed<DaemonSettings> daemon_settings(const po::variables_map& values) {
     DaemonSettings s;
-    const auto device = [&](const char* name, platform::DeviceSpec& out) -> std::optional<app::OptionError> {
+    const auto device = [&](const char* name, platform::DeviceSpec& out) -> std::optional<OptionError> {
         const auto* spec_text = text(values, name);
         if (!spec_text) return bad(name, "required (" + platform::device_forms() + ")");
         auto spec = platform::parse_device_spec(name, *spec_text);
-        if (auto* error = std::get_if<std::string>(&spec)) return app::OptionError{*error};
+        if (auto* error = std::get_if<std::string>(&spec)) return OptionError{*error};
         out = std::get<platform::DeviceSpec>(spec);
         return std::nullopt;
     };
@@ -72,7 +71,7 @@ app::Parsed<DaemonSettings> daemon_settings(const po::variables_map& values) {
     s.configure = !(values.count("no-configure") && values["no-configure"].as<bool>());
     if (values.count("mtu") && text(values, "mtu")) {
         std::uint64_t mtu = 0;
-        if (auto e = app::read_unsigned(values, "mtu", 65535, mtu)) return *e;
+        if (auto e = read_unsigned(values, "mtu", 65535, mtu)) return *e;
         if (mtu < 1280) return bad("mtu", "'" + *text(values, "mtu") + "' is below 1280, the IPv6 minimum");
         if (!s.configure) return bad("mtu", "has no effect with --no-configure");
         s.mtu = static_cast<std::uint32_t>(mtu);
@@ -83,7 +82,7 @@ app::Parsed<DaemonSettings> daemon_settings(const po::variables_map& values) {
             s.threads = std::clamp(std::thread::hardware_concurrency(), 1u, kMost);
         } else {
             std::uint64_t n = 0;
-            if (auto e = app::read_unsigned(values, "threads", kMost, n)) return *e;
+            if (auto e = read_unsigned(values, "threads", kMost, n)) return *e;
             if (n == 0) return bad("threads", "must be 1 to 64 or auto");
             s.threads = static_cast<unsigned>(n);
         }
@@ -100,4 +99,4 @@ app::Parsed<DaemonSettings> daemon_settings(const po::variables_map& values) {
     return s;
 }
 
-}  // namespace dslite::daemon
+}  // namespace dslite::app

@@ -1,0 +1,19 @@
+// The daemon's own options (the engine's are in aftr_options.hpp), into
+// daemon::DaemonSettings. Like every option they work as flags and as
+// `name = value` in --config files.
+#pragma once
+
+#include "aftr_options.hpp"
+#include "daemon_settings.hpp"
+
+namespace dslite::app {
+
+using daemon::DaemonSettings;
+
+// --b4-device, --uplink-device, --control, --no-configure, --mtu, --threads.
+po::options_description daemon_options();
+
+// Checks without opening anything, so mistakes show before privileged calls.
+Parsed<DaemonSettings> daemon_settings(const po::variables_map& values);
+
+}  // namespace dslite::app
