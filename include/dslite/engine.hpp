@@ -12,6 +12,7 @@
 #include "dslite/config.hpp"
 #include "dslite/counters.hpp"
 #include "dslite/packet.hpp"
+#include "dslite/protocol.hpp"
 
 namespace dslite {
 
@@ -37,8 +38,6 @@ public:
 protected:
     ~Emitter() = default;
 };
-
-enum class Protocol : std::uint8_t { tcp = 6, udp = 17, icmp = 1 };
 
 struct SessionInfo {
     Ipv6Address b4;

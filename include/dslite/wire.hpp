@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "dslite/protocol.hpp"
+
 namespace dslite::wire {
 
 inline std::uint16_t load16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
@@ -117,10 +119,10 @@ inline constexpr std::uint8_t v6_echo_request = 128;
 inline constexpr std::uint8_t v6_echo_reply = 129;
 }  // namespace icmp
 
-inline constexpr std::uint8_t proto_icmp = 1;
+inline constexpr std::uint8_t proto_icmp = static_cast<std::uint8_t>(Protocol::icmp);
 inline constexpr std::uint8_t proto_ipv4 = 4;
-inline constexpr std::uint8_t proto_tcp = 6;
-inline constexpr std::uint8_t proto_udp = 17;
+inline constexpr std::uint8_t proto_tcp = static_cast<std::uint8_t>(Protocol::tcp);
+inline constexpr std::uint8_t proto_udp = static_cast<std::uint8_t>(Protocol::udp);
 inline constexpr std::uint8_t proto_hop_by_hop = 0;
 inline constexpr std::uint8_t proto_fragment = 44;
 inline constexpr std::uint8_t proto_icmpv6 = 58;

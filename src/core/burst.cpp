@@ -18,13 +18,13 @@ namespace {
 constexpr std::size_t kLookahead = 32;
 
 // The key fields of a transport header, or nothing for other protocols.
-bool transport_key(const std::uint8_t* ip, std::size_t ihl, std::size_t port_field, ProtoIndex& proto,
+bool transport_key(const std::uint8_t* ip, std::size_t ihl, std::size_t port_field, Protocol& proto,
                    std::uint16_t& port) {
     switch (ip[ipv4::protocol]) {
-    case proto_tcp: proto = ProtoIndex::tcp; break;
-    case proto_udp: proto = ProtoIndex::udp; break;
+    case proto_tcp: proto = Protocol::tcp; break;
+    case proto_udp: proto = Protocol::udp; break;
     case proto_icmp:
-        proto = ProtoIndex::icmp;
+        proto = Protocol::icmp;
         port = load16(ip + ihl + icmp::identifier);
         return true;
     default: return false;
@@ -67,7 +67,7 @@ std::optional<std::uint32_t> Engine::Impl::inside_key_hash(const Packet& packet)
     const std::uint8_t* ip = h + ipv6::header_size;
     const std::size_t ihl = ipv4::header_length(ip);
     if (ihl < ipv4::min_header_size || ipv6::header_size + ihl + icmp::header_size > packet.size()) return std::nullopt;
-    ProtoIndex proto;
+    Protocol proto;
     std::uint16_t port;
     if (!transport_key(ip, ihl, l4::source_port, proto, port)) return std::nullopt;
     Ipv6Address b4;
@@ -80,7 +80,7 @@ std::optional<std::uint32_t> Engine::Impl::outside_key_hash(const Packet& packet
     if (packet.size() < ipv4::min_header_size + icmp::header_size) return std::nullopt;
     const std::size_t ihl = ipv4::header_length(ip);
     if (ihl < ipv4::min_header_size || ihl + icmp::header_size > packet.size()) return std::nullopt;
-    ProtoIndex proto;
+    Protocol proto;
     std::uint16_t port;
     if (!transport_key(ip, ihl, l4::destination_port, proto, port)) return std::nullopt;
     return sessions_.outside_hash(load32(ip + ipv4::destination), port, proto);

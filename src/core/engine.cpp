@@ -36,9 +36,9 @@ bool tcp_established(std::uint8_t seen) {
 
 const char* state_name(const Session& s) {
     switch (s.proto) {
-    case ProtoIndex::udp: return "udp";
-    case ProtoIndex::icmp: return "icmp";
-    case ProtoIndex::tcp: break;
+    case Protocol::udp: return "udp";
+    case Protocol::icmp: return "icmp";
+    case Protocol::tcp: break;
     }
     if (s.tcp & tcp_rst) return "reset";
     if (tcp_established(s.tcp)) return "established";
@@ -144,9 +144,9 @@ std::uint32_t Engine::Impl::timeout_seconds(const Session& s) const {
 
 std::uint8_t Engine::Impl::timeout_class(const Session& s) const {
     switch (s.proto) {
-    case ProtoIndex::udp: return timeout_udp;
-    case ProtoIndex::icmp: return timeout_icmp;
-    case ProtoIndex::tcp: break;
+    case Protocol::udp: return timeout_udp;
+    case Protocol::icmp: return timeout_icmp;
+    case Protocol::tcp: break;
     }
     return tcp_established(s.tcp) ? timeout_tcp_established : timeout_tcp_transitory;
 }
@@ -243,10 +243,8 @@ void Engine::for_each_session(const std::function<void(const SessionInfo&)>& vis
     i.sessions_.for_each([&](std::uint32_t, const Session& s) {
         const std::uint32_t idle = i.now_ - std::min(i.now_, s.last_seen);
         const std::uint32_t timeout = i.timeout_seconds(s);
-        static constexpr Protocol kProtocol[] = {Protocol::tcp, Protocol::udp, Protocol::icmp};
-        visit(SessionInfo{s.b4, Ipv4Address{s.inner_address}, s.inner_port, kProtocol[index_of(s.proto)],
-                          Ipv4Address{s.public_address}, s.public_port, state_name(s), idle,
-                          timeout > idle ? timeout - idle : 0});
+        visit(SessionInfo{s.b4, Ipv4Address{s.inner_address}, s.inner_port, s.proto, Ipv4Address{s.public_address},
+                          s.public_port, state_name(s), idle, timeout > idle ? timeout - idle : 0});
     });
 }
 

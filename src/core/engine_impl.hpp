@@ -37,7 +37,7 @@ public:
     // in2out.cpp
     Verdict in2out(Packet& packet, const Ipv6Address& b4, std::uint8_t outer_tc);
     std::uint32_t create_binding(Packet& packet, const Ipv6Address& b4, const Transport& t, Verdict& refused);
-    std::uint32_t choose_address(std::uint32_t hash, ProtoIndex proto) const;
+    std::uint32_t choose_address(std::uint32_t hash, Protocol proto) const;
     // Answers the packet with an ICMPv4 error from 192.0.0.1 down the softwire;
     // `why` counts the packet's drop.
     Verdict refuse_to_b4(Packet& packet, const Ipv6Address& b4, Counter why, std::uint8_t type, std::uint8_t code,
@@ -90,11 +90,11 @@ public:
         counters_.add(c);
         return Verdict::drop;
     }
-    std::uint32_t quota(ProtoIndex p) const {
+    std::uint32_t quota(Protocol p) const {
         switch (p) {
-        case ProtoIndex::tcp: return config_.quota.tcp;
-        case ProtoIndex::udp: return config_.quota.udp;
-        case ProtoIndex::icmp: return config_.quota.icmp;
+        case Protocol::tcp: return config_.quota.tcp;
+        case Protocol::udp: return config_.quota.udp;
+        case Protocol::icmp: return config_.quota.icmp;
         }
         return 0;
     }

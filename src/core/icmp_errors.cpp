@@ -27,7 +27,7 @@ bool parse_quote(std::uint8_t* ip, std::size_t length, const Transport& outer, Q
     q.length = length - outer.offset - icmp::header_size;
     if (length < outer.offset + icmp::header_size + ipv4::min_header_size || q.ip[0] >> 4 != 4) return false;
     if (parse_quoted_transport(q.ip, q.length, q.t) != TransportError::none) return false;
-    return !(q.t.proto == ProtoIndex::icmp && is_icmp_error(q.t.icmp_type));
+    return !(q.t.proto == Protocol::icmp && is_icmp_error(q.t.icmp_type));
 }
 
 // An error is only a report: when it would not fit the next link whole, its

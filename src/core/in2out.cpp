@@ -45,7 +45,7 @@ Verdict Engine::Impl::in2out(Packet& packet, const Ipv6Address& b4, std::uint8_t
     Transport t{};
     const TransportError parsed = parse_transport(ip, packet.size(), t);
     if (destination == kAftrIpv4) {
-        if (parsed == TransportError::none && t.proto == ProtoIndex::icmp && t.icmp_type == icmp::echo_request &&
+        if (parsed == TransportError::none && t.proto == Protocol::icmp && t.icmp_type == icmp::echo_request &&
             checksum({ip + t.offset, packet.size() - t.offset}) == 0)
             return answer_aftr_echo(packet, b4);
         return drop(Counter::drop_inner_bad_destination);
@@ -53,7 +53,7 @@ Verdict Engine::Impl::in2out(Packet& packet, const Ipv6Address& b4, std::uint8_t
     if (martian_destination(destination)) return drop(Counter::drop_inner_bad_destination);
     if (parsed == TransportError::protocol) return drop(Counter::drop_inner_protocol);
     if (parsed == TransportError::truncated) return drop(Counter::drop_b4_l4_truncated);
-    if (t.proto == ProtoIndex::icmp) {
+    if (t.proto == Protocol::icmp) {
         if (checksum({ip + t.offset, packet.size() - t.offset}) != 0) return drop(Counter::drop_b4_icmp_bad_checksum);
         if (is_icmp_error(t.icmp_type)) return error_from_b4(packet, b4, t, outer_tc);
         if (t.icmp_type != icmp::echo_request) return drop(Counter::drop_b4_icmp_type);
@@ -73,14 +73,14 @@ Verdict Engine::Impl::in2out(Packet& packet, const Ipv6Address& b4, std::uint8_t
     if (id == SessionTable::npos) {
         // Only a SYN opens a TCP binding: stray segments of dead connections
         // must not consume ports.
-        if (t.proto == ProtoIndex::tcp && ((t.tcp_flags & tcp::syn) == 0 || (t.tcp_flags & tcp::rst)))
+        if (t.proto == Protocol::tcp && ((t.tcp_flags & tcp::syn) == 0 || (t.tcp_flags & tcp::rst)))
             return drop(Counter::drop_tcp_not_syn);
         Verdict refused = Verdict::drop;
         id = create_binding(packet, b4, t, refused);
         if (id == SessionTable::npos) return refused;
     }
     Session& s = sessions_[id];
-    if (t.proto == ProtoIndex::tcp) {
+    if (t.proto == Protocol::tcp) {
         update_tcp(id, s, t.tcp_flags, true);
         if (config_.mss_clamp && (t.tcp_flags & tcp::syn) && clamp_mss(ip, packet.size(), t, config_.mss_clamp))
             counters_.add(Counter::mss_clamped);
@@ -103,7 +103,7 @@ Verdict Engine::Impl::in2out(Packet& packet, const Ipv6Address& b4, std::uint8_t
     return Verdict::to_uplink;
 }
 
-std::uint32_t Engine::Impl::choose_address(std::uint32_t hash, ProtoIndex proto) const {
+std::uint32_t Engine::Impl::choose_address(std::uint32_t hash, Protocol proto) const {
     // Start where the subscriber's hash points, so subscribers spread over
     // the pool; prefer an address that can still give a whole quota.
     const std::uint32_t n = pool_.size();
@@ -152,7 +152,7 @@ std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4
     if (sessions_.size() >= sessions_.capacity()) return refuse(Counter::drop_session_table_full);
     // RFC 7857 4: the paired address is out of ports, so the flow fails.
     // RFC 4787 REQ-4: UDP keeps the source port's parity (RTP and RTCP pair ports by it).
-    const auto parity = t.proto == ProtoIndex::udp ? std::optional<std::uint8_t>(t.source & 1) : std::nullopt;
+    const auto parity = t.proto == Protocol::udp ? std::optional<std::uint8_t>(t.source & 1) : std::nullopt;
     const auto port = ports_.allocate(subscriber.pool_index, t.proto, rng_, parity);
     if (!port) return refuse(Counter::drop_pool_exhausted);
 

@@ -26,17 +26,17 @@ TransportError parse_transport(const std::uint8_t* ip, std::size_t length, Trans
     switch (ip[ipv4::protocol]) {
     case proto_tcp:
         if (available < tcp::min_header_size) return TransportError::truncated;
-        t.proto = ProtoIndex::tcp;
+        t.proto = Protocol::tcp;
         t.tcp_flags = l4[tcp::flags];
         break;
     case proto_udp:
         if (available < udp::header_size) return TransportError::truncated;
-        t.proto = ProtoIndex::udp;
+        t.proto = Protocol::udp;
         t.tcp_flags = 0;
         break;
     case proto_icmp:
         if (available < icmp::header_size) return TransportError::truncated;
-        t.proto = ProtoIndex::icmp;
+        t.proto = Protocol::icmp;
         t.icmp_type = l4[icmp::type];
         t.source = t.destination = load16(l4 + icmp::identifier);
         return TransportError::none;
@@ -53,10 +53,10 @@ TransportError parse_quoted_transport(const std::uint8_t* ip, std::size_t length
     const std::uint8_t* l4 = ip + t.offset;
     t.tcp_flags = 0;
     switch (ip[ipv4::protocol]) {
-    case proto_tcp: t.proto = ProtoIndex::tcp; break;
-    case proto_udp: t.proto = ProtoIndex::udp; break;
+    case proto_tcp: t.proto = Protocol::tcp; break;
+    case proto_udp: t.proto = Protocol::udp; break;
     case proto_icmp:
-        t.proto = ProtoIndex::icmp;
+        t.proto = Protocol::icmp;
         t.icmp_type = l4[icmp::type];
         t.source = t.destination = load16(l4 + icmp::identifier);
         return TransportError::none;
@@ -74,20 +74,20 @@ namespace {
 void update_transport(std::uint8_t* ip, std::size_t length, const Transport& t, std::uint32_t old_address,
                       std::uint32_t new_address, std::uint16_t old_port, std::uint16_t new_port) {
     std::uint8_t* l4 = ip + t.offset;
-    const std::size_t field = t.proto == ProtoIndex::icmp  ? icmp::checksum
-                              : t.proto == ProtoIndex::tcp ? tcp::checksum
-                                                           : udp::checksum;
+    const std::size_t field = t.proto == Protocol::icmp  ? icmp::checksum
+                              : t.proto == Protocol::tcp ? tcp::checksum
+                                                         : udp::checksum;
     if (t.offset + field + 2 > length) return;
     std::uint16_t sum = load16(l4 + field);
-    if (t.proto == ProtoIndex::icmp) {
+    if (t.proto == Protocol::icmp) {
         store16(l4 + field, checksum_update16(sum, old_port, new_port));
         return;
     }
     // UDP checksum 0 means "none" (RFC 768): keep it that way.
-    if (t.proto == ProtoIndex::udp && sum == 0) return;
+    if (t.proto == Protocol::udp && sum == 0) return;
     sum = checksum_update32(sum, old_address, new_address);
     sum = checksum_update16(sum, old_port, new_port);
-    if (t.proto == ProtoIndex::udp && sum == 0) sum = 0xffff;
+    if (t.proto == Protocol::udp && sum == 0) sum = 0xffff;
     store16(l4 + field, sum);
 }
 
@@ -95,7 +95,7 @@ void rewrite(std::uint8_t* ip, std::size_t length, const Transport& t, std::size
              std::size_t port_field, std::uint32_t address, std::uint16_t port) {
     const std::uint32_t old_address = load32(ip + address_field);
     std::uint8_t* l4 = ip + t.offset;
-    const std::size_t port_at = t.proto == ProtoIndex::icmp ? icmp::identifier : port_field;
+    const std::size_t port_at = t.proto == Protocol::icmp ? icmp::identifier : port_field;
     const std::uint16_t old_port = load16(l4 + port_at);
     rewrite_address(ip, address_field, address);
     store16(l4 + port_at, port);

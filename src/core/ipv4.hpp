@@ -23,7 +23,7 @@ inline bool is_fragment(const std::uint8_t* ip) {
 
 // The transport header of a TCP, UDP or ICMP packet as NAPT sees it.
 struct Transport {
-    ProtoIndex proto;
+    Protocol proto;
     std::size_t offset;         // from the IPv4 header start
     std::uint16_t source;       // port, or ICMP identifier (for echo)
     std::uint16_t destination;  // port, or ICMP identifier (for echo)

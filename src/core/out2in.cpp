@@ -43,8 +43,8 @@ Verdict Engine::Impl::uplink_in(Packet& packet, bool reassembled) {
     case TransportError::protocol: return drop(Counter::drop_uplink_protocol);
     case TransportError::truncated: return drop(Counter::drop_uplink_l4_truncated);
     }
-    const bool error = t.proto == ProtoIndex::icmp && is_icmp_error(t.icmp_type);
-    if (t.proto == ProtoIndex::icmp) {
+    const bool error = t.proto == Protocol::icmp && is_icmp_error(t.icmp_type);
+    if (t.proto == Protocol::icmp) {
         if (checksum({ip + t.offset, packet.size() - t.offset}) != 0)
             return drop(Counter::drop_uplink_icmp_bad_checksum);
         if (!error && t.icmp_type != icmp::echo_reply) return drop(Counter::drop_uplink_icmp_type);
@@ -84,7 +84,7 @@ Verdict Engine::Impl::deliver_inbound(Packet& packet, const Transport& t, bool h
     }
     // A hairpinned packet had its TTL decremented on the way in.
     if (!hairpin) decrement_ttl(ip);
-    if (t.proto == ProtoIndex::tcp) {
+    if (t.proto == Protocol::tcp) {
         update_tcp(id, s, t.tcp_flags, false);
         if (config_.mss_clamp && (t.tcp_flags & tcp::syn) && clamp_mss(ip, packet.size(), t, config_.mss_clamp))
             counters_.add(Counter::mss_clamped);

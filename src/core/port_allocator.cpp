@@ -19,7 +19,7 @@ PortAllocator::PortAllocator(std::uint32_t addresses, std::uint16_t port_min, st
     }
 }
 
-std::optional<std::uint16_t> PortAllocator::allocate(std::uint32_t address, ProtoIndex proto, Rng& rng,
+std::optional<std::uint16_t> PortAllocator::allocate(std::uint32_t address, Protocol proto, Rng& rng,
                                                      std::optional<std::uint8_t> parity) {
     const std::uint32_t space = address * kProtocols + index_of(proto);
     if (free_[space] == 0) return std::nullopt;
@@ -60,7 +60,7 @@ void PortAllocator::set_free(std::uint32_t space, std::uint16_t port) {
     ++free_[space];
 }
 
-bool PortAllocator::release(std::uint32_t address, ProtoIndex proto, std::uint16_t port, std::uint32_t now) {
+bool PortAllocator::release(std::uint32_t address, Protocol proto, std::uint16_t port, std::uint32_t now) {
     const std::uint32_t space = address * kProtocols + index_of(proto);
     if (hold_seconds_ == 0) {
         set_free(space, port);
@@ -87,7 +87,7 @@ void PortAllocator::advance(std::uint32_t now) {
     }
 }
 
-bool PortAllocator::taken(std::uint32_t address, ProtoIndex proto, std::uint16_t port) const {
+bool PortAllocator::taken(std::uint32_t address, Protocol proto, std::uint16_t port) const {
     if (port < port_min_ || std::uint32_t{port} - port_min_ >= range_) return false;
     const std::uint32_t offset = port - port_min_;
     const std::uint64_t* w = bits_.data() + std::size_t{address * kProtocols + index_of(proto)} * words_per_space_;

@@ -7,15 +7,10 @@
 #include <optional>
 #include <vector>
 
+#include "dslite/protocol.hpp"
 #include "rng.hpp"
 
 namespace dslite {
-
-inline constexpr std::uint32_t kProtocols = 3;  // see ProtoIndex
-
-enum class ProtoIndex : std::uint8_t { tcp = 0, udp = 1, icmp = 2 };
-
-inline std::uint32_t index_of(ProtoIndex p) { return static_cast<std::uint32_t>(p); }
 
 class PortAllocator {
 public:
@@ -24,16 +19,16 @@ public:
 
     // A free port chosen at random; with `parity` (0 or 1), one of that
     // parity while there is one (RFC 4787 REQ-4), else any.
-    std::optional<std::uint16_t> allocate(std::uint32_t address, ProtoIndex proto, Rng& rng,
+    std::optional<std::uint16_t> allocate(std::uint32_t address, Protocol proto, Rng& rng,
                                           std::optional<std::uint8_t> parity = std::nullopt);
     // Returns the port to the pool after the hold time. Returns false if the
     // hold queue was full and the oldest held port had to be released early.
-    bool release(std::uint32_t address, ProtoIndex proto, std::uint16_t port, std::uint32_t now);
+    bool release(std::uint32_t address, Protocol proto, std::uint16_t port, std::uint32_t now);
     // Releases held ports whose hold time is over.
     void advance(std::uint32_t now);
 
-    bool taken(std::uint32_t address, ProtoIndex proto, std::uint16_t port) const;
-    std::uint32_t free_count(std::uint32_t address, ProtoIndex proto) const {
+    bool taken(std::uint32_t address, Protocol proto, std::uint16_t port) const;
+    std::uint32_t free_count(std::uint32_t address, Protocol proto) const {
         return free_[address * kProtocols + index_of(proto)];
     }
     std::uint32_t range_size() const { return range_; }

@@ -27,7 +27,7 @@ struct Session {
     Ipv6Address b4;               // softwire endpoint: replies go here
     std::uint32_t inner_address;  // host order
     std::uint16_t inner_port;     // or ICMP echo identifier
-    ProtoIndex proto;
+    Protocol proto;
     std::uint8_t tcp;              // TcpSeen bits
     std::uint32_t public_address;  // host order
     std::uint16_t public_port;
@@ -43,14 +43,13 @@ public:
 
     SessionTable(std::uint32_t capacity, std::uint64_t seed);
 
-    std::uint32_t find_inside(const Ipv6Address& b4, std::uint32_t address, std::uint16_t port,
-                              ProtoIndex proto) const {
+    std::uint32_t find_inside(const Ipv6Address& b4, std::uint32_t address, std::uint16_t port, Protocol proto) const {
         return inside_.find(inside_hash(b4, address, port, proto), [&](std::uint32_t id) {
             const Session& s = slab_[id];
             return s.inner_address == address && s.inner_port == port && s.proto == proto && s.b4 == b4;
         });
     }
-    std::uint32_t find_outside(std::uint32_t address, std::uint16_t port, ProtoIndex proto) const {
+    std::uint32_t find_outside(std::uint32_t address, std::uint16_t port, Protocol proto) const {
         return outside_.find(outside_hash(address, port, proto), [&](std::uint32_t id) {
             const Session& s = slab_[id];
             return s.public_address == address && s.public_port == port && s.proto == proto;
@@ -63,15 +62,14 @@ public:
     void prefetch_inside_record(std::uint32_t hash) const { prefetch_record(inside_.first_candidate(hash)); }
     void prefetch_outside_record(std::uint32_t hash) const { prefetch_record(outside_.first_candidate(hash)); }
 
-    std::uint32_t inside_hash(const Ipv6Address& b4, std::uint32_t address, std::uint16_t port,
-                              ProtoIndex proto) const {
+    std::uint32_t inside_hash(const Ipv6Address& b4, std::uint32_t address, std::uint16_t port, Protocol proto) const {
         std::uint64_t hi, lo;
         std::memcpy(&hi, b4.data(), 8);
         std::memcpy(&lo, b4.data() + 8, 8);
         return hash_words(seed_, hi, lo,
                           std::uint64_t{address} | std::uint64_t{port} << 32 | std::uint64_t{index_of(proto)} << 48);
     }
-    std::uint32_t outside_hash(std::uint32_t address, std::uint16_t port, ProtoIndex proto) const {
+    std::uint32_t outside_hash(std::uint32_t address, std::uint16_t port, Protocol proto) const {
         return static_cast<std::uint32_t>(
             mix64(seed_ ^ 0x5bd1e995u ^
                   (std::uint64_t{address} | std::uint64_t{port} << 32 | std::uint64_t{index_of(proto)} << 48)));

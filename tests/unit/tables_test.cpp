@@ -106,17 +106,17 @@ TEST(PortAllocator, GivesEveryPortOnceInRangeThenRunsOut) {
     Rng rng(1);
     std::set<std::uint16_t> seen;
     for (int i = 0; i < 100; ++i) {
-        auto p = ports.allocate(1, ProtoIndex::udp, rng);
+        auto p = ports.allocate(1, Protocol::udp, rng);
         ASSERT_TRUE(p);
         EXPECT_GE(*p, 1024);
         EXPECT_LE(*p, 1123);
         EXPECT_TRUE(seen.insert(*p).second) << "port handed out twice: " << *p;
     }
-    EXPECT_FALSE(ports.allocate(1, ProtoIndex::udp, rng));
-    EXPECT_EQ(ports.free_count(1, ProtoIndex::udp), 0u);
+    EXPECT_FALSE(ports.allocate(1, Protocol::udp, rng));
+    EXPECT_EQ(ports.free_count(1, Protocol::udp), 0u);
     // Other addresses and protocols are separate spaces.
-    EXPECT_EQ(ports.free_count(0, ProtoIndex::udp), 100u);
-    EXPECT_EQ(ports.free_count(1, ProtoIndex::tcp), 100u);
+    EXPECT_EQ(ports.free_count(0, Protocol::udp), 100u);
+    EXPECT_EQ(ports.free_count(1, Protocol::tcp), 100u);
 }
 
 // RFC 4787 REQ-4 [row 40]: the parity asked for while a port of it is free,
@@ -127,38 +127,38 @@ TEST(PortAllocator, KeepsParityUntilThatHalfRunsOut) {
         Rng rng(7);
         for (const std::uint8_t parity : {0, 1}) {
             for (int i = 0; i < 30; ++i) {
-                auto p = ports.allocate(0, ProtoIndex::udp, rng, parity);
+                auto p = ports.allocate(0, Protocol::udp, rng, parity);
                 ASSERT_TRUE(p);
                 EXPECT_EQ(*p & 1, parity) << "from " << first << ": " << *p;
             }
         }
-        for (int i = 0; i < 20; ++i) ASSERT_EQ(*ports.allocate(0, ProtoIndex::udp, rng, 0) & 1, 0);
+        for (int i = 0; i < 20; ++i) ASSERT_EQ(*ports.allocate(0, Protocol::udp, rng, 0) & 1, 0);
         // The even half is gone: odd ports rather than a refusal.
-        for (int i = 0; i < 20; ++i) ASSERT_EQ(*ports.allocate(0, ProtoIndex::udp, rng, 0) & 1, 1);
-        EXPECT_FALSE(ports.allocate(0, ProtoIndex::udp, rng, 0));
+        for (int i = 0; i < 20; ++i) ASSERT_EQ(*ports.allocate(0, Protocol::udp, rng, 0) & 1, 1);
+        EXPECT_FALSE(ports.allocate(0, Protocol::udp, rng, 0));
     }
 }
 
 TEST(PortAllocator, HoldsAFreedPortFor120Seconds) {
     PortAllocator ports(1, 2000, 2000, 120, 16);  // one port: reuse is observable
     Rng rng(1);
-    ASSERT_EQ(ports.allocate(0, ProtoIndex::tcp, rng), std::optional<std::uint16_t>(2000));
-    EXPECT_TRUE(ports.release(0, ProtoIndex::tcp, 2000, 500));
+    ASSERT_EQ(ports.allocate(0, Protocol::tcp, rng), std::optional<std::uint16_t>(2000));
+    EXPECT_TRUE(ports.release(0, Protocol::tcp, 2000, 500));
     ports.advance(619);
-    EXPECT_FALSE(ports.allocate(0, ProtoIndex::tcp, rng)) << "freed port reused within 120 s (RFC 6888 REQ-8)";
+    EXPECT_FALSE(ports.allocate(0, Protocol::tcp, rng)) << "freed port reused within 120 s (RFC 6888 REQ-8)";
     ports.advance(620);
-    EXPECT_EQ(ports.allocate(0, ProtoIndex::tcp, rng), std::optional<std::uint16_t>(2000));
+    EXPECT_EQ(ports.allocate(0, Protocol::tcp, rng), std::optional<std::uint16_t>(2000));
 }
 
 TEST(PortAllocator, FullHoldQueueReleasesTheOldestEarly) {
     PortAllocator ports(1, 3000, 3001, 120, 1);
     Rng rng(1);
-    auto a = ports.allocate(0, ProtoIndex::udp, rng);
-    auto b = ports.allocate(0, ProtoIndex::udp, rng);
+    auto a = ports.allocate(0, Protocol::udp, rng);
+    auto b = ports.allocate(0, Protocol::udp, rng);
     ASSERT_TRUE(a && b);
-    EXPECT_TRUE(ports.release(0, ProtoIndex::udp, *a, 10));
-    EXPECT_FALSE(ports.release(0, ProtoIndex::udp, *b, 11));  // queue of one: a goes early
-    EXPECT_EQ(ports.allocate(0, ProtoIndex::udp, rng), a);
+    EXPECT_TRUE(ports.release(0, Protocol::udp, *a, 10));
+    EXPECT_FALSE(ports.release(0, Protocol::udp, *b, 11));  // queue of one: a goes early
+    EXPECT_EQ(ports.allocate(0, Protocol::udp, rng), a);
 }
 
 TEST(PortAllocator, RandomChoiceSpreadsOverTheRange) {
@@ -166,7 +166,7 @@ TEST(PortAllocator, RandomChoiceSpreadsOverTheRange) {
     Rng rng(42);
     std::uint32_t low = 0;
     for (int i = 0; i < 1000; ++i) {
-        auto p = ports.allocate(0, ProtoIndex::udp, rng);
+        auto p = ports.allocate(0, Protocol::udp, rng);
         ASSERT_TRUE(p);
         if (*p < 1024 + 64512 / 2) ++low;
     }
