@@ -1,6 +1,6 @@
 // Engine construction, the clock, binding timers and TCP state, and the
 // read-only views the control socket uses. The two packet directions live in
-// in2out.cpp and out2in.cpp.
+// b4_to_uplink.cpp and uplink_to_b4.cpp.
 #include <algorithm>
 #include <cstring>
 
@@ -84,53 +84,6 @@ void Engine::Impl::advance(Time now) {
         [this](std::uint32_t id) { expire(id); });
     // After the wheel: ports of bindings that expired long ago may be free already.
     ports_.advance(now_);
-}
-
-Verdict Engine::Impl::from_b4(Packet& packet, Time now, Emitter& emitter) {
-    counters_.add(Counter::in_b4_packets);
-    advance(now);
-    emitter_ = &emitter;
-    return softwire_in(packet, false);
-}
-
-Verdict Engine::Impl::softwire_in(Packet& packet, bool reassembled) {
-    const SoftwireHeader header = parse_softwire(packet);
-    if (!header.ok) return drop(header.drop);
-    const std::uint8_t* h = packet.data();
-    if (std::memcmp(h + ipv6::destination, config_.aftr_address.data(), 16) != 0)
-        return drop(Counter::drop_b4_wrong_destination);
-    Ipv6Address b4;
-    std::memcpy(b4.data(), h + ipv6::source, 16);
-    if (b4[0] == 0xff || b4 == Ipv6Address{} || b4 == config_.aftr_address) return drop(Counter::drop_b4_bad_source);
-    // ICMPv6 errors come from routers on the path, not from B4s: they are
-    // checked against the B4 they are about instead.
-    if (header.protocol == proto_icmpv6 && packet.size() > header.payload &&
-        h[header.payload + icmp::type] < icmp::v6_echo_request)
-        return softwire_error(packet, header.payload);
-    if (!b4_allowed(b4)) return drop(Counter::drop_b4_not_allowed);
-
-    if (header.protocol == proto_fragment) {
-        if (reassembled) return drop(Counter::drop_fragment_malformed);
-        if (auto held = reassemble_softwire(packet, header.payload, b4)) return *held;
-        return softwire_in(packet, true);
-    }
-    if (header.protocol == proto_icmpv6) {
-        // Only an echo request straight after the IPv6 header: operators ping
-        // the AFTR address first when something breaks.
-        const std::size_t length = packet.size() - header.payload;
-        const std::uint8_t* msg = h + header.payload;
-        if (header.payload != ipv6::header_size || length < icmp::header_size ||
-            msg[icmp::type] != icmp::v6_echo_request || msg[icmp::code] != 0 ||
-            checksum({msg, length}, pseudo_header_ipv6(h + ipv6::source, h + ipv6::destination, proto_icmpv6,
-                                                       static_cast<std::uint32_t>(length))) != 0)
-            return drop(Counter::drop_icmpv6);
-        make_icmpv6_echo_reply(packet);
-        counters_.add(Counter::out_aftr_echo_replies);
-        return Verdict::to_b4;
-    }
-    const std::uint8_t outer_tc = ipv6::traffic_class(h);
-    packet.pull_front(header.payload);
-    return in2out(packet, b4, outer_tc);
 }
 
 std::uint32_t Engine::Impl::timeout_seconds(const Session& s) const {

@@ -1,4 +1,4 @@
-// The engine's state, shared by the two directions (in2out.cpp, out2in.cpp)
+// The engine's state, shared by the two directions (b4_to_uplink.cpp, uplink_to_b4.cpp)
 // and the housekeeping in engine.cpp.
 #pragma once
 
@@ -29,13 +29,10 @@ public:
     Verdict from_uplink(Packet& packet, Time now, Emitter& emitter);
     void advance(Time now);
 
-    // engine.cpp: the softwire side after the input was counted; called
-    // again on a datagram reassembled from IPv6 fragments.
-    Verdict softwire_in(Packet& packet, bool reassembled);
-    Verdict uplink_in(Packet& packet, bool reassembled);
-
-    // in2out.cpp
-    Verdict in2out(Packet& packet, const Ipv6Address& b4, std::uint8_t outer_tc);
+    // b4_to_uplink.cpp: a B4's packet after it was counted (b4_in; again on
+    // a datagram reassembled from IPv6 fragments), then its inner IPv4.
+    Verdict b4_in(Packet& packet, bool reassembled, Emitter& emitter);
+    Verdict b4_to_uplink(Packet& packet, const Ipv6Address& b4, std::uint8_t outer_tc, Emitter& emitter);
     std::uint32_t create_binding(Packet& packet, const Ipv6Address& b4, const Transport& t, Verdict& refused);
     std::uint32_t choose_address(std::uint32_t hash, Protocol proto) const;
     // Answers the packet with an ICMPv4 error from 192.0.0.1 down the softwire;
@@ -45,10 +42,12 @@ public:
     Verdict refuse_unreachable(Packet& packet, const Ipv6Address& b4, Counter why);
     Verdict answer_aftr_echo(Packet& packet, const Ipv6Address& b4);
 
-    // out2in.cpp
+    // uplink_to_b4.cpp: an uplink packet after it was counted (uplink_in;
+    // again on a reassembled datagram), then delivery to its binding's B4.
+    Verdict uplink_in(Packet& packet, bool reassembled, Emitter& emitter);
     // Finds the binding for the packet's destination, rewrites it and
     // encapsulates it to its B4; `hairpin` when it came from another B4.
-    Verdict deliver_inbound(Packet& packet, const Transport& t, bool hairpin);
+    Verdict uplink_to_b4(Packet& packet, const Transport& t, bool hairpin, Emitter& emitter);
 
     // icmp_errors.cpp
     Verdict error_from_b4(Packet& packet, const Ipv6Address& b4, const Transport& t, std::uint8_t outer_tc);
@@ -61,8 +60,8 @@ public:
     std::optional<Verdict> reassemble_softwire(Packet& packet, std::size_t fragment_header, const Ipv6Address& b4);
     std::optional<Verdict> reassemble_ipv4(Packet& packet, const Ipv6Address* softwire, std::uint32_t owner);
     // False (nothing sent) if the driver left no room for the fragment header.
-    bool fragment_ipv6(Packet& packet, std::uint16_t mtu);
-    void fragment_ipv4(Packet& packet, std::uint16_t mtu);
+    bool fragment_ipv6(Packet& packet, std::uint16_t mtu, Emitter& emitter);
+    void fragment_ipv4(Packet& packet, std::uint16_t mtu, Emitter& emitter);
     std::uint32_t owner_of(const Ipv6Address& b4) const {
         return subscribers_.hash(mask_ipv6(b4, config_.subscriber_prefix_length));
     }
@@ -74,8 +73,8 @@ public:
     Verdict softwire_error(Packet& packet, std::size_t icmp_offset);
 
     // burst.cpp: the lookup hash of a packet of the common shape, for lookahead
-    std::optional<std::uint32_t> inside_key_hash(const Packet& packet) const;
-    std::optional<std::uint32_t> outside_key_hash(const Packet& packet) const;
+    std::optional<std::uint32_t> inner_key_hash(const Packet& packet) const;
+    std::optional<std::uint32_t> public_key_hash(const Packet& packet) const;
 
     // engine.cpp
     void update_tcp(std::uint32_t id, Session& s, std::uint8_t flags, bool outbound);
@@ -120,7 +119,6 @@ public:
     bool started_ = false;
     std::uint16_t ip_id_;
     Reassembler reassembly_;
-    Emitter* emitter_ = nullptr;  // of the call in progress
     std::uint32_t fragment_id_;
     // One fragment being emitted at a time; fragments fit the MTU, which validate() caps.
     std::array<std::uint8_t, kMaxMtu> scratch_;

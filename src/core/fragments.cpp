@@ -83,7 +83,7 @@ std::optional<Verdict> Engine::Impl::reassemble_ipv4(Packet& packet, const Ipv6A
     return std::nullopt;
 }
 
-bool Engine::Impl::fragment_ipv6(Packet& packet, std::uint16_t mtu) {
+bool Engine::Impl::fragment_ipv6(Packet& packet, std::uint16_t mtu, Emitter& emitter) {
     // Every fragment carries the IPv6 header, a fragment header and a
     // multiple of 8 payload bytes; the packet handed in becomes the first.
     if (packet.headroom() < kFragmentHeader) return false;
@@ -106,7 +106,7 @@ bool Engine::Impl::fragment_ipv6(Packet& packet, std::uint16_t mtu) {
         const std::size_t length = std::min(chunk, payload - offset);
         write_headers(scratch_.data(), offset, length, offset + length < payload);
         std::memcpy(scratch_.data() + ipv6::header_size + kFragmentHeader, h + ipv6::header_size + offset, length);
-        emitter_->emit(Side::b4, {scratch_.data(), ipv6::header_size + kFragmentHeader + length});
+        emitter.emit(Side::b4, {scratch_.data(), ipv6::header_size + kFragmentHeader + length});
         counters_.add(Counter::sent_fragments);
     }
     // The first fragment: move the IPv6 header 8 bytes forward to make room.
@@ -119,7 +119,7 @@ bool Engine::Impl::fragment_ipv6(Packet& packet, std::uint16_t mtu) {
     return true;
 }
 
-void Engine::Impl::fragment_ipv4(Packet& packet, std::uint16_t mtu) {
+void Engine::Impl::fragment_ipv4(Packet& packet, std::uint16_t mtu, Emitter& emitter) {
     // Later fragments get a plain 20-byte header: options are not copied
     // (RFC 791 lets a router copy only those marked "copied", which no
     // host behind a B4 has a reason to send).
@@ -140,7 +140,7 @@ void Engine::Impl::fragment_ipv4(Packet& packet, std::uint16_t mtu) {
         scratch_[0] = 0x45;
         std::memcpy(scratch_.data() + ipv4::min_header_size, ip + ihl + offset, length);
         finish(scratch_.data(), ipv4::min_header_size, length, offset, offset + length < payload);
-        emitter_->emit(Side::uplink, {scratch_.data(), ipv4::min_header_size + length});
+        emitter.emit(Side::uplink, {scratch_.data(), ipv4::min_header_size + length});
         counters_.add(Counter::sent_fragments);
     }
     finish(ip, ihl, first, 0, true);

@@ -1,6 +1,7 @@
 // Bindings (RFC 6333 6.6: B4 address, inner address, port or ICMP id,
 // protocol -> public address and port), with the two indexes the two
-// directions need: inside key for in2out, outside key for out2in.
+// directions need: the inner key (B4, inner address, port, protocol) for a
+// B4's packets, the public key (public address, port, protocol) for the uplink's.
 #pragma once
 
 #include <cstdint>
@@ -43,33 +44,33 @@ public:
 
     SessionTable(std::uint32_t capacity, std::uint64_t seed);
 
-    std::uint32_t find_inside(const Ipv6Address& b4, std::uint32_t address, std::uint16_t port, Protocol proto) const {
-        return inside_.find(inside_hash(b4, address, port, proto), [&](std::uint32_t id) {
+    std::uint32_t find_inner(const Ipv6Address& b4, std::uint32_t address, std::uint16_t port, Protocol proto) const {
+        return inner_.find(inner_hash(b4, address, port, proto), [&](std::uint32_t id) {
             const Session& s = slab_[id];
             return s.inner_address == address && s.inner_port == port && s.proto == proto && s.b4 == b4;
         });
     }
-    std::uint32_t find_outside(std::uint32_t address, std::uint16_t port, Protocol proto) const {
-        return outside_.find(outside_hash(address, port, proto), [&](std::uint32_t id) {
+    std::uint32_t find_public(std::uint32_t address, std::uint16_t port, Protocol proto) const {
+        return public_.find(public_hash(address, port, proto), [&](std::uint32_t id) {
             const Session& s = slab_[id];
             return s.public_address == address && s.public_port == port && s.proto == proto;
         });
     }
 
     // Burst lookahead: load the index slot now, the record once the slot is in.
-    void prefetch_inside_slot(std::uint32_t hash) const { inside_.prefetch(hash); }
-    void prefetch_outside_slot(std::uint32_t hash) const { outside_.prefetch(hash); }
-    void prefetch_inside_record(std::uint32_t hash) const { prefetch_record(inside_.first_candidate(hash)); }
-    void prefetch_outside_record(std::uint32_t hash) const { prefetch_record(outside_.first_candidate(hash)); }
+    void prefetch_inner_slot(std::uint32_t hash) const { inner_.prefetch(hash); }
+    void prefetch_public_slot(std::uint32_t hash) const { public_.prefetch(hash); }
+    void prefetch_inner_record(std::uint32_t hash) const { prefetch_record(inner_.first_candidate(hash)); }
+    void prefetch_public_record(std::uint32_t hash) const { prefetch_record(public_.first_candidate(hash)); }
 
-    std::uint32_t inside_hash(const Ipv6Address& b4, std::uint32_t address, std::uint16_t port, Protocol proto) const {
+    std::uint32_t inner_hash(const Ipv6Address& b4, std::uint32_t address, std::uint16_t port, Protocol proto) const {
         std::uint64_t hi, lo;
         std::memcpy(&hi, b4.data(), 8);
         std::memcpy(&lo, b4.data() + 8, 8);
         return hash_words(seed_, hi, lo,
                           std::uint64_t{address} | std::uint64_t{port} << 32 | std::uint64_t{index_of(proto)} << 48);
     }
-    std::uint32_t outside_hash(std::uint32_t address, std::uint16_t port, Protocol proto) const {
+    std::uint32_t public_hash(std::uint32_t address, std::uint16_t port, Protocol proto) const {
         return static_cast<std::uint32_t>(
             mix64(seed_ ^ 0x5bd1e995u ^
                   (std::uint64_t{address} | std::uint64_t{port} << 32 | std::uint64_t{index_of(proto)} << 48)));
@@ -83,7 +84,7 @@ public:
     const Session& operator[](std::uint32_t id) const { return slab_[id]; }
     std::uint32_t size() const { return slab_.size(); }
     std::uint32_t capacity() const { return slab_.capacity(); }
-    std::size_t memory_bytes() const { return slab_.memory_bytes() + inside_.memory_bytes() + outside_.memory_bytes(); }
+    std::size_t memory_bytes() const { return slab_.memory_bytes() + inner_.memory_bytes() + public_.memory_bytes(); }
     template <class Visit>
     void for_each(Visit&& visit) const {
         slab_.for_each(visit);
@@ -102,8 +103,8 @@ private:
 
     std::uint64_t seed_;
     Slab<Session> slab_;
-    FlatIndex inside_;
-    FlatIndex outside_;
+    FlatIndex inner_;
+    FlatIndex public_;
 };
 
 }  // namespace dslite

@@ -79,7 +79,7 @@ Verdict Engine::Impl::softwire_error(Packet& packet, std::size_t at) {
     Transport q{};
     if (parse_quoted_transport(ip, packet.size(), q) != TransportError::none)
         return drop(Counter::drop_b4_icmpv6_quote);
-    const std::uint32_t id = sessions_.find_inside(b4, load32(ip + ipv4::destination), q.destination, q.proto);
+    const std::uint32_t id = sessions_.find_inner(b4, load32(ip + ipv4::destination), q.destination, q.proto);
     if (id == SessionTable::npos) return drop(Counter::drop_b4_icmpv6_no_binding);
     const Session& s = sessions_[id];
     rewrite_destination(ip, packet.size(), q, s.public_address, s.public_port);

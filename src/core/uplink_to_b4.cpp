@@ -1,4 +1,4 @@
-// Internet -> B4: IPv4 to a pool address is matched to its binding by
+// Uplink -> B4: IPv4 to a pool address is matched to its binding by
 // (public address, port or ICMP id, protocol), filtered, rewritten, and
 // encapsulated to the B4 that owns the binding.
 #include "dslite/checksum.hpp"
@@ -14,11 +14,10 @@ using namespace wire;
 Verdict Engine::Impl::from_uplink(Packet& packet, Time now, Emitter& emitter) {
     counters_.add(Counter::in_uplink_packets);
     advance(now);
-    emitter_ = &emitter;
-    return uplink_in(packet, false);
+    return uplink_in(packet, false, emitter);
 }
 
-Verdict Engine::Impl::uplink_in(Packet& packet, bool reassembled) {
+Verdict Engine::Impl::uplink_in(Packet& packet, bool reassembled, Emitter& emitter) {
     switch (check_ipv4(packet)) {
     case Ipv4Error::none: break;
     case Ipv4Error::truncated: return drop(Counter::drop_uplink_truncated);
@@ -34,7 +33,7 @@ Verdict Engine::Impl::uplink_in(Packet& packet, bool reassembled) {
         // put together first. The sender is the owner for the slot limit.
         if (reassembled) return drop(Counter::drop_fragment_malformed);
         if (auto held = reassemble_ipv4(packet, nullptr, load32(ip + ipv4::source))) return *held;
-        return uplink_in(packet, true);
+        return uplink_in(packet, true, emitter);
     }
 
     Transport t{};
@@ -63,12 +62,12 @@ Verdict Engine::Impl::uplink_in(Packet& packet, bool reassembled) {
         decrement_ttl(ip);
         return error_to_b4(packet, t, false);
     }
-    return deliver_inbound(packet, t, false);
+    return uplink_to_b4(packet, t, false, emitter);
 }
 
-Verdict Engine::Impl::deliver_inbound(Packet& packet, const Transport& t, bool hairpin) {
+Verdict Engine::Impl::uplink_to_b4(Packet& packet, const Transport& t, bool hairpin, Emitter& emitter) {
     std::uint8_t* ip = packet.data();
-    const std::uint32_t id = sessions_.find_outside(load32(ip + ipv4::destination), t.destination, t.proto);
+    const std::uint32_t id = sessions_.find_public(load32(ip + ipv4::destination), t.destination, t.proto);
     if (id == SessionTable::npos)
         return drop(hairpin ? Counter::drop_hairpin_no_binding : Counter::drop_uplink_no_binding);
     Session& s = sessions_[id];
@@ -92,7 +91,8 @@ Verdict Engine::Impl::deliver_inbound(Packet& packet, const Transport& t, bool h
     s.last_seen = now_;
     rewrite_destination(ip, packet.size(), t, s.inner_address, s.inner_port);
     if (!encapsulate(packet, config_.aftr_address, s.b4, ip[ipv4::tos])) return drop(Counter::drop_no_headroom);
-    if (packet.size() > mtu && !fragment_ipv6(packet, mtu)) return drop(Counter::drop_no_headroom);  // RFC 2473 7.2(b)
+    if (packet.size() > mtu && !fragment_ipv6(packet, mtu, emitter))
+        return drop(Counter::drop_no_headroom);  // RFC 2473 7.2(b)
     counters_.add(hairpin ? Counter::out_hairpin_packets : Counter::out_b4_packets);
     return Verdict::to_b4;
 }

@@ -1,6 +1,8 @@
-// B4 -> Internet: the inner IPv4 of a softwire packet is checked, bound to a
-// public address and port (creating the binding if needed), rewritten, and
-// sent to the uplink, or hairpinned back to another B4.
+// B4 -> uplink: a softwire packet is checked (b4_in), its inner IPv4 bound to
+// a public address and port (creating the binding if needed), rewritten, and
+// sent to the uplink, or hairpinned back to another B4 (b4_to_uplink).
+#include <cstring>
+
 #include "dslite/checksum.hpp"
 #include "dslite/wire.hpp"
 #include "engine_impl.hpp"
@@ -21,7 +23,53 @@ bool martian_destination(std::uint32_t a) {
 
 }  // namespace
 
-Verdict Engine::Impl::in2out(Packet& packet, const Ipv6Address& b4, std::uint8_t outer_tc) {
+Verdict Engine::Impl::from_b4(Packet& packet, Time now, Emitter& emitter) {
+    counters_.add(Counter::in_b4_packets);
+    advance(now);
+    return b4_in(packet, false, emitter);
+}
+
+Verdict Engine::Impl::b4_in(Packet& packet, bool reassembled, Emitter& emitter) {
+    const SoftwireHeader header = parse_softwire(packet);
+    if (!header.ok) return drop(header.drop);
+    const std::uint8_t* h = packet.data();
+    if (std::memcmp(h + ipv6::destination, config_.aftr_address.data(), 16) != 0)
+        return drop(Counter::drop_b4_wrong_destination);
+    Ipv6Address b4;
+    std::memcpy(b4.data(), h + ipv6::source, 16);
+    if (b4[0] == 0xff || b4 == Ipv6Address{} || b4 == config_.aftr_address) return drop(Counter::drop_b4_bad_source);
+    // ICMPv6 errors come from routers on the path, not from B4s: they are
+    // checked against the B4 they are about instead.
+    if (header.protocol == proto_icmpv6 && packet.size() > header.payload &&
+        h[header.payload + icmp::type] < icmp::v6_echo_request)
+        return softwire_error(packet, header.payload);
+    if (!b4_allowed(b4)) return drop(Counter::drop_b4_not_allowed);
+
+    if (header.protocol == proto_fragment) {
+        if (reassembled) return drop(Counter::drop_fragment_malformed);
+        if (auto held = reassemble_softwire(packet, header.payload, b4)) return *held;
+        return b4_in(packet, true, emitter);
+    }
+    if (header.protocol == proto_icmpv6) {
+        // Only an echo request straight after the IPv6 header: operators ping
+        // the AFTR address first when something breaks.
+        const std::size_t length = packet.size() - header.payload;
+        const std::uint8_t* msg = h + header.payload;
+        if (header.payload != ipv6::header_size || length < icmp::header_size ||
+            msg[icmp::type] != icmp::v6_echo_request || msg[icmp::code] != 0 ||
+            checksum({msg, length}, pseudo_header_ipv6(h + ipv6::source, h + ipv6::destination, proto_icmpv6,
+                                                       static_cast<std::uint32_t>(length))) != 0)
+            return drop(Counter::drop_icmpv6);
+        make_icmpv6_echo_reply(packet);
+        counters_.add(Counter::out_aftr_echo_replies);
+        return Verdict::to_b4;
+    }
+    const std::uint8_t outer_tc = ipv6::traffic_class(h);
+    packet.pull_front(header.payload);
+    return b4_to_uplink(packet, b4, outer_tc, emitter);
+}
+
+Verdict Engine::Impl::b4_to_uplink(Packet& packet, const Ipv6Address& b4, std::uint8_t outer_tc, Emitter& emitter) {
     switch (check_ipv4(packet)) {
     case Ipv4Error::none: break;
     case Ipv4Error::truncated: return drop(Counter::drop_inner_truncated);
@@ -39,7 +87,7 @@ Verdict Engine::Impl::in2out(Packet& packet, const Ipv6Address& b4, std::uint8_t
         // RFC 4787 REQ-14: later fragments carry no ports, so the datagram is
         // put together first, per softwire: two B4s may send the same ids.
         if (auto held = reassemble_ipv4(packet, &b4, owner_of(b4))) return *held;
-        return in2out(packet, b4, outer_tc);
+        return b4_to_uplink(packet, b4, outer_tc, emitter);
     }
 
     Transport t{};
@@ -69,7 +117,7 @@ Verdict Engine::Impl::in2out(Packet& packet, const Ipv6Address& b4, std::uint8_t
         return refuse_to_b4(packet, b4, Counter::drop_b4_too_big_df, icmp::destination_unreachable,
                             icmp::code_fragmentation_needed, config_.uplink_mtu);
 
-    std::uint32_t id = sessions_.find_inside(b4, source, t.source, t.proto);
+    std::uint32_t id = sessions_.find_inner(b4, source, t.source, t.proto);
     if (id == SessionTable::npos) {
         // Only a SYN opens a TCP binding: stray segments of dead connections
         // must not consume ports.
@@ -97,8 +145,8 @@ Verdict Engine::Impl::in2out(Packet& packet, const Ipv6Address& b4, std::uint8_t
     // that may be fragmented gets an ID from the engine's own sequence.
     if (!dont_fragment) set_identification(ip, next_ip_id());
 
-    if (hairpin) return deliver_inbound(packet, t, true);
-    if (packet.size() > config_.uplink_mtu) fragment_ipv4(packet, config_.uplink_mtu);
+    if (hairpin) return uplink_to_b4(packet, t, true, emitter);
+    if (packet.size() > config_.uplink_mtu) fragment_ipv4(packet, config_.uplink_mtu, emitter);
     counters_.add(Counter::out_uplink_packets);
     return Verdict::to_uplink;
 }
