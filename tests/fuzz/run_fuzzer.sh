@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run_fuzzer.sh FUZZER TARGET SECONDS SEEDS REGRESSIONS WORK
 # Replays every input under REGRESSIONS (each on a fresh engine), then fuzzes
-# for SECONDS starting from SEEDS and the corpus kept in WORK/corpus.
+# for SECONDS starting from SEEDS, the minimized corpus kept in the repository
+# (tests/fuzz/corpus/TARGET, read only) and the one grown in WORK/corpus.
 # Fails if any input crashes or breaks an invariant; says where it is.
 set -euo pipefail
 fuzzer=$1 target=$2 seconds=$3 seeds=$4 regressions=$5 work=$6
@@ -27,10 +28,13 @@ if ((${#inputs[@]})); then
   fi
 fi
 
-echo "== fuzzing $target for $seconds s (corpus $work/corpus, seeds $seeds)"
+kept=()
+[[ -d $here/corpus/$target ]] && kept=("$here/corpus/$target")
+echo "== fuzzing $target for $seconds s (corpus $work/corpus, ${kept[*]:+$kept, }seeds $seeds)"
 status=0
+# New inputs go to the first directory: the build's, never the repository's.
 "$fuzzer" "${common[@]}" -max_len=4096 -max_total_time="$seconds" -artifact_prefix="$work/artifacts/" \
-  "$work/corpus" "$seeds" || status=$?
+  "$work/corpus" "${kept[@]}" "$seeds" || status=$?
 if ((status != 0)); then
   echo "FAIL: $target found a failing input; it is in $work/artifacts/:" >&2
   ls -l "$work/artifacts/" >&2
