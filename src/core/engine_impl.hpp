@@ -98,12 +98,12 @@ public:
         return 0;
     }
     bool inner_source_allowed(std::uint32_t address) const;
-    // RFC 6333 11: softwires only from the configured B4 prefixes (all if none).
     // A pool address's port (or ICMP id) bound here, not by another engine
     // that shares the pool (EngineConfig::pool_shared).
     bool owns_port(std::uint16_t port) const {
         return !config_.pool_shared || (port >= config_.port_min && port <= config_.port_max);
     }
+    // RFC 6333 11: softwires only from the configured B4 prefixes (all if none).
     bool b4_allowed(const Ipv6Address& b4) const;
 
     EngineConfig config_;
