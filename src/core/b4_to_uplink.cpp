@@ -117,7 +117,7 @@ Verdict Engine::Impl::b4_to_uplink(Packet& packet, const Ipv6Address& b4, std::u
         return refuse_to_b4(packet, b4, Counter::drop_b4_too_big_df, icmp::destination_unreachable,
                             icmp::code_fragmentation_needed, config_.uplink_mtu);
 
-    std::uint32_t id = sessions_.find_inner(b4, source, t.source, t.proto);
+    std::uint32_t id = tables_.sessions.find_inner(b4, source, t.source, t.proto);
     if (id == SessionTable::npos) {
         // Only a SYN opens a TCP binding: stray segments of dead connections
         // must not consume ports.
@@ -127,14 +127,14 @@ Verdict Engine::Impl::b4_to_uplink(Packet& packet, const Ipv6Address& b4, std::u
         id = create_binding(packet, b4, t, refused);
         if (id == SessionTable::npos) return refused;
     }
-    Session& s = sessions_[id];
+    Session& s = tables_.sessions[id];
     if (t.proto == Protocol::tcp) {
         update_tcp(id, s, t.tcp_flags, true);
         if (config_.mss_clamp && (t.tcp_flags & tcp::syn) && clamp_mss(ip, packet.size(), t, config_.mss_clamp))
             counters_.add(Counter::mss_clamped);
     }
     s.last_seen = now_;
-    if (!remotes_.empty()) remember_remote(id, s, destination);
+    if (!tables_.remotes.empty()) remember_remote(id, s, destination);
 
     set_dscp(ip, outer_tc);  // RFC 6333 7.1, in the decapsulating direction
     decrement_ttl(ip);
@@ -155,35 +155,35 @@ std::uint32_t Engine::Impl::choose_address(std::uint32_t hash, Protocol proto) c
     // Start where the subscriber's hash points, so subscribers spread over
     // the pool; prefer an address that can still give a whole quota.
     const std::uint32_t n = pool_.size();
-    const std::uint32_t want = std::min(quota(proto), ports_.range_size());
+    const std::uint32_t want = std::min(quota(proto), tables_.ports.range_size());
     for (std::uint32_t need : {want, 1u})
         for (std::uint32_t i = 0, a = hash % n; i < n; ++i, a = (a + 1 == n ? 0 : a + 1))
-            if (ports_.free_count(a, proto) >= need) return a;
+            if (tables_.ports.free_count(a, proto) >= need) return a;
     return Pool::npos;
 }
 
 std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4, const Transport& t,
                                            Verdict& refused) {
     const Ipv6Address prefix = mask_ipv6(b4, config_.subscriber_prefix_length);
-    std::uint32_t sub = subscribers_.find(prefix);
+    std::uint32_t sub = tables_.subscribers.find(prefix);
     const bool fresh = sub == SubscriberTable::npos;
     if (fresh) {
-        const std::uint32_t address = choose_address(subscribers_.hash(prefix), t.proto);
+        const std::uint32_t address = choose_address(tables_.subscribers.hash(prefix), t.proto);
         if (address == Pool::npos) {
             refused = refuse_unreachable(packet, b4, Counter::drop_pool_exhausted);
             return SessionTable::npos;
         }
-        sub = subscribers_.insert(prefix, address, config_.tunnel_mtu);
+        sub = tables_.subscribers.insert(prefix, address, config_.tunnel_mtu);
         if (sub == SubscriberTable::npos) {
             refused = refuse_unreachable(packet, b4, Counter::drop_subscriber_table_full);
             return SessionTable::npos;
         }
         counters_.add(Counter::subscribers_created);
     }
-    Subscriber& subscriber = subscribers_[sub];
+    Subscriber& subscriber = tables_.subscribers[sub];
     auto refuse = [&](Counter why) {
         if (fresh) {
-            subscribers_.erase(sub);
+            tables_.subscribers.erase(sub);
             counters_.add(Counter::subscribers_removed);
         }
         refused = refuse_unreachable(packet, b4, why);
@@ -197,11 +197,11 @@ std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4
     }
     if (config_.new_sessions_per_second && subscriber.rate_count >= config_.new_sessions_per_second)
         return refuse(Counter::drop_session_rate_limited);
-    if (sessions_.size() >= sessions_.capacity()) return refuse(Counter::drop_session_table_full);
+    if (tables_.sessions.size() >= tables_.sessions.capacity()) return refuse(Counter::drop_session_table_full);
     // RFC 7857 4: the paired address is out of ports, so the flow fails.
     // RFC 4787 REQ-4: UDP keeps the source port's parity (RTP and RTCP pair ports by it).
     const auto parity = t.proto == Protocol::udp ? std::optional<std::uint8_t>(t.source & 1) : std::nullopt;
-    const auto port = ports_.allocate(subscriber.pool_index, t.proto, rng_, parity);
+    const auto port = tables_.ports.allocate(subscriber.pool_index, t.proto, rng_, parity);
     if (!port) return refuse(Counter::drop_pool_exhausted);
 
     Session s{};
@@ -214,11 +214,11 @@ std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4
     s.pool_index = static_cast<std::uint16_t>(subscriber.pool_index);
     s.last_seen = now_;
     s.subscriber = sub;
-    const std::uint32_t id = sessions_.insert(s);
+    const std::uint32_t id = tables_.sessions.insert(s);
     ++subscriber.bindings[index_of(t.proto)];
     ++subscriber.rate_count;
-    if (!remotes_.empty()) remotes_[id] = {};
-    wheel_.schedule(id, now_ + timeout_seconds(sessions_[id]) + 1);
+    if (!tables_.remotes.empty()) tables_.remotes[id] = {};
+    tables_.wheel.schedule(id, now_ + timeout_seconds(tables_.sessions[id]) + 1);
     counters_.add(Counter::sessions_created);
     return id;
 }

@@ -72,7 +72,7 @@ std::optional<std::uint32_t> Engine::Impl::inner_key_hash(const Packet& packet) 
     if (!transport_key(ip, ihl, l4::source_port, proto, port)) return std::nullopt;
     Ipv6Address b4;
     std::memcpy(b4.data(), h + ipv6::source, 16);
-    return sessions_.inner_hash(b4, load32(ip + ipv4::source), port, proto);
+    return tables_.sessions.inner_hash(b4, load32(ip + ipv4::source), port, proto);
 }
 
 std::optional<std::uint32_t> Engine::Impl::public_key_hash(const Packet& packet) const {
@@ -83,20 +83,20 @@ std::optional<std::uint32_t> Engine::Impl::public_key_hash(const Packet& packet)
     Protocol proto;
     std::uint16_t port;
     if (!transport_key(ip, ihl, l4::destination_port, proto, port)) return std::nullopt;
-    return sessions_.public_hash(load32(ip + ipv4::destination), port, proto);
+    return tables_.sessions.public_hash(load32(ip + ipv4::destination), port, proto);
 }
 
 void Engine::from_b4(std::span<Packet> packets, std::span<Verdict> verdicts, Time now, Emitter& emitter) {
     Impl& i = *impl_;
     lookahead(
-        packets, verdicts, i.sessions_, true, [&](const Packet& p) { return i.inner_key_hash(p); },
+        packets, verdicts, i.tables_.sessions, true, [&](const Packet& p) { return i.inner_key_hash(p); },
         [&](Packet& p) { return i.from_b4(p, now, emitter); });
 }
 
 void Engine::from_uplink(std::span<Packet> packets, std::span<Verdict> verdicts, Time now, Emitter& emitter) {
     Impl& i = *impl_;
     lookahead(
-        packets, verdicts, i.sessions_, false, [&](const Packet& p) { return i.public_key_hash(p); },
+        packets, verdicts, i.tables_.sessions, false, [&](const Packet& p) { return i.public_key_hash(p); },
         [&](Packet& p) { return i.from_uplink(p, now, emitter); });
 }
 

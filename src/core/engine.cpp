@@ -48,16 +48,19 @@ const char* state_name(const Session& s) {
 
 }  // namespace
 
+Engine::Impl::Tables::Tables(const EngineConfig& config)
+    : sessions(config.max_sessions, config.seed),
+      subscribers(config.max_subscribers, config.seed),
+      ports(pool_address_count(config.pools), config.port_min, config.port_max, config.port_hold_seconds,
+            config.max_sessions),
+      wheel(config.max_sessions),
+      remotes(config.filtering == Filtering::address_dependent ? config.max_sessions : 0) {}
+
 Engine::Impl::Impl(const EngineConfig& config)
     : config_(config),
       rng_(config.seed),
       pool_(config.pools),
-      sessions_(config.max_sessions, config.seed),
-      subscribers_(config.max_subscribers, config.seed),
-      ports_(pool_address_count(config.pools), config.port_min, config.port_max, config.port_hold_seconds,
-             config.max_sessions),
-      wheel_(config.max_sessions),
-      remotes_(config.filtering == Filtering::address_dependent ? config.max_sessions : 0),
+      tables_(config),
       ip_id_(static_cast<std::uint16_t>(rng_.next())),
       reassembly_(
           ReassemblyLimits{config.reassembly.slots, config.reassembly.per_owner, 65535, config.reassembly.timeout},
@@ -69,21 +72,21 @@ void Engine::Impl::advance(Time now) {
     if (!started_) {
         started_ = true;
         now_ = second;
-        wheel_.start(second);
+        tables_.wheel.start(second);
         return;
     }
     if (second <= now_) return;  // the clock never runs backwards for the tables
     now_ = second;
     counters_.add(Counter::fragment_datagrams_expired, reassembly_.expire(now_));
-    wheel_.advance(
+    tables_.wheel.advance(
         now_,
         [this](std::uint32_t id) {
-            const Session& s = sessions_[id];
+            const Session& s = tables_.sessions[id];
             return s.last_seen + timeout_seconds(s) + 1;
         },
         [this](std::uint32_t id) { expire(id); });
     // After the wheel: ports of bindings that expired long ago may be free already.
-    ports_.advance(now_);
+    tables_.ports.advance(now_);
 }
 
 std::uint32_t Engine::Impl::timeout_seconds(const Session& s) const {
@@ -120,36 +123,37 @@ void Engine::Impl::update_tcp(std::uint32_t id, Session& s, std::uint8_t flags, 
     // Lengthening needs nothing (the wheel asks again when the slot comes);
     // shortening must move the binding to the earlier slot.
     if (timeout_seconds(s) < before) {
-        wheel_.cancel(id);
-        wheel_.schedule(id, now_ + timeout_seconds(s) + 1);
+        tables_.wheel.cancel(id);
+        tables_.wheel.schedule(id, now_ + timeout_seconds(s) + 1);
     }
 }
 
 void Engine::Impl::remember_remote(std::uint32_t id, Session& s, std::uint32_t remote) {
-    auto& list = remotes_[id];
+    auto& list = tables_.remotes[id];
     if (std::find(list.begin(), list.end(), remote) != list.end()) return;
     list[s.adf_next] = remote;
     s.adf_next = static_cast<std::uint8_t>((s.adf_next + 1) % kRemembered);
 }
 
 bool Engine::Impl::remote_allowed(std::uint32_t id, std::uint32_t remote) const {
-    const auto& list = remotes_[id];
+    const auto& list = tables_.remotes[id];
     return remote != 0 && std::find(list.begin(), list.end(), remote) != list.end();
 }
 
 void Engine::Impl::expire(std::uint32_t id) {
-    const Session& s = sessions_[id];
-    Subscriber& sub = subscribers_[s.subscriber];
+    const Session& s = tables_.sessions[id];
+    Subscriber& sub = tables_.subscribers[s.subscriber];
     --sub.bindings[index_of(s.proto)];
     // The hold runs from when the binding expired, which may be before the
     // engine noticed (a replay's idle gap).
     const std::uint32_t expired_at = std::min(now_, s.last_seen + timeout_seconds(s) + 1);
-    if (!ports_.release(s.pool_index, s.proto, s.public_port, expired_at)) counters_.add(Counter::port_hold_overflow);
+    if (!tables_.ports.release(s.pool_index, s.proto, s.public_port, expired_at))
+        counters_.add(Counter::port_hold_overflow);
     const std::uint32_t subscriber = s.subscriber;
-    sessions_.erase(id);
+    tables_.sessions.erase(id);
     counters_.add(Counter::sessions_expired);
     if (sub.bindings[0] + sub.bindings[1] + sub.bindings[2] == 0) {
-        subscribers_.erase(subscriber);
+        tables_.subscribers.erase(subscriber);
         counters_.add(Counter::subscribers_removed);
     }
 }
@@ -182,18 +186,19 @@ Verdict Engine::from_uplink(Packet& packet, Time now, Emitter& emitter) {
 void Engine::advance(Time now) { impl_->advance(now); }
 const Counters& Engine::counters() const { return impl_->counters_; }
 const EngineConfig& Engine::config() const { return impl_->config_; }
-std::size_t Engine::session_count() const { return impl_->sessions_.size(); }
-std::size_t Engine::subscriber_count() const { return impl_->subscribers_.size(); }
+std::size_t Engine::session_count() const { return impl_->tables_.sessions.size(); }
+std::size_t Engine::subscriber_count() const { return impl_->tables_.subscribers.size(); }
 
 std::size_t Engine::memory_bytes() const {
     const Impl& i = *impl_;
-    return i.sessions_.memory_bytes() + i.subscribers_.memory_bytes() + i.ports_.memory_bytes() +
-           i.wheel_.memory_bytes() + i.remotes_.size() * sizeof(i.remotes_[0]) + i.reassembly_.memory_bytes();
+    return i.tables_.sessions.memory_bytes() + i.tables_.subscribers.memory_bytes() + i.tables_.ports.memory_bytes() +
+           i.tables_.wheel.memory_bytes() + i.tables_.remotes.size() * sizeof(i.tables_.remotes[0]) +
+           i.reassembly_.memory_bytes();
 }
 
 void Engine::for_each_session(const std::function<void(const SessionInfo&)>& visit) const {
     const Impl& i = *impl_;
-    i.sessions_.for_each([&](std::uint32_t, const Session& s) {
+    i.tables_.sessions.for_each([&](std::uint32_t, const Session& s) {
         const std::uint32_t idle = i.now_ - std::min(i.now_, s.last_seen);
         const std::uint32_t timeout = i.timeout_seconds(s);
         visit(SessionInfo{s.b4, Ipv4Address{s.inner_address}, s.inner_port, s.proto, Ipv4Address{s.public_address},
@@ -203,7 +208,7 @@ void Engine::for_each_session(const std::function<void(const SessionInfo&)>& vis
 
 void Engine::for_each_subscriber(const std::function<void(const SubscriberInfo&)>& visit) const {
     const Impl& i = *impl_;
-    i.subscribers_.for_each([&](std::uint32_t, const Subscriber& s) {
+    i.tables_.subscribers.for_each([&](std::uint32_t, const Subscriber& s) {
         visit(SubscriberInfo{Ipv6Prefix{s.prefix, i.config_.subscriber_prefix_length},
                              Ipv4Address{i.pool_.address_at(s.pool_index)}, s.bindings[0], s.bindings[1],
                              s.bindings[2]});

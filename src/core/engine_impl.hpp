@@ -63,9 +63,9 @@ public:
     bool fragment_ipv6(Packet& packet, std::uint16_t mtu, Emitter& emitter);
     void fragment_ipv4(Packet& packet, std::uint16_t mtu, Emitter& emitter);
     std::uint32_t owner_of(const Ipv6Address& b4) const {
-        return subscribers_.hash(mask_ipv6(b4, config_.subscriber_prefix_length));
+        return tables_.subscribers.hash(mask_ipv6(b4, config_.subscriber_prefix_length));
     }
-    std::uint16_t tunnel_mtu_of(const Session& s) const { return subscribers_[s.subscriber].tunnel_mtu; }
+    std::uint16_t tunnel_mtu_of(const Session& s) const { return tables_.subscribers[s.subscriber].tunnel_mtu; }
     // DF set and too big for the softwire: 3/4 to the Internet sender.
     Verdict too_big_to_uplink(Packet& packet, std::uint16_t mtu);
 
@@ -110,11 +110,17 @@ public:
     Counters counters_;
     Rng rng_;
     Pool pool_;
-    SessionTable sessions_;
-    SubscriberTable subscribers_;
-    PortAllocator ports_;
-    TimerWheel wheel_;
-    std::vector<std::array<std::uint32_t, kRemembered>> remotes_;  // only under ADF
+    // The binding state, one value both directions use and the clock ages:
+    // sized once from the configuration, never allocated per packet.
+    struct Tables {
+        explicit Tables(const EngineConfig& config);
+        SessionTable sessions;
+        SubscriberTable subscribers;
+        PortAllocator ports;
+        TimerWheel wheel;
+        std::vector<std::array<std::uint32_t, kRemembered>> remotes;  // only under ADF
+    };
+    Tables tables_;
     std::uint32_t now_ = 0;
     bool started_ = false;
     std::uint16_t ip_id_;

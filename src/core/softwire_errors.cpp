@@ -55,13 +55,13 @@ Verdict Engine::Impl::softwire_error(Packet& packet, std::size_t at) {
         // subscriber); it only ever goes down.
         std::uint32_t mtu =
             std::min<std::uint32_t>(std::max(load32(msg + icmp::identifier), kIpv6MinimumMtu), config_.tunnel_mtu);
-        const std::uint32_t sub = subscribers_.find(mask_ipv6(b4, config_.subscriber_prefix_length));
+        const std::uint32_t sub = tables_.subscribers.find(mask_ipv6(b4, config_.subscriber_prefix_length));
         if (sub != SubscriberTable::npos) {
-            if (mtu < subscribers_[sub].tunnel_mtu) {
-                subscribers_[sub].tunnel_mtu = static_cast<std::uint16_t>(mtu);
+            if (mtu < tables_.subscribers[sub].tunnel_mtu) {
+                tables_.subscribers[sub].tunnel_mtu = static_cast<std::uint16_t>(mtu);
                 counters_.add(Counter::tunnel_mtu_lowered);
             }
-            mtu = subscribers_[sub].tunnel_mtu;
+            mtu = tables_.subscribers[sub].tunnel_mtu;
         }
         relay_mtu = static_cast<std::uint16_t>(mtu - ipv6::header_size);
         // DF clear: later packets are fragmented to the new MTU; nobody to tell.
@@ -79,9 +79,9 @@ Verdict Engine::Impl::softwire_error(Packet& packet, std::size_t at) {
     Transport q{};
     if (parse_quoted_transport(ip, packet.size(), q) != TransportError::none)
         return drop(Counter::drop_b4_icmpv6_quote);
-    const std::uint32_t id = sessions_.find_inner(b4, load32(ip + ipv4::destination), q.destination, q.proto);
+    const std::uint32_t id = tables_.sessions.find_inner(b4, load32(ip + ipv4::destination), q.destination, q.proto);
     if (id == SessionTable::npos) return drop(Counter::drop_b4_icmpv6_no_binding);
-    const Session& s = sessions_[id];
+    const Session& s = tables_.sessions[id];
     rewrite_destination(ip, packet.size(), q, s.public_address, s.public_port);
     counters_.add(Counter::out_icmpv6_errors);
     if (!icmp_error_allowed()) return Verdict::drop;

@@ -67,12 +67,13 @@ Verdict Engine::Impl::uplink_in(Packet& packet, bool reassembled, Emitter& emitt
 
 Verdict Engine::Impl::uplink_to_b4(Packet& packet, const Transport& t, bool hairpin, Emitter& emitter) {
     std::uint8_t* ip = packet.data();
-    const std::uint32_t id = sessions_.find_public(load32(ip + ipv4::destination), t.destination, t.proto);
+    const std::uint32_t id = tables_.sessions.find_public(load32(ip + ipv4::destination), t.destination, t.proto);
     if (id == SessionTable::npos)
         return drop(hairpin ? Counter::drop_hairpin_no_binding : Counter::drop_uplink_no_binding);
-    Session& s = sessions_[id];
+    Session& s = tables_.sessions[id];
     // RFC 4787 REQ-8 / RFC 7857 7: a filtered packet neither passes nor refreshes.
-    if (!remotes_.empty() && !remote_allowed(id, load32(ip + ipv4::source))) return drop(Counter::drop_uplink_filtered);
+    if (!tables_.remotes.empty() && !remote_allowed(id, load32(ip + ipv4::source)))
+        return drop(Counter::drop_uplink_filtered);
     const std::uint16_t mtu = tunnel_mtu_of(s);
     if (packet.size() + ipv6::header_size > mtu && (load16(ip + ipv4::flags_fragment) & ipv4::flag_df)) {
         // RFC 2473 7.2(a): the sender learns the softwire's MTU less the
