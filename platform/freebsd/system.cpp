@@ -27,15 +27,6 @@ std::variant<std::unique_ptr<Device>, std::string> open_interface_device(const D
     return std::string("not an interface device");
 }
 
-std::optional<std::string> no_queues(const DeviceSpec&) {
-    return std::string("has one queue: more threads than one need Linux's multi-queue TUNs");
-}
-
-std::variant<std::vector<std::unique_ptr<Device>>, std::string> open_interface_queues(const DeviceSpec& spec,
-                                                                                      unsigned) {
-    return *no_queues(spec);
-}
-
 std::optional<std::string> configure(const InterfaceConfig& config) {
     return bsd::configure(bsd::System::freebsd, config);
 }
