@@ -1,5 +1,7 @@
 #include "ipv4.hpp"
 
+#include <optional>
+
 #include "dslite/checksum.hpp"
 
 namespace dslite {
@@ -19,51 +21,52 @@ Ipv4Error check_ipv4(Packet& packet) {
     return Ipv4Error::none;
 }
 
-TransportError parse_transport(const std::uint8_t* ip, std::size_t length, Transport& t) {
-    t.offset = ipv4::header_length(ip);
-    const std::uint8_t* l4 = ip + t.offset;
-    const std::size_t available = length - t.offset;
-    switch (ip[ipv4::protocol]) {
-    case proto_tcp:
-        if (available < tcp::min_header_size) return TransportError::truncated;
-        t.proto = Protocol::tcp;
-        t.tcp_flags = l4[tcp::flags];
-        break;
-    case proto_udp:
-        if (available < udp::header_size) return TransportError::truncated;
-        t.proto = Protocol::udp;
-        t.tcp_flags = 0;
-        break;
-    case proto_icmp:
-        if (available < icmp::header_size) return TransportError::truncated;
-        t.proto = Protocol::icmp;
+namespace {
+
+// The protocol, ports or ICMP identifier and type of a transport header
+// known to be long enough for them (8 bytes).
+void read_ends(Protocol proto, const std::uint8_t* l4, Transport& t) {
+    t.proto = proto;
+    if (proto == Protocol::icmp) {
         t.icmp_type = l4[icmp::type];
         t.source = t.destination = load16(l4 + icmp::identifier);
-        return TransportError::none;
-    default: return TransportError::protocol;
+        return;
     }
     t.source = load16(l4 + l4::source_port);
     t.destination = load16(l4 + l4::destination_port);
+}
+
+std::optional<Protocol> translated(std::uint8_t protocol) {
+    switch (protocol) {
+    case proto_tcp: return Protocol::tcp;
+    case proto_udp: return Protocol::udp;
+    case proto_icmp: return Protocol::icmp;
+    default: return std::nullopt;
+    }
+}
+
+}  // namespace
+
+TransportError parse_transport(const std::uint8_t* ip, std::size_t length, Transport& t) {
+    t.offset = ipv4::header_length(ip);
+    const auto proto = translated(ip[ipv4::protocol]);
+    if (!proto) return TransportError::protocol;
+    const std::size_t need = *proto == Protocol::tcp ? tcp::min_header_size : udp::header_size;  // ICMP: 8 too
+    if (length - t.offset < need) return TransportError::truncated;
+    read_ends(*proto, ip + t.offset, t);
+    t.tcp_flags = *proto == Protocol::tcp ? ip[t.offset + tcp::flags] : 0;
     return TransportError::none;
 }
 
+// A quote carries at least 8 bytes of the transport header (RFC 792): the
+// ports or identifier, never more is needed.
 TransportError parse_quoted_transport(const std::uint8_t* ip, std::size_t length, Transport& t) {
     t.offset = ipv4::header_length(ip);
     if (t.offset < ipv4::min_header_size || t.offset + icmp::header_size > length) return TransportError::truncated;
-    const std::uint8_t* l4 = ip + t.offset;
+    const auto proto = translated(ip[ipv4::protocol]);
+    if (!proto) return TransportError::protocol;
+    read_ends(*proto, ip + t.offset, t);
     t.tcp_flags = 0;
-    switch (ip[ipv4::protocol]) {
-    case proto_tcp: t.proto = Protocol::tcp; break;
-    case proto_udp: t.proto = Protocol::udp; break;
-    case proto_icmp:
-        t.proto = Protocol::icmp;
-        t.icmp_type = l4[icmp::type];
-        t.source = t.destination = load16(l4 + icmp::identifier);
-        return TransportError::none;
-    default: return TransportError::protocol;
-    }
-    t.source = load16(l4 + l4::source_port);
-    t.destination = load16(l4 + l4::destination_port);
     return TransportError::none;
 }
 

@@ -57,10 +57,7 @@ private:
 
     bool object(JsonValue& out, int depth) {
         out.kind = JsonValue::Kind::object;
-        ++i_;
-        skip_space();
-        if (i_ < s_.size() && s_[i_] == '}') return ++i_, true;
-        while (true) {
+        return elements(out, depth, '}', [&] {
             skip_space();
             std::string key;
             if (i_ >= s_.size() || s_[i_] != '"') return fail("expected a member name");
@@ -69,24 +66,24 @@ private:
             if (i_ >= s_.size() || s_[i_] != ':') return fail("expected ':'");
             ++i_;
             out.keys.push_back(std::move(key));
-            out.items.emplace_back();
-            if (!parse(out.items.back(), depth + 1)) return false;
-            skip_space();
-            if (i_ < s_.size() && s_[i_] == ',') {
-                ++i_;
-                continue;
-            }
-            if (i_ < s_.size() && s_[i_] == '}') return ++i_, true;
-            return fail("expected ',' or '}'");
-        }
+            return true;
+        });
     }
 
     bool array(JsonValue& out, int depth) {
         out.kind = JsonValue::Kind::array;
+        return elements(out, depth, ']', [] { return true; });
+    }
+
+    // The values of an object or array up to `close`, separated by commas;
+    // `before` reads what comes in front of each value (a member's name).
+    template <typename Before>
+    bool elements(JsonValue& out, int depth, char close, Before before) {
         ++i_;
         skip_space();
-        if (i_ < s_.size() && s_[i_] == ']') return ++i_, true;
+        if (i_ < s_.size() && s_[i_] == close) return ++i_, true;
         while (true) {
+            if (!before()) return false;
             out.items.emplace_back();
             if (!parse(out.items.back(), depth + 1)) return false;
             skip_space();
@@ -94,8 +91,8 @@ private:
                 ++i_;
                 continue;
             }
-            if (i_ < s_.size() && s_[i_] == ']') return ++i_, true;
-            return fail("expected ',' or ']'");
+            if (i_ < s_.size() && s_[i_] == close) return ++i_, true;
+            return fail(close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
         }
     }
 

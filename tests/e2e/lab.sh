@@ -259,6 +259,17 @@ lab_udp_both_sites() {  # PORT COUNT
     done
 }
 
+# Starts the 8 MiB download from both sites' hosts at once (curl), into
+# $LAB_DIR/down-SITE.bin: their pids in LAB_DOWNLOAD_PIDS.
+lab_download_both_sites() {
+    local s
+    LAB_DOWNLOAD_PIDS=()
+    for s in a b; do
+        lab_in "host$s" curl -sS --max-time 60 -o "$LAB_DIR/down-$s.bin" "http://$LAB_SERVER/big.bin" &
+        LAB_DOWNLOAD_PIDS+=($!)
+    done
+}
+
 # The value of one engine counter, from dslite-ctl --json stats.
 lab_counter() {
     lab_ctl --json stats | "$LAB_PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["counters"][sys.argv[1]])' "$1"

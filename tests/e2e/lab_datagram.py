@@ -30,21 +30,14 @@ import struct
 import sys
 import time
 
+from lab_checksum import checksum
+
 FRAGMENT_DATA = 1480  # data bytes per fragment: a 1500-byte packet, a multiple of 8
 
 
 def address(text):
     host, port = text.rsplit(":", 1)
     return host, int(port)
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
 
 
 def udp_datagram(source, destination, payload):

@@ -26,16 +26,9 @@ import struct
 import sys
 import time
 
+from lab_checksum import checksum
+
 IPPROTO_IPIP = 4
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
 
 
 def ipv4(source, destination, protocol, payload):

@@ -43,6 +43,17 @@ check() {
 # contains TEXT NEEDLE: for check.
 contains() { [[ $1 == *"$2"* ]] || { echo "expected to find '$2' in:"; echo "$1"; return 1; }; }
 lacks() { [[ $1 != *"$2"* ]] || { echo "expected no '$2' in:"; echo "$1"; return 1; }; }
+# Both sites download the lab's 8 MiB file at once; every byte is checked.
+check_downloads_from_both_sites() {
+    local want s
+    want=$(sha256sum <"$LAB_DIR/www/big.bin" | cut -d' ' -f1)
+    lab_download_both_sites
+    check "site a downloads 8 MiB" wait "${LAB_DOWNLOAD_PIDS[0]}"
+    check "site b downloads 8 MiB at the same time" wait "${LAB_DOWNLOAD_PIDS[1]}"
+    for s in a b; do
+        check "site $s got every byte" test "$(sha256sum <"$LAB_DIR/down-$s.bin" | cut -d' ' -f1)" = "$want"
+    done
+}
 # json_check JSON-TEXT PYTHON-EXPRESSION-ON-d: true when the expression holds.
 json_check() {
     "$LAB_PYTHON" -c 'import json, sys; d = json.loads(sys.argv[1]); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2" ||

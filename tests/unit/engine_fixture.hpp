@@ -83,6 +83,18 @@ protected:
         s.flags = flags;
         return ipv4_tcp(h, s);
     }
+    // A UDP binding from kHost:5000 behind `b4` to kServer:53, and its public end.
+    struct Bound {
+        Out out;
+        Ipv4Address pub;
+        std::uint16_t port;
+    };
+    Bound bind_udp(const Ipv6Address& b4 = kB4a, std::int64_t second = 0) {
+        Out out = from_b4(b4, udp(kHost, 5000, kServer, 53), second);
+        EXPECT_EQ(out.verdict, Verdict::to_uplink);
+        const Ipv4Info* ip = out.decoded.ip4();
+        return {out, ip ? ip->source : Ipv4Address{}, ip ? ip->l4.source_port : std::uint16_t{0}};
+    }
     std::uint64_t count(Counter c) const { return engine->counters()[c]; }
     void expect_balanced() const {
         std::uint64_t out = 0;

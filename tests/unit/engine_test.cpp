@@ -61,9 +61,7 @@ TEST_F(EngineTest, AddressDependentFilteringDropsStrangersWithoutRefreshing) {
     auto c = base_config();
     c.filtering = Filtering::address_dependent;
     make(c);
-    auto out = from_b4(kB4a, udp(kHost, 5000, kServer, 53));
-    const auto pub = out.decoded.ip4()->source;
-    const auto port = out.decoded.ip4()->l4.source_port;
+    const auto [out, pub, port] = bind_udp();
     EXPECT_EQ(from_uplink(udp(kServer2, 53, pub, port), 1).verdict, Verdict::drop);
     EXPECT_EQ(count(Counter::drop_uplink_filtered), 1u);
     EXPECT_EQ(from_uplink(udp(kServer, 4444, pub, port), 2).verdict, Verdict::to_b4);  // address, not port
@@ -96,9 +94,7 @@ TEST_F(EngineTest, AddressDependentFilteringCoversTcpAndIcmp) {
 }
 
 TEST_F(EngineTest, UdpBindingLivesItsTimeoutAndNotLonger) {
-    auto out = from_b4(kB4a, udp(kHost, 5000, kServer, 53), 0);
-    const auto pub = out.decoded.ip4()->source;
-    const auto port = out.decoded.ip4()->l4.source_port;
+    const auto [out, pub, port] = bind_udp();
     EXPECT_EQ(from_uplink(udp(kServer, 53, pub, port), 299).verdict, Verdict::to_b4);  // inbound refreshes under EIF
     EXPECT_EQ(from_uplink(udp(kServer, 53, pub, port), 598).verdict, Verdict::to_b4);
     EXPECT_EQ(from_uplink(udp(kServer, 53, pub, port), 900).verdict, Verdict::drop);
@@ -458,9 +454,7 @@ TEST_F(IcmpErrorTest, FragmentationNeededFromTheInternetReachesTheHost) {
 }
 
 TEST_F(IcmpErrorTest, ErrorFromTheInternetReachesTheHostWithTheQuoteRestored) {
-    auto out = from_b4(kB4a, udp(kHost, 5000, kServer, 53), 0);
-    const auto pub = out.decoded.ip4()->source;
-    const auto port = out.decoded.ip4()->l4.source_port;
+    const auto [out, pub, port] = bind_udp();
     const Bytes sent = out.bytes;
     for (std::size_t quote : {std::size_t{28}, sent.size()}) {
         auto back = from_uplink(error(v4("192.0.2.1"), pub, 3, 3, sent, quote), 100);
@@ -483,9 +477,7 @@ TEST_F(IcmpErrorTest, ErrorFromTheInternetReachesTheHostWithTheQuoteRestored) {
 }
 
 TEST_F(IcmpErrorTest, HostsPortUnreachableLeavesFromItsPublicEndpoint) {
-    auto out = from_b4(kB4a, udp(kHost, 5000, kServer, 53), 0);
-    const auto pub = out.decoded.ip4()->source;
-    const auto port = out.decoded.ip4()->l4.source_port;
+    const auto [out, pub, port] = bind_udp();
     auto in = from_uplink(udp(kServer, 53, pub, port), 1);
     ASSERT_EQ(in.verdict, Verdict::to_b4);
     const Bytes delivered = in.decoded.ipv6->inner->bytes;

@@ -11,19 +11,9 @@ case_main() {
         check "site $s reaches the server from a pool address ($seen)" in_pool "$seen"
     done
 
-    local want pids=()
-    want=$(sha256sum <"$LAB_DIR/www/big.bin" | cut -d' ' -f1)
-    for s in a b; do
-        lab_in "host$s" curl -sS --max-time 60 -o "$LAB_DIR/down-$s.bin" "http://$LAB_SERVER/big.bin" &
-        pids+=($!)
-    done
-    check "site a downloads 8 MiB" wait "${pids[0]}"
-    check "site b downloads 8 MiB at the same time" wait "${pids[1]}"
-    for s in a b; do
-        check "site $s got every byte" test "$(sha256sum <"$LAB_DIR/down-$s.bin" | cut -d' ' -f1)" = "$want"
-    done
+    check_downloads_from_both_sites
 
-    local size upload=()
+    local size want upload=()
     size=$(stat -c %s "$LAB_DIR/upload.bin")
     want="$size $(sha256sum <"$LAB_DIR/upload.bin" | cut -d' ' -f1)"
     for s in a b; do

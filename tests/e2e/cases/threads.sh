@@ -17,7 +17,7 @@ for s in json.load(sys.stdin)["sessions"]:
 
 case_main() {
     # 1. The same inside address and port from both sites at once.
-    local s pids=()
+    local s
     lab_udp_both_sites 5000 200
     check "site a: every echo back, none of site b's" wait "${LAB_UDP_PIDS[0]}"
     check "site b: every echo back, none of site a's" wait "${LAB_UDP_PIDS[1]}"
@@ -27,18 +27,7 @@ case_main() {
         'all((int(s["public"].split(":")[1]) <= 33279) == (s["engine"] == 0) for s in d["sessions"])'
 
     # 2. TCP both sites at once, through the TUN offloads of every queue.
-    local want
-    want=$(sha256sum <"$LAB_DIR/www/big.bin" | cut -d' ' -f1)
-    pids=()
-    for s in a b; do
-        lab_in "host$s" curl -sS --max-time 60 -o "$LAB_DIR/down-$s.bin" "http://$LAB_SERVER/big.bin" &
-        pids+=($!)
-    done
-    for s in a b; do
-        check "site $s downloads 8 MiB" wait "${pids[0]}"
-        pids=("${pids[@]:1}")
-        check "site $s got every byte" test "$(sha256sum <"$LAB_DIR/down-$s.bin" | cut -d' ' -f1)" = "$want"
-    done
+    check_downloads_from_both_sites
 
     # 3. Answers in fragments sent last first: the later fragments carry no
     # port, so they wait for the first to say which engine is theirs.
