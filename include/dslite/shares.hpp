@@ -51,9 +51,9 @@ public:
     Owner from_first_fragment(std::span<const std::uint8_t> packet) const;
     // A pool address with a port (or ICMP identifier) of it.
     Owner of_port(std::uint16_t port) const;
-    bool in_pool(std::uint32_t address) const;
 
 private:
+    bool in_pool(std::uint32_t address) const;
     Owner of_subscriber(const std::uint8_t* address) const;
     Owner by_ports(std::span<const std::uint8_t> packet, bool fragments_too) const;
 

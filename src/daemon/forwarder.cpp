@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <span>
 
-#include "dslite/wire.hpp"
 #include "handoffs.hpp"
 
 namespace dslite::daemon {
@@ -145,16 +144,15 @@ std::size_t Forwarder::steer(std::size_t count, Time now) {
 }
 
 bool Forwarder::handed_to_owner(const Packet& packet, Time now) {
-    if (packet.size() < wire::ipv4::min_header_size ||
-        !handoffs_->shares().in_pool(wire::load32(packet.data() + wire::ipv4::destination)))
-        return false;
+    // Not to a pool address, or to a port nobody's slice has: for the
+    // uplink (which routes the latter back, to be dropped then).
     const Owner owner = owner_of_uplink(packet.bytes(), now);
-    if (owner.kind == Owner::any) return false;  // nobody's port: the uplink routes it back, and it is dropped then
+    if (owner.kind == Owner::any) return false;
     if (owner.kind == Owner::engine) hand_off(owner, Side::uplink, packet.bytes());
     return true;
 }
 
-std::size_t Forwarder::forward(std::size_t count, Time now) {
+void Forwarder::forward(std::size_t count, Time now) {
     to_b4_.clear();
     to_uplink_.clear();
     // The engine takes each run of one side's packets as a burst, so its
@@ -196,7 +194,6 @@ std::size_t Forwarder::forward(std::size_t count, Time now) {
         emitted_->uplink.clear();
     }
     if (handoffs_) wake();
-    return count;
 }
 
 }  // namespace dslite::daemon

@@ -65,7 +65,7 @@ private:
     void hand_off(Owner owner, Side side, std::span<const std::uint8_t> packet);
     void hand_off_released();
     void wake();
-    std::size_t forward(std::size_t count, Time now);
+    void forward(std::size_t count, Time now);
     // A packet the engine sent toward the uplink that another engine owns (a
     // hairpin between their subscribers): handed on instead of written.
     bool handed_to_owner(const Packet& packet, Time now);

@@ -89,11 +89,10 @@ Gauges gauges_of(const Worker& w) {
 
 }  // namespace
 
-int run_daemon(const DaemonSettings& given, EngineConfig config) {
-    const DaemonSettings* settings = &given;
+int run_daemon(const DaemonSettings& settings, EngineConfig config) {
     // Port choice an outsider cannot predict (RFC 6056): a fresh seed per run.
-    if (settings->random_seed) config.seed = os_seed();
-    const unsigned threads = settings->threads;
+    if (settings.random_seed) config.seed = os_seed();
+    const unsigned threads = settings.threads;
     if (split_port_range(config.port_min, config.port_max, threads).size() < threads)
         return refuse("threads: " + std::to_string(threads) + " threads need at least as many ports in --port-range");
     const Shares shares(config, threads);
@@ -104,7 +103,7 @@ int run_daemon(const DaemonSettings& given, EngineConfig config) {
 
     // The control socket first: a second daemon started by mistake stops
     // here, before it touches any interface the first one uses.
-    auto control = ControlServer::open(io, settings->control, [&](std::string_view line) {
+    auto control = ControlServer::open(io, settings.control, [&](std::string_view line) {
         spdlog::debug("control: {}", line);
         auto parsed = parse_request(line);
         if (auto* error = std::get_if<std::string>(&parsed)) return error_json(*error);
@@ -117,19 +116,19 @@ int run_daemon(const DaemonSettings& given, EngineConfig config) {
     if (auto* e = std::get_if<std::string>(&control)) return refuse(*e);
 
     const platform::DeviceContext context{config.aftr_address};
-    auto b4_opened = platform::open_device_queues("b4-device", settings->b4_device, context, threads);
+    auto b4_opened = platform::open_device_queues("b4-device", settings.b4_device, context, threads);
     if (auto* e = std::get_if<std::string>(&b4_opened)) return refuse(*e);
     auto& b4_queues = std::get<std::vector<std::unique_ptr<Device>>>(b4_opened);
     for (unsigned i = 0; i < threads; ++i) workers[i].b4 = std::move(b4_queues[i]);
-    if (!settings->shared_device()) {
-        auto opened = platform::open_device_queues("uplink-device", settings->uplink_device, context, threads);
+    if (!settings.shared_device()) {
+        auto opened = platform::open_device_queues("uplink-device", settings.uplink_device, context, threads);
         if (auto* e = std::get_if<std::string>(&opened)) return refuse(*e);
         auto& queues = std::get<std::vector<std::unique_ptr<Device>>>(opened);
         for (unsigned i = 0; i < threads; ++i) workers[i].uplink = std::move(queues[i]);
     }
     Device& b4 = *workers[0].b4;
     Device& uplink = workers[0].uplink_device();
-    const auto interfaces = plan_interfaces(*settings, config, b4, uplink);
+    const auto interfaces = plan_interfaces(settings, config, b4, uplink);
     // On a refusal nothing is undone: the failing step may have met a route
     // that is someone else's. Interfaces made here vanish as the devices close.
     if (auto e = configure_interfaces(interfaces)) return refuse(*e);
@@ -181,11 +180,11 @@ int run_daemon(const DaemonSettings& given, EngineConfig config) {
     }
     if (threads == 1) {
         spdlog::info("AFTR {} with pool {}: B4s on {}, uplink on {}, control at {}", to_string(config.aftr_address),
-                     pools_text(config), b4.name(), uplink.name(), settings->control);
+                     pools_text(config), b4.name(), uplink.name(), settings.control);
     } else {
         spdlog::info("AFTR {} with pool {}: B4s on {}, uplink on {}, {} threads (a queue each), control at {}",
                      to_string(config.aftr_address), pools_text(config), b4.interface(), uplink.interface(), threads,
-                     settings->control);
+                     settings.control);
     }
     io.run();
     for (Worker& w : workers)
