@@ -65,7 +65,7 @@ bool open_flows(Engine& engine, std::uint32_t flows, Clock& clock) {
         Packet p = buffer.load(t, kB4PacketSize);
         if (engine.from_b4(p, clock.tick(), emitter) != Verdict::to_uplink) return false;
     }
-    return engine.session_count() == flows;
+    return engine.binding_count() == flows;
 }
 
 // An engine holding `flows` bindings and packets for both directions; built
@@ -139,13 +139,13 @@ void BM_Established(benchmark::State& state) {
         for (Verdict v : verdicts) wrong += v != expected;
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * burst));
-    if (wrong != 0 || fx.engine.session_count() != flows)
+    if (wrong != 0 || fx.engine.binding_count() != flows)
         state.SkipWithError(("a packet got the wrong verdict:" + drops(fx.engine)).c_str());
 }
 
 // Every packet is a new flow: a fresh engine per iteration (built outside the
 // timed region) takes `flows` first packets, filling its tables from empty.
-void BM_NewSessions(benchmark::State& state) {
+void BM_NewBindings(benchmark::State& state) {
     const auto flows = static_cast<std::uint32_t>(state.range(0));
     static std::map<std::uint32_t, std::vector<Template>> cache;
     auto& packets = cache[flows];
@@ -164,16 +164,16 @@ void BM_NewSessions(benchmark::State& state) {
             Packet p = buffer.load(t, kB4PacketSize);
             wrong += engine->from_b4(p, clock.tick(), emitter) != Verdict::to_uplink;
         }
-        if (engine->session_count() != flows) ++wrong;
+        if (engine->binding_count() != flows) ++wrong;
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * flows));
     if (wrong != 0) state.SkipWithError(("a new flow was refused:" + drops(*engine)).c_str());
 }
 
 // Bytes per binding two ways: what the engine says its pre-sized tables take
-// per max_sessions, and what the process's resident set grew by per binding
+// per max_bindings, and what the process's resident set grew by per binding
 // actually created (tables plus anything the engine allocates on the side).
-void BM_MemoryPerSession(benchmark::State& state) {
+void BM_MemoryPerBinding(benchmark::State& state) {
     const auto flows = static_cast<std::uint32_t>(state.range(0));
     double table_bytes = 0, rss_bytes = 0;
     bool ok = true;
@@ -188,20 +188,20 @@ void BM_MemoryPerSession(benchmark::State& state) {
             why = drops(engine);
         }
         const std::size_t after = resident_bytes();
-        table_bytes = static_cast<double>(engine.memory_bytes()) / engine.config().max_sessions;
-        rss_bytes = static_cast<double>(after - before) / static_cast<double>(engine.session_count());
+        table_bytes = static_cast<double>(engine.memory_bytes()) / engine.config().max_bindings;
+        rss_bytes = static_cast<double>(after - before) / static_cast<double>(engine.binding_count());
     }
-    state.counters["table_bytes_per_session"] = table_bytes;
-    state.counters["rss_bytes_per_session"] = rss_bytes;
+    state.counters["table_bytes_per_binding"] = table_bytes;
+    state.counters["rss_bytes_per_binding"] = rss_bytes;
     if (!ok) state.SkipWithError(("setup: the engine refused a flow:" + why).c_str());
 }
 
-BENCHMARK(BM_MemoryPerSession)->ArgName("sessions")->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Established<Direction::from_b4, 1>)->ArgName("sessions")->Arg(1'000)->Arg(1'000'000);
-BENCHMARK(BM_Established<Direction::from_uplink, 1>)->ArgName("sessions")->Arg(1'000)->Arg(1'000'000);
-BENCHMARK(BM_Established<Direction::from_b4, 32>)->ArgName("sessions")->Arg(1'000)->Arg(1'000'000);
-BENCHMARK(BM_Established<Direction::from_uplink, 32>)->ArgName("sessions")->Arg(1'000)->Arg(1'000'000);
-BENCHMARK(BM_NewSessions)->ArgName("sessions")->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MemoryPerBinding)->ArgName("bindings")->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Established<Direction::from_b4, 1>)->ArgName("bindings")->Arg(1'000)->Arg(1'000'000);
+BENCHMARK(BM_Established<Direction::from_uplink, 1>)->ArgName("bindings")->Arg(1'000)->Arg(1'000'000);
+BENCHMARK(BM_Established<Direction::from_b4, 32>)->ArgName("bindings")->Arg(1'000)->Arg(1'000'000);
+BENCHMARK(BM_Established<Direction::from_uplink, 32>)->ArgName("bindings")->Arg(1'000)->Arg(1'000'000);
+BENCHMARK(BM_NewBindings)->ArgName("bindings")->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace dslite::bench

@@ -71,7 +71,7 @@ EngineConfig config_for(std::uint32_t flows) {
     EngineConfig c;
     c.aftr_address = aftr_address();
     c.pools = {*parse_ipv4_prefix("192.0.2.0/24"), *parse_ipv4_prefix("198.51.100.0/24")};
-    c.max_sessions = flows;
+    c.max_bindings = flows;
     c.max_subscribers = (flows + kFlowsPerB4 - 1) / kFlowsPerB4;
     // 64 flows per B4 stay well inside the default quota of 2048 UDP ports.
     return c;
@@ -91,7 +91,7 @@ void write_b4_packet(std::uint32_t flow, std::uint8_t* out) {
               server_of(flow), kServerPort);
 }
 
-void write_uplink_packet(const SessionInfo& s, std::uint8_t* out) {
+void write_uplink_packet(const BindingInfo& s, std::uint8_t* out) {
     write_udp(out, server_of(s.public_port), kServerPort, s.public_address.value, s.public_port);
 }
 
@@ -104,8 +104,8 @@ std::vector<Template> b4_templates(std::uint32_t flows, std::uint64_t seed) {
 
 std::vector<Template> uplink_templates(const Engine& engine, std::uint64_t seed) {
     std::vector<Template> in_table_order;
-    in_table_order.reserve(engine.session_count());
-    engine.for_each_session([&](const SessionInfo& s) {
+    in_table_order.reserve(engine.binding_count());
+    engine.for_each_binding([&](const BindingInfo& s) {
         in_table_order.emplace_back();
         write_uplink_packet(s, in_table_order.back().bytes.data());
     });

@@ -32,7 +32,7 @@ EngineConfig config_for(std::uint32_t flows);
 // The softwire packet (IPv6 + IPv4 + UDP) of flow f, B4 to AFTR.
 void write_b4_packet(std::uint32_t flow, std::uint8_t* out);
 // A server's UDP reply to the binding `s` (IPv4 + UDP), uplink to AFTR.
-void write_uplink_packet(const SessionInfo& s, std::uint8_t* out);
+void write_uplink_packet(const BindingInfo& s, std::uint8_t* out);
 
 // Packets of flows [0, flows) stored in a shuffled order: read sequentially
 // like a receive ring, while the flows they hit are spread over the tables.

@@ -58,9 +58,9 @@ struct EngineConfig {
 
     // New bindings per subscriber per second (RFC 6888 REQ-4, RFC 6333 11);
     // 0: no limit. Existing bindings are never touched by it.
-    std::uint32_t new_sessions_per_second = 1000;
+    std::uint32_t new_bindings_per_second = 1000;
 
-    std::uint32_t max_sessions = 1u << 18;
+    std::uint32_t max_bindings = 1u << 18;
     std::uint32_t max_subscribers = 1u << 16;
 
     // B4s are accepted only from these prefixes; empty accepts any source.
@@ -91,7 +91,8 @@ struct EngineConfig {
 // fragment the engine makes is never larger.
 inline constexpr std::uint16_t kMaxMtu = 9000;
 
-// Returns "option: what is wrong" for the first problem found, or nothing.
+// Returns "option: what is wrong" for the first problem found, or nothing;
+// the checks are those of the option rows (engine_options.hpp).
 std::optional<std::string> validate(const EngineConfig& config);
 
 // Splits [min, max] into n disjoint contiguous slices of near-equal size, for

@@ -66,8 +66,8 @@ namespace dslite {
     X(drop_tcp_not_syn, "TCP without a binding that is not a SYN")                                      \
     X(drop_quota_exhausted, "subscriber at its port quota (answered with 3/1)")                         \
     X(drop_pool_exhausted, "no public address with a free port (answered with 3/1)")                    \
-    X(drop_session_rate_limited, "subscriber over its new-bindings-per-second limit (3/1)")             \
-    X(drop_session_table_full, "session table at its size limit (answered with 3/1)")                   \
+    X(drop_binding_rate_limited, "subscriber over its new-bindings-per-second limit (3/1)")             \
+    X(drop_binding_table_full, "binding table at its size limit (answered with 3/1)")                   \
     X(drop_subscriber_table_full, "subscriber table at its size limit (answered with 3/1)")             \
     X(drop_uplink_truncated, "uplink IPv4 shorter than its header or total length")                     \
     X(drop_uplink_not_ipv4, "packet on the uplink is not IPv4")                                         \
@@ -79,8 +79,8 @@ namespace dslite {
     X(drop_uplink_no_binding, "no binding for the public address, port and protocol")                   \
     X(drop_uplink_filtered, "address-dependent filtering refused the remote")                           \
     X(drop_no_headroom, "driver passed a packet without room to prepend headers")                       \
-    X(sessions_created, "bindings created")                                                             \
-    X(sessions_expired, "bindings removed by their timer")                                              \
+    X(bindings_created, "bindings created")                                                             \
+    X(bindings_expired, "bindings removed by their timer")                                              \
     X(subscribers_created, "subscribers (B4 prefixes) given a public address")                          \
     X(subscribers_removed, "subscribers released after their last binding")                             \
     X(fragment_datagrams_expired, "datagrams whose fragments never all came (timeout)")                 \

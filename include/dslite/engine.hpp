@@ -39,7 +39,7 @@ protected:
     ~Emitter() = default;
 };
 
-struct SessionInfo {
+struct BindingInfo {
     Ipv6Address b4;
     Ipv4Address inner_address;
     std::uint16_t inner_port;  // or ICMP echo identifier
@@ -73,7 +73,7 @@ public:
     Verdict from_uplink(Packet& packet, Time now, Emitter& emitter);
     // Bursts: the same as the calls above for each packet in order
     // (verdicts[i] belongs to packets[i]), but the table lookups of the burst
-    // overlap, which is what keeps large session tables fast. Drivers that
+    // overlap, which is what keeps large binding tables fast. Drivers that
     // read bursts should use these.
     void from_b4(std::span<Packet> packets, std::span<Verdict> verdicts, Time now, Emitter& emitter);
     void from_uplink(std::span<Packet> packets, std::span<Verdict> verdicts, Time now, Emitter& emitter);
@@ -82,12 +82,12 @@ public:
 
     const Counters& counters() const;
     const EngineConfig& config() const;
-    std::size_t session_count() const;
+    std::size_t binding_count() const;
     std::size_t subscriber_count() const;
     // Bytes of pre-sized table memory this engine holds.
     std::size_t memory_bytes() const;
 
-    void for_each_session(const std::function<void(const SessionInfo&)>& visit) const;
+    void for_each_binding(const std::function<void(const BindingInfo&)>& visit) const;
     void for_each_subscriber(const std::function<void(const SubscriberInfo&)>& visit) const;
 
 private:

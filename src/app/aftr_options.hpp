@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "dslite/config.hpp"
+#include "dslite/engine_options.hpp"
 
 namespace dslite::app {
 
@@ -53,7 +54,8 @@ private:
 
 // --help, --config FILE, --log-level LEVEL.
 po::options_description common_options();
-// Everything in dslite::EngineConfig.
+// Everything in dslite::EngineConfig: one option per row of
+// dslite::engine_option_rows().
 po::options_description engine_options();
 
 // Parses argv and then the --config file, if any, against `options` (which
@@ -70,21 +72,9 @@ Parsed<EngineConfig> engine_config(const po::variables_map& values);
 
 Parsed<spdlog::level::level_enum> log_level(const po::variables_map& values);
 
-// Readers for option groups' own conversions. Each leaves `out` alone when
-// the option is absent and returns the error line for a bad value.
+// For option groups' own numbers: leaves `out` alone when the option is
+// absent and returns the error line for a bad value.
 std::optional<OptionError> read_unsigned(const po::variables_map& values, const char* name, std::uint64_t max,
                                          std::uint64_t& out);
-template <class T>
-std::optional<OptionError> read_unsigned(const po::variables_map& values, const char* name, T& out) {
-    std::uint64_t wide = out;
-    auto error = read_unsigned(values, name, std::numeric_limits<T>::max(), wide);
-    if (!error) out = static_cast<T>(wide);
-    return error;
-}
-std::optional<OptionError> read_ipv6_address(const po::variables_map& values, const char* name, Ipv6Address& out);
-std::optional<OptionError> read_ipv4_prefixes(const po::variables_map& values, const char* name,
-                                              std::vector<Ipv4Prefix>& out);
-std::optional<OptionError> read_ipv6_prefixes(const po::variables_map& values, const char* name,
-                                              std::vector<Ipv6Prefix>& out);
 
 }  // namespace dslite::app

@@ -117,17 +117,17 @@ Verdict Engine::Impl::b4_to_uplink(Packet& packet, const Ipv6Address& b4, std::u
         return refuse_to_b4(packet, b4, Counter::drop_b4_too_big_df, icmp::destination_unreachable,
                             icmp::code_fragmentation_needed, config_.uplink_mtu);
 
-    std::uint32_t id = tables_.sessions.find_inner(b4, source, t.source, t.proto);
-    if (id == SessionTable::npos) {
+    std::uint32_t id = tables_.bindings.find_inner(b4, source, t.source, t.proto);
+    if (id == BindingTable::npos) {
         // Only a SYN opens a TCP binding: stray segments of dead connections
         // must not consume ports.
         if (t.proto == Protocol::tcp && ((t.tcp_flags & tcp::syn) == 0 || (t.tcp_flags & tcp::rst)))
             return drop(Counter::drop_tcp_not_syn);
         Verdict refused = Verdict::drop;
         id = create_binding(packet, b4, t, refused);
-        if (id == SessionTable::npos) return refused;
+        if (id == BindingTable::npos) return refused;
     }
-    Session& s = tables_.sessions[id];
+    Binding& s = tables_.bindings[id];
     if (t.proto == Protocol::tcp) {
         update_tcp(id, s, t.tcp_flags, true);
         if (config_.mss_clamp && (t.tcp_flags & tcp::syn) && clamp_mss(ip, packet.size(), t, config_.mss_clamp))
@@ -171,12 +171,12 @@ std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4
         const std::uint32_t address = choose_address(tables_.subscribers.hash(prefix), t.proto);
         if (address == Pool::npos) {
             refused = refuse_unreachable(packet, b4, Counter::drop_pool_exhausted);
-            return SessionTable::npos;
+            return BindingTable::npos;
         }
         sub = tables_.subscribers.insert(prefix, address, config_.tunnel_mtu);
         if (sub == SubscriberTable::npos) {
             refused = refuse_unreachable(packet, b4, Counter::drop_subscriber_table_full);
-            return SessionTable::npos;
+            return BindingTable::npos;
         }
         counters_.add(Counter::subscribers_created);
     }
@@ -187,7 +187,7 @@ std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4
             counters_.add(Counter::subscribers_removed);
         }
         refused = refuse_unreachable(packet, b4, why);
-        return SessionTable::npos;
+        return BindingTable::npos;
     };
     // RFC 6888 REQ-4 and REQ-11: refuse the new flow, never evict an old one.
     if (subscriber.bindings[index_of(t.proto)] >= quota(t.proto)) return refuse(Counter::drop_quota_exhausted);
@@ -195,16 +195,16 @@ std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4
         subscriber.rate_second = now_;
         subscriber.rate_count = 0;
     }
-    if (config_.new_sessions_per_second && subscriber.rate_count >= config_.new_sessions_per_second)
-        return refuse(Counter::drop_session_rate_limited);
-    if (tables_.sessions.size() >= tables_.sessions.capacity()) return refuse(Counter::drop_session_table_full);
+    if (config_.new_bindings_per_second && subscriber.rate_count >= config_.new_bindings_per_second)
+        return refuse(Counter::drop_binding_rate_limited);
+    if (tables_.bindings.size() >= tables_.bindings.capacity()) return refuse(Counter::drop_binding_table_full);
     // RFC 7857 4: the paired address is out of ports, so the flow fails.
     // RFC 4787 REQ-4: UDP keeps the source port's parity (RTP and RTCP pair ports by it).
     const auto parity = t.proto == Protocol::udp ? std::optional<std::uint8_t>(t.source & 1) : std::nullopt;
     const auto port = tables_.ports.allocate(subscriber.pool_index, t.proto, rng_, parity);
     if (!port) return refuse(Counter::drop_pool_exhausted);
 
-    Session s{};
+    Binding s{};
     s.b4 = b4;
     s.inner_address = load32(packet.data() + ipv4::source);
     s.inner_port = t.source;
@@ -214,12 +214,12 @@ std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4
     s.pool_index = static_cast<std::uint16_t>(subscriber.pool_index);
     s.last_seen = now_;
     s.subscriber = sub;
-    const std::uint32_t id = tables_.sessions.insert(s);
+    const std::uint32_t id = tables_.bindings.insert(s);
     ++subscriber.bindings[index_of(t.proto)];
     ++subscriber.rate_count;
     if (!tables_.remotes.empty()) tables_.remotes[id] = {};
-    tables_.wheel.schedule(id, now_ + timeout_seconds(tables_.sessions[id]) + 1);
-    counters_.add(Counter::sessions_created);
+    tables_.wheel.schedule(id, now_ + timeout_seconds(tables_.bindings[id]) + 1);
+    counters_.add(Counter::bindings_created);
     return id;
 }
 

@@ -37,7 +37,7 @@ bool transport_key(const std::uint8_t* ip, std::size_t ihl, std::size_t port_fie
 // 2*kDistance packets before it is handled and its record kDistance packets
 // before, so each miss has the time of several packets' work to arrive.
 template <class Hash, class One>
-void lookahead(std::span<Packet> packets, std::span<Verdict> verdicts, const SessionTable& sessions, bool inner,
+void lookahead(std::span<Packet> packets, std::span<Verdict> verdicts, const BindingTable& bindings, bool inner,
                Hash&& hash, One&& one) {
     constexpr std::size_t kDistance = 8;
     const std::size_t count = std::min(packets.size(), verdicts.size());
@@ -47,10 +47,10 @@ void lookahead(std::span<Packet> packets, std::span<Verdict> verdicts, const Ses
         for (std::size_t i = 0; i < n; ++i) hashes[i] = hash(packets[base + i]);
         for (std::size_t i = 0; i < n + 2 * kDistance; ++i) {
             if (i < n && hashes[i])
-                inner ? sessions.prefetch_inner_slot(*hashes[i]) : sessions.prefetch_public_slot(*hashes[i]);
+                inner ? bindings.prefetch_inner_slot(*hashes[i]) : bindings.prefetch_public_slot(*hashes[i]);
             if (i >= kDistance && i - kDistance < n && hashes[i - kDistance]) {
                 const std::uint32_t h = *hashes[i - kDistance];
-                inner ? sessions.prefetch_inner_record(h) : sessions.prefetch_public_record(h);
+                inner ? bindings.prefetch_inner_record(h) : bindings.prefetch_public_record(h);
             }
             if (i >= 2 * kDistance) verdicts[base + i - 2 * kDistance] = one(packets[base + i - 2 * kDistance]);
         }
@@ -72,7 +72,7 @@ std::optional<std::uint32_t> Engine::Impl::inner_key_hash(const Packet& packet) 
     if (!transport_key(ip, ihl, l4::source_port, proto, port)) return std::nullopt;
     Ipv6Address b4;
     std::memcpy(b4.data(), h + ipv6::source, 16);
-    return tables_.sessions.inner_hash(b4, load32(ip + ipv4::source), port, proto);
+    return tables_.bindings.inner_hash(b4, load32(ip + ipv4::source), port, proto);
 }
 
 std::optional<std::uint32_t> Engine::Impl::public_key_hash(const Packet& packet) const {
@@ -83,20 +83,20 @@ std::optional<std::uint32_t> Engine::Impl::public_key_hash(const Packet& packet)
     Protocol proto;
     std::uint16_t port;
     if (!transport_key(ip, ihl, l4::destination_port, proto, port)) return std::nullopt;
-    return tables_.sessions.public_hash(load32(ip + ipv4::destination), port, proto);
+    return tables_.bindings.public_hash(load32(ip + ipv4::destination), port, proto);
 }
 
 void Engine::from_b4(std::span<Packet> packets, std::span<Verdict> verdicts, Time now, Emitter& emitter) {
     Impl& i = *impl_;
     lookahead(
-        packets, verdicts, i.tables_.sessions, true, [&](const Packet& p) { return i.inner_key_hash(p); },
+        packets, verdicts, i.tables_.bindings, true, [&](const Packet& p) { return i.inner_key_hash(p); },
         [&](Packet& p) { return i.from_b4(p, now, emitter); });
 }
 
 void Engine::from_uplink(std::span<Packet> packets, std::span<Verdict> verdicts, Time now, Emitter& emitter) {
     Impl& i = *impl_;
     lookahead(
-        packets, verdicts, i.tables_.sessions, false, [&](const Packet& p) { return i.public_key_hash(p); },
+        packets, verdicts, i.tables_.bindings, false, [&](const Packet& p) { return i.public_key_hash(p); },
         [&](Packet& p) { return i.from_uplink(p, now, emitter); });
 }
 

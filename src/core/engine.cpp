@@ -34,7 +34,7 @@ bool tcp_established(std::uint8_t seen) {
     return (seen & (tcp_syn_out | tcp_syn_in)) == (tcp_syn_out | tcp_syn_in) && !tcp_closed(seen);
 }
 
-const char* state_name(const Session& s) {
+const char* state_name(const Binding& s) {
     switch (s.proto) {
     case Protocol::udp: return "udp";
     case Protocol::icmp: return "icmp";
@@ -49,12 +49,12 @@ const char* state_name(const Session& s) {
 }  // namespace
 
 Engine::Impl::Tables::Tables(const EngineConfig& config)
-    : sessions(config.max_sessions, config.seed),
+    : bindings(config.max_bindings, config.seed),
       subscribers(config.max_subscribers, config.seed),
       ports(pool_address_count(config.pools), config.port_min, config.port_max, config.port_hold_seconds,
-            config.max_sessions),
-      wheel(config.max_sessions),
-      remotes(config.filtering == Filtering::address_dependent ? config.max_sessions : 0) {}
+            config.max_bindings),
+      wheel(config.max_bindings),
+      remotes(config.filtering == Filtering::address_dependent ? config.max_bindings : 0) {}
 
 Engine::Impl::Impl(const EngineConfig& config)
     : config_(config),
@@ -81,7 +81,7 @@ void Engine::Impl::advance(Time now) {
     tables_.wheel.advance(
         now_,
         [this](std::uint32_t id) {
-            const Session& s = tables_.sessions[id];
+            const Binding& s = tables_.bindings[id];
             return s.last_seen + timeout_seconds(s) + 1;
         },
         [this](std::uint32_t id) { expire(id); });
@@ -89,7 +89,7 @@ void Engine::Impl::advance(Time now) {
     tables_.ports.advance(now_);
 }
 
-std::uint32_t Engine::Impl::timeout_seconds(const Session& s) const {
+std::uint32_t Engine::Impl::timeout_seconds(const Binding& s) const {
     switch (timeout_class(s)) {
     case timeout_udp: return config_.timeouts.udp;
     case timeout_icmp: return config_.timeouts.icmp;
@@ -98,7 +98,7 @@ std::uint32_t Engine::Impl::timeout_seconds(const Session& s) const {
     }
 }
 
-std::uint8_t Engine::Impl::timeout_class(const Session& s) const {
+std::uint8_t Engine::Impl::timeout_class(const Binding& s) const {
     switch (s.proto) {
     case Protocol::udp: return timeout_udp;
     case Protocol::icmp: return timeout_icmp;
@@ -107,7 +107,7 @@ std::uint8_t Engine::Impl::timeout_class(const Session& s) const {
     return tcp_established(s.tcp) ? timeout_tcp_established : timeout_tcp_transitory;
 }
 
-void Engine::Impl::update_tcp(std::uint32_t id, Session& s, std::uint8_t flags, bool outbound) {
+void Engine::Impl::update_tcp(std::uint32_t id, Binding& s, std::uint8_t flags, bool outbound) {
     const std::uint32_t before = timeout_seconds(s);
     std::uint8_t seen = s.tcp;
     if (flags & tcp::rst) {
@@ -128,7 +128,7 @@ void Engine::Impl::update_tcp(std::uint32_t id, Session& s, std::uint8_t flags, 
     }
 }
 
-void Engine::Impl::remember_remote(std::uint32_t id, Session& s, std::uint32_t remote) {
+void Engine::Impl::remember_remote(std::uint32_t id, Binding& s, std::uint32_t remote) {
     auto& list = tables_.remotes[id];
     if (std::find(list.begin(), list.end(), remote) != list.end()) return;
     list[s.adf_next] = remote;
@@ -141,7 +141,7 @@ bool Engine::Impl::remote_allowed(std::uint32_t id, std::uint32_t remote) const 
 }
 
 void Engine::Impl::expire(std::uint32_t id) {
-    const Session& s = tables_.sessions[id];
+    const Binding& s = tables_.bindings[id];
     Subscriber& sub = tables_.subscribers[s.subscriber];
     --sub.bindings[index_of(s.proto)];
     // The hold runs from when the binding expired, which may be before the
@@ -150,8 +150,8 @@ void Engine::Impl::expire(std::uint32_t id) {
     if (!tables_.ports.release(s.pool_index, s.proto, s.public_port, expired_at))
         counters_.add(Counter::port_hold_overflow);
     const std::uint32_t subscriber = s.subscriber;
-    tables_.sessions.erase(id);
-    counters_.add(Counter::sessions_expired);
+    tables_.bindings.erase(id);
+    counters_.add(Counter::bindings_expired);
     if (sub.bindings[0] + sub.bindings[1] + sub.bindings[2] == 0) {
         tables_.subscribers.erase(subscriber);
         counters_.add(Counter::subscribers_removed);
@@ -186,22 +186,22 @@ Verdict Engine::from_uplink(Packet& packet, Time now, Emitter& emitter) {
 void Engine::advance(Time now) { impl_->advance(now); }
 const Counters& Engine::counters() const { return impl_->counters_; }
 const EngineConfig& Engine::config() const { return impl_->config_; }
-std::size_t Engine::session_count() const { return impl_->tables_.sessions.size(); }
+std::size_t Engine::binding_count() const { return impl_->tables_.bindings.size(); }
 std::size_t Engine::subscriber_count() const { return impl_->tables_.subscribers.size(); }
 
 std::size_t Engine::memory_bytes() const {
     const Impl& i = *impl_;
-    return i.tables_.sessions.memory_bytes() + i.tables_.subscribers.memory_bytes() + i.tables_.ports.memory_bytes() +
+    return i.tables_.bindings.memory_bytes() + i.tables_.subscribers.memory_bytes() + i.tables_.ports.memory_bytes() +
            i.tables_.wheel.memory_bytes() + i.tables_.remotes.size() * sizeof(i.tables_.remotes[0]) +
            i.reassembly_.memory_bytes();
 }
 
-void Engine::for_each_session(const std::function<void(const SessionInfo&)>& visit) const {
+void Engine::for_each_binding(const std::function<void(const BindingInfo&)>& visit) const {
     const Impl& i = *impl_;
-    i.tables_.sessions.for_each([&](std::uint32_t, const Session& s) {
+    i.tables_.bindings.for_each([&](std::uint32_t, const Binding& s) {
         const std::uint32_t idle = i.now_ - std::min(i.now_, s.last_seen);
         const std::uint32_t timeout = i.timeout_seconds(s);
-        visit(SessionInfo{s.b4, Ipv4Address{s.inner_address}, s.inner_port, s.proto, Ipv4Address{s.public_address},
+        visit(BindingInfo{s.b4, Ipv4Address{s.inner_address}, s.inner_port, s.proto, Ipv4Address{s.public_address},
                           s.public_port, state_name(s), idle, timeout > idle ? timeout - idle : 0});
     });
 }

@@ -12,7 +12,7 @@
 #include "port_allocator.hpp"
 #include "reassembly.hpp"
 #include "rng.hpp"
-#include "session_table.hpp"
+#include "binding_table.hpp"
 #include "subscriber_table.hpp"
 #include "timer_wheel.hpp"
 
@@ -65,7 +65,7 @@ public:
     std::uint32_t owner_of(const Ipv6Address& b4) const {
         return tables_.subscribers.hash(mask_ipv6(b4, config_.subscriber_prefix_length));
     }
-    std::uint16_t tunnel_mtu_of(const Session& s) const { return tables_.subscribers[s.subscriber].tunnel_mtu; }
+    std::uint16_t tunnel_mtu_of(const Binding& s) const { return tables_.subscribers[s.subscriber].tunnel_mtu; }
     // DF set and too big for the softwire: 3/4 to the Internet sender.
     Verdict too_big_to_uplink(Packet& packet, std::uint16_t mtu);
 
@@ -77,11 +77,11 @@ public:
     std::optional<std::uint32_t> public_key_hash(const Packet& packet) const;
 
     // engine.cpp
-    void update_tcp(std::uint32_t id, Session& s, std::uint8_t flags, bool outbound);
-    void remember_remote(std::uint32_t id, Session& s, std::uint32_t remote);
+    void update_tcp(std::uint32_t id, Binding& s, std::uint8_t flags, bool outbound);
+    void remember_remote(std::uint32_t id, Binding& s, std::uint32_t remote);
     bool remote_allowed(std::uint32_t id, std::uint32_t remote) const;
-    std::uint32_t timeout_seconds(const Session& s) const;
-    std::uint8_t timeout_class(const Session& s) const;
+    std::uint32_t timeout_seconds(const Binding& s) const;
+    std::uint8_t timeout_class(const Binding& s) const;
     void expire(std::uint32_t id);
     std::uint32_t seconds(Time now) const { return static_cast<std::uint32_t>(now.count() / 1'000'000); }
     std::uint16_t next_ip_id() { return ip_id_++; }
@@ -114,7 +114,7 @@ public:
     // sized once from the configuration, never allocated per packet.
     struct Tables {
         explicit Tables(const EngineConfig& config);
-        SessionTable sessions;
+        BindingTable bindings;
         SubscriberTable subscribers;
         PortAllocator ports;
         TimerWheel wheel;

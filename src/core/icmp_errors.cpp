@@ -60,10 +60,10 @@ Verdict Engine::Impl::error_from_b4(Packet& packet, const Ipv6Address& b4, const
     if (!parse_quote(ip, packet.size(), t, q) || load32(q.ip + ipv4::destination) != load32(ip + ipv4::source))
         return drop(Counter::drop_b4_icmp_quote);
     const std::uint32_t id =
-        tables_.sessions.find_inner(b4, load32(q.ip + ipv4::destination), q.t.destination, q.t.proto);
-    if (id == SessionTable::npos) return drop(Counter::drop_b4_icmp_no_binding);
+        tables_.bindings.find_inner(b4, load32(q.ip + ipv4::destination), q.t.destination, q.t.proto);
+    if (id == BindingTable::npos) return drop(Counter::drop_b4_icmp_no_binding);
     if (ip[ipv4::ttl] <= 1) return drop(Counter::drop_inner_ttl_expired);  // no error about an error
-    const Session& s = tables_.sessions[id];
+    const Binding& s = tables_.bindings[id];
     set_dscp(ip, outer_tc);
     decrement_ttl(ip);
     rewrite_destination(q.ip, q.length, q.t, s.public_address, s.public_port);
@@ -82,13 +82,13 @@ Verdict Engine::Impl::error_to_b4(Packet& packet, const Transport& t, bool hairp
     // endpoint the error is addressed to.
     if (!parse_quote(ip, packet.size(), t, q) || load32(q.ip + ipv4::source) != load32(ip + ipv4::destination))
         return drop(Counter::drop_uplink_icmp_quote);
-    const std::uint32_t id = tables_.sessions.find_public(load32(q.ip + ipv4::source), q.t.source, q.t.proto);
-    if (id == SessionTable::npos) return drop(Counter::drop_uplink_icmp_no_binding);
+    const std::uint32_t id = tables_.bindings.find_public(load32(q.ip + ipv4::source), q.t.source, q.t.proto);
+    if (id == BindingTable::npos) return drop(Counter::drop_uplink_icmp_no_binding);
     // Under ADF the error must concern a remote the binding has sent to; the
     // router that reports it may be anywhere on the path.
     if (!tables_.remotes.empty() && !remote_allowed(id, load32(q.ip + ipv4::destination)))
         return drop(Counter::drop_uplink_filtered);
-    const Session& s = tables_.sessions[id];
+    const Binding& s = tables_.bindings[id];
     const std::size_t room = tunnel_mtu_of(s) - ipv6::header_size;
     if (packet.size() > room) {
         fit(packet, room);

@@ -30,7 +30,7 @@ EngineConfig Shares::config_of(unsigned i) const {
     c.pool_shared = true;
     // The same memory as one engine: a subscriber's bindings all live in the
     // engine that owns it, so each table gets its part of the whole.
-    c.max_sessions = divided(config_.max_sessions, count_);
+    c.max_bindings = divided(config_.max_bindings, count_);
     c.max_subscribers = divided(config_.max_subscribers, count_);
     c.seed = mix64(config_.seed + i + 1);
     return c;

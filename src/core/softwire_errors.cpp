@@ -79,9 +79,9 @@ Verdict Engine::Impl::softwire_error(Packet& packet, std::size_t at) {
     Transport q{};
     if (parse_quoted_transport(ip, packet.size(), q) != TransportError::none)
         return drop(Counter::drop_b4_icmpv6_quote);
-    const std::uint32_t id = tables_.sessions.find_inner(b4, load32(ip + ipv4::destination), q.destination, q.proto);
-    if (id == SessionTable::npos) return drop(Counter::drop_b4_icmpv6_no_binding);
-    const Session& s = tables_.sessions[id];
+    const std::uint32_t id = tables_.bindings.find_inner(b4, load32(ip + ipv4::destination), q.destination, q.proto);
+    if (id == BindingTable::npos) return drop(Counter::drop_b4_icmpv6_no_binding);
+    const Binding& s = tables_.bindings[id];
     rewrite_destination(ip, packet.size(), q, s.public_address, s.public_port);
     counters_.add(Counter::out_icmpv6_errors);
     if (!icmp_error_allowed()) return Verdict::drop;

@@ -67,10 +67,10 @@ Verdict Engine::Impl::uplink_in(Packet& packet, bool reassembled, Emitter& emitt
 
 Verdict Engine::Impl::uplink_to_b4(Packet& packet, const Transport& t, bool hairpin, Emitter& emitter) {
     std::uint8_t* ip = packet.data();
-    const std::uint32_t id = tables_.sessions.find_public(load32(ip + ipv4::destination), t.destination, t.proto);
-    if (id == SessionTable::npos)
+    const std::uint32_t id = tables_.bindings.find_public(load32(ip + ipv4::destination), t.destination, t.proto);
+    if (id == BindingTable::npos)
         return drop(hairpin ? Counter::drop_hairpin_no_binding : Counter::drop_uplink_no_binding);
-    Session& s = tables_.sessions[id];
+    Binding& s = tables_.bindings[id];
     // RFC 4787 REQ-8 / RFC 7857 7: a filtered packet neither passes nor refreshes.
     if (!tables_.remotes.empty() && !remote_allowed(id, load32(ip + ipv4::source)))
         return drop(Counter::drop_uplink_filtered);

@@ -8,6 +8,7 @@
 #include "control_client.hpp"
 #include "json_reader.hpp"
 #include "platform/control_path.hpp"
+#include "src/daemon/control_commands.hpp"
 #include "tables.hpp"
 
 namespace {
@@ -18,13 +19,13 @@ constexpr const char* kUsage =
     "Usage: dslite-ctl [--control PATH] [--json] COMMAND [FILTERS]\n"
     "\n"
     "Commands:\n"
-    "  stats                   every counter, sessions, subscribers, uptime\n"
-    "  sessions [FILTERS]      the binding table; filters (each at most once):\n"
-    "      --b4 ADDR[/LEN]       sessions of B4s at this IPv6 address or in this prefix\n"
+    "  stats                   every counter, bindings, subscribers, uptime\n"
+    "  bindings [FILTERS]      the binding table (sessions: the same); filters, each at most once:\n"
+    "      --b4 ADDR[/LEN]       bindings of B4s at this IPv6 address or in this prefix\n"
     "      --protocol P          tcp, udp or icmp\n"
-    "      --public ADDR         sessions on this public IPv4 address\n"
+    "      --public ADDR         bindings on this public IPv4 address\n"
     "  subscribers             each subscriber: its softwires (B4 addresses), public address,\n"
-    "                          session count and ports in use per protocol (b4s: the same)\n"
+    "                          binding count and ports in use per protocol (b4s: the same)\n"
     "\n"
     "Options:\n"
     "  --control PATH          the daemon's control socket (default ";
@@ -62,10 +63,10 @@ int main(int argc, char* argv[]) {
                 continue;
             }
             if (arg.starts_with("-")) return usage_error("unknown option " + std::string(arg));
-            if (arg != "stats" && arg != "sessions" && arg != "subscribers" && arg != "b4s")
-                return usage_error("unknown command '" + std::string(arg) + "' (stats, sessions or subscribers)");
-            command = arg == "b4s" ? "subscribers" : arg;  // its old name
-            request = command;
+            command = dslite::daemon::current_command_name(arg);
+            if (command != "stats" && command != "bindings" && command != "subscribers")
+                return usage_error("unknown command '" + std::string(arg) + "' (stats, bindings or subscribers)");
+            request = arg;  // as said: a daemon older than a command's new name knows its old one
             continue;
         }
         if (arg == "--json") {  // also accepted after the command
@@ -77,7 +78,7 @@ int main(int argc, char* argv[]) {
         request += ' ';
         request += arg;  // the daemon checks the filters and says what is wrong
     }
-    if (command.empty()) return usage_error("no command (stats, sessions or subscribers)");
+    if (command.empty()) return usage_error("no command (stats, bindings or subscribers)");
 
     const Reply reply = ask(control, request);
     if (!reply.error.empty()) {
@@ -98,8 +99,8 @@ int main(int argc, char* argv[]) {
         std::cout << reply.line << '\n';
     } else if (command == "stats") {
         std::cout << stats_table(answer);
-    } else if (command == "sessions") {
-        std::cout << sessions_table(answer);
+    } else if (command == "bindings") {
+        std::cout << bindings_table(answer);
     } else {
         std::cout << subscribers_table(answer);
     }

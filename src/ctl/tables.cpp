@@ -43,7 +43,7 @@ std::string format_table(const std::vector<std::string>& header, const std::vect
 }
 
 std::string stats_table(const JsonValue& answer) {
-    std::string out = "uptime " + answer["uptime_seconds"].text + "s, " + answer["sessions"].text + " sessions, " +
+    std::string out = "uptime " + answer["uptime_seconds"].text + "s, " + answer["bindings"].text + " bindings, " +
                       answer["subscribers"].text + " subscribers";
     const std::string& refused_b4 = answer["b4_write_refused"].text;
     const std::string& refused_uplink = answer["uplink_write_refused"].text;
@@ -75,23 +75,23 @@ std::string stats_table(const JsonValue& answer) {
                         device_rows);
 }
 
-std::string sessions_table(const JsonValue& answer) {
+std::string bindings_table(const JsonValue& answer) {
     std::vector<std::vector<std::string>> rows;
-    for (const JsonValue& s : answer["sessions"].items) {
+    for (const JsonValue& s : answer["bindings"].items) {
         rows.push_back({s["b4"].text, s["protocol"].text, s["inside"].text, s["public"].text, s["state"].text,
                         seconds(s["idle_seconds"]), seconds(s["expires_seconds"])});
     }
     return format_table({"B4", "PROTO", "INSIDE", "PUBLIC", "STATE", "IDLE", "EXPIRES"}, rows) +
-           count_line(answer, "session", "sessions");
+           count_line(answer, "binding", "bindings");
 }
 
 std::string subscribers_table(const JsonValue& answer) {
     std::vector<std::vector<std::string>> rows;
     for (const JsonValue& b : answer["subscribers"].items) {
-        rows.push_back({b["prefix"].text, join(b["softwires"], ","), b["public_address"].text, b["sessions"].text,
+        rows.push_back({b["prefix"].text, join(b["softwires"], ","), b["public_address"].text, b["bindings"].text,
                         b["tcp_ports"].text, b["udp_ports"].text, b["icmp_ids"].text});
     }
-    return format_table({"SUBSCRIBER", "SOFTWIRES", "PUBLIC", "SESSIONS", "TCP", "UDP", "ICMP"}, rows) +
+    return format_table({"SUBSCRIBER", "SOFTWIRES", "PUBLIC", "BINDINGS", "TCP", "UDP", "ICMP"}, rows) +
            count_line(answer, "subscriber", "subscribers");
 }
 

@@ -13,7 +13,7 @@ std::string format_table(const std::vector<std::string>& header, const std::vect
 
 // Each returns the text to print for an answer to that command.
 std::string stats_table(const JsonValue& answer);
-std::string sessions_table(const JsonValue& answer);
+std::string bindings_table(const JsonValue& answer);
 std::string subscribers_table(const JsonValue& answer);
 
 }  // namespace dslite::ctl

@@ -5,6 +5,7 @@
 #include <set>
 #include <tuple>
 
+#include "control_commands.hpp"
 #include "json_writer.hpp"
 
 namespace dslite::daemon {
@@ -32,8 +33,8 @@ std::optional<Protocol> parse_protocol(std::string_view text) {
 
 std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
 
-std::variant<SessionFilter, std::string> parse_filter(std::span<const std::string_view> args) {
-    SessionFilter filter;
+std::variant<BindingFilter, std::string> parse_filter(std::span<const std::string_view> args) {
+    BindingFilter filter;
     for (std::size_t i = 0; i < args.size(); i += 2) {
         const std::string_view name = args[i];
         if (i + 1 >= args.size()) return std::string(name) + " needs a value";
@@ -48,7 +49,7 @@ std::variant<SessionFilter, std::string> parse_filter(std::span<const std::strin
             filter.public_address = parse_ipv4(value);
             if (!filter.public_address) return "--public: " + quoted(value) + " is not an IPv4 address";
         } else {
-            return quoted(name) + " is not a sessions filter (--b4, --protocol, --public)";
+            return quoted(name) + " is not a bindings filter (--b4, --protocol, --public)";
         }
     }
     return filter;
@@ -60,7 +61,7 @@ std::string endpoint(Ipv4Address address, std::uint16_t port) {
 
 }  // namespace
 
-bool SessionFilter::matches(const SessionInfo& s) const {
+bool BindingFilter::matches(const BindingInfo& s) const {
     if (b4 && !b4->contains(s.b4)) return false;
     if (protocol && *protocol != s.protocol) return false;
     if (public_address && *public_address != s.public_address) return false;
@@ -69,19 +70,19 @@ bool SessionFilter::matches(const SessionInfo& s) const {
 
 std::variant<Request, std::string> parse_request(std::string_view line) {
     const auto w = words(line);
-    if (w.empty()) return std::string("empty request: try stats, sessions or subscribers");
+    if (w.empty()) return std::string("empty request: try stats, bindings or subscribers");
     const std::span<const std::string_view> args(w.data() + 1, w.size() - 1);
-    // "b4s" is what the subscribers command was called first: scripts may still say it.
-    if (w[0] == "stats" || w[0] == "subscribers" || w[0] == "b4s") {
+    const std::string_view command = current_command_name(w[0]);
+    if (command == "stats" || command == "subscribers") {
         if (!args.empty()) return std::string(w[0]) + " takes no arguments";
-        return Request{w[0] == "stats" ? Command::stats : Command::subscribers, {}};
+        return Request{command == "stats" ? Command::stats : Command::subscribers, {}};
     }
-    if (w[0] == "sessions") {
+    if (command == "bindings") {
         auto filter = parse_filter(args);
-        if (auto* error = std::get_if<std::string>(&filter)) return "sessions: " + *error;
-        return Request{Command::sessions, std::get<SessionFilter>(filter)};
+        if (auto* error = std::get_if<std::string>(&filter)) return "bindings: " + *error;
+        return Request{Command::bindings, std::get<BindingFilter>(filter)};
     }
-    return quoted(w[0]) + " is not a command: try stats, sessions or subscribers";
+    return quoted(w[0]) + " is not a command: try stats, bindings or subscribers";
 }
 
 std::string_view protocol_name(Protocol protocol) {
@@ -97,7 +98,7 @@ std::string stats_json(const Counters& counters, const Gauges& gauges) {
     JsonWriter json;
     json.begin_object();
     json.member("uptime_seconds", gauges.uptime_seconds)
-        .member("sessions", gauges.sessions)
+        .member("bindings", gauges.bindings)
         .member("subscribers", gauges.subscribers)
         .member("memory_bytes", gauges.memory_bytes)
         .member("b4_write_refused", gauges.b4_write_refused)
@@ -121,11 +122,11 @@ std::string stats_json(const Counters& counters, const Gauges& gauges) {
     return json.end_object().take();
 }
 
-std::string sessions_json(std::span<const SessionInfo> sessions, std::span<const unsigned> engines) {
+std::string bindings_json(std::span<const BindingInfo> bindings, std::span<const unsigned> engines) {
     JsonWriter json;
-    json.begin_object().key("sessions").begin_array();
-    for (std::size_t i = 0; i < sessions.size(); ++i) {
-        const SessionInfo& s = sessions[i];
+    json.begin_object().key("bindings").begin_array();
+    for (std::size_t i = 0; i < bindings.size(); ++i) {
+        const BindingInfo& s = bindings[i];
         json.begin_object()
             .member("b4", to_string(s.b4))
             .member("protocol", protocol_name(s.protocol))
@@ -138,13 +139,13 @@ std::string sessions_json(std::span<const SessionInfo> sessions, std::span<const
         json.end_object();
     }
     json.end_array();
-    json.member("count", sessions.size());
+    json.member("count", bindings.size());
     return json.end_object().take();
 }
 
-std::string subscribers_json(std::span<const SubscriberInfo> subscribers, std::span<const SessionInfo> sessions,
+std::string subscribers_json(std::span<const SubscriberInfo> subscribers, std::span<const BindingInfo> bindings,
                              std::span<const unsigned> engines) {
-    // Sessions to their subscriber: the B4 address masked to the subscriber
+    // Bindings to their subscriber: the B4 address masked to the subscriber
     // prefix length (the same for every subscriber of one engine, but cheap to
     // handle generally).
     std::set<std::uint8_t> lengths;
@@ -153,13 +154,13 @@ std::string subscribers_json(std::span<const SubscriberInfo> subscribers, std::s
         lengths.insert(subscribers[i].prefix.length);
         index[{subscribers[i].prefix.address, subscribers[i].prefix.length}] = i;
     }
-    std::vector<std::uint64_t> session_count(subscribers.size(), 0);
+    std::vector<std::uint64_t> binding_count(subscribers.size(), 0);
     std::vector<std::set<Ipv6Address>> softwires(subscribers.size());
-    for (const SessionInfo& s : sessions) {
+    for (const BindingInfo& s : bindings) {
         for (const std::uint8_t length : lengths) {
             const auto it = index.find({mask_ipv6(s.b4, length), length});
             if (it == index.end()) continue;
-            ++session_count[it->second];
+            ++binding_count[it->second];
             softwires[it->second].insert(s.b4);
             break;
         }
@@ -174,7 +175,7 @@ std::string subscribers_json(std::span<const SubscriberInfo> subscribers, std::s
         for (const auto& b4 : softwires[i]) json.value(to_string(b4));
         json.end_array();
         json.member("public_address", to_string(sub.public_address))
-            .member("sessions", session_count[i])
+            .member("bindings", binding_count[i])
             .member("tcp_ports", sub.tcp)
             .member("udp_ports", sub.udp)
             .member("icmp_ids", sub.icmp);
@@ -193,8 +194,8 @@ std::string error_json(std::string_view message) {
 EngineView view_of(const Request& request, const Engine& engine, Gauges gauges) {
     EngineView view{engine.counters(), {}, {}, std::move(gauges)};
     if (request.command != Command::stats) {
-        engine.for_each_session([&](const SessionInfo& s) {
-            if (request.filter.matches(s)) view.sessions.push_back(s);
+        engine.for_each_binding([&](const BindingInfo& s) {
+            if (request.filter.matches(s)) view.bindings.push_back(s);
         });
     }
     if (request.command == Command::subscribers)
@@ -225,15 +226,15 @@ void sort_with_engines(std::vector<T>& items, std::vector<unsigned>& engines, Le
 std::string answer(const Request& request, std::span<const EngineView> views) {
     Counters counters;
     Gauges gauges;
-    std::vector<SessionInfo> sessions;
+    std::vector<BindingInfo> bindings;
     std::vector<SubscriberInfo> subscribers;
-    std::vector<unsigned> session_engines, subscriber_engines;
+    std::vector<unsigned> binding_engines, subscriber_engines;
     for (unsigned e = 0; e < views.size(); ++e) {
         const EngineView& v = views[e];
         counters += v.counters;
         const Gauges& g = v.gauges;
         gauges.uptime_seconds = std::max(gauges.uptime_seconds, g.uptime_seconds);
-        gauges.sessions += g.sessions;
+        gauges.bindings += g.bindings;
         gauges.subscribers += g.subscribers;
         gauges.memory_bytes += g.memory_bytes;
         gauges.b4_write_refused += g.b4_write_refused;
@@ -241,8 +242,8 @@ std::string answer(const Request& request, std::span<const EngineView> views) {
         gauges.handoffs += g.handoffs;
         gauges.handoffs_refused += g.handoffs_refused;
         gauges.devices.insert(gauges.devices.end(), g.devices.begin(), g.devices.end());
-        sessions.insert(sessions.end(), v.sessions.begin(), v.sessions.end());
-        session_engines.insert(session_engines.end(), v.sessions.size(), e);
+        bindings.insert(bindings.end(), v.bindings.begin(), v.bindings.end());
+        binding_engines.insert(binding_engines.end(), v.bindings.size(), e);
         subscribers.insert(subscribers.end(), v.subscribers.begin(), v.subscribers.end());
         subscriber_engines.insert(subscriber_engines.end(), v.subscribers.size(), e);
     }
@@ -251,19 +252,19 @@ std::string answer(const Request& request, std::span<const EngineView> views) {
     const bool several = views.size() > 1;
     switch (request.command) {
     case Command::stats: return stats_json(counters, gauges);
-    case Command::sessions:
+    case Command::bindings:
         // Stable, readable order: by B4, then protocol, then inside end.
-        sort_with_engines(sessions, session_engines, [](const SessionInfo& a, const SessionInfo& b) {
+        sort_with_engines(bindings, binding_engines, [](const BindingInfo& a, const BindingInfo& b) {
             return std::tie(a.b4, a.protocol, a.inner_address, a.inner_port) <
                    std::tie(b.b4, b.protocol, b.inner_address, b.inner_port);
         });
-        return sessions_json(sessions,
-                             several ? std::span<const unsigned>(session_engines) : std::span<const unsigned>{});
+        return bindings_json(bindings,
+                             several ? std::span<const unsigned>(binding_engines) : std::span<const unsigned>{});
     case Command::subscribers:
         sort_with_engines(subscribers, subscriber_engines, [](const SubscriberInfo& a, const SubscriberInfo& b) {
             return std::tie(a.prefix.address, a.prefix.length) < std::tie(b.prefix.address, b.prefix.length);
         });
-        return subscribers_json(subscribers, sessions,
+        return subscribers_json(subscribers, bindings,
                                 several ? std::span<const unsigned>(subscriber_engines) : std::span<const unsigned>{});
     }
     return error_json("unknown command");

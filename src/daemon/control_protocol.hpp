@@ -1,9 +1,10 @@
 // The control socket's protocol: one request per line, one JSON object per
 // line back. Requests:
 //   stats                                   every counter, the daemon's gauges, each device's counts
-//   sessions [--b4 PREFIX] [--protocol tcp|udp|icmp] [--public ADDR]
+//   bindings [--b4 PREFIX] [--protocol tcp|udp|icmp] [--public ADDR]
 //   subscribers                             each subscriber: softwires, public address, counts
-//                                           (b4s: its old name, still understood)
+//                                           (b4s and sessions: the old names of subscribers and
+//                                           bindings, still understood; control_commands.hpp)
 // A request that cannot be served gets {"error":"..."}.
 #pragma once
 
@@ -21,19 +22,19 @@
 
 namespace dslite::daemon {
 
-enum class Command { stats, sessions, subscribers };
+enum class Command { stats, bindings, subscribers };
 
-struct SessionFilter {
+struct BindingFilter {
     std::optional<Ipv6Prefix> b4;  // a bare address is a /128
     std::optional<Protocol> protocol;
     std::optional<Ipv4Address> public_address;
 
-    bool matches(const SessionInfo& session) const;
+    bool matches(const BindingInfo& binding) const;
 };
 
 struct Request {
     Command command;
-    SessionFilter filter;
+    BindingFilter filter;
 };
 
 // The request, or the error line to answer with.
@@ -42,7 +43,7 @@ std::variant<Request, std::string> parse_request(std::string_view line);
 // What the daemon knows besides the engine's counters.
 struct Gauges {
     std::uint64_t uptime_seconds = 0;
-    std::uint64_t sessions = 0;
+    std::uint64_t bindings = 0;
     std::uint64_t subscribers = 0;
     std::uint64_t memory_bytes = 0;
     std::uint64_t b4_write_refused = 0;
@@ -61,18 +62,18 @@ struct Gauges {
 std::string_view protocol_name(Protocol protocol);
 
 // The JSON responses, from plain data (no engine needed to test them).
-// With several engines, `engines` gives the one holding each session or
+// With several engines, `engines` gives the one holding each binding or
 // subscriber ("engine" in the JSON); empty: one engine, no such member.
 std::string stats_json(const Counters& counters, const Gauges& gauges);
-std::string sessions_json(std::span<const SessionInfo> sessions, std::span<const unsigned> engines = {});
-std::string subscribers_json(std::span<const SubscriberInfo> subscribers, std::span<const SessionInfo> sessions,
+std::string bindings_json(std::span<const BindingInfo> bindings, std::span<const unsigned> engines = {});
+std::string subscribers_json(std::span<const SubscriberInfo> subscribers, std::span<const BindingInfo> bindings,
                              std::span<const unsigned> engines = {});
 std::string error_json(std::string_view message);
 
 // What one engine shows for a request, taken on the engine's own thread.
 struct EngineView {
     Counters counters;
-    std::vector<SessionInfo> sessions;  // those the request's filter matches
+    std::vector<BindingInfo> bindings;  // those the request's filter matches
     std::vector<SubscriberInfo> subscribers;
     Gauges gauges;
 };

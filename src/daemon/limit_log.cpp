@@ -4,8 +4,8 @@ namespace dslite::daemon {
 
 namespace {
 constexpr Counter kLimits[] = {
-    Counter::drop_quota_exhausted,      Counter::drop_session_rate_limited,  Counter::drop_pool_exhausted,
-    Counter::drop_session_table_full,   Counter::drop_subscriber_table_full, Counter::drop_fragment_no_slot,
+    Counter::drop_quota_exhausted,      Counter::drop_binding_rate_limited,  Counter::drop_pool_exhausted,
+    Counter::drop_binding_table_full,   Counter::drop_subscriber_table_full, Counter::drop_fragment_no_slot,
     Counter::drop_fragment_owner_limit, Counter::icmp_errors_rate_limited,   Counter::port_hold_overflow,
 };
 }  // namespace

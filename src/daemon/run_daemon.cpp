@@ -71,7 +71,7 @@ Gauges gauges_of(const Worker& w) {
     const ForwarderStats& forwarded = w.loop->forwarder().stats();
     Gauges gauges;
     gauges.uptime_seconds = static_cast<std::uint64_t>(w.loop->uptime().count());
-    gauges.sessions = w.engine->session_count();
+    gauges.bindings = w.engine->binding_count();
     gauges.subscribers = w.engine->subscriber_count();
     gauges.memory_bytes = w.engine->memory_bytes();
     gauges.b4_write_refused = forwarded.b4_write_refused;
@@ -190,15 +190,15 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config) {
     for (Worker& w : workers)
         if (w.thread.joinable()) w.thread.join();
     Counters c;
-    std::size_t sessions = 0;
+    std::size_t bindings = 0;
     for (Worker& w : workers) {
         w.loop.reset();  // lets go of the devices' descriptors while the devices still exist
         c += w.engine->counters();
-        sessions += w.engine->session_count();
+        bindings += w.engine->binding_count();
     }
     unconfigure_interfaces(interfaces);  // while the interfaces still exist
-    spdlog::info("stopped: {} packets from B4s, {} from the uplink, {} sessions open", c[Counter::in_b4_packets],
-                 c[Counter::in_uplink_packets], sessions);
+    spdlog::info("stopped: {} packets from B4s, {} from the uplink, {} bindings open", c[Counter::in_b4_packets],
+                 c[Counter::in_uplink_packets], bindings);
     return 0;
 }
 

@@ -64,7 +64,7 @@ const std::string& config_path() {
 bool cheap_to_build(const dslite::EngineConfig& c) {
     std::uint64_t addresses = 0;
     for (const auto& pool : c.pools) addresses += pool.size();
-    return addresses <= 256 && c.max_sessions <= 4096 && c.max_subscribers <= 4096 && c.reassembly.slots <= 64;
+    return addresses <= 256 && c.max_bindings <= 4096 && c.max_subscribers <= 4096 && c.reassembly.slots <= 64;
 }
 
 }  // namespace
@@ -109,7 +109,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     require(!problem, "engine_config accepted what validate() refuses", problem.value_or(""));
     if (cheap_to_build(*config)) {
         dslite::Engine engine(*config);
-        require(engine.session_count() == 0, "a new engine has sessions");
+        require(engine.binding_count() == 0, "a new engine has bindings");
     }
     return 0;
 }

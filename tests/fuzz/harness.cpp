@@ -30,7 +30,7 @@ Ipv6Prefix v6_prefix(const char* text) { return *parse_ipv6_prefix(text); }
 
 // Small tables, pool and quotas so that every exhaustion path is a few
 // packets away: 16 subscribers x 4 ports > 5 addresses x 8 ports, and 48
-// sessions < 16 subscribers x 10 bindings. The AFTR address and pools match
+// bindings < 16 subscribers x 10 bindings. The AFTR address and pools match
 // captures/, whose packets seed the corpus.
 EngineConfig make_config(bool adf) {
     EngineConfig c;
@@ -40,7 +40,7 @@ EngineConfig make_config(bool adf) {
     c.port_max = 40007;
     c.port_hold_seconds = adf ? 0 : 2;
     c.quota = Quota{.tcp = 4, .udp = 4, .icmp = 2};
-    c.max_sessions = 48;
+    c.max_bindings = 48;
     c.max_subscribers = 16;
     // 8 reassembly slots, 4 per owner: the limits are a few fragments away,
     // and each engine made costs 512 KiB of buffers, not 4 MiB.
@@ -70,7 +70,7 @@ struct Lane {
     Bytes history;
     std::size_t history_inputs = 0;
     std::set<Ipv6Address> b4s;  // every source that sent from the B4 side
-    std::vector<SessionInfo> sessions;
+    std::vector<BindingInfo> bindings;
 };
 
 struct State {
@@ -208,13 +208,13 @@ void check_after_input(const Lane& lane) {
         if (is_disposition(c)) out += counters[c];
     }
     require(in == out, "counters: in_b4 + in_uplink != sum(out_*) + sum(drop_*) + sum(held_*)");
-    require(engine.session_count() <= lane.config.max_sessions, "more sessions than max_sessions");
+    require(engine.binding_count() <= lane.config.max_bindings, "more bindings than max_bindings");
     require(engine.subscriber_count() <= lane.config.max_subscribers, "more subscribers than max_subscribers");
     if (lane.reference) {
         require(counters.values() == lane.reference->counters().values(),
                 "burst and one-at-a-time engines count differently");
-        require(engine.session_count() == lane.reference->session_count(),
-                "burst and one-at-a-time engines hold different session counts");
+        require(engine.binding_count() == lane.reference->binding_count(),
+                "burst and one-at-a-time engines hold different binding counts");
     }
 }
 
@@ -248,11 +248,11 @@ Packet prepare(Lane& lane, const Record& record, Side side, PacketBuffer& buffer
     std::ranges::copy(record.bytes, buffer.payload());
     Packet packet = buffer.packet(record.bytes.size());
     std::span<std::uint8_t> p = packet.bytes();
-    if ((record.ctl & kCtlAim) && !lane.sessions.empty()) {
+    if ((record.ctl & kCtlAim) && !lane.bindings.empty()) {
         // Which binding: the last byte, so the fuzzer can choose.
         const std::uint8_t pick = p.empty() ? 0 : p.back();
-        const SessionInfo& session = lane.sessions[pick % lane.sessions.size()];
-        side == Side::b4 ? aim_from_b4(p, session, lane.config.aftr_address) : aim_from_uplink(p, session);
+        const BindingInfo& binding = lane.bindings[pick % lane.bindings.size()];
+        side == Side::b4 ? aim_from_b4(p, binding, lane.config.aftr_address) : aim_from_uplink(p, binding);
     }
     if (record.ctl & kCtlFix) side == Side::b4 ? fix_ipv6(p) : fix_ipv4(p);
     if (side == Side::b4 && p.size() >= w::ipv6::source + 16) {
@@ -263,9 +263,9 @@ Packet prepare(Lane& lane, const Record& record, Side side, PacketBuffer& buffer
     return packet;
 }
 
-void refresh_sessions(Lane& lane) {
-    lane.sessions.clear();
-    lane.engine->for_each_session([&](const SessionInfo& s) { lane.sessions.push_back(s); });
+void refresh_bindings(Lane& lane) {
+    lane.bindings.clear();
+    lane.engine->for_each_binding([&](const BindingInfo& s) { lane.bindings.push_back(s); });
 }
 
 Verdict call(Engine& engine, Side side, Packet& packet, Time now, Emitter& emitter) {
@@ -289,7 +289,7 @@ void run_single(Lane& lane, const std::vector<Record>& records) {
     for (const Record& record : records) {
         lane.now += record.step();
         const Side side = record.side(s.target);
-        if (record.ctl & kCtlAim) refresh_sessions(lane);
+        if (record.ctl & kCtlAim) refresh_bindings(lane);
         Packet packet = prepare(lane, record, side, *s.buffers[0]);
         const auto l4_ok = l4_checksum_ok(packet.bytes());
         CheckingEmitter emitter(lane);
@@ -347,12 +347,12 @@ void run_bursts(Lane& lane, const std::vector<Record>& records, std::size_t burs
         lane.now += records[i].step();
         std::vector<Bytes> packets;
         std::vector<bool> answer_wanted;
-        bool sessions_fresh = false;
+        bool bindings_fresh = false;
         while (i < records.size() && packets.size() < burst_size && records[i].side(s.target) == side) {
             const Record& record = records[i++];
-            if ((record.ctl & kCtlAim) && !sessions_fresh) {
-                refresh_sessions(lane);
-                sessions_fresh = true;
+            if ((record.ctl & kCtlAim) && !bindings_fresh) {
+                refresh_bindings(lane);
+                bindings_fresh = true;
             }
             const Packet packet = prepare(lane, record, side, *s.buffers[0]);
             packets.emplace_back(packet.bytes().begin(), packet.bytes().end());

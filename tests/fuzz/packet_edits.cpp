@@ -89,49 +89,49 @@ void fix_ipv6(std::span<std::uint8_t> packet) {
     }
 }
 
-void aim_from_b4(std::span<std::uint8_t> packet, const SessionInfo& session, const Ipv6Address& aftr) {
+void aim_from_b4(std::span<std::uint8_t> packet, const BindingInfo& binding, const Ipv6Address& aftr) {
     if (packet.size() < w::ipv6::header_size) return;
-    std::memcpy(&packet[w::ipv6::source], session.b4.data(), session.b4.size());
+    std::memcpy(&packet[w::ipv6::source], binding.b4.data(), binding.b4.size());
     std::memcpy(&packet[w::ipv6::destination], aftr.data(), aftr.size());
     if (packet[w::ipv6::next_header] != w::proto_ipv4) return;
     std::span<std::uint8_t> inner = packet.subspan(w::ipv6::header_size);
     auto ihl = header_length(inner);
     if (!ihl) return;
-    w::store32(&inner[w::ipv4::source], session.inner_address.value);
+    w::store32(&inner[w::ipv4::source], binding.inner_address.value);
     std::span<std::uint8_t> l4 = inner.subspan(*ihl);
     const std::uint8_t protocol = inner[w::ipv4::protocol];
     if ((protocol == w::proto_tcp || protocol == w::proto_udp) && l4.size() >= 4) {
-        w::store16(&l4[w::l4::source_port], session.inner_port);
+        w::store16(&l4[w::l4::source_port], binding.inner_port);
     } else if (protocol == w::proto_icmp && l4.size() >= w::icmp::header_size &&
                l4[w::icmp::type] == w::icmp::echo_request) {
-        w::store16(&l4[w::icmp::identifier], session.inner_port);
+        w::store16(&l4[w::icmp::identifier], binding.inner_port);
     }
 }
 
-void aim_from_uplink(std::span<std::uint8_t> packet, const SessionInfo& session) {
+void aim_from_uplink(std::span<std::uint8_t> packet, const BindingInfo& binding) {
     auto ihl = header_length(packet);
     if (!ihl) return;
-    w::store32(&packet[w::ipv4::destination], session.public_address.value);
+    w::store32(&packet[w::ipv4::destination], binding.public_address.value);
     std::span<std::uint8_t> l4 = packet.subspan(*ihl);
     const std::uint8_t protocol = packet[w::ipv4::protocol];
     if ((protocol == w::proto_tcp || protocol == w::proto_udp) && l4.size() >= 4) {
-        w::store16(&l4[w::l4::destination_port], session.public_port);
+        w::store16(&l4[w::l4::destination_port], binding.public_port);
     } else if (protocol == w::proto_icmp && l4.size() >= w::icmp::header_size) {
         if (l4[w::icmp::type] == w::icmp::echo_reply) {
-            w::store16(&l4[w::icmp::identifier], session.public_port);
+            w::store16(&l4[w::icmp::identifier], binding.public_port);
         } else if (is_icmp_error(l4[w::icmp::type])) {
             // An error about a packet the binding sent: the quote starts with it.
             std::span<std::uint8_t> quoted = l4.subspan(w::icmp::header_size);
             auto quoted_ihl = header_length(quoted);
             if (!quoted_ihl) return;
-            w::store32(&quoted[w::ipv4::source], session.public_address.value);
-            quoted[w::ipv4::protocol] = static_cast<std::uint8_t>(session.protocol);
+            w::store32(&quoted[w::ipv4::source], binding.public_address.value);
+            quoted[w::ipv4::protocol] = static_cast<std::uint8_t>(binding.protocol);
             std::span<std::uint8_t> quoted_l4 = quoted.subspan(*quoted_ihl);
-            if (session.protocol == Protocol::icmp && quoted_l4.size() >= w::icmp::header_size) {
+            if (binding.protocol == Protocol::icmp && quoted_l4.size() >= w::icmp::header_size) {
                 quoted_l4[w::icmp::type] = w::icmp::echo_request;
-                w::store16(&quoted_l4[w::icmp::identifier], session.public_port);
-            } else if (session.protocol != Protocol::icmp && quoted_l4.size() >= 4) {
-                w::store16(&quoted_l4[w::l4::source_port], session.public_port);
+                w::store16(&quoted_l4[w::icmp::identifier], binding.public_port);
+            } else if (binding.protocol != Protocol::icmp && quoted_l4.size() >= 4) {
+                w::store16(&quoted_l4[w::l4::source_port], binding.public_port);
             }
         }
     }

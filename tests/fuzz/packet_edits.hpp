@@ -22,8 +22,8 @@ void fix_ipv6(std::span<std::uint8_t> packet);
 // Points a packet at an existing binding: from a B4, its B4, inner address
 // and port (or echo identifier); from the uplink, its public address and port
 // (also inside a quoted packet of an ICMP error).
-void aim_from_b4(std::span<std::uint8_t> packet, const SessionInfo& session, const Ipv6Address& aftr);
-void aim_from_uplink(std::span<std::uint8_t> packet, const SessionInfo& session);
+void aim_from_b4(std::span<std::uint8_t> packet, const BindingInfo& binding, const Ipv6Address& aftr);
+void aim_from_uplink(std::span<std::uint8_t> packet, const BindingInfo& binding);
 
 // Turns an IPv4 packet the engine sent to the uplink into the answer a server
 // would send (addresses and ports swapped, SYN answered with SYN+ACK, echo

@@ -137,7 +137,7 @@ Bytes icmp_error_from_uplink() {
 }
 
 void write_made_seeds(const fs::path& out) {
-    // Quotas, pool, session table and subscriber table run out (see make_config in harness.cpp).
+    // Quotas, pool, binding table and subscriber table run out (see make_config in harness.cpp).
     write_engine_seeds(out, "made-udp-flood", udp_flood(20, 6), kCtlReflect);
     write_engine_seeds(out, "made-tcp-echo", tcp_and_echo(), kCtlReflect);
     // Uplink packets aimed at bindings the first record made.
@@ -287,7 +287,7 @@ int main(int argc, char** argv) {
                        "--aftr-address 2001:db8::1 --pool 192.0.2.0/28 --pool 198.51.100.0/30 --port-range 1024-2047 "
                        "--port-hold 60 --quota-tcp 10 --quota-udp 10 --quota-icmp 2 --udp-timeout 300 "
                        "--tcp-established-timeout 7440 --tcp-transitory-timeout 240 --icmp-timeout 60 "
-                       "--filtering address-dependent --max-sessions 1000 --max-subscribers 100 "
+                       "--filtering address-dependent --max-bindings 1000 --max-subscribers 100 "
                        "--b4-prefix 2001:db8:a::/48 --subscriber-prefix-length 64 --inner-prefix 100.64.0.0/10 "
                        "--seed 0x1234 --log-level debug");
     if (scenarios == 0) {

@@ -814,7 +814,7 @@ void check_mss_clamp(const Result& r) {
     }
 }
 
-// ---- icmp_errors_sessions (rows 48, 60, 63-67) ----
+// ---- icmp_errors_bindings (rows 48, 60, 63-67) ----
 // Each input there has its own timestamp and whatever it makes is written
 // at that time, so the checks pair every input with its outputs and decode
 // both; the public ports are the engine's choice, learned from the uplink.
@@ -1031,8 +1031,8 @@ void check_dropped_between(const Result& r, double from, double to, std::size_t 
     }
 }
 
-void check_icmp_errors_sessions(const Result& r) {
-    using namespace icmp_sessions;
+void check_icmp_errors_bindings(const Result& r) {
+    using namespace icmp_bindings;
     // Two B4s, the same private tuples: each protocol's two public ports.
     const auto bindings = bindings_made(r, kBindings, kBindings + 1);
     ASSERT_EQ(bindings.size(), 6u) << r.dump();
@@ -1052,7 +1052,7 @@ void check_icmp_errors_sessions(const Result& r) {
             const Ipv4Info& e = *in.d.ipv4;
             kinds.insert({e.l4.icmp_type, e.l4.icmp_code, e.quoted[0].protocol, e.quoted[0].l4.checksum_checked});
         }
-        EXPECT_EQ(kinds.size(), 18u) << "every kind of error about every session, cut and whole";
+        EXPECT_EQ(kinds.size(), 18u) << "every kind of error about every binding, cut and whole";
     }
     {
         SCOPED_TRACE("errors do not delete: every binding still answers");
@@ -1114,7 +1114,7 @@ using C = Counter;
 
 const std::vector<std::pair<Counter, std::uint64_t>> kTwoB4Counters = {
     {C::in_b4_packets, 6},  {C::in_uplink_packets, 6}, {C::out_uplink_packets, 6},
-    {C::out_b4_packets, 6}, {C::sessions_created, 6},  {C::subscribers_created, 2}};
+    {C::out_b4_packets, 6}, {C::bindings_created, 6},  {C::subscribers_created, 2}};
 
 }  // namespace
 
@@ -1125,70 +1125,70 @@ const std::vector<Expectation>& expectations() {
         {"two_b4_same_tuple", kTwoB4Counters, check_two_b4},
         {"ethernet", kTwoB4Counters, check_two_b4},
         {"hairpin",
-         {{C::in_b4_packets, 8}, {C::out_uplink_packets, 4}, {C::out_hairpin_packets, 4}, {C::sessions_created, 4},
+         {{C::in_b4_packets, 8}, {C::out_uplink_packets, 4}, {C::out_hairpin_packets, 4}, {C::bindings_created, 4},
           {C::subscribers_created, 2}},
          check_hairpin},
         {"mapping",
-         {{C::in_b4_packets, 26}, {C::out_uplink_packets, 26}, {C::sessions_created, 22}, {C::subscribers_created, 2}},
+         {{C::in_b4_packets, 26}, {C::out_uplink_packets, 26}, {C::bindings_created, 22}, {C::subscribers_created, 2}},
          check_mapping},
         {"filtering_eif",
          {{C::in_b4_packets, 1}, {C::in_uplink_packets, 3}, {C::out_uplink_packets, 1}, {C::out_b4_packets, 3},
-          {C::sessions_created, 1}, {C::subscribers_created, 1}},
+          {C::bindings_created, 1}, {C::subscribers_created, 1}},
          [](const Result& r) { check_filtering(r, false); }},
         {"filtering_adf",
          {{C::in_b4_packets, 1}, {C::in_uplink_packets, 3}, {C::out_uplink_packets, 1}, {C::out_b4_packets, 2},
-          {C::drop_uplink_filtered, 1}, {C::sessions_created, 1}, {C::subscribers_created, 1}},
+          {C::drop_uplink_filtered, 1}, {C::bindings_created, 1}, {C::subscribers_created, 1}},
          [](const Result& r) { check_filtering(r, true); }},
         {"udp_timeout",
          {{C::in_b4_packets, 4}, {C::in_uplink_packets, 6}, {C::out_uplink_packets, 4}, {C::out_b4_packets, 2},
-          {C::drop_uplink_no_binding, 4}, {C::sessions_created, 3}, {C::sessions_expired, 2},
+          {C::drop_uplink_no_binding, 4}, {C::bindings_created, 3}, {C::bindings_expired, 2},
           {C::subscribers_created, 3}, {C::subscribers_removed, 2}},
          check_udp_timeout},
         {"icmp_timeout",
          {{C::in_b4_packets, 4}, {C::in_uplink_packets, 6}, {C::out_uplink_packets, 4}, {C::out_b4_packets, 2},
-          {C::drop_uplink_no_binding, 4}, {C::sessions_created, 3}, {C::sessions_expired, 2},
+          {C::drop_uplink_no_binding, 4}, {C::bindings_created, 3}, {C::bindings_expired, 2},
           {C::subscribers_created, 3}, {C::subscribers_removed, 2}},
          check_icmp_timeout},
         {"tcp_timeouts",
          {{C::in_b4_packets, 13}, {C::in_uplink_packets, 19}, {C::out_uplink_packets, 11}, {C::out_b4_packets, 7},
-          {C::drop_tcp_not_syn, 2}, {C::drop_uplink_no_binding, 12}, {C::sessions_created, 4},
-          {C::sessions_expired, 4}, {C::subscribers_created, 4}, {C::subscribers_removed, 4}},
+          {C::drop_tcp_not_syn, 2}, {C::drop_uplink_no_binding, 12}, {C::bindings_created, 4},
+          {C::bindings_expired, 4}, {C::subscribers_created, 4}, {C::subscribers_removed, 4}},
          check_tcp_timeouts},
         {"tcp_simultaneous_open",
          {{C::in_b4_packets, 2}, {C::in_uplink_packets, 6}, {C::out_uplink_packets, 2}, {C::out_b4_packets, 3},
-          {C::drop_uplink_no_binding, 3}, {C::sessions_created, 1}, {C::subscribers_created, 1}},
+          {C::drop_uplink_no_binding, 3}, {C::bindings_created, 1}, {C::subscribers_created, 1}},
          check_simultaneous_open},
         {"quota",
          {{C::in_b4_packets, 8}, {C::out_uplink_packets, 6}, {C::drop_quota_exhausted, 2},
-          {C::sent_icmp_unreachable, 2}, {C::sessions_created, 5}, {C::subscribers_created, 2}},
+          {C::sent_icmp_unreachable, 2}, {C::bindings_created, 5}, {C::subscribers_created, 2}},
          check_quota},
         {"quota_prefix_64",
          {{C::in_b4_packets, 8}, {C::out_uplink_packets, 7}, {C::drop_quota_exhausted, 1},
-          {C::sent_icmp_unreachable, 1}, {C::sessions_created, 6}, {C::subscribers_created, 3}},
+          {C::sent_icmp_unreachable, 1}, {C::bindings_created, 6}, {C::subscribers_created, 3}},
          check_quota_prefix_64},
         {"icmp_errors",
          {{C::in_b4_packets, 2}, {C::in_uplink_packets, 2}, {C::out_uplink_packets, 2}, {C::out_b4_packets, 2},
-          {C::sessions_created, 1}, {C::subscribers_created, 1}},
+          {C::bindings_created, 1}, {C::subscribers_created, 1}},
          check_icmp_errors},
         // Created: 6 + 2. Dropped: 2 quoting errors, 2 bad checksums; no
         // binding: 2 at kDrops, 4 about the expired UDP bindings, 4 after
         // the no-refresh bindings expired, and the 2 answers then. Expired:
         // 2 echo, 2 UDP, the 2 later UDP (TCP lives on, so do both subscribers).
-        {"icmp_errors_sessions",
+        {"icmp_errors_bindings",
          {{C::in_b4_packets, 32}, {C::in_uplink_packets, 67}, {C::out_uplink_packets, 21}, {C::out_b4_packets, 58},
           {C::out_hairpin_packets, 4}, {C::drop_b4_icmp_bad_checksum, 1}, {C::drop_uplink_icmp_bad_checksum, 1},
           {C::drop_b4_icmp_quote, 1}, {C::drop_uplink_icmp_quote, 1}, {C::drop_b4_icmp_no_binding, 5},
-          {C::drop_uplink_icmp_no_binding, 5}, {C::drop_uplink_no_binding, 2}, {C::sessions_created, 8},
-          {C::sessions_expired, 6}, {C::subscribers_created, 2}},
-         check_icmp_errors_sessions},
+          {C::drop_uplink_icmp_no_binding, 5}, {C::drop_uplink_no_binding, 2}, {C::bindings_created, 8},
+          {C::bindings_expired, 6}, {C::subscribers_created, 2}},
+         check_icmp_errors_bindings},
         {"port_reuse",
-         {{C::in_b4_packets, 8}, {C::out_uplink_packets, 8}, {C::sessions_created, 8}, {C::sessions_expired, 7},
+         {{C::in_b4_packets, 8}, {C::out_uplink_packets, 8}, {C::bindings_created, 8}, {C::bindings_expired, 7},
           {C::subscribers_created, 8}, {C::subscribers_removed, 7}},
          check_port_reuse},
         {"ttl",
          {{C::in_b4_packets, 3}, {C::in_uplink_packets, 2}, {C::out_uplink_packets, 1}, {C::out_b4_packets, 1},
           {C::drop_inner_ttl_expired, 2}, {C::drop_uplink_ttl_expired, 1}, {C::sent_icmp_time_exceeded, 3},
-          {C::sessions_created, 1}, {C::subscribers_created, 1}},
+          {C::bindings_created, 1}, {C::subscribers_created, 1}},
          check_ttl},
         {"malformed",
          {{C::in_b4_packets, 12}, {C::in_uplink_packets, 4}, {C::out_uplink_packets, 1},
@@ -1196,70 +1196,70 @@ const std::vector<Expectation>& expectations() {
           {C::drop_b4_l4_truncated, 2}, {C::drop_inner_bad_version, 1}, {C::drop_inner_bad_header_length, 1},
           {C::drop_b4_wrong_destination, 1}, {C::drop_b4_icmp_bad_checksum, 1}, {C::held_fragments, 1},
           {C::drop_uplink_truncated, 1}, {C::drop_uplink_bad_checksum, 1}, {C::drop_uplink_not_pool, 1},
-          {C::drop_uplink_no_binding, 1}, {C::sessions_created, 1}, {C::subscribers_created, 1}},
+          {C::drop_uplink_no_binding, 1}, {C::bindings_created, 1}, {C::subscribers_created, 1}},
          check_malformed},
         {"tunnel_encapsulation_limit",
          {{C::in_b4_packets, 2}, {C::in_uplink_packets, 1}, {C::out_uplink_packets, 1}, {C::out_b4_packets, 1},
-          {C::drop_b4_ext_header, 1}, {C::sessions_created, 1}, {C::subscribers_created, 1}},
+          {C::drop_b4_ext_header, 1}, {C::bindings_created, 1}, {C::subscribers_created, 1}},
          check_tel},
         {"dscp",
          {{C::in_b4_packets, 2}, {C::in_uplink_packets, 2}, {C::out_uplink_packets, 2}, {C::out_b4_packets, 2},
-          {C::sessions_created, 1}, {C::subscribers_created, 1}},
+          {C::bindings_created, 1}, {C::subscribers_created, 1}},
          check_dscp},
         {"udp_checksum",
          {{C::in_b4_packets, 3}, {C::in_uplink_packets, 2}, {C::out_uplink_packets, 3}, {C::out_b4_packets, 2},
-          {C::sessions_created, 1}, {C::subscribers_created, 1}},
+          {C::bindings_created, 1}, {C::subscribers_created, 1}},
          check_udp_checksum},
         {"aftr_echo", {{C::in_b4_packets, 4}, {C::out_aftr_echo_replies, 3}, {C::drop_icmpv6, 1}}, check_aftr_echo},
         {"inner_source",
-         {{C::in_b4_packets, 7}, {C::out_uplink_packets, 4}, {C::drop_inner_bad_source, 3}, {C::sessions_created, 4},
+         {{C::in_b4_packets, 7}, {C::out_uplink_packets, 4}, {C::drop_inner_bad_source, 3}, {C::bindings_created, 4},
           {C::subscribers_created, 1}},
          [](const Result& r) { check_inner_source(r, false); }},
         {"inner_source_extra",
-         {{C::in_b4_packets, 7}, {C::out_uplink_packets, 5}, {C::drop_inner_bad_source, 2}, {C::sessions_created, 5},
+         {{C::in_b4_packets, 7}, {C::out_uplink_packets, 5}, {C::drop_inner_bad_source, 2}, {C::bindings_created, 5},
           {C::subscribers_created, 1}},
          [](const Result& r) { check_inner_source(r, true); }},
         {"b4_prefix",
-         {{C::in_b4_packets, 2}, {C::out_uplink_packets, 1}, {C::drop_b4_not_allowed, 1}, {C::sessions_created, 1},
+         {{C::in_b4_packets, 2}, {C::out_uplink_packets, 1}, {C::drop_b4_not_allowed, 1}, {C::bindings_created, 1},
           {C::subscribers_created, 1}},
          check_b4_prefix},
         // 3 + 3 + 2 (lost) + 2 (overlap) + the lost one late + 1 whole; held: 2 + 2 + 2 + 1 + 1.
         {"fragments_softwire",
          {{C::in_b4_packets, 12}, {C::out_uplink_packets, 3}, {C::held_fragments, 8}, {C::drop_fragment_overlap, 1},
-          {C::fragment_datagrams_expired, 1}, {C::sessions_created, 1}, {C::subscribers_created, 1}},
+          {C::fragment_datagrams_expired, 1}, {C::bindings_created, 1}, {C::subscribers_created, 1}},
          check_fragments_softwire},
         // 6 + 2 fragments up, 2 x 6 down, one per datagram completing it; sent: 5 up, 2 x 5 down.
         {"fragments_inner",
          {{C::in_b4_packets, 8}, {C::in_uplink_packets, 12}, {C::out_uplink_packets, 2}, {C::out_b4_packets, 2},
-          {C::held_fragments, 16}, {C::sent_fragments, 15}, {C::sessions_created, 2}, {C::subscribers_created, 2}},
+          {C::held_fragments, 16}, {C::sent_fragments, 15}, {C::bindings_created, 2}, {C::subscribers_created, 2}},
          check_fragments_inner},
         {"tunnel_mtu_df",
          {{C::in_b4_packets, 1}, {C::in_uplink_packets, 4}, {C::out_uplink_packets, 1}, {C::out_b4_packets, 2},
-          {C::drop_uplink_too_big_df, 2}, {C::sent_icmp_too_big, 2}, {C::sent_fragments, 1}, {C::sessions_created, 1},
+          {C::drop_uplink_too_big_df, 2}, {C::sent_icmp_too_big, 2}, {C::sent_fragments, 1}, {C::bindings_created, 1},
           {C::subscribers_created, 1}},
          [](const Result& r) { check_tunnel_mtu(r, 1500); }},
         {"tunnel_mtu_df_1400",
          {{C::in_b4_packets, 1}, {C::in_uplink_packets, 4}, {C::out_uplink_packets, 1}, {C::out_b4_packets, 1},
-          {C::drop_uplink_too_big_df, 3}, {C::sent_icmp_too_big, 3}, {C::sent_fragments, 1}, {C::sessions_created, 1},
+          {C::drop_uplink_too_big_df, 3}, {C::sent_icmp_too_big, 3}, {C::sent_fragments, 1}, {C::bindings_created, 1},
           {C::subscribers_created, 1}},
          [](const Result& r) { check_tunnel_mtu(r, 1400); }},
         {"uplink_mtu_df",
          {{C::in_b4_packets, 3}, {C::out_uplink_packets, 2}, {C::drop_b4_too_big_df, 1}, {C::sent_icmp_too_big, 1},
-          {C::sent_fragments, 1}, {C::sessions_created, 1}, {C::subscribers_created, 1}},
+          {C::sent_fragments, 1}, {C::bindings_created, 1}, {C::subscribers_created, 1}},
          check_uplink_mtu_df},
         {"packet_too_big",
          {{C::in_b4_packets, 5}, {C::in_uplink_packets, 5}, {C::out_uplink_packets, 2}, {C::out_b4_packets, 4},
           {C::out_icmpv6_errors, 3}, {C::tunnel_mtu_lowered, 2}, {C::drop_uplink_too_big_df, 1}, {C::sent_icmp_too_big, 2},
-          {C::sent_icmp_unreachable, 1}, {C::sent_fragments, 2}, {C::sessions_created, 2}, {C::subscribers_created, 2}},
+          {C::sent_icmp_unreachable, 1}, {C::sent_fragments, 2}, {C::bindings_created, 2}, {C::subscribers_created, 2}},
          check_packet_too_big},
         {"icmp_rate_limit",
          {{C::in_b4_packets, 7}, {C::in_uplink_packets, 1}, {C::out_uplink_packets, 1}, {C::drop_inner_ttl_expired, 6},
           {C::drop_uplink_ttl_expired, 1}, {C::sent_icmp_time_exceeded, 3}, {C::icmp_errors_rate_limited, 4},
-          {C::sessions_created, 1}, {C::subscribers_created, 1}},
+          {C::bindings_created, 1}, {C::subscribers_created, 1}},
          check_icmp_rate_limit},
         {"mss_clamp",
          {{C::in_b4_packets, 4}, {C::in_uplink_packets, 1}, {C::out_uplink_packets, 4}, {C::out_b4_packets, 1},
-          {C::mss_clamped, 2}, {C::sessions_created, 1}, {C::subscribers_created, 1}},
+          {C::mss_clamped, 2}, {C::bindings_created, 1}, {C::subscribers_created, 1}},
          check_mss_clamp},
     };
     // clang-format on

@@ -266,7 +266,7 @@ TEST_P(Replay, Behaviour) {
     // fragments of reassembled datagrams are cut anew; in the ICMP one both
     // B4s send the same flow packets, and the errors carry quotes that the
     // translation rewrites. They must stay untraceable, or the exemption is stale.
-    static const std::set<std::string> kUntraceable = {"fragments_inner", "icmp_errors_sessions"};
+    static const std::set<std::string> kUntraceable = {"fragments_inner", "icmp_errors_bindings"};
     if (kUntraceable.contains(name_)) {
         EXPECT_EQ(checked, 0u) << "now traceable: drop it from kUntraceable";
     } else {

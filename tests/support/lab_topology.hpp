@@ -17,11 +17,11 @@ inline const Ipv4Address kHost = v4("192.168.1.10");
 inline const Ipv4Address kServer = v4("203.0.113.10");
 
 // An engine configuration for the lab, tables sized for a test.
-inline EngineConfig lab_engine_config(std::uint32_t max_sessions, std::uint32_t max_subscribers) {
+inline EngineConfig lab_engine_config(std::uint32_t max_bindings, std::uint32_t max_subscribers) {
     EngineConfig c;
     c.aftr_address = kAftr;
     c.pools = {*parse_ipv4_prefix("198.51.100.0/28")};
-    c.max_sessions = max_sessions;
+    c.max_bindings = max_bindings;
     c.max_subscribers = max_subscribers;
     return c;
 }

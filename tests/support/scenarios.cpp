@@ -346,11 +346,11 @@ Scenario icmp_errors() {
             s.capture()};
 }
 
-// ---- icmp_errors_sessions: ICMPv4 errors about TCP, UDP and echo sessions ----
+// ---- icmp_errors_bindings: ICMPv4 errors about TCP, UDP and echo bindings ----
 
-namespace icmp_sessions_input {
+namespace icmp_bindings_input {
 
-using namespace icmp_sessions;
+using namespace icmp_bindings;
 
 const Ipv4Address kRouter = v4("192.0.2.254");  // an Internet router on the path to server1
 enum class Flow { udp, tcp, echo };
@@ -421,15 +421,15 @@ Bytes icmp_error(Ipv4Address src, Ipv4Address dst, std::uint8_t type, std::uint8
 // Record Route with one empty slot, then End of Option List.
 const Bytes kRecordRoute = {7, 7, 4, 0, 0, 0, 0, 0};
 
-}  // namespace icmp_sessions_input
+}  // namespace icmp_bindings_input
 
-// ICMPv4 errors about TCP, UDP and echo sessions both ways (RFC 5508 REQ-3..7,
+// ICMPv4 errors about TCP, UDP and echo bindings both ways (RFC 5508 REQ-3..7,
 // rows 48, 60, 63-67). B4s A and B use the same private tuples, so an error
 // for the wrong B4 would look right but for its IPv6 destination; every
 // public port is answered (the port each B4 got is the engine's choice).
-Scenario icmp_errors_sessions() {
-    using namespace icmp_sessions;
-    using namespace icmp_sessions_input;
+Scenario icmp_errors_bindings() {
+    using namespace icmp_bindings;
+    using namespace icmp_bindings_input;
     namespace i = w::icmp;
     Script s;
     const Ipv6Address* b4s[] = {&b4_a, &b4_b};
@@ -553,8 +553,8 @@ Scenario icmp_errors_sessions() {
     t = kNoRefresh + kExpiredReply;
     for (auto port : kTwoPorts) s.uplink(t += 0.001, flow_reply(Flow::udp, pool, port, 64));
     errors_both_ways(kExpiredReply + 1, i::time_exceeded, 0);
-    return {"icmp_errors_sessions",
-            "ICMP errors about TCP, UDP and echo sessions: to the right B4 or host, hairpinned, never refreshing",
+    return {"icmp_errors_bindings",
+            "ICMP errors about TCP, UDP and echo bindings: to the right B4 or host, hairpinned, never refreshing",
             two_port_flags(), s.capture()};
 }
 
@@ -975,7 +975,7 @@ std::vector<Scenario> all_scenarios() {
             quota_prefix_64(),
             port_reuse(),
             icmp_errors(),
-            icmp_errors_sessions(),
+            icmp_errors_bindings(),
             ttl(),
             malformed(),
             tunnel_encapsulation_limit(),

@@ -41,10 +41,10 @@ inline constexpr std::size_t kServerFragment = 1500;
 inline constexpr std::uint16_t kMssClamp = 1360;
 }  // namespace mtu
 
-// The phases of icmp_errors_sessions, shared with its checks: each kind of
+// The phases of icmp_errors_bindings, shared with its checks: each kind of
 // input is sent in its own time window, one packet per millisecond, and the
 // checks find what each input made by the output's timestamp.
-namespace icmp_sessions {
+namespace icmp_bindings {
 inline constexpr double kBindings = 0;                         // B4 A then B: UDP, TCP SYN, echo, same private tuple
 inline constexpr double kRouterErrors = 1;                     // Internet router errors about what the AFTR sent
 inline constexpr double kReplies = 2;                          // the Internet answers every public port
@@ -60,7 +60,7 @@ inline constexpr double kNoRefreshErrors[] = {100, 200, 290};  // seconds after 
 inline constexpr double kExpiredReply = 302;                   // after kNoRefresh: past the 300 s UDP timeout
 inline constexpr std::uint16_t kPrivatePort = 10000;           // TCP/UDP port behind both B4s
 inline constexpr std::uint16_t kEchoId = 0x0777;               // echo identifier behind both B4s
-}  // namespace icmp_sessions
+}  // namespace icmp_bindings
 
 // Capture timestamps start here; only differences matter to the engine.
 inline constexpr std::int64_t kEpochMicros = std::int64_t{1'700'000'000} * 1'000'000;

@@ -138,7 +138,7 @@ TEST_F(FragmentTest, SoftwireFragmentsAreReassembledInAnyOrder) {
 TEST_F(FragmentTest, ALostFragmentGivesNothingAndTimesOut) {
     auto frags = split_ipv6(softwire_of(kB4a, big_udp(kHost, 5000, kServer, 53, 2000)), 1280, 9);
     EXPECT_EQ(run(Side::b4, frags[0], 0).verdict, Verdict::drop);
-    EXPECT_EQ(engine->session_count(), 0u);
+    EXPECT_EQ(engine->binding_count(), 0u);
     run(Side::b4, softwire_of(kB4b, udp(kHost, 1, kServer, 2)), 11);  // time passes
     EXPECT_EQ(count(Counter::fragment_datagrams_expired), 1u);
     // The second fragment alone, after the timeout, starts a new datagram that never completes.
@@ -166,7 +166,7 @@ TEST_F(FragmentTest, InnerFragmentsFromAHostAreTranslatedAndRefragmentedForTheUp
     EXPECT_TRUE(d.problems.empty()) << describe(d);
     EXPECT_EQ(d.ipv4->l4.payload.size(), 8000u);
     EXPECT_TRUE(parse_ipv4_prefix("198.51.100.0/28")->contains(d.ipv4->source));
-    EXPECT_EQ(engine->session_count(), 1u);
+    EXPECT_EQ(engine->binding_count(), 1u);
     expect_balanced();
 }
 

@@ -32,7 +32,7 @@ TEST_F(EngineTest, TwoB4sWithTheSamePrivateTupleGetSeparateBindings) {
         EXPECT_EQ(v6h.inner->destination, kHost);
         EXPECT_EQ(v6h.inner->l4.destination_port, 5000);
     }
-    EXPECT_EQ(engine->session_count(), 2u);
+    EXPECT_EQ(engine->binding_count(), 2u);
     expect_balanced();
 }
 
@@ -99,8 +99,8 @@ TEST_F(EngineTest, UdpBindingLivesItsTimeoutAndNotLonger) {
     EXPECT_EQ(from_uplink(udp(kServer, 53, pub, port), 598).verdict, Verdict::to_b4);
     EXPECT_EQ(from_uplink(udp(kServer, 53, pub, port), 900).verdict, Verdict::drop);
     EXPECT_EQ(count(Counter::drop_uplink_no_binding), 1u);
-    EXPECT_EQ(count(Counter::sessions_expired), 1u);
-    EXPECT_EQ(engine->session_count(), 0u);
+    EXPECT_EQ(count(Counter::bindings_expired), 1u);
+    EXPECT_EQ(engine->binding_count(), 0u);
     EXPECT_EQ(engine->subscriber_count(), 0u);
 }
 
@@ -147,10 +147,10 @@ TEST_F(EngineTest, SimultaneousOpenAndResetKeepTheBindingForTheTransitoryTime) {
     const auto port = syn.decoded.ip4()->l4.source_port;
     EXPECT_EQ(from_uplink(tcp(kServer, 80, pub, port, wire::tcp::syn), 1).verdict, Verdict::to_b4);  // crossing SYN
     std::string state;
-    engine->for_each_session([&](const SessionInfo& s) { state = s.state; });
+    engine->for_each_binding([&](const BindingInfo& s) { state = s.state; });
     EXPECT_EQ(state, "established");
     from_uplink(tcp(kServer, 80, pub, port, wire::tcp::rst), 10);
-    engine->for_each_session([&](const SessionInfo& s) { state = s.state; });
+    engine->for_each_binding([&](const BindingInfo& s) { state = s.state; });
     EXPECT_EQ(state, "reset");
     EXPECT_EQ(from_b4(kB4a, tcp(kHost, 40000, kServer, 80, wire::tcp::ack), 200).verdict, Verdict::to_uplink);
     EXPECT_EQ(from_uplink(tcp(kServer, 80, pub, port, wire::tcp::ack), 200 + 242).verdict, Verdict::drop);
@@ -249,7 +249,7 @@ TEST_F(EngineTest, TtlExpiryAnswersFrom192_0_0_1DownTheSameSoftwire) {
     EXPECT_EQ(e.destination, kHost);
     EXPECT_EQ(e.l4.icmp_type, 11);
     EXPECT_EQ(e.l4.icmp_code, 0);
-    EXPECT_EQ(engine->session_count(), 0u);
+    EXPECT_EQ(engine->binding_count(), 0u);
     EXPECT_EQ(count(Counter::drop_inner_ttl_expired), 1u);
     EXPECT_EQ(count(Counter::sent_icmp_time_exceeded), 1u);
 }
@@ -297,7 +297,7 @@ TEST_F(EngineTest, AftrAnswersPingOnBothFamilies) {
     EXPECT_EQ(v6reply.decoded.ipv6->source, kAftr);
     EXPECT_EQ(v6reply.decoded.ipv6->destination, kB4a);
     EXPECT_EQ(v6reply.decoded.ipv6->icmpv6->icmp_type, 129);
-    EXPECT_EQ(engine->session_count(), 0u);
+    EXPECT_EQ(engine->binding_count(), 0u);
 }
 
 TEST_F(EngineTest, BadPacketsAreDroppedByReasonAndCreateNothing) {
@@ -344,7 +344,7 @@ TEST_F(EngineTest, BadPacketsAreDroppedByReasonAndCreateNothing) {
         EXPECT_EQ(run(c.side, c.packet, 0).verdict, Verdict::drop) << c.name;
         EXPECT_EQ(count(c.counter), before + 1) << c.name;
     }
-    EXPECT_EQ(engine->session_count(), 0u);
+    EXPECT_EQ(engine->binding_count(), 0u);
     expect_balanced();
 }
 
@@ -528,13 +528,13 @@ TEST_F(IcmpErrorTest, GeneratedErrorsAreRateLimited) {
 
 TEST_F(EngineTest, NewBindingsPerSecondAreLimitedPerSubscriber) {
     auto c = base_config();
-    c.new_sessions_per_second = 5;
+    c.new_bindings_per_second = 5;
     make(c);
     int made = 0;
     for (std::uint16_t port = 1; port <= 8; ++port)
         made += from_b4(kB4a, udp(kHost, port, kServer, 53), 10).verdict == Verdict::to_uplink;
     EXPECT_EQ(made, 5);
-    EXPECT_EQ(count(Counter::drop_session_rate_limited), 3u);
+    EXPECT_EQ(count(Counter::drop_binding_rate_limited), 3u);
     // Existing bindings still pass, another subscriber is not limited, and the next second opens again.
     EXPECT_EQ(from_b4(kB4a, udp(kHost, 1, kServer, 53), 10).verdict, Verdict::to_uplink);
     EXPECT_EQ(from_b4(kB4b, udp(kHost, 1, kServer, 53), 10).verdict, Verdict::to_uplink);
@@ -546,7 +546,7 @@ TEST_F(EngineTest, NewBindingsPerSecondAreLimitedPerSubscriber) {
 // never evicts; what exists keeps working for everyone.
 TEST_F(EngineTest, FullTablesRefuseNewFlowsAndKeepOldOnes) {
     auto c = base_config();
-    c.max_sessions = 3;
+    c.max_bindings = 3;
     c.max_subscribers = 2;
     make(c);
     ASSERT_EQ(from_b4(kB4a, udp(kHost, 1, kServer, 53)).verdict, Verdict::to_uplink);
@@ -557,10 +557,10 @@ TEST_F(EngineTest, FullTablesRefuseNewFlowsAndKeepOldOnes) {
     EXPECT_EQ(third.decoded.ipv6->inner->l4.icmp_type, 3);
     EXPECT_EQ(count(Counter::drop_subscriber_table_full), 1u);
     ASSERT_EQ(from_b4(kB4a, udp(kHost, 2, kServer, 53)).verdict, Verdict::to_uplink);
-    // The session table is full now.
+    // The binding table is full now.
     EXPECT_EQ(from_b4(kB4b, udp(kHost, 2, kServer, 53)).verdict, Verdict::to_b4);
-    EXPECT_EQ(count(Counter::drop_session_table_full), 1u);
-    EXPECT_EQ(engine->session_count(), 3u);
+    EXPECT_EQ(count(Counter::drop_binding_table_full), 1u);
+    EXPECT_EQ(engine->binding_count(), 3u);
     EXPECT_EQ(from_b4(kB4b, udp(kHost, 1, kServer, 53)).verdict, Verdict::to_uplink);
     EXPECT_EQ(from_b4(kB4a, udp(kHost, 2, kServer, 53)).verdict, Verdict::to_uplink);
     expect_balanced();
@@ -572,7 +572,7 @@ TEST_F(EngineTest, UnsolicitedInboundCreatesNothing) {
         from_uplink(udp(kServer, 53, v4("198.51.100.1"), port));
         from_uplink(tcp(kServer, 80, v4("198.51.100.2"), port, wire::tcp::syn));
     }
-    EXPECT_EQ(engine->session_count(), 0u);
+    EXPECT_EQ(engine->binding_count(), 0u);
     EXPECT_EQ(engine->subscriber_count(), 0u);
     EXPECT_EQ(count(Counter::drop_uplink_no_binding), 152u);
     // RFC 5382 REQ-4 [row 54]: an unsolicited SYN is answered with silence,
@@ -599,7 +599,7 @@ TEST_F(EngineTest, AnExhaustedPoolRefusesNewFlowsAndSharesNoPort) {
     }
     for (const auto& b4 : b4s) EXPECT_EQ(from_b4(b4, udp(kHost, 7000, kServer, 53)).verdict, Verdict::to_b4);  // 3/1
     EXPECT_EQ(count(Counter::drop_pool_exhausted), 2u);
-    EXPECT_EQ(engine->session_count(), 10u);
+    EXPECT_EQ(engine->binding_count(), 10u);
     expect_balanced();
 }
 

@@ -42,7 +42,7 @@ TEST(Shares, OneEngineKeepsTheConfigurationAsItIs) {
     const EngineConfig one = shares.config_of(0);
     EXPECT_EQ(one.port_min, c.port_min);
     EXPECT_EQ(one.port_max, c.port_max);
-    EXPECT_EQ(one.max_sessions, c.max_sessions);
+    EXPECT_EQ(one.max_bindings, c.max_bindings);
     EXPECT_EQ(one.seed, c.seed);
     EXPECT_FALSE(one.pool_shared);
     EXPECT_EQ(shares.from_b4(from_b4_bytes(kB4a, udp_packet(kHost, 1, kServer, 2))), Owner::of(0));
@@ -50,7 +50,7 @@ TEST(Shares, OneEngineKeepsTheConfigurationAsItIs) {
 
 TEST(Shares, EachEngineGetsItsSliceAndItsPartOfTheTables) {
     EngineConfig c = base_config();
-    c.max_sessions = 1000;
+    c.max_bindings = 1000;
     c.max_subscribers = 100;
     const Shares shares(c, 3);
     std::set<std::uint64_t> seeds;
@@ -61,7 +61,7 @@ TEST(Shares, EachEngineGetsItsSliceAndItsPartOfTheTables) {
         EXPECT_EQ(e.port_min, next);
         next = e.port_max + 1u;
         EXPECT_TRUE(e.pool_shared);
-        EXPECT_EQ(e.max_sessions, 334u);
+        EXPECT_EQ(e.max_bindings, 334u);
         EXPECT_EQ(e.max_subscribers, 34u);
         seeds.insert(e.seed);
     }
@@ -186,8 +186,8 @@ TEST(Shares, AnswersAreSteeredToTheEngineHoldingTheBinding) {
         ASSERT_EQ(shares.from_uplink(q.bytes()), owner) << "B4 " << n << " port " << port;
         EXPECT_EQ(engines[owner.index]->from_uplink(q, t, extra), Verdict::to_b4);
     }
-    EXPECT_GT(engines[0]->session_count(), 0u);
-    EXPECT_GT(engines[1]->session_count(), 0u);
+    EXPECT_GT(engines[0]->binding_count(), 0u);
+    EXPECT_GT(engines[1]->binding_count(), 0u);
 }
 
 // Hairpinning between subscribers of two engines: the sender's engine sends

@@ -58,7 +58,7 @@ void expect_same(const EngineConfig& a, const EngineConfig& b) {
     EXPECT_EQ(a.timeouts.tcp_transitory, b.timeouts.tcp_transitory);
     EXPECT_EQ(a.timeouts.icmp, b.timeouts.icmp);
     EXPECT_EQ(a.filtering, b.filtering);
-    EXPECT_EQ(a.max_sessions, b.max_sessions);
+    EXPECT_EQ(a.max_bindings, b.max_bindings);
     EXPECT_EQ(a.max_subscribers, b.max_subscribers);
     EXPECT_EQ(a.b4_prefixes, b.b4_prefixes);
     EXPECT_EQ(a.subscriber_prefix_length, b.subscriber_prefix_length);
@@ -70,7 +70,7 @@ void expect_same(const EngineConfig& a, const EngineConfig& b) {
     EXPECT_EQ(a.reassembly.per_owner, b.reassembly.per_owner);
     EXPECT_EQ(a.reassembly.timeout, b.reassembly.timeout);
     EXPECT_EQ(a.icmp_errors_per_second, b.icmp_errors_per_second);
-    EXPECT_EQ(a.new_sessions_per_second, b.new_sessions_per_second);
+    EXPECT_EQ(a.new_bindings_per_second, b.new_bindings_per_second);
     EXPECT_EQ(a.seed, b.seed);
 }
 
@@ -89,7 +89,7 @@ const std::vector<std::pair<std::string, std::string>> kEveryOption = {
     {"tcp-transitory-timeout", "300"},
     {"icmp-timeout", "90"},
     {"filtering", "address-dependent"},
-    {"max-sessions", "5000"},
+    {"max-bindings", "5000"},
     {"max-subscribers", "700"},
     {"b4-prefix", "2001:db8:100::/40"},
     {"b4-prefix", "2001:db8:200::/40"},
@@ -102,7 +102,7 @@ const std::vector<std::pair<std::string, std::string>> kEveryOption = {
     {"reassembly-per-owner", "4"},
     {"reassembly-timeout", "5"},
     {"icmp-errors-per-second", "50"},
-    {"new-sessions-per-second", "20"},
+    {"new-bindings-per-second", "20"},
     {"seed", "0x1234abcd"},
 };
 
@@ -126,7 +126,7 @@ TEST(Options, EveryOptionAsAFlag) {
     EXPECT_EQ(c->timeouts.tcp_transitory, 300u);
     EXPECT_EQ(c->timeouts.icmp, 90u);
     EXPECT_EQ(c->filtering, Filtering::address_dependent);
-    EXPECT_EQ(c->max_sessions, 5000u);
+    EXPECT_EQ(c->max_bindings, 5000u);
     EXPECT_EQ(c->max_subscribers, 700u);
     ASSERT_EQ(c->b4_prefixes.size(), 2u);
     EXPECT_EQ(c->b4_prefixes[1], *parse_ipv6_prefix("2001:db8:200::/40"));
@@ -140,7 +140,7 @@ TEST(Options, EveryOptionAsAFlag) {
     EXPECT_EQ(c->reassembly.per_owner, 4u);
     EXPECT_EQ(c->reassembly.timeout, 5u);
     EXPECT_EQ(c->icmp_errors_per_second, 50u);
-    EXPECT_EQ(c->new_sessions_per_second, 20u);
+    EXPECT_EQ(c->new_bindings_per_second, 20u);
     EXPECT_EQ(c->seed, 0x1234abcdu);
 }
 
@@ -260,7 +260,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{minimal_and({"--quota-tcp", "4294967296"}), "quota-tcp: '4294967296' is more than 4294967295"},
         BadValue{minimal_and({"--quota-udp", "0"}), "quota..."},
         BadValue{minimal_and({"--port-hold", "99999"}), "port-hold: ..."},
-        BadValue{minimal_and({"--max-sessions", "0"}), "max-sessions: ..."},
+        BadValue{minimal_and({"--max-bindings", "0"}), "max-bindings: ..."},
         BadValue{minimal_and({"--max-subscribers", "x"}), "max-subscribers: 'x' is not a whole number"},
         BadValue{minimal_and({"--tunnel-mtu", "1000"}), "tunnel-mtu: must be 1280 to 9000..."},
         BadValue{minimal_and({"--uplink-mtu", "70000"}), "uplink-mtu: ..."},

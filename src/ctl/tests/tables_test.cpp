@@ -21,30 +21,30 @@ TEST(Tables, PadsColumnsToTheWidestCell) {
               "y          z\n");
 }
 
-TEST(Tables, SessionsShowOneRowPerSession) {
-    const SessionInfo sessions[] = {
+TEST(Tables, BindingsShowOneRowPerBinding) {
+    const BindingInfo bindings[] = {
         {*parse_ipv6("2001:db8:a::2"), *parse_ipv4("192.168.1.10"), 5000, Protocol::udp, *parse_ipv4("198.51.100.3"),
          40001, "udp", 3, 297},
         {*parse_ipv6("2001:db8:b::2"), *parse_ipv4("192.168.1.10"), 5000, Protocol::udp, *parse_ipv4("198.51.100.7"),
          40001, "udp", 0, 300},
     };
-    EXPECT_EQ(sessions_table(json(daemon::sessions_json(sessions))),
+    EXPECT_EQ(bindings_table(json(daemon::bindings_json(bindings))),
               "B4             PROTO  INSIDE             PUBLIC              STATE  IDLE  EXPIRES\n"
               "2001:db8:a::2  udp    192.168.1.10:5000  198.51.100.3:40001  udp    3s    297s\n"
               "2001:db8:b::2  udp    192.168.1.10:5000  198.51.100.7:40001  udp    0s    300s\n"
-              "2 sessions\n");
-    EXPECT_EQ(sessions_table(json(daemon::sessions_json({}))),
-              "B4  PROTO  INSIDE  PUBLIC  STATE  IDLE  EXPIRES\n0 sessions\n");
+              "2 bindings\n");
+    EXPECT_EQ(bindings_table(json(daemon::bindings_json({}))),
+              "B4  PROTO  INSIDE  PUBLIC  STATE  IDLE  EXPIRES\n0 bindings\n");
 }
 
 TEST(Tables, B4sListSoftwiresAndCounts) {
     const SubscriberInfo subs[] = {{*parse_ipv6_prefix("2001:db8:a::/56"), *parse_ipv4("198.51.100.3"), 1, 2, 0}};
-    const SessionInfo sessions[] = {
+    const BindingInfo bindings[] = {
         {*parse_ipv6("2001:db8:a::2"), *parse_ipv4("192.168.1.10"), 5000, Protocol::udp, *parse_ipv4("198.51.100.3"),
          40001, "udp", 3, 297},
     };
-    EXPECT_EQ(subscribers_table(json(daemon::subscribers_json(subs, sessions))),
-              "SUBSCRIBER       SOFTWIRES      PUBLIC        SESSIONS  TCP  UDP  ICMP\n"
+    EXPECT_EQ(subscribers_table(json(daemon::subscribers_json(subs, bindings))),
+              "SUBSCRIBER       SOFTWIRES      PUBLIC        BINDINGS  TCP  UDP  ICMP\n"
               "2001:db8:a::/56  2001:db8:a::2  198.51.100.3  1         1    2    0\n"
               "1 subscriber\n");
 }
@@ -54,10 +54,10 @@ TEST(Tables, StatsListEveryCounter) {
     counters.add(Counter::in_b4_packets, 12);
     daemon::Gauges gauges;
     gauges.uptime_seconds = 5;
-    gauges.sessions = 2;
+    gauges.bindings = 2;
     gauges.subscribers = 1;
     const std::string text = stats_table(json(daemon::stats_json(counters, gauges)));
-    EXPECT_EQ(text.rfind("uptime 5s, 2 sessions, 1 subscribers\n\nCOUNTER", 0), 0u) << text;
+    EXPECT_EQ(text.rfind("uptime 5s, 2 bindings, 1 subscribers\n\nCOUNTER", 0), 0u) << text;
     EXPECT_NE(text.find("\nin_b4_packets "), std::string::npos) << text;
     EXPECT_NE(text.find(" 12\n"), std::string::npos) << text;
     EXPECT_EQ(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')), kCounterCount + 3);

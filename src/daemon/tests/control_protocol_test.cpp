@@ -29,42 +29,44 @@ std::string refused(std::string_view line) {
 TEST(ControlRequest, ParsesCommandsAndFilters) {
     EXPECT_EQ(parsed("stats").command, Command::stats);
     EXPECT_EQ(parsed("  subscribers\r").command, Command::subscribers);
-    EXPECT_EQ(parsed("b4s").command, Command::subscribers);  // its old name
-    const Request r = parsed("sessions --b4 2001:db8:a::/48 --protocol udp --public 198.51.100.3");
-    EXPECT_EQ(r.command, Command::sessions);
+    EXPECT_EQ(parsed("b4s").command, Command::subscribers);  // the old names
+    EXPECT_EQ(parsed("sessions --protocol tcp").command, Command::bindings);
+    EXPECT_EQ(parsed("sessions --protocol tcp").filter.protocol, Protocol::tcp);
+    const Request r = parsed("bindings --b4 2001:db8:a::/48 --protocol udp --public 198.51.100.3");
+    EXPECT_EQ(r.command, Command::bindings);
     EXPECT_EQ(r.filter.b4, parse_ipv6_prefix("2001:db8:a::/48"));
     EXPECT_EQ(r.filter.protocol, Protocol::udp);
     EXPECT_EQ(r.filter.public_address, parse_ipv4("198.51.100.3"));
-    EXPECT_EQ(parsed("sessions --b4 2001:db8:a::2").filter.b4->length, 128);
+    EXPECT_EQ(parsed("bindings --b4 2001:db8:a::2").filter.b4->length, 128);
 }
 
 TEST(ControlRequest, RefusesWithALineSayingWhy) {
-    EXPECT_EQ(refused(""), "empty request: try stats, sessions or subscribers");
-    EXPECT_EQ(refused("reboot"), "'reboot' is not a command: try stats, sessions or subscribers");
+    EXPECT_EQ(refused(""), "empty request: try stats, bindings or subscribers");
+    EXPECT_EQ(refused("reboot"), "'reboot' is not a command: try stats, bindings or subscribers");
     EXPECT_EQ(refused("stats now"), "stats takes no arguments");
-    EXPECT_EQ(refused("sessions --protocol sctp"), "sessions: --protocol: 'sctp' is not tcp, udp or icmp");
-    EXPECT_EQ(refused("sessions --b4 10.0.0.1"), "sessions: --b4: '10.0.0.1' is not an IPv6 address or prefix");
-    EXPECT_EQ(refused("sessions --public"), "sessions: --public needs a value");
-    EXPECT_EQ(refused("sessions --port 80"),
-              "sessions: '--port' is not a sessions filter (--b4, --protocol, --public)");
+    EXPECT_EQ(refused("bindings --protocol sctp"), "bindings: --protocol: 'sctp' is not tcp, udp or icmp");
+    EXPECT_EQ(refused("bindings --b4 10.0.0.1"), "bindings: --b4: '10.0.0.1' is not an IPv6 address or prefix");
+    EXPECT_EQ(refused("bindings --public"), "bindings: --public needs a value");
+    EXPECT_EQ(refused("bindings --port 80"),
+              "bindings: '--port' is not a bindings filter (--b4, --protocol, --public)");
 }
 
-SessionInfo session(const Ipv6Address& b4, Protocol p, std::uint16_t inner_port, const char* public_address,
+BindingInfo binding(const Ipv6Address& b4, Protocol p, std::uint16_t inner_port, const char* public_address,
                     std::uint16_t public_port) {
-    return SessionInfo{b4, kHost, inner_port, p, *parse_ipv4(public_address), public_port, "udp", 3, 297};
+    return BindingInfo{b4, kHost, inner_port, p, *parse_ipv4(public_address), public_port, "udp", 3, 297};
 }
 
-TEST(ControlResponse, SessionsListEveryFieldAndACount) {
-    const SessionInfo s[] = {session(kB4a, Protocol::udp, 5000, "198.51.100.3", 40001)};
-    EXPECT_EQ(sessions_json(s),
-              R"({"sessions":[{"b4":"2001:db8:a::2","protocol":"udp","inside":"192.168.1.10:5000",)"
+TEST(ControlResponse, BindingsListEveryFieldAndACount) {
+    const BindingInfo s[] = {binding(kB4a, Protocol::udp, 5000, "198.51.100.3", 40001)};
+    EXPECT_EQ(bindings_json(s),
+              R"({"bindings":[{"b4":"2001:db8:a::2","protocol":"udp","inside":"192.168.1.10:5000",)"
               R"("public":"198.51.100.3:40001","state":"udp","idle_seconds":3,"expires_seconds":297}],"count":1})");
-    EXPECT_EQ(sessions_json({}), R"({"sessions":[],"count":0})");
+    EXPECT_EQ(bindings_json({}), R"({"bindings":[],"count":0})");
 }
 
 TEST(ControlResponse, FilterMatchesEachFieldIndependently) {
-    const SessionInfo a = session(kB4a, Protocol::udp, 5000, "198.51.100.3", 40001);
-    SessionFilter f;
+    const BindingInfo a = binding(kB4a, Protocol::udp, 5000, "198.51.100.3", 40001);
+    BindingFilter f;
     EXPECT_TRUE(f.matches(a));
     f.b4 = parse_ipv6_prefix("2001:db8:b::/48");
     EXPECT_FALSE(f.matches(a));
@@ -79,29 +81,29 @@ TEST(ControlResponse, FilterMatchesEachFieldIndependently) {
     EXPECT_TRUE(f.matches(a));
 }
 
-TEST(ControlResponse, B4sGroupSessionsAndSoftwiresUnderTheirSubscriber) {
+TEST(ControlResponse, B4sGroupBindingsAndSoftwiresUnderTheirSubscriber) {
     const SubscriberInfo subs[] = {
         {*parse_ipv6_prefix("2001:db8:a::/56"), *parse_ipv4("198.51.100.3"), 1, 2, 0},
         {*parse_ipv6_prefix("2001:db8:b::/56"), *parse_ipv4("198.51.100.7"), 0, 0, 1},
     };
-    const SessionInfo sessions[] = {
-        session(kB4a, Protocol::udp, 5000, "198.51.100.3", 40001),
-        session(v6("2001:db8:a:1::9"), Protocol::udp, 5001, "198.51.100.3", 40002),
-        session(kB4a, Protocol::tcp, 5002, "198.51.100.3", 40003),
-        session(kB4b, Protocol::icmp, 77, "198.51.100.7", 77),
+    const BindingInfo bindings[] = {
+        binding(kB4a, Protocol::udp, 5000, "198.51.100.3", 40001),
+        binding(v6("2001:db8:a:1::9"), Protocol::udp, 5001, "198.51.100.3", 40002),
+        binding(kB4a, Protocol::tcp, 5002, "198.51.100.3", 40003),
+        binding(kB4b, Protocol::icmp, 77, "198.51.100.7", 77),
     };
-    EXPECT_EQ(subscribers_json(subs, sessions),
+    EXPECT_EQ(subscribers_json(subs, bindings),
               R"({"subscribers":[{"prefix":"2001:db8:a::/56","softwires":["2001:db8:a::2","2001:db8:a:1::9"],)"
-              R"("public_address":"198.51.100.3","sessions":3,"tcp_ports":1,"udp_ports":2,"icmp_ids":0},)"
+              R"("public_address":"198.51.100.3","bindings":3,"tcp_ports":1,"udp_ports":2,"icmp_ids":0},)"
               R"({"prefix":"2001:db8:b::/56","softwires":["2001:db8:b::2"],"public_address":"198.51.100.7",)"
-              R"("sessions":1,"tcp_ports":0,"udp_ports":0,"icmp_ids":1}],"count":2})");
+              R"("bindings":1,"tcp_ports":0,"udp_ports":0,"icmp_ids":1}],"count":2})");
 }
 
 TEST(ControlResponse, StatsNameEveryCounterWithItsValue) {
     Counters counters;
     counters.add(Counter::in_uplink_packets, 7);
     Gauges gauges;
-    gauges.sessions = 4;
+    gauges.bindings = 4;
     gauges.uplink_write_refused = 2;
     const std::string json = stats_json(counters, gauges);
     for (std::size_t i = 0; i < kCounterCount; ++i) {
@@ -109,7 +111,7 @@ TEST(ControlResponse, StatsNameEveryCounterWithItsValue) {
         EXPECT_NE(json.find('"' + name + "\":"), std::string::npos) << name;
     }
     EXPECT_NE(json.find(R"("in_uplink_packets":7,)"), std::string::npos);
-    EXPECT_NE(json.find(R"("sessions":4,)"), std::string::npos);
+    EXPECT_NE(json.find(R"("bindings":4,)"), std::string::npos);
     EXPECT_NE(json.find(R"("devices":[])"), std::string::npos) << json;
     EXPECT_NE(json.find(R"("uplink_write_refused":2,)"), std::string::npos);
     EXPECT_EQ(json.find('\n'), std::string::npos);  // one line: the protocol's framing
@@ -144,23 +146,23 @@ TEST(ControlResponse, ServesTheEngineState) {
         ASSERT_EQ(engine.from_b4(packet, Time{1'000'000}, none), Verdict::to_uplink);
     }
     const Gauges gauges;
-    const std::string all = respond("sessions", engine, gauges);
+    const std::string all = respond("bindings", engine, gauges);
     EXPECT_NE(all.find(R"("b4":"2001:db8:a::2")"), std::string::npos) << all;
     EXPECT_NE(all.find(R"("b4":"2001:db8:b::2")"), std::string::npos) << all;
     EXPECT_NE(all.find(R"("count":2)"), std::string::npos) << all;
     EXPECT_LT(all.find("2001:db8:a::2"), all.find("2001:db8:b::2"));  // sorted by B4
 
-    const std::string only_b = respond("sessions --b4 2001:db8:b::2 --protocol udp", engine, gauges);
+    const std::string only_b = respond("bindings --b4 2001:db8:b::2 --protocol udp", engine, gauges);
     EXPECT_EQ(only_b.find("2001:db8:a::2"), std::string::npos) << only_b;
     EXPECT_NE(only_b.find(R"("count":1)"), std::string::npos) << only_b;
-    EXPECT_NE(respond("sessions --protocol tcp", engine, gauges).find(R"("count":0)"), std::string::npos);
+    EXPECT_NE(respond("bindings --protocol tcp", engine, gauges).find(R"("count":0)"), std::string::npos);
 
     const std::string b4s = respond("subscribers", engine, gauges);
     EXPECT_NE(b4s.find(R"("softwires":["2001:db8:a::2"])"), std::string::npos) << b4s;
     EXPECT_NE(b4s.find(R"("count":2)"), std::string::npos) << b4s;
     EXPECT_NE(respond("stats", engine, gauges).find(R"("in_b4_packets":2,)"), std::string::npos);
     EXPECT_EQ(respond("bogus", engine, gauges),
-              R"({"error":"'bogus' is not a command: try stats, sessions or subscribers"})");
+              R"({"error":"'bogus' is not a command: try stats, bindings or subscribers"})");
 }
 
 // Several engines (--threads): one answer, counters and gauges summed, the
@@ -182,28 +184,28 @@ TEST(ControlResponse, AnswersOverSeveralEnginesAsOne) {
         std::vector<EngineView> out;
         for (unsigned e = 0; e < 2; ++e) {
             Gauges g;
-            g.sessions = engines[e]->session_count();
+            g.bindings = engines[e]->binding_count();
             g.handoffs = 10 + e;
             g.devices.push_back({"both", "tun:aftr#" + std::to_string(e), {}});
             out.push_back(view_of(request, *engines[e], g));
         }
         return answer(request, out);
     };
-    const std::string sessions = views("sessions");
-    EXPECT_NE(sessions.find(R"("count":2)"), std::string::npos) << sessions;
-    EXPECT_LT(sessions.find("2001:db8:a::2"), sessions.find("2001:db8:b::2")) << "not sorted as one table";
-    EXPECT_NE(sessions.find(R"("b4":"2001:db8:a::2")"), std::string::npos);
-    EXPECT_LT(sessions.find(R"("engine":1)"), sessions.find(R"("engine":0)")) << sessions;
+    const std::string bindings = views("bindings");
+    EXPECT_NE(bindings.find(R"("count":2)"), std::string::npos) << bindings;
+    EXPECT_LT(bindings.find("2001:db8:a::2"), bindings.find("2001:db8:b::2")) << "not sorted as one table";
+    EXPECT_NE(bindings.find(R"("b4":"2001:db8:a::2")"), std::string::npos);
+    EXPECT_LT(bindings.find(R"("engine":1)"), bindings.find(R"("engine":0)")) << bindings;
     const std::string b4s = views("subscribers");
     EXPECT_NE(b4s.find(R"("icmp_ids":0,"engine":1})"), std::string::npos) << b4s;
     EXPECT_NE(b4s.find(R"("count":2)"), std::string::npos) << b4s;
     const std::string stats = views("stats");
-    EXPECT_NE(stats.find(R"("sessions":2,)"), std::string::npos) << stats;
+    EXPECT_NE(stats.find(R"("bindings":2,)"), std::string::npos) << stats;
     EXPECT_NE(stats.find(R"("threads":2,"handoffs":21,)"), std::string::npos) << stats;
     EXPECT_NE(stats.find(R"("in_b4_packets":2,)"), std::string::npos) << stats;
     EXPECT_NE(stats.find("tun:aftr#1"), std::string::npos) << stats;
     // One engine: no engine numbers at all.
-    EXPECT_EQ(respond("sessions", *engines[0], Gauges{}).find("engine"), std::string::npos);
+    EXPECT_EQ(respond("bindings", *engines[0], Gauges{}).find("engine"), std::string::npos);
 }
 
 }  // namespace

@@ -86,8 +86,8 @@ protected:
 TEST_F(ControlServerTest, AnswersEachLineOnOneConnection) {
     server_ = open();
     ASSERT_TRUE(server_);
-    EXPECT_EQ(exchange("stats\nsessions --protocol udp\n", 2),
-              (std::vector<std::string>{"got[stats]", "got[sessions --protocol udp]"}));
+    EXPECT_EQ(exchange("stats\nbindings --protocol udp\n", 2),
+              (std::vector<std::string>{"got[stats]", "got[bindings --protocol udp]"}));
 }
 
 TEST_F(ControlServerTest, SocketIsForItsOwnerOnly) {

@@ -153,8 +153,8 @@ TEST(ForwarderWorkers, APacketReadByTheWrongWorkerIsForwardedByItsOwnerInOrder) 
     std::vector<std::string> got;
     for (const auto& p : w.uplink[owner]->written()) got.push_back(payload(p));
     EXPECT_EQ(got, sent);
-    EXPECT_EQ(w.engines[owner]->session_count(), 1u);
-    EXPECT_EQ(w.engines[other]->session_count(), 0u);
+    EXPECT_EQ(w.engines[owner]->binding_count(), 1u);
+    EXPECT_EQ(w.engines[other]->binding_count(), 0u);
 
     // The answer, read by the other worker's uplink queue, reaches the B4 from the owner.
     const Decoded opened = decode(w.uplink[owner]->written().at(0));
@@ -175,7 +175,7 @@ TEST(ForwarderWorkers, QuotasHoldPerSubscriberWhicheverWorkerReadsItsPackets) {
         w.b4[port % 2]->push(softwire_udp(site, static_cast<std::uint16_t>(6000 + port), "q"));
     w.settle();
     const unsigned owner = w.owner_of(site);
-    EXPECT_EQ(w.engines[owner]->counters()[Counter::sessions_created], 6u);
+    EXPECT_EQ(w.engines[owner]->counters()[Counter::bindings_created], 6u);
     EXPECT_EQ(w.engines[owner]->counters()[Counter::drop_quota_exhausted], 4u);
     EXPECT_EQ(w.engines[1 - owner]->counters()[Counter::in_b4_packets], 0u);
 }

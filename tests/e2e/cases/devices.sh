@@ -39,7 +39,7 @@ case_main() {
 
     check "raw: dslite-aftr starts with --b4-device raw" restart_aftr raw
     check "raw: both sites ping the server at once" both_sites_ping
-    check "raw: both B4s in the session table" contains "$(lab_ctl sessions)" "2001:db8:b::2"
+    check "raw: both B4s in the binding table" contains "$(lab_ctl bindings)" "2001:db8:b::2"
     check "raw: a page over TCP" contains "$(lab_in hosta curl -sS --max-time 10 "http://$LAB_SERVER/")" "Hello"
     # The echo's 8000 bytes exceed the 1500-byte tunnel MTU: the AFTR sends
     # them to the B4 as IPv6 fragments of its own, through the raw device.

@@ -31,6 +31,6 @@ case_main() {
     local too_big
     too_big=$(lab_counter sent_icmp_too_big)
     check "the AFTR sent the server Fragmentation Needed ($too_big) and TCP adapted" test "$too_big" -gt 0
-    check "TCP sessions of both sites are in the table" \
-        contains "$(lab_ctl sessions --protocol tcp)" "2001:db8:b::2"
+    check "TCP bindings of both sites are in the table" \
+        contains "$(lab_ctl bindings --protocol tcp)" "2001:db8:b::2"
 }

@@ -6,7 +6,7 @@
 datagram() { lab_in "$1" "$LAB_PYTHON" "$LAB_HERE/lab_datagram.py" "${@:2}"; }
 
 has_binding() {  # SITE INSIDE-ADDRESS:PORT
-    contains "$(lab_ctl sessions --b4 "2001:db8:$1::2" --protocol udp)" " $2 "
+    contains "$(lab_ctl bindings --b4 "2001:db8:$1::2" --protocol udp)" " $2 "
 }
 
 case_main() {

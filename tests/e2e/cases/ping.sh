@@ -17,6 +17,6 @@ case_main() {
     after=$(lab_counter out_aftr_echo_replies)
     # Nothing but the daemon can answer: the address is routed into its TUN.
     check "the AFTR itself answered all 4 ($before -> $after)" test "$((after - before))" -eq 4
-    check "ICMP sessions of both sites are in the table" \
-        contains "$(lab_ctl sessions --protocol icmp)" "2001:db8:b::2"
+    check "ICMP bindings of both sites are in the table" \
+        contains "$(lab_ctl bindings --protocol icmp)" "2001:db8:b::2"
 }

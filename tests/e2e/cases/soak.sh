@@ -2,7 +2,7 @@
 # quota and rate limit while site A, a real dslite-b4, downloads 8 MiB over
 # TCP and exchanges UDP with the server. Afterwards site A lost nothing, the
 # counters add up, no answer reached the wrong B4, the ICMP bindings timed
-# out (back to the starting session and subscriber counts for them), the
+# out (back to the starting binding and subscriber counts for them), the
 # daemon's resident memory stayed flat, and it still answers dslite-ctl.
 #
 # The flood comes from one extra namespace (lab_flood.py, raw softwire
@@ -19,7 +19,7 @@ SOAK_QUOTA_ICMP=16
 SOAK_RATE=100        # new bindings per subscriber per second
 SOAK_ICMP_TIMEOUT=60
 LAB_AFTR_ARGS=(--quota-udp "$SOAK_QUOTA" --quota-tcp "$SOAK_QUOTA" --quota-icmp "$SOAK_QUOTA_ICMP"
-    --new-sessions-per-second "$SOAK_RATE" --icmp-timeout "$SOAK_ICMP_TIMEOUT"
+    --new-bindings-per-second "$SOAK_RATE" --icmp-timeout "$SOAK_ICMP_TIMEOUT"
     --udp-timeout 120 --tcp-transitory-timeout 240)
 
 # The flood namespace joins the lab's list, so lab_up makes it and lab_down
@@ -31,11 +31,11 @@ lab_namespaces() {
 }
 
 soak_json() {  # JSON-TEXT PYTHON-EXPRESSION-ON-d: prints the expression's value
-    # The JSON goes in on stdin: a session table is larger than one argument may be.
+    # The JSON goes in on stdin: a binding table is larger than one argument may be.
     "$LAB_PYTHON" -c 'import json, sys; d = json.load(sys.stdin); print(eval(sys.argv[1]))' "$2" <<<"$1"
 }
 soak_rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$(<"$LAB_DIR/aftr.pid")/status"; }
-soak_icmp_sessions() { soak_json "$(lab_ctl --json sessions --protocol icmp)" 'd["count"]'; }
+soak_icmp_bindings() { soak_json "$(lab_ctl --json bindings --protocol icmp)" 'd["count"]'; }
 
 # Every packet in ended in exactly one out_/drop_/held_ counter.
 soak_counters_add_up() {
@@ -69,10 +69,10 @@ case_main() {
     # Answers to the flood go back through the AFTR: the routes work both ways.
     check "the flood namespace reaches the AFTR" ip netns exec "$flood_ns" ping -6 -c 1 -w 5 "$LAB_AFTR_ADDRESS"
 
-    local stats0 rss0 sessions0 subscribers0
+    local stats0 rss0 bindings0 subscribers0
     stats0=$(lab_ctl --json stats)
     rss0=$(soak_rss_kib)
-    sessions0=$(soak_json "$stats0" 'd["sessions"]')
+    bindings0=$(soak_json "$stats0" 'd["bindings"]')
     subscribers0=$(soak_json "$stats0" 'd["subscribers"]')
 
     # The well-behaved B4 (site A): a rate-limited download so it lasts as
@@ -103,7 +103,7 @@ case_main() {
     check "counters add up after the flood" soak_counters_add_up "$stats1"
     check "quota drops were counted" test "$(soak_json "$stats1" 'd["counters"]["drop_quota_exhausted"]')" -gt 0
     check "rate-limit drops were counted" \
-        test "$(soak_json "$stats1" 'd["counters"]["drop_session_rate_limited"]')" -gt 0
+        test "$(soak_json "$stats1" 'd["counters"]["drop_binding_rate_limited"]')" -gt 0
     check "every subscriber within its quota" soak_quota_held
     check "every flood B4 has its own subscriber" \
         test "$(soak_json "$stats1" 'd["subscribers"]')" -ge $((subscribers0 + SOAK_B4S + SOAK_ICMP_ONLY))
@@ -111,22 +111,22 @@ case_main() {
     # ICMP bindings time out after --icmp-timeout; the ICMP-only subscribers
     # go with them. Wait for that (bounded), then compare with the start.
     local wait_until=$((started + SOAK_ICMP_TIMEOUT + 15))
-    while (($(soak_icmp_sessions) > 0 && SECONDS < wait_until)); do sleep 1; done
+    while (($(soak_icmp_bindings) > 0 && SECONDS < wait_until)); do sleep 1; done
     local stats2 rss2
     stats2=$(lab_ctl --json stats)
     rss2=$(soak_rss_kib)
-    check "ICMP bindings timed out: none left after $((SECONDS - started)) s" test "$(soak_icmp_sessions)" -eq 0
+    check "ICMP bindings timed out: none left after $((SECONDS - started)) s" test "$(soak_icmp_bindings)" -eq 0
     check "the ICMP-only subscribers were released: $SOAK_B4S flood subscribers left" \
         test "$(soak_json "$stats2" 'd["subscribers"]')" -eq $((subscribers0 + SOAK_B4S + 1))
-    check "sessions expired, counted" \
-        test "$(soak_json "$stats2" 'd["counters"]["sessions_expired"]')" -ge $(((SOAK_B4S + SOAK_ICMP_ONLY) * SOAK_QUOTA_ICMP))
+    check "bindings expired, counted" \
+        test "$(soak_json "$stats2" 'd["counters"]["bindings_expired"]')" -ge $(((SOAK_B4S + SOAK_ICMP_ONLY) * SOAK_QUOTA_ICMP))
     # The engine allocates its tables at start: thousands of bindings must not
     # grow the daemon (a node per binding would be 100+ bytes each). At the
     # end, allow 2 MiB for the heap the control replies used (large JSON).
-    local sessions1
-    sessions1=$(soak_json "$stats1" 'd["sessions"]')
-    check "resident memory did not grow with $sessions1 bindings: ${rss0} KiB before, ${rss1} after" \
-        test $(((rss1 - rss0) * 1024)) -lt $((sessions1 * 32))
+    local bindings1
+    bindings1=$(soak_json "$stats1" 'd["bindings"]')
+    check "resident memory did not grow with $bindings1 bindings: ${rss0} KiB before, ${rss1} after" \
+        test $(((rss1 - rss0) * 1024)) -lt $((bindings1 * 32))
     check "resident memory flat after the timeouts: ${rss2} KiB" test $((rss2 - rss0)) -lt 2048
     check "counters still add up" soak_counters_add_up "$stats2"
     check "the daemon still answers dslite-ctl" lab_ctl stats
@@ -137,13 +137,13 @@ case_main() {
         # UDP and TCP bindings (site A's too, the page just fetched included)
         # time out by 240 s after their last packet, plus the wheel's second.
         wait_until=$((last_traffic + 240 + 20))
-        while (($(soak_json "$(lab_ctl --json stats)" 'd["sessions"]') > sessions0 && SECONDS < wait_until)); do
+        while (($(soak_json "$(lab_ctl --json stats)" 'd["bindings"]') > bindings0 && SECONDS < wait_until)); do
             sleep 2
         done
         local stats3
         stats3=$(lab_ctl --json stats)
-        check "full: every binding timed out, back to $sessions0 sessions" \
-            test "$(soak_json "$stats3" 'd["sessions"]')" -eq "$sessions0"
+        check "full: every binding timed out, back to $bindings0 bindings" \
+            test "$(soak_json "$stats3" 'd["bindings"]')" -eq "$bindings0"
         check "full: every subscriber released, back to $subscribers0" \
             test "$(soak_json "$stats3" 'd["subscribers"]')" -eq "$subscribers0"
         check "full: resident memory flat after every timeout ($(soak_rss_kib) KiB)" test $(($(soak_rss_kib) - rss0)) -lt 2048
@@ -154,14 +154,14 @@ case_main() {
     # The figures, for the record.
     echo "      flood: $flood_report"
     echo "      site A UDP: $(<"$LAB_DIR/udp-a.txt"); download 8 MiB at 1 MiB/s; flood + traffic took ${during} s"
-    soak_json "$stats1" '("      after the flood: sessions %d, subscribers %d, "
-        "b4_write_refused %d, uplink_write_refused %d" % (d["sessions"], d["subscribers"],
+    soak_json "$stats1" '("      after the flood: bindings %d, subscribers %d, "
+        "b4_write_refused %d, uplink_write_refused %d" % (d["bindings"], d["subscribers"],
         d["b4_write_refused"], d["uplink_write_refused"]))'
     soak_json "$stats1" '("      in: b4 %d uplink %d; nonzero out/drop/held/sent: " % (d["counters"]["in_b4_packets"],
         d["counters"]["in_uplink_packets"]) + ", ".join(f"{k} {v}" for k, v in d["counters"].items()
         if v and k.startswith(("out_", "drop_", "held_", "sent_"))))'
-    echo "      sessions: $sessions0 at start, $(soak_json "$stats1" 'd["sessions"]') after the flood," \
-        "$(soak_json "$stats2" 'd["sessions"]') at the end; subscribers: $subscribers0," \
+    echo "      bindings: $bindings0 at start, $(soak_json "$stats1" 'd["bindings"]') after the flood," \
+        "$(soak_json "$stats2" 'd["bindings"]') at the end; subscribers: $subscribers0," \
         "$(soak_json "$stats1" 'd["subscribers"]'), $(soak_json "$stats2" 'd["subscribers"]')"
     echo "      daemon RSS: $rss0 KiB at start, $rss1 after the flood, $rss2 at the end" \
         "(engine tables $(soak_json "$stats2" 'd["memory_bytes"]') bytes, allocated at start)"

@@ -7,11 +7,11 @@ LAB_AFTR_ARGS=(--threads 2 --seed 1 --quota-udp 8)
 
 datagram() { lab_in "$1" "$LAB_PYTHON" "$LAB_HERE/lab_datagram.py" "${@:2}"; }
 
-# The public end of the UDP session from HOST:PORT behind the B4 of SITE.
+# The public end of the UDP binding from HOST:PORT behind the B4 of SITE.
 public_end() {  # SITE PORT
-    lab_ctl --json sessions --b4 "2001:db8:$1::2" --protocol udp | "$LAB_PYTHON" -c '
+    lab_ctl --json bindings --b4 "2001:db8:$1::2" --protocol udp | "$LAB_PYTHON" -c '
 import json, sys
-for s in json.load(sys.stdin)["sessions"]:
+for s in json.load(sys.stdin)["bindings"]:
     if s["inside"].endswith(":" + sys.argv[1]): print(s["public"])' "$2"
 }
 
@@ -23,8 +23,8 @@ case_main() {
     check "site b: every echo back, none of site a's" wait "${LAB_UDP_PIDS[1]}"
     check "the two subscribers are held by different engines" \
         json_check "$(lab_ctl --json subscribers)" 'sorted(b["engine"] for b in d["subscribers"]) == [0, 1]'
-    check "each engine's sessions use only its half of the ports" json_check "$(lab_ctl --json sessions)" \
-        'all((int(s["public"].split(":")[1]) <= 33279) == (s["engine"] == 0) for s in d["sessions"])'
+    check "each engine's bindings use only its half of the ports" json_check "$(lab_ctl --json bindings)" \
+        'all((int(s["public"].split(":")[1]) <= 33279) == (s["engine"] == 0) for s in d["bindings"])'
 
     # 2. TCP both sites at once, through the TUN offloads of every queue.
     check_downloads_from_both_sites
@@ -55,7 +55,7 @@ print(data.decode(), sender[0])' "$LAB_HOST" "$LAB_SERVER" >"$LAB_DIR/hairpin.tx
     local listener=$! public
     check "site b's listener is bound" lab_wait 5 grep -q bound "$LAB_DIR/hairpin.txt"
     public=$(public_end b 5300)
-    check "site b's session has a public end ($public)" test -n "$public"
+    check "site b's binding has a public end ($public)" test -n "$public"
     lab_in hosta "$LAB_PYTHON" -c '
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -88,15 +88,15 @@ for port in range(7001, 7011):
         test "$(lab_counter drop_quota_exhausted)" -eq $((refused + 10 - (8 - held)))
 
     # 6. dslite-ctl: one table and one set of counters over both engines.
-    local stats sessions
+    local stats bindings
     stats=$(lab_ctl --json stats)
-    sessions=$(lab_ctl --json sessions)
+    bindings=$(lab_ctl --json bindings)
     check "stats says 2 threads" json_check "$stats" 'd["threads"] == 2'
     check "every packet in ended in one out_, drop_ or held_ counter (summed over the engines)" json_check "$stats" \
         'sum(v for k, v in d["counters"].items() if k.startswith(("out_", "drop_", "held_"))) == d["counters"]["in_b4_packets"] + d["counters"]["in_uplink_packets"]'
-    check "the session gauge is the table's length" json_check "$stats" "d['sessions'] == $(
-        "$LAB_PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["count"])' <<<"$sessions")"
-    check "both engines hold sessions" json_check "$sessions" 'sorted({s["engine"] for s in d["sessions"]}) == [0, 1]'
+    check "the binding gauge is the table's length" json_check "$stats" "d['bindings'] == $(
+        "$LAB_PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["count"])' <<<"$bindings")"
+    check "both engines hold bindings" json_check "$bindings" 'sorted({s["engine"] for s in d["bindings"]}) == [0, 1]'
     check "a queue of each TUN per thread" json_check "$stats" \
         'sorted((x["side"], x["name"]) for x in d["devices"]) == [("b4", "tun:aftr6#0"), ("b4", "tun:aftr6#1"), ("uplink", "tun:aftr4#0"), ("uplink", "tun:aftr4#1")]'
     check "the kernel handed packets to both uplink queues" \

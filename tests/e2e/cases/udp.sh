@@ -8,10 +8,10 @@ case_main() {
     for s in a b; do echo "      site $s: $(<"$LAB_DIR/udp-$s.txt")"; done
 
     local table
-    table=$(lab_ctl sessions --protocol udp)
-    check "one UDP session per site, both from $LAB_HOST:5000" \
+    table=$(lab_ctl bindings --protocol udp)
+    check "one UDP binding per site, both from $LAB_HOST:5000" \
         test "$(grep -c " udp  *$LAB_HOST:5000 " <<<"$table")" -eq 2
-    check "the two sessions use different public ends" \
+    check "the two bindings use different public ends" \
         test "$(awk 'NR > 1 && $4 ~ /:/ {print $4}' <<<"$table" | sort -u | wc -l)" -eq 2
-    check "sessions --b4 shows only that B4" lacks "$(lab_ctl sessions --b4 2001:db8:a::2)" "2001:db8:b::2"
+    check "bindings --b4 shows only that B4" lacks "$(lab_ctl bindings --b4 2001:db8:a::2)" "2001:db8:b::2"
 }

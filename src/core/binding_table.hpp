@@ -24,7 +24,7 @@ enum TcpSeen : std::uint8_t {
     tcp_rst = 16,
 };
 
-struct Session {
+struct Binding {
     Ipv6Address b4;               // softwire endpoint: replies go here
     std::uint32_t inner_address;  // host order
     std::uint16_t inner_port;     // or ICMP echo identifier
@@ -38,21 +38,21 @@ struct Session {
     std::uint8_t adf_next;  // next slot to overwrite in the remote list
 };
 
-class SessionTable {
+class BindingTable {
 public:
-    static constexpr std::uint32_t npos = Slab<Session>::npos;
+    static constexpr std::uint32_t npos = Slab<Binding>::npos;
 
-    SessionTable(std::uint32_t capacity, std::uint64_t seed);
+    BindingTable(std::uint32_t capacity, std::uint64_t seed);
 
     std::uint32_t find_inner(const Ipv6Address& b4, std::uint32_t address, std::uint16_t port, Protocol proto) const {
         return inner_.find(inner_hash(b4, address, port, proto), [&](std::uint32_t id) {
-            const Session& s = slab_[id];
+            const Binding& s = slab_[id];
             return s.inner_address == address && s.inner_port == port && s.proto == proto && s.b4 == b4;
         });
     }
     std::uint32_t find_public(std::uint32_t address, std::uint16_t port, Protocol proto) const {
         return public_.find(public_hash(address, port, proto), [&](std::uint32_t id) {
-            const Session& s = slab_[id];
+            const Binding& s = slab_[id];
             return s.public_address == address && s.public_port == port && s.proto == proto;
         });
     }
@@ -77,11 +77,11 @@ public:
     }
 
     // Inserts a complete record; npos when the table is full.
-    std::uint32_t insert(const Session& session);
+    std::uint32_t insert(const Binding& binding);
     void erase(std::uint32_t id);
 
-    Session& operator[](std::uint32_t id) { return slab_[id]; }
-    const Session& operator[](std::uint32_t id) const { return slab_[id]; }
+    Binding& operator[](std::uint32_t id) { return slab_[id]; }
+    const Binding& operator[](std::uint32_t id) const { return slab_[id]; }
     std::uint32_t size() const { return slab_.size(); }
     std::uint32_t capacity() const { return slab_.capacity(); }
     std::size_t memory_bytes() const { return slab_.memory_bytes() + inner_.memory_bytes() + public_.memory_bytes(); }
@@ -98,11 +98,11 @@ private:
         if (id == npos) return;
         const auto* record = reinterpret_cast<const char*>(&slab_[id]);
         __builtin_prefetch(record);
-        __builtin_prefetch(record + sizeof(Session) - 1);
+        __builtin_prefetch(record + sizeof(Binding) - 1);
     }
 
     std::uint64_t seed_;
-    Slab<Session> slab_;
+    Slab<Binding> slab_;
     FlatIndex inner_;
     FlatIndex public_;
 };

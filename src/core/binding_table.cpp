@@ -1,0 +1,24 @@
+#include "binding_table.hpp"
+
+namespace dslite {
+
+BindingTable::BindingTable(std::uint32_t capacity, std::uint64_t seed)
+    : seed_(mix64(seed ^ 0x7365'7373'696f'6e73ull)), slab_(capacity), inner_(capacity), public_(capacity) {}
+
+std::uint32_t BindingTable::insert(const Binding& binding) {
+    const std::uint32_t id = slab_.acquire();
+    if (id == npos) return npos;
+    slab_[id] = binding;
+    inner_.insert(inner_hash(binding.b4, binding.inner_address, binding.inner_port, binding.proto), id);
+    public_.insert(public_hash(binding.public_address, binding.public_port, binding.proto), id);
+    return id;
+}
+
+void BindingTable::erase(std::uint32_t id) {
+    const Binding& s = slab_[id];
+    inner_.erase(inner_hash(s.b4, s.inner_address, s.inner_port, s.proto), id);
+    public_.erase(public_hash(s.public_address, s.public_port, s.proto), id);
+    slab_.release(id);
+}
+
+}  // namespace dslite

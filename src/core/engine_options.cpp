@@ -1,0 +1,360 @@
+#include "dslite/engine_options.hpp"
+
+#include <charconv>
+#include <limits>
+#include <type_traits>
+
+namespace dslite {
+
+std::optional<std::uint64_t> parse_unsigned(std::string_view text, int base) {
+    std::uint64_t value = 0;
+    if (text.empty()) return std::nullopt;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
+    if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+    return value;
+}
+
+// Not `quoted`: given a std::string, ADL would find std::quoted, which
+// libc++ (macOS) answers with a stream proxy rather than a string.
+// (Appended, not `"'" + std::string(text)`: g++ 12 warns falsely on that, bug 105329.)
+std::string in_quotes(std::string_view text) {
+    std::string quoted(1, '\'');
+    quoted += text;
+    quoted += '\'';
+    return quoted;
+}
+
+std::optional<std::string> read_unsigned(std::string_view text, std::uint64_t max, std::uint64_t& out) {
+    const auto value = parse_unsigned(text);
+    if (!value) return in_quotes(text) + " is not a whole number";
+    if (*value > max) return in_quotes(text) + " is more than " + std::to_string(max);
+    out = *value;
+    return std::nullopt;
+}
+
+std::optional<std::string> read_ipv6_address(std::string_view text, Ipv6Address& out) {
+    const auto address = parse_ipv6(text);
+    if (!address) return in_quotes(text) + " is not an IPv6 address";
+    out = *address;
+    return std::nullopt;
+}
+
+namespace {
+
+// Says what is wrong with a prefix the parser refused: set host bits are the
+// common slip ("192.0.2.1/24"), everything else is just not a prefix.
+template <class Prefix, class ParsePrefix, class ParseAddress>
+std::optional<std::string> read_prefix(std::string_view text, Prefix& out, const char* family, unsigned max_length,
+                                       ParsePrefix parse_prefix, ParseAddress parse_address) {
+    if (const auto prefix = parse_prefix(text)) {
+        out = *prefix;
+        return std::nullopt;
+    }
+    const auto slash = text.find('/');
+    if (slash != std::string_view::npos && parse_address(text.substr(0, slash))) {
+        const auto length = parse_unsigned(text.substr(slash + 1));
+        if (length && *length <= max_length) return in_quotes(text) + " has bits set past its prefix length";
+    }
+    return in_quotes(text) + " is not an " + family + " prefix";
+}
+
+}  // namespace
+
+std::optional<std::string> read_ipv4_prefix(std::string_view text, Ipv4Prefix& out) {
+    return read_prefix(text, out, "IPv4", 32, parse_ipv4_prefix, parse_ipv4);
+}
+
+std::optional<std::string> read_ipv6_prefix(std::string_view text, Ipv6Prefix& out) {
+    return read_prefix(text, out, "IPv6", 128, parse_ipv6_prefix, parse_ipv6);
+}
+
+namespace {
+
+using Problem = std::optional<std::string>;
+constexpr Problem fine = std::nullopt;
+
+// ---- numbers ----
+
+std::string with_unit(std::uint64_t value, const EngineOption& o) {
+    std::string text = std::to_string(value);
+    if (!o.unit.empty()) (text += ' ') += o.unit;
+    return text;
+}
+
+std::string range_text(const EngineOption& o) {
+    if (o.zero_is_off) return "0 (off) or " + std::to_string(o.min) + " to " + with_unit(o.max, o);
+    if (o.max == 0) return "at least " + with_unit(o.min, o);
+    if (o.min == 0) return "at most " + with_unit(o.max, o);
+    return std::to_string(o.min) + " to " + with_unit(o.max, o);
+}
+
+Problem read_number(const EngineOption& o, EngineConfig& c, std::string_view text) {
+    std::uint64_t value = 0;
+    if (auto problem = read_unsigned(text, o.representable, value)) return problem;
+    o.set(c, value);
+    return fine;
+}
+
+Problem check_number(const EngineOption& o, const EngineConfig& c) {
+    const std::uint64_t value = o.get(c);
+    if (o.zero_is_off && value == 0) return fine;
+    if (value >= o.min && (o.max == 0 || value <= o.max)) return fine;
+    if (!o.rule.empty())
+        return value < o.min ? std::string(o.rule) + " needs at least " + with_unit(o.min, o)
+                             : "at most " + with_unit(o.max, o);
+    return "must be " + range_text(o);
+}
+
+std::string show_number(const EngineOption& o, const EngineConfig& defaults) { return std::to_string(o.get(defaults)); }
+
+struct Range {
+    std::uint64_t min = 0;
+    std::uint64_t max = 0;
+    std::string_view unit = {};
+    std::string_view rule = {};
+    bool zero_is_off = false;
+};
+
+// `Access` is a captureless lambda naming the field: [](auto& c) -> auto& { return c.x; }.
+template <class Access>
+constexpr EngineOption number(std::string_view name, std::string_view value_name, std::string_view help, Range r,
+                              Access) {
+    using T = std::remove_cvref_t<decltype(Access{}(std::declval<EngineConfig&>()))>;
+    static_assert(std::is_unsigned_v<T>);
+    EngineOption o{.name = name, .value_name = value_name, .help = help};
+    o.min = r.min;
+    o.max = r.max;
+    o.unit = r.unit;
+    o.rule = r.rule;
+    o.zero_is_off = r.zero_is_off;
+    o.get = [](const EngineConfig& c) -> std::uint64_t { return Access{}(c); };
+    o.set = [](EngineConfig& c, std::uint64_t v) { Access{}(c) = static_cast<T>(v); };
+    o.representable = std::numeric_limits<T>::max();
+    o.read = read_number;
+    o.check = check_number;
+    o.shown_default = show_number;
+    return o;
+}
+
+// ---- the others ----
+
+Problem read_aftr_address(const EngineOption&, EngineConfig& c, std::string_view text) {
+    return read_ipv6_address(text, c.aftr_address);
+}
+
+Problem check_aftr_address(const EngineOption&, const EngineConfig& c) {
+    if (c.aftr_address == Ipv6Address{}) return "must be set to a unicast IPv6 address";
+    if (c.aftr_address[0] == 0xff) return "must not be multicast";
+    return fine;
+}
+
+template <auto List>
+Problem read_ipv4_list(const EngineOption&, EngineConfig& c, std::string_view text) {
+    Ipv4Prefix prefix;
+    if (auto problem = read_ipv4_prefix(text, prefix)) return problem;
+    (c.*List).push_back(prefix);
+    return fine;
+}
+
+Problem read_b4_prefix(const EngineOption&, EngineConfig& c, std::string_view text) {
+    Ipv6Prefix prefix;
+    if (auto problem = read_ipv6_prefix(text, prefix)) return problem;
+    c.b4_prefixes.push_back(prefix);
+    return fine;
+}
+
+Problem check_pool(const EngineOption&, const EngineConfig& c) {
+    if (c.pools.empty()) return "at least one IPv4 prefix is needed";
+    std::uint64_t addresses = 0;
+    for (std::size_t i = 0; i < c.pools.size(); ++i) {
+        if (c.pools[i].length < 8) return to_string(c.pools[i]) + " is larger than a /8";
+        addresses += c.pools[i].size();
+        for (std::size_t j = 0; j < i; ++j)
+            if (c.pools[i].overlaps(c.pools[j])) return to_string(c.pools[i]) + " overlaps " + to_string(c.pools[j]);
+    }
+    // Port bitmaps are pre-sized per address: 24 KiB each.
+    if (addresses > (1u << 14)) return "more than 16384 addresses in all";
+    return fine;
+}
+
+Problem read_port_range(const EngineOption&, EngineConfig& c, std::string_view range) {
+    const auto dash = range.find('-');
+    const auto min = dash == std::string_view::npos ? std::nullopt : parse_unsigned(range.substr(0, dash));
+    const auto max = dash == std::string_view::npos ? std::nullopt : parse_unsigned(range.substr(dash + 1));
+    if (!min || !max) return in_quotes(range) + " is not MIN-MAX, e.g. 1024-65535";
+    if (*min == 0 || *max > 65535) return in_quotes(range) + ": ports are 1 to 65535";
+    if (*min > *max) return in_quotes(range) + " is reversed: MIN must not exceed MAX";
+    c.port_min = static_cast<std::uint16_t>(*min);
+    c.port_max = static_cast<std::uint16_t>(*max);
+    return fine;
+}
+
+Problem check_port_range(const EngineOption&, const EngineConfig& c) {
+    if (c.port_min == 0 || c.port_min > c.port_max) return "needs 1 <= min <= max <= 65535";
+    return fine;
+}
+
+std::string show_port_range(const EngineOption&, const EngineConfig& c) {
+    return std::to_string(c.port_min) + "-" + std::to_string(c.port_max);
+}
+
+constexpr std::pair<std::string_view, Filtering> kFilterings[] = {
+    {"endpoint-independent", Filtering::endpoint_independent},
+    {"address-dependent", Filtering::address_dependent},
+};
+
+Problem read_filtering(const EngineOption&, EngineConfig& c, std::string_view text) {
+    for (const auto& [name, mode] : kFilterings) {
+        if (text == name) {
+            c.filtering = mode;
+            return fine;
+        }
+    }
+    return in_quotes(text) + " is not endpoint-independent or address-dependent";
+}
+
+std::string show_filtering(const EngineOption&, const EngineConfig& c) {
+    for (const auto& [name, mode] : kFilterings)
+        if (c.filtering == mode) return std::string(name);
+    return {};
+}
+
+Problem read_seed(const EngineOption&, EngineConfig& c, std::string_view text) {
+    const bool hex = text.starts_with("0x") || text.starts_with("0X");
+    const auto seed = hex ? parse_unsigned(text.substr(2), 16) : parse_unsigned(text);
+    if (!seed) return in_quotes(text) + " is not a 64-bit number (decimal or 0x hex)";
+    c.seed = *seed;
+    return fine;
+}
+
+std::string show_any(const EngineOption&, const EngineConfig&) { return "any"; }
+std::string show_fixed_seed(const EngineOption&, const EngineConfig&) {
+    return "a fixed value, same output run to run";
+}
+
+constexpr Range kTimer{.max = 86400, .unit = "s"};
+
+constexpr EngineOption kRows[] = {
+    {.name = "aftr-address",
+     .value_name = "IPV6",
+     .help = "the softwire end point B4s send to",
+     .required = true,
+     .read = read_aftr_address,
+     .check = check_aftr_address},
+    {.name = "pool",
+     .value_name = "PREFIX",
+     .help = "IPv4 prefix of public addresses; repeat for more",
+     .repeated = true,
+     .required = true,
+     .read = read_ipv4_list<&EngineConfig::pools>,
+     .check = check_pool},
+    {.name = "port-range",
+     .value_name = "MIN-MAX",
+     .help = "public ports this engine hands out",
+     .read = read_port_range,
+     .check = check_port_range,
+     .shown_default = show_port_range},
+    number(
+        "port-hold", "SECONDS", "seconds a freed port stays unused", {.max = 3600, .unit = "s"},
+        [](auto& c) -> auto& { return c.port_hold_seconds; }),
+    number(
+        "quota-tcp", "N", "TCP ports per subscriber", {.min = 1}, [](auto& c) -> auto& { return c.quota.tcp; }),
+    number(
+        "quota-udp", "N", "UDP ports per subscriber", {.min = 1}, [](auto& c) -> auto& { return c.quota.udp; }),
+    number(
+        "quota-icmp", "N", "ICMP echo identifiers per subscriber", {.min = 1},
+        [](auto& c) -> auto& { return c.quota.icmp; }),
+    number(
+        "udp-timeout", "SECONDS", "UDP binding idle timeout",
+        {.min = 120, .max = kTimer.max, .unit = kTimer.unit, .rule = "RFC 4787 REQ-5"},
+        [](auto& c) -> auto& { return c.timeouts.udp; }),
+    number(
+        "tcp-established-timeout", "SECONDS", "established TCP idle timeout",
+        {.min = 7440, .max = kTimer.max, .unit = kTimer.unit, .rule = "RFC 5382 REQ-5"},
+        [](auto& c) -> auto& { return c.timeouts.tcp_established; }),
+    number(
+        "tcp-transitory-timeout", "SECONDS", "opening/closing TCP idle timeout",
+        {.min = 240, .max = kTimer.max, .unit = kTimer.unit, .rule = "RFC 5382 REQ-5"},
+        [](auto& c) -> auto& { return c.timeouts.tcp_transitory; }),
+    number(
+        "icmp-timeout", "SECONDS", "ICMP echo binding idle timeout",
+        {.min = 60, .max = kTimer.max, .unit = kTimer.unit, .rule = "RFC 5508 REQ-2"},
+        [](auto& c) -> auto& { return c.timeouts.icmp; }),
+    {.name = "filtering",
+     .value_name = "MODE",
+     .help = "endpoint-independent or address-dependent: which remotes may reach a binding",
+     .read = read_filtering,
+     .shown_default = show_filtering},
+    number(
+        "new-bindings-per-second", "N", "new bindings a subscriber may open per second, 0 for no limit", {},
+        [](auto& c) -> auto& { return c.new_bindings_per_second; }),
+    number(
+        "max-bindings", "N", "binding table size", {.min = 1, .max = 1u << 26},
+        [](auto& c) -> auto& { return c.max_bindings; }),
+    number(
+        "max-subscribers", "N", "subscriber table size", {.min = 1, .max = 1u << 24},
+        [](auto& c) -> auto& { return c.max_subscribers; }),
+    {.name = "b4-prefix",
+     .value_name = "PREFIX",
+     .help = "accept B4s only from this IPv6 prefix; repeat for more",
+     .repeated = true,
+     .read = read_b4_prefix,
+     .shown_default = show_any},
+    number(
+        "subscriber-prefix-length", "LEN", "B4 prefix length that makes one subscriber", {.min = 1, .max = 128},
+        [](auto& c) -> auto& { return c.subscriber_prefix_length; }),
+    {.name = "inner-prefix",
+     .value_name = "PREFIX",
+     .help = "IPv4 source prefix allowed inside softwires besides RFC 1918 and 192.0.0.0/29; repeat for more",
+     .repeated = true,
+     .read = read_ipv4_list<&EngineConfig::extra_inner_prefixes>},
+    number(
+        "tunnel-mtu", "BYTES",
+        "largest IPv6 packet toward a B4 before the AFTR fragments it (DF=1: ICMP 3/4); "
+        "lowered per B4 by ICMPv6 Packet Too Big",
+        {.min = 1280, .max = kMaxMtu}, [](auto& c) -> auto& { return c.tunnel_mtu; }),
+    number(
+        "uplink-mtu", "BYTES", "largest IPv4 packet toward the Internet", {.min = 576, .max = kMaxMtu},
+        [](auto& c) -> auto& { return c.uplink_mtu; }),
+    number(
+        "mss-clamp", "BYTES", "lower the TCP MSS option of SYNs both ways to this",
+        {.min = 536, .max = kMaxMtu - 40, .zero_is_off = true}, [](auto& c) -> auto& { return c.mss_clamp; }),
+    number(
+        "reassembly-slots", "N", "fragmented datagrams being reassembled at once, 64 KiB each", {.min = 1, .max = 4096},
+        [](auto& c) -> auto& { return c.reassembly.slots; }),
+    number(
+        "reassembly-per-owner", "N", "of those, per subscriber (from B4s) or per remote host (from the uplink)",
+        {.min = 1}, [](auto& c) -> auto& { return c.reassembly.per_owner; }),
+    number(
+        "reassembly-timeout", "SECONDS", "time a fragmented datagram may take to complete",
+        {.min = 1, .max = 120, .unit = "s"}, [](auto& c) -> auto& { return c.reassembly.timeout; }),
+    number(
+        "icmp-errors-per-second", "N", "ICMP errors the AFTR generates per second, 0 for no limit", {},
+        [](auto& c) -> auto& { return c.icmp_errors_per_second; }),
+    {.name = "seed",
+     .value_name = "N",
+     .help = "seed for port choice and hashing",
+     .read = read_seed,
+     .shown_default = show_fixed_seed},
+};
+
+}  // namespace
+
+std::span<const EngineOption> engine_option_rows() { return kRows; }
+
+std::string help_line(const EngineOption& o) {
+    std::string line(o.help);
+    if (o.required) return line + " (required)";
+    std::string extra = o.read == read_number && (o.min != 0 || o.max != 0) ? range_text(o) : "";
+    if (o.shown_default) extra += (extra.empty() ? "default " : ", default ") + o.shown_default(o, EngineConfig{});
+    return extra.empty() ? line : line + " (" + extra + ")";
+}
+
+std::optional<std::string> validate(const EngineConfig& c) {
+    for (const EngineOption& o : kRows)
+        if (o.check)
+            if (auto problem = o.check(o, c)) return std::string(o.name) + ": " + *problem;
+    return std::nullopt;
+}
+
+}  // namespace dslite
