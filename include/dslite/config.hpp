@@ -67,6 +67,12 @@ struct EngineConfig {
     std::vector<Ipv6Prefix> b4_prefixes;
     // A subscriber (quota, public address) is a B4 prefix of this length, RFC 7785.
     std::uint8_t subscriber_prefix_length = 56;
+    // RFC 7785 4: B4 addresses a subscriber may use at once (default 1). A
+    // new address beyond that takes over the least recently used softwire,
+    // bindings and all, at most once per softwire_move_hold seconds per
+    // subscriber; within the hold it is refused.
+    std::uint8_t softwires_per_subscriber = 1;
+    std::uint32_t softwire_move_hold = 1800;  // RFC 7785 4.3: 30 minutes
     // Inner sources allowed besides RFC 1918 and 192.0.0.0/29 (RFC 6333 section 11).
     std::vector<Ipv4Prefix> extra_inner_prefixes;
 
@@ -90,6 +96,8 @@ struct EngineConfig {
 // The largest tunnel or uplink MTU validate() accepts (jumbo frames); a
 // fragment the engine makes is never larger.
 inline constexpr std::uint16_t kMaxMtu = 9000;
+// The most softwires per subscriber validate() accepts.
+inline constexpr std::uint8_t kMaxSoftwires = 16;
 
 // Returns "option: what is wrong" for the first problem found, or nothing;
 // the checks are those of the option rows (engine_options.hpp).

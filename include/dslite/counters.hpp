@@ -30,6 +30,7 @@ namespace dslite {
     X(drop_b4_not_ipv6, "packet on the B4 side is not IPv6")                                            \
     X(drop_b4_bad_source, "IPv6 source is unspecified, multicast or the AFTR itself")                   \
     X(drop_b4_not_allowed, "B4 address outside the configured B4 prefixes")                             \
+    X(drop_b4_softwire_limit, "new B4 address past its subscriber's softwires, within the move hold")   \
     X(drop_b4_wrong_destination, "IPv6 destination is not the AFTR address")                            \
     X(drop_b4_ext_header, "unsupported IPv6 extension header or option")                                \
     X(drop_fragment_malformed, "fragment with a bad length or offset (datagram discarded)")             \
@@ -83,6 +84,7 @@ namespace dslite {
     X(bindings_expired, "bindings removed by their timer")                                              \
     X(subscribers_created, "subscribers (B4 prefixes) given a public address")                          \
     X(subscribers_removed, "subscribers released after their last binding")                             \
+    X(softwires_moved, "softwires taken over by a new B4 address of their subscriber (RFC 7785 4)")     \
     X(fragment_datagrams_expired, "datagrams whose fragments never all came (timeout)")                 \
     X(tunnel_mtu_lowered, "ICMPv6 Packet Too Big lowered a B4's tunnel MTU")                            \
     X(mss_clamped, "TCP SYNs whose MSS option was lowered")                                             \

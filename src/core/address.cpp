@@ -36,18 +36,6 @@ bool Ipv4Prefix::overlaps(const Ipv4Prefix& other) const {
     return (address.value & ipv4_mask(shorter)) == (other.address.value & ipv4_mask(shorter));
 }
 
-Ipv6Address mask_ipv6(const Ipv6Address& a, std::uint8_t length) {
-    Ipv6Address out{};
-    for (unsigned i = 0; i < 16; ++i) {
-        unsigned bits = length > i * 8 ? length - i * 8 : 0;
-        if (bits >= 8)
-            out[i] = a[i];
-        else if (bits > 0)
-            out[i] = static_cast<std::uint8_t>(a[i] & (0xff << (8 - bits)));
-    }
-    return out;
-}
-
 bool Ipv6Prefix::contains(const Ipv6Address& a) const { return mask_ipv6(a, length) == address; }
 
 std::optional<Ipv4Address> parse_ipv4(std::string_view text) {

@@ -117,14 +117,31 @@ Verdict Engine::Impl::b4_to_uplink(Packet& packet, const Ipv6Address& b4, std::u
         return refuse_to_b4(packet, b4, Counter::drop_b4_too_big_df, icmp::destination_unreachable,
                             icmp::code_fragmentation_needed, config_.uplink_mtu);
 
-    std::uint32_t id = tables_.bindings.find_inner(b4, source, t.source, t.proto);
+    InnerKey key{mask_ipv6(b4, config_.subscriber_prefix_length), SubscriberTable::npos, 0, source, t.source, t.proto};
+    std::uint32_t id = BindingTable::npos;
+    if (config_.softwires_per_subscriber == 1) {
+        // One softwire each (the default): the binding names its subscriber,
+        // whose line holds the prefix and the B4 address to check, so an
+        // established flow needs no subscriber lookup first.
+        id = tables_.bindings.find_inner_if(tables_.bindings.inner_hash(key), [&](const Binding& s) {
+            return s.inner_address == key.address && s.inner_port == key.port && s.proto == key.proto &&
+                   tables_.subscribers[s.subscriber].prefix == key.prefix;
+        });
+        if (id != BindingTable::npos) key.subscriber = tables_.bindings[id].subscriber;
+    }
+    if (id == BindingTable::npos) key.subscriber = tables_.subscribers.find(key.prefix);
+    if (key.subscriber != SubscriberTable::npos) {
+        key.softwire = softwire_slot(key.subscriber, b4);
+        if (key.softwire == SubscriberTable::no_softwire) return drop(Counter::drop_b4_softwire_limit);
+        if (id == BindingTable::npos) id = tables_.bindings.find_inner(key);
+    }
     if (id == BindingTable::npos) {
         // Only a SYN opens a TCP binding: stray segments of dead connections
         // must not consume ports.
         if (t.proto == Protocol::tcp && ((t.tcp_flags & tcp::syn) == 0 || (t.tcp_flags & tcp::rst)))
             return drop(Counter::drop_tcp_not_syn);
         Verdict refused = Verdict::drop;
-        id = create_binding(packet, b4, t, refused);
+        id = create_binding(packet, b4, key, t, refused);
         if (id == BindingTable::npos) return refused;
     }
     Binding& s = tables_.bindings[id];
@@ -162,22 +179,51 @@ std::uint32_t Engine::Impl::choose_address(std::uint32_t hash, Protocol proto) c
     return Pool::npos;
 }
 
-std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4, const Transport& t,
+std::uint8_t Engine::Impl::softwire_slot(std::uint32_t sub, const Ipv6Address& b4) {
+    SubscriberTable& subscribers = tables_.subscribers;
+    std::uint8_t slot = subscribers.slot_of(sub, b4);
+    if (slot != SubscriberTable::no_softwire) {
+        subscribers.touch(sub, slot, now_);
+        return slot;
+    }
+    slot = subscribers.add_softwire(sub, b4, now_);
+    if (slot != SubscriberTable::no_softwire) return slot;
+    // RFC 7785 4: the B4's address changed, so its bindings follow it, but
+    // not more often than the hold allows: a host that keeps changing its
+    // source address must not keep taking over its neighbours' softwires.
+    const Subscriber& s = subscribers[sub];
+    if (s.moved && now_ - s.moved_at < config_.softwire_move_hold) return SubscriberTable::no_softwire;
+    counters_.add(Counter::softwires_moved);
+    return subscribers.move_softwire(sub, b4, now_);
+}
+
+std::uint32_t Engine::Impl::find_binding(const Ipv6Address& b4, std::uint32_t address, std::uint16_t port,
+                                         Protocol proto) const {
+    InnerKey key{mask_ipv6(b4, config_.subscriber_prefix_length), 0, 0, address, port, proto};
+    key.subscriber = tables_.subscribers.find(key.prefix);
+    if (key.subscriber == SubscriberTable::npos) return BindingTable::npos;
+    key.softwire = tables_.subscribers.slot_of(key.subscriber, b4);
+    if (key.softwire == SubscriberTable::no_softwire) return BindingTable::npos;
+    return tables_.bindings.find_inner(key);
+}
+
+std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4, InnerKey key, const Transport& t,
                                            Verdict& refused) {
-    const Ipv6Address prefix = mask_ipv6(b4, config_.subscriber_prefix_length);
-    std::uint32_t sub = tables_.subscribers.find(prefix);
+    std::uint32_t sub = key.subscriber;
     const bool fresh = sub == SubscriberTable::npos;
     if (fresh) {
-        const std::uint32_t address = choose_address(tables_.subscribers.hash(prefix), t.proto);
+        const std::uint32_t address = choose_address(tables_.subscribers.hash(key.prefix), t.proto);
         if (address == Pool::npos) {
             refused = refuse_unreachable(packet, b4, Counter::drop_pool_exhausted);
             return BindingTable::npos;
         }
-        sub = tables_.subscribers.insert(prefix, address, config_.tunnel_mtu);
+        sub = tables_.subscribers.insert(key.prefix, address, config_.tunnel_mtu);
         if (sub == SubscriberTable::npos) {
             refused = refuse_unreachable(packet, b4, Counter::drop_subscriber_table_full);
             return BindingTable::npos;
         }
+        key.subscriber = sub;
+        key.softwire = tables_.subscribers.add_softwire(sub, b4, now_);
         counters_.add(Counter::subscribers_created);
     }
     Subscriber& subscriber = tables_.subscribers[sub];
@@ -205,15 +251,16 @@ std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4
     if (!port) return refuse(Counter::drop_pool_exhausted);
 
     Binding s{};
-    s.b4 = b4;
-    s.inner_address = load32(packet.data() + ipv4::source);
-    s.inner_port = t.source;
-    s.proto = t.proto;
+    s.inner_address = key.address;
+    s.inner_port = key.port;
+    s.proto = key.proto;
     s.public_address = pool_.address_at(subscriber.pool_index);
     s.public_port = *port;
     s.pool_index = static_cast<std::uint16_t>(subscriber.pool_index);
     s.last_seen = now_;
     s.subscriber = sub;
+    s.softwire = key.softwire;
+    s.inner_hash = tables_.bindings.inner_hash(key);
     const std::uint32_t id = tables_.bindings.insert(s);
     ++subscriber.bindings[index_of(t.proto)];
     ++subscriber.rate_count;

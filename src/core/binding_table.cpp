@@ -9,14 +9,14 @@ std::uint32_t BindingTable::insert(const Binding& binding) {
     const std::uint32_t id = slab_.acquire();
     if (id == npos) return npos;
     slab_[id] = binding;
-    inner_.insert(inner_hash(binding.b4, binding.inner_address, binding.inner_port, binding.proto), id);
+    inner_.insert(binding.inner_hash, id);
     public_.insert(public_hash(binding.public_address, binding.public_port, binding.proto), id);
     return id;
 }
 
 void BindingTable::erase(std::uint32_t id) {
     const Binding& s = slab_[id];
-    inner_.erase(inner_hash(s.b4, s.inner_address, s.inner_port, s.proto), id);
+    inner_.erase(s.inner_hash, id);
     public_.erase(public_hash(s.public_address, s.public_port, s.proto), id);
     slab_.release(id);
 }

@@ -1,7 +1,10 @@
 // Bindings (RFC 6333 6.6: B4 address, inner address, port or ICMP id,
 // protocol -> public address and port), with the two indexes the two
-// directions need: the inner key (B4, inner address, port, protocol) for a
-// B4's packets, the public key (public address, port, protocol) for the uplink's.
+// directions need: the inner key (softwire, inner address, port, protocol)
+// for a B4's packets, the public key (public address, port, protocol) for the
+// uplink's. A binding names its B4 as its subscriber's softwire slot
+// (subscriber_table.hpp), which is what lets a softwire move to a new B4
+// address with its bindings (RFC 7785 4).
 #pragma once
 
 #include <cstdint>
@@ -25,7 +28,6 @@ enum TcpSeen : std::uint8_t {
 };
 
 struct Binding {
-    Ipv6Address b4;               // softwire endpoint: replies go here
     std::uint32_t inner_address;  // host order
     std::uint16_t inner_port;     // or ICMP echo identifier
     Protocol proto;
@@ -35,7 +37,21 @@ struct Binding {
     std::uint16_t pool_index;  // index of public_address in the pool
     std::uint32_t last_seen;   // engine seconds
     std::uint32_t subscriber;
-    std::uint8_t adf_next;  // next slot to overwrite in the remote list
+    std::uint8_t softwire;     // the subscriber's softwire slot: replies go to its B4
+    std::uint8_t adf_next;     // next slot to overwrite in the remote list
+    std::uint32_t inner_hash;  // of its inner key, kept for erase
+};
+
+// The inner key. The subscriber's prefix is what is hashed, so a burst's
+// lookahead can hash a packet without finding its subscriber first; the
+// subscriber and slot are what is compared.
+struct InnerKey {
+    Ipv6Address prefix;
+    std::uint32_t subscriber;
+    std::uint8_t softwire;
+    std::uint32_t address;
+    std::uint16_t port;
+    Protocol proto;
 };
 
 class BindingTable {
@@ -44,11 +60,17 @@ public:
 
     BindingTable(std::uint32_t capacity, std::uint64_t seed);
 
-    std::uint32_t find_inner(const Ipv6Address& b4, std::uint32_t address, std::uint16_t port, Protocol proto) const {
-        return inner_.find(inner_hash(b4, address, port, proto), [&](std::uint32_t id) {
+    std::uint32_t find_inner(const InnerKey& k) const {
+        return inner_.find(inner_hash(k), [&](std::uint32_t id) {
             const Binding& s = slab_[id];
-            return s.inner_address == address && s.inner_port == port && s.proto == proto && s.b4 == b4;
+            return s.inner_address == k.address && s.inner_port == k.port && s.proto == k.proto &&
+                   s.subscriber == k.subscriber && s.softwire == k.softwire;
         });
+    }
+    // The binding under an inner hash that `match` accepts.
+    template <class Match>
+    std::uint32_t find_inner_if(std::uint32_t hash, Match&& match) const {
+        return inner_.find(hash, [&](std::uint32_t id) { return match(slab_[id]); });
     }
     std::uint32_t find_public(std::uint32_t address, std::uint16_t port, Protocol proto) const {
         return public_.find(public_hash(address, port, proto), [&](std::uint32_t id) {
@@ -63,12 +85,13 @@ public:
     void prefetch_inner_record(std::uint32_t hash) const { prefetch_record(inner_.first_candidate(hash)); }
     void prefetch_public_record(std::uint32_t hash) const { prefetch_record(public_.first_candidate(hash)); }
 
-    std::uint32_t inner_hash(const Ipv6Address& b4, std::uint32_t address, std::uint16_t port, Protocol proto) const {
+    std::uint32_t inner_hash(const InnerKey& k) const {
         std::uint64_t hi, lo;
-        std::memcpy(&hi, b4.data(), 8);
-        std::memcpy(&lo, b4.data() + 8, 8);
+        std::memcpy(&hi, k.prefix.data(), 8);
+        std::memcpy(&lo, k.prefix.data() + 8, 8);
         return hash_words(seed_, hi, lo,
-                          std::uint64_t{address} | std::uint64_t{port} << 32 | std::uint64_t{index_of(proto)} << 48);
+                          std::uint64_t{k.address} | std::uint64_t{k.port} << 32 |
+                              std::uint64_t{index_of(k.proto)} << 48 | std::uint64_t{k.softwire} << 56);
     }
     std::uint32_t public_hash(std::uint32_t address, std::uint16_t port, Protocol proto) const {
         return static_cast<std::uint32_t>(
@@ -76,7 +99,7 @@ public:
                   (std::uint64_t{address} | std::uint64_t{port} << 32 | std::uint64_t{index_of(proto)} << 48)));
     }
 
-    // Inserts a complete record; npos when the table is full.
+    // Inserts a complete record, inner_hash included; npos when the table is full.
     std::uint32_t insert(const Binding& binding);
     void erase(std::uint32_t id);
 

@@ -50,7 +50,7 @@ const char* state_name(const Binding& s) {
 
 Engine::Impl::Tables::Tables(const EngineConfig& config)
     : bindings(config.max_bindings, config.seed),
-      subscribers(config.max_subscribers, config.seed),
+      subscribers(config.max_subscribers, config.softwires_per_subscriber, config.seed),
       ports(pool_address_count(config.pools), config.port_min, config.port_max, config.port_hold_seconds,
             config.max_bindings),
       wheel(config.max_bindings),
@@ -201,8 +201,9 @@ void Engine::for_each_binding(const std::function<void(const BindingInfo&)>& vis
     i.tables_.bindings.for_each([&](std::uint32_t, const Binding& s) {
         const std::uint32_t idle = i.now_ - std::min(i.now_, s.last_seen);
         const std::uint32_t timeout = i.timeout_seconds(s);
-        visit(BindingInfo{s.b4, Ipv4Address{s.inner_address}, s.inner_port, s.proto, Ipv4Address{s.public_address},
-                          s.public_port, state_name(s), idle, timeout > idle ? timeout - idle : 0});
+        visit(BindingInfo{i.b4_of(s), Ipv4Address{s.inner_address}, s.inner_port, s.proto,
+                          Ipv4Address{s.public_address}, s.public_port, state_name(s), idle,
+                          timeout > idle ? timeout - idle : 0});
     });
 }
 

@@ -21,6 +21,16 @@ namespace dslite {
 inline constexpr std::uint32_t kAftrIpv4 = 0xc0000001;  // 192.0.0.1, RFC 6333 6.5
 inline constexpr std::size_t kRemembered = 4;           // remotes per binding under ADF
 
+// A packet's lookup hashes, computed ahead for a burst (burst.cpp): its
+// binding's, and for a B4's packet its subscriber's, which that path finds first.
+struct Keys {
+    std::uint32_t binding = 0;
+    std::uint32_t subscriber = 0;
+    // A packet of the common shape. A word, not a bool: byte stores read
+    // back as wider loads would stall store forwarding in the burst loop.
+    std::uint32_t valid = 0;
+};
+
 class Engine::Impl {
 public:
     explicit Impl(const EngineConfig& config);
@@ -33,7 +43,15 @@ public:
     // a datagram reassembled from IPv6 fragments), then its inner IPv4.
     Verdict b4_in(Packet& packet, bool reassembled, Emitter& emitter);
     Verdict b4_to_uplink(Packet& packet, const Ipv6Address& b4, std::uint8_t outer_tc, Emitter& emitter);
-    std::uint32_t create_binding(Packet& packet, const Ipv6Address& b4, const Transport& t, Verdict& refused);
+    // The slot of the subscriber's softwire that `b4` is, once it was added
+    // or moved there (RFC 7785 4); no_softwire when refused.
+    std::uint8_t softwire_slot(std::uint32_t subscriber, const Ipv6Address& b4);
+    // `key` without a subscriber makes one, with `b4` as its first softwire.
+    std::uint32_t create_binding(Packet& packet, const Ipv6Address& b4, InnerKey key, const Transport& t,
+                                 Verdict& refused);
+    // The binding a B4's inner address, port and protocol have, changing nothing.
+    std::uint32_t find_binding(const Ipv6Address& b4, std::uint32_t address, std::uint16_t port, Protocol proto) const;
+    const Ipv6Address& b4_of(const Binding& s) const { return tables_.subscribers.b4(s.subscriber, s.softwire); }
     std::uint32_t choose_address(std::uint32_t hash, Protocol proto) const;
     // Answers the packet with an ICMPv4 error from 192.0.0.1 down the softwire;
     // `why` counts the packet's drop.
@@ -73,8 +91,8 @@ public:
     Verdict softwire_error(Packet& packet, std::size_t icmp_offset);
 
     // burst.cpp: the lookup hash of a packet of the common shape, for lookahead
-    std::optional<std::uint32_t> inner_key_hash(const Packet& packet) const;
-    std::optional<std::uint32_t> public_key_hash(const Packet& packet) const;
+    Keys inner_key_hash(const Packet& packet) const;
+    Keys public_key_hash(const Packet& packet) const;
 
     // engine.cpp
     void update_tcp(std::uint32_t id, Binding& s, std::uint8_t flags, bool outbound);

@@ -303,6 +303,14 @@ constexpr EngineOption kRows[] = {
     number(
         "subscriber-prefix-length", "LEN", "B4 prefix length that makes one subscriber", {.min = 1, .max = 128},
         [](auto& c) -> auto& { return c.subscriber_prefix_length; }),
+    number(
+        "softwires-per-subscriber", "N",
+        "B4 addresses a subscriber may use at once; a new one beyond that takes over a softwire",
+        {.min = 1, .max = kMaxSoftwires}, [](auto& c) -> auto& { return c.softwires_per_subscriber; }),
+    number(
+        "softwire-move-hold", "SECONDS",
+        "after a softwire moved to a new B4 address, another move of that subscriber waits this long",
+        {.max = 86400, .unit = "s"}, [](auto& c) -> auto& { return c.softwire_move_hold; }),
     {.name = "inner-prefix",
      .value_name = "PREFIX",
      .help = "IPv4 source prefix allowed inside softwires besides RFC 1918 and 192.0.0.0/29; repeat for more",

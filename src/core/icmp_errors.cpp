@@ -59,8 +59,7 @@ Verdict Engine::Impl::error_from_b4(Packet& packet, const Ipv6Address& b4, const
     // destination is the host, which must also be the error's source.
     if (!parse_quote(ip, packet.size(), t, q) || load32(q.ip + ipv4::destination) != load32(ip + ipv4::source))
         return drop(Counter::drop_b4_icmp_quote);
-    const std::uint32_t id =
-        tables_.bindings.find_inner(b4, load32(q.ip + ipv4::destination), q.t.destination, q.t.proto);
+    const std::uint32_t id = find_binding(b4, load32(q.ip + ipv4::destination), q.t.destination, q.t.proto);
     if (id == BindingTable::npos) return drop(Counter::drop_b4_icmp_no_binding);
     if (ip[ipv4::ttl] <= 1) return drop(Counter::drop_inner_ttl_expired);  // no error about an error
     const Binding& s = tables_.bindings[id];
@@ -97,7 +96,7 @@ Verdict Engine::Impl::error_to_b4(Packet& packet, const Transport& t, bool hairp
     rewrite_source(q.ip, q.length, q.t, s.inner_address, s.inner_port);
     rewrite_address(ip, ipv4::destination, s.inner_address);
     refresh_icmp_checksum(ip, packet.size(), t);
-    if (!encapsulate(packet, config_.aftr_address, s.b4, ip[ipv4::tos])) return drop(Counter::drop_no_headroom);
+    if (!encapsulate(packet, config_.aftr_address, b4_of(s), ip[ipv4::tos])) return drop(Counter::drop_no_headroom);
     counters_.add(hairpin ? Counter::out_hairpin_packets : Counter::out_b4_packets);
     return Verdict::to_b4;
 }

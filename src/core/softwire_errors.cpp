@@ -79,7 +79,7 @@ Verdict Engine::Impl::softwire_error(Packet& packet, std::size_t at) {
     Transport q{};
     if (parse_quoted_transport(ip, packet.size(), q) != TransportError::none)
         return drop(Counter::drop_b4_icmpv6_quote);
-    const std::uint32_t id = tables_.bindings.find_inner(b4, load32(ip + ipv4::destination), q.destination, q.proto);
+    const std::uint32_t id = find_binding(b4, load32(ip + ipv4::destination), q.destination, q.proto);
     if (id == BindingTable::npos) return drop(Counter::drop_b4_icmpv6_no_binding);
     const Binding& s = tables_.bindings[id];
     rewrite_destination(ip, packet.size(), q, s.public_address, s.public_port);

@@ -1,11 +1,17 @@
 // Subscribers: a B4 prefix of the configured length (RFC 7785), holding the
-// one public address all its bindings use (paired pooling, RFC 6888 REQ-2)
-// and its binding counts per protocol (the quota, RFC 6888 REQ-4).
+// one public address all its bindings use (paired pooling, RFC 6888 REQ-2),
+// its binding counts per protocol (the quota, RFC 6888 REQ-4) and its
+// softwires: the B4 addresses its bindings are reached through, at most
+// softwires_per_subscriber of them (RFC 7785 4). A binding names its
+// softwire by slot, so a softwire that moves to a new B4 address takes all
+// of its bindings along at once.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <span>
+#include <vector>
 
 #include "dslite/address.hpp"
 #include "flat_index.hpp"
@@ -15,21 +21,41 @@
 
 namespace dslite {
 
-struct Subscriber {
+// One cache line: a B4's packet or a reply reads the prefix, the first
+// softwire and the tunnel MTU together.
+struct alignas(64) Subscriber {
     Ipv6Address prefix;
+    Ipv6Address first_b4;      // softwire slot 0; slots from 1 are kept beside the table
     std::uint32_t pool_index;  // the paired public address
-    std::array<std::uint32_t, kProtocols> bindings;
+    // At most one binding per port of its one public address: 16 bits hold it.
+    std::array<std::uint16_t, kProtocols> bindings;
     std::uint16_t tunnel_mtu;       // RFC 2473 6.7: per B4, lowered by ICMPv6 PTB
     std::uint32_t rate_second = 0;  // new bindings made in that second
     std::uint32_t rate_count = 0;
+    std::uint32_t first_seen_last = 0;  // slot 0's last use (engine seconds)
+    std::uint32_t moved_at = 0;         // engine seconds
+    std::uint8_t softwire_count = 0;
+    bool moved = false;  // a softwire has moved: the next move waits for the hold
+};
+static_assert(sizeof(Subscriber) == 64);
+
+struct Softwire {
+    Ipv6Address b4;
+    std::uint32_t last_seen;  // engine seconds: the least recently used is the one that moves
 };
 
 class SubscriberTable {
 public:
     static constexpr std::uint32_t npos = Slab<Subscriber>::npos;
 
-    SubscriberTable(std::uint32_t capacity, std::uint64_t seed)
-        : seed_(mix64(seed ^ 0x7375'6273'6372'6962ull)), slab_(capacity), index_(capacity) {}
+    static constexpr std::uint8_t no_softwire = 0xff;
+
+    SubscriberTable(std::uint32_t capacity, std::uint8_t softwires_each, std::uint64_t seed)
+        : seed_(mix64(seed ^ 0x7375'6273'6372'6962ull)),
+          softwires_each_(softwires_each),
+          slab_(capacity),
+          index_(capacity),
+          extra_(std::size_t{capacity} * (softwires_each - 1)) {}
 
     std::uint32_t find(const Ipv6Address& prefix) const {
         return index_.find(hash(prefix), [&](std::uint32_t id) { return slab_[id].prefix == prefix; });
@@ -37,10 +63,42 @@ public:
     std::uint32_t insert(const Ipv6Address& prefix, std::uint32_t pool_index, std::uint16_t tunnel_mtu) {
         const std::uint32_t id = slab_.acquire();
         if (id == npos) return npos;
-        slab_[id] = Subscriber{prefix, pool_index, {}, tunnel_mtu, 0, 0};
+        slab_[id] = Subscriber{prefix, {}, pool_index, {}, tunnel_mtu};
         index_.insert(hash(prefix), id);
         return id;
     }
+
+    std::uint8_t softwire_count(std::uint32_t id) const { return slab_[id].softwire_count; }
+    const Ipv6Address& b4(std::uint32_t id, std::uint8_t slot) const {
+        return slot == 0 ? slab_[id].first_b4 : extra_[extra_index(id, slot)].b4;
+    }
+    std::uint8_t slot_of(std::uint32_t id, const Ipv6Address& address) const {
+        for (std::uint8_t slot = 0; slot < slab_[id].softwire_count; ++slot)
+            if (b4(id, slot) == address) return slot;
+        return no_softwire;
+    }
+    // A packet came through the softwire: it is the last one to move.
+    void touch(std::uint32_t id, std::uint8_t slot, std::uint32_t now) {
+        if (softwires_each_ > 1) set_last_seen(id, slot, now);
+    }
+    // A new softwire in a free slot; no_softwire when all are in use.
+    std::uint8_t add_softwire(std::uint32_t id, const Ipv6Address& address, std::uint32_t now) {
+        Subscriber& s = slab_[id];
+        if (s.softwire_count == softwires_each_) return no_softwire;
+        set(id, s.softwire_count, address, now);
+        return s.softwire_count++;
+    }
+    // The least recently used softwire now leads to `address`.
+    std::uint8_t move_softwire(std::uint32_t id, const Ipv6Address& address, std::uint32_t now) {
+        std::uint8_t oldest = 0;
+        for (std::uint8_t slot = 1; slot < slab_[id].softwire_count; ++slot)
+            if (last_seen(id, slot) < last_seen(id, oldest)) oldest = slot;
+        set(id, oldest, address, now);
+        slab_[id].moved = true;
+        slab_[id].moved_at = now;
+        return oldest;
+    }
+
     void erase(std::uint32_t id) {
         index_.erase(hash(slab_[id].prefix), id);
         slab_.release(id);
@@ -52,19 +110,47 @@ public:
         return hash_words(seed_, hi, lo, 0);
     }
 
+    // Burst lookahead, as BindingTable's: the index slot first, then the
+    // record and the first softwire of the subscriber it names.
+    void prefetch_slot(std::uint32_t hash) const { index_.prefetch(hash); }
+    void prefetch_record(std::uint32_t hash) const {
+        std::uint32_t id = index_.first_candidate(hash);
+        asm volatile("" : "+r"(id));  // keeps GCC from dropping the probe with the prefetch
+        if (id == npos) return;
+        __builtin_prefetch(&slab_[id]);
+    }
+
     Subscriber& operator[](std::uint32_t id) { return slab_[id]; }
     const Subscriber& operator[](std::uint32_t id) const { return slab_[id]; }
     std::uint32_t size() const { return slab_.size(); }
-    std::size_t memory_bytes() const { return slab_.memory_bytes() + index_.memory_bytes(); }
+    std::size_t memory_bytes() const {
+        return slab_.memory_bytes() + index_.memory_bytes() + extra_.size() * sizeof(Softwire);
+    }
     template <class Visit>
     void for_each(Visit&& visit) const {
         slab_.for_each(visit);
     }
 
 private:
+    std::size_t extra_index(std::uint32_t id, std::uint8_t slot) const {
+        return std::size_t{id} * (softwires_each_ - 1u) + slot - 1u;
+    }
+    std::uint32_t last_seen(std::uint32_t id, std::uint8_t slot) const {
+        return slot == 0 ? slab_[id].first_seen_last : extra_[extra_index(id, slot)].last_seen;
+    }
+    void set_last_seen(std::uint32_t id, std::uint8_t slot, std::uint32_t now) {
+        (slot == 0 ? slab_[id].first_seen_last : extra_[extra_index(id, slot)].last_seen) = now;
+    }
+    void set(std::uint32_t id, std::uint8_t slot, const Ipv6Address& address, std::uint32_t now) {
+        (slot == 0 ? slab_[id].first_b4 : extra_[extra_index(id, slot)].b4) = address;
+        set_last_seen(id, slot, now);
+    }
+
     std::uint64_t seed_;
+    std::uint8_t softwires_each_;
     Slab<Subscriber> slab_;
     FlatIndex index_;
+    std::vector<Softwire> extra_;  // slots 1 and up, softwires_each_ - 1 per subscriber, sized once
 };
 
 }  // namespace dslite

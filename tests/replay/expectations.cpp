@@ -287,6 +287,53 @@ void check_quota_prefix_64(const Result& r) {
     expect_aftr_error(r.b4[0], b4_a, w::icmp::destination_unreachable, 1, 5002, server1, 53);
 }
 
+// ---- softwire_move, softwire_limit_2 (rows 25, 27) ----
+
+// Where the replies to each public port went after each change: the B4, or
+// nowhere for the port no binding holds.
+void expect_replies(const Result& r, const char* round, std::uint16_t a_port, const Ipv6Address& a_to,
+                    std::optional<std::uint16_t> a2_port, const Ipv6Address& a2_to) {
+    SCOPED_TRACE(round);
+    for (std::uint16_t port : {40000, 40001}) {
+        const std::string tag = to_port(round, port);
+        if (port != a_port && port != a2_port) {
+            r.none_b4(tag);
+            continue;
+        }
+        const auto* p = r.one_b4(tag);
+        REQUIRE(p);
+        expect_softwire_to(*p, port == a_port ? a_to : a2_to);
+        expect_addresses(*p, server1, 53, host, 5000);
+    }
+}
+
+void check_softwire_move(const Result& r) {
+    const auto* out = r.one_uplink("a-out");
+    const auto* moved = r.one_uplink("a2-out");
+    const auto* back = r.one_uplink("a-back");
+    r.none_uplink("a-again");
+    REQUIRE(out && moved && back);
+    const std::uint16_t port = source_port(*out->ip4());
+    EXPECT_EQ(source_port(*moved->ip4()), port) << "the binding moved with the softwire: same public port";
+    EXPECT_EQ(source_port(*back->ip4()), port);
+    expect_replies(r, "reply-1", port, b4_a, std::nullopt, b4_a);
+    expect_replies(r, "reply-2", port, b4_a2, std::nullopt, b4_a2);
+    expect_replies(r, "reply-3", port, b4_a2, std::nullopt, b4_a2);  // the refused address got nothing back
+    expect_replies(r, "reply-4", port, b4_a, std::nullopt, b4_a);
+}
+
+void check_softwire_limit_2(const Result& r) {
+    const auto* out = r.one_uplink("a-out");
+    const auto* second = r.one_uplink("a2-out");
+    const auto* again = r.one_uplink("a-again");
+    REQUIRE(out && second && again);
+    const std::uint16_t pa = source_port(*out->ip4()), pa2 = source_port(*second->ip4());
+    EXPECT_NE(pa, pa2) << "two softwires, two bindings of the same inner address and port";
+    EXPECT_EQ(source_port(*again->ip4()), pa);
+    expect_replies(r, "reply-1", pa, b4_a, std::nullopt, b4_a2);
+    for (const char* round : {"reply-2", "reply-3", "reply-4"}) expect_replies(r, round, pa, b4_a, pa2, b4_a2);
+}
+
 // ICMP errors translated both ways, binding intact [rows 48, 64, 65].
 void check_icmp_errors(const Result& r) {
     const auto* reply = r.one_b4("reply-after-error");
@@ -1160,8 +1207,18 @@ const std::vector<Expectation>& expectations() {
          check_simultaneous_open},
         {"quota",
          {{C::in_b4_packets, 8}, {C::out_uplink_packets, 6}, {C::drop_quota_exhausted, 2},
-          {C::sent_icmp_unreachable, 2}, {C::bindings_created, 5}, {C::subscribers_created, 2}},
+          {C::sent_icmp_unreachable, 2}, {C::bindings_created, 5}, {C::subscribers_created, 2},
+          {C::softwires_moved, 1}},
          check_quota},
+        {"softwire_move",
+         {{C::in_b4_packets, 4}, {C::in_uplink_packets, 8}, {C::out_uplink_packets, 3}, {C::out_b4_packets, 4},
+          {C::drop_b4_softwire_limit, 1}, {C::drop_uplink_no_binding, 4}, {C::bindings_created, 1},
+          {C::subscribers_created, 1}, {C::softwires_moved, 2}},
+         check_softwire_move},
+        {"softwire_limit_2",
+         {{C::in_b4_packets, 4}, {C::in_uplink_packets, 8}, {C::out_uplink_packets, 4}, {C::out_b4_packets, 7},
+          {C::drop_uplink_no_binding, 1}, {C::bindings_created, 2}, {C::subscribers_created, 1}},
+         check_softwire_limit_2},
         {"quota_prefix_64",
          {{C::in_b4_packets, 8}, {C::out_uplink_packets, 7}, {C::drop_quota_exhausted, 1},
           {C::sent_icmp_unreachable, 1}, {C::bindings_created, 6}, {C::subscribers_created, 3}},

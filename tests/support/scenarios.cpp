@@ -302,7 +302,9 @@ Scenario tcp_simultaneous_open() {
     return {"tcp_simultaneous_open", "simultaneous open establishes (RFC 5382 REQ-2)", two_port_flags(), s.capture()};
 }
 
-// --quota-udp 2 for subscriber 2001:db8:a::/56 (B4s a and a2).
+// --quota-udp 2 for subscriber 2001:db8:a::/56: B4 a, then a2, its new
+// address in the same /56, which takes the softwire over (RFC 7785 4) and
+// gets no quota of its own (row 26).
 Scenario quota() {
     Script s;
     s.from_b4(0, b4_a, udp(host, 5000, server1, 53, "q1"));
@@ -325,6 +327,34 @@ Scenario quota_prefix_64() {
     s.summary = "--subscriber-prefix-length 64 makes B4s in one /56 separate subscribers";
     s.flags.insert(s.flags.end(), {"--subscriber-prefix-length", "64"});
     return s;
+}
+
+// B4 a's address changes to a2 in the same /56 and back (RFC 7785 4): the
+// input of softwire_move and softwire_limit_2. Replies to both public
+// ports after each change show where the binding's packets go.
+Capture softwire_move_input() {
+    Script s;
+    s.from_b4(0, b4_a, udp(host, 5000, server1, 53, "a-out"));
+    spray_udp(s, 1, server1, 53, "reply-1");
+    s.from_b4(2, b4_a2, udp(host, 5000, server1, 53, "a2-out"));
+    spray_udp(s, 3, server1, 53, "reply-2");
+    s.from_b4(4, b4_a, udp(host, 5000, server1, 53, "a-again"));
+    spray_udp(s, 5, server1, 53, "reply-3");
+    s.from_b4(70, b4_a, udp(host, 5000, server1, 53, "a-back"));
+    spray_udp(s, 71, server1, 53, "reply-4");
+    return s.capture();
+}
+
+Scenario softwire_move() {
+    return {"softwire_move",
+            "one softwire per subscriber: a new B4 address takes it over with its binding, the old one is refused "
+            "for the move hold (60 s), then moves it back",
+            two_port_flags({"--softwire-move-hold", "60"}), softwire_move_input()};
+}
+
+Scenario softwire_limit_2() {
+    return {"softwire_limit_2", "--softwires-per-subscriber 2: the two B4 addresses keep a binding each",
+            two_port_flags({"--softwires-per-subscriber", "2"}), softwire_move_input()};
 }
 
 // ICMP errors about a binding's packets, both ways (RFC 5508 REQ-4, REQ-5):
@@ -973,6 +1003,8 @@ std::vector<Scenario> all_scenarios() {
             tcp_simultaneous_open(),
             quota(),
             quota_prefix_64(),
+            softwire_move(),
+            softwire_limit_2(),
             port_reuse(),
             icmp_errors(),
             icmp_errors_bindings(),

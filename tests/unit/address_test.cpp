@@ -27,6 +27,13 @@ TEST(Address, MasksAndOverlaps) {
     auto a = *parse_ipv6("2001:db8:a:12ff::2");
     EXPECT_EQ(to_string(mask_ipv6(a, 56)), "2001:db8:a:1200::");
     EXPECT_EQ(to_string(mask_ipv6(a, 0)), "::");
+    // Every length against the definition: bit i survives iff i < length.
+    const Ipv6Address ones = *parse_ipv6("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+    for (unsigned length = 0; length <= 128; ++length) {
+        const Ipv6Address m = mask_ipv6(ones, static_cast<std::uint8_t>(length));
+        for (unsigned bit = 0; bit < 128; ++bit)
+            ASSERT_EQ((m[bit / 8] >> (7 - bit % 8)) & 1, bit < length ? 1 : 0) << "length " << length << " bit " << bit;
+    }
     EXPECT_TRUE(parse_ipv4_prefix("10.0.0.0/8")->overlaps(*parse_ipv4_prefix("10.1.0.0/16")));
     EXPECT_FALSE(parse_ipv4_prefix("10.0.0.0/16")->overlaps(*parse_ipv4_prefix("10.1.0.0/16")));
 }

@@ -186,6 +186,7 @@ TEST_F(EngineTest, QuotaRefusesNewFlowsWithHostUnreachableAndKeepsOldOnes) {
 TEST_F(EngineTest, SubscriberIsThePrefixNotTheAddress) {
     auto c = base_config();
     c.quota.udp = 2;
+    c.softwires_per_subscriber = 3;  // three B4 addresses at once, one quota
     make(c);
     EXPECT_EQ(from_b4(v6("2001:db8:a::2"), udp(kHost, 1, kServer, 53)).verdict, Verdict::to_uplink);
     EXPECT_EQ(from_b4(v6("2001:db8:a:ff::3"), udp(kHost, 2, kServer, 53)).verdict, Verdict::to_uplink);
@@ -193,6 +194,67 @@ TEST_F(EngineTest, SubscriberIsThePrefixNotTheAddress) {
     EXPECT_EQ(from_b4(v6("2001:db8:a:1::9"), udp(kHost, 3, kServer, 53)).verdict, Verdict::to_b4);
     EXPECT_EQ(count(Counter::drop_quota_exhausted), 1u);
     EXPECT_EQ(engine->subscriber_count(), 1u);
+}
+
+// RFC 7785 4 [rows 25, 27]: one softwire per subscriber by default. A new B4
+// address in the prefix takes it over with its bindings (same public address
+// and port, replies to the new address); the old one is refused until the
+// move hold has passed.
+TEST_F(EngineTest, SoftwireMovesToTheNewB4AddressWithItsBindings) {
+    auto c = base_config();
+    c.softwire_move_hold = 10;
+    make(c);
+    const Ipv6Address renumbered = v6("2001:db8:a:1::7");  // kB4a's /56
+    const Bound before = bind_udp(kB4a, 0);
+    const Out moved = from_b4(renumbered, udp(kHost, 5000, kServer, 53), 1);
+    ASSERT_EQ(moved.verdict, Verdict::to_uplink);
+    EXPECT_EQ(moved.decoded.ip4()->source, before.pub);
+    EXPECT_EQ(moved.decoded.ip4()->l4.source_port, before.port);
+    EXPECT_EQ(count(Counter::softwires_moved), 1u);
+    EXPECT_EQ(engine->binding_count(), 1u);
+    const Out reply = from_uplink(udp(kServer, 53, before.pub, before.port), 2);
+    ASSERT_EQ(reply.verdict, Verdict::to_b4);
+    EXPECT_EQ(reply.decoded.ipv6->destination, renumbered);
+
+    // The old address within the hold: refused, nothing moved or made.
+    EXPECT_EQ(from_b4(kB4a, udp(kHost, 5000, kServer, 53), 5).verdict, Verdict::drop);
+    EXPECT_EQ(from_b4(kB4a, udp(kHost, 6000, kServer, 53), 5).verdict, Verdict::drop);
+    EXPECT_EQ(count(Counter::drop_b4_softwire_limit), 2u);
+    EXPECT_EQ(engine->binding_count(), 1u);
+    EXPECT_EQ(from_uplink(udp(kServer, 53, before.pub, before.port), 6).decoded.ipv6->destination, renumbered);
+    // Past the hold it may move back.
+    EXPECT_EQ(from_b4(kB4a, udp(kHost, 5000, kServer, 53), 11).decoded.ip4()->l4.source_port, before.port);
+    EXPECT_EQ(count(Counter::softwires_moved), 2u);
+    EXPECT_EQ(from_uplink(udp(kServer, 53, before.pub, before.port), 12).decoded.ipv6->destination, kB4a);
+    // Another subscriber's B4 is no one's move.
+    bind_udp(kB4b, 13);
+    EXPECT_EQ(count(Counter::softwires_moved), 2u);
+    expect_balanced();
+}
+
+// --softwires-per-subscriber 2: two B4s of one prefix each keep their own
+// bindings (the same inner address and port get two public ports); a third
+// takes over the one used least recently.
+TEST_F(EngineTest, SoftwiresPerSubscriberIsALimit) {
+    auto c = base_config();
+    c.softwires_per_subscriber = 2;
+    make(c);
+    const Ipv6Address second = v6("2001:db8:a:1::2"), third = v6("2001:db8:a:2::2");
+    const Bound a = bind_udp(kB4a, 0);
+    const Bound b = bind_udp(second, 1);
+    EXPECT_NE(a.port, b.port);
+    EXPECT_EQ(a.pub, b.pub);
+    EXPECT_EQ(count(Counter::softwires_moved), 0u);
+    bind_udp(second, 2);  // kB4a is now the least recently used
+    const Out took = from_b4(third, udp(kHost, 5000, kServer, 53), 3);
+    ASSERT_EQ(took.verdict, Verdict::to_uplink);
+    EXPECT_EQ(took.decoded.ip4()->l4.source_port, a.port) << "the third address has kB4a's bindings";
+    EXPECT_EQ(count(Counter::softwires_moved), 1u);
+    EXPECT_EQ(from_uplink(udp(kServer, 53, a.pub, a.port), 4).decoded.ipv6->destination, third);
+    EXPECT_EQ(from_uplink(udp(kServer, 53, b.pub, b.port), 4).decoded.ipv6->destination, second);
+    EXPECT_EQ(from_b4(kB4a, udp(kHost, 5000, kServer, 53), 5).verdict, Verdict::drop);  // 1800 s hold
+    EXPECT_EQ(count(Counter::drop_b4_softwire_limit), 1u);
+    expect_balanced();
 }
 
 TEST_F(EngineTest, HairpinArrivesWithTheSendersPublicEndpoint) {
