@@ -232,7 +232,12 @@ std::string show_fixed_seed(const EngineOption&, const EngineConfig&) {
     return "a fixed value, same output run to run";
 }
 
-constexpr Range kTimer{.max = 86400, .unit = "s"};
+// An idle timeout: at least what `rule` asks, at most a day.
+template <class Access>
+constexpr EngineOption timeout(std::string_view name, std::string_view help, std::uint64_t min, std::string_view rule,
+                               Access access) {
+    return number(name, "SECONDS", help, {.min = min, .max = 86400, .unit = "s", .rule = rule}, access);
+}
 
 constexpr EngineOption kRows[] = {
     {.name = "aftr-address",
@@ -264,21 +269,17 @@ constexpr EngineOption kRows[] = {
     number(
         "quota-icmp", "N", "ICMP echo identifiers per subscriber", {.min = 1},
         [](auto& c) -> auto& { return c.quota.icmp; }),
-    number(
-        "udp-timeout", "SECONDS", "UDP binding idle timeout",
-        {.min = 120, .max = kTimer.max, .unit = kTimer.unit, .rule = "RFC 4787 REQ-5"},
+    timeout(
+        "udp-timeout", "UDP binding idle timeout", 120, "RFC 4787 REQ-5",
         [](auto& c) -> auto& { return c.timeouts.udp; }),
-    number(
-        "tcp-established-timeout", "SECONDS", "established TCP idle timeout",
-        {.min = 7440, .max = kTimer.max, .unit = kTimer.unit, .rule = "RFC 5382 REQ-5"},
+    timeout(
+        "tcp-established-timeout", "established TCP idle timeout", 7440, "RFC 5382 REQ-5",
         [](auto& c) -> auto& { return c.timeouts.tcp_established; }),
-    number(
-        "tcp-transitory-timeout", "SECONDS", "opening/closing TCP idle timeout",
-        {.min = 240, .max = kTimer.max, .unit = kTimer.unit, .rule = "RFC 5382 REQ-5"},
+    timeout(
+        "tcp-transitory-timeout", "opening/closing TCP idle timeout", 240, "RFC 5382 REQ-5",
         [](auto& c) -> auto& { return c.timeouts.tcp_transitory; }),
-    number(
-        "icmp-timeout", "SECONDS", "ICMP echo binding idle timeout",
-        {.min = 60, .max = kTimer.max, .unit = kTimer.unit, .rule = "RFC 5508 REQ-2"},
+    timeout(
+        "icmp-timeout", "ICMP echo binding idle timeout", 60, "RFC 5508 REQ-2",
         [](auto& c) -> auto& { return c.timeouts.icmp; }),
     {.name = "filtering",
      .value_name = "MODE",

@@ -16,6 +16,7 @@
 #include "dslite/engine.hpp"
 #include "dslite/wire.hpp"
 #include "packet_edits.hpp"
+#include "support/topology.hpp"
 
 namespace dslite::fuzz {
 
@@ -34,8 +35,8 @@ Ipv6Prefix v6_prefix(const char* text) { return *parse_ipv6_prefix(text); }
 // captures/, whose packets seed the corpus.
 EngineConfig make_config(bool adf) {
     EngineConfig c;
-    c.aftr_address = v6("2001:db8:0:1::1");
-    c.pools = {v4_prefix("198.51.100.1/32"), v4_prefix("198.51.100.8/30")};
+    c.aftr_address = test::net::aftr;
+    c.pools = {Ipv4Prefix{test::net::pool, 32}, v4_prefix("198.51.100.8/30")};
     c.port_min = 40000;
     c.port_max = 40007;
     c.port_hold_seconds = adf ? 0 : 2;

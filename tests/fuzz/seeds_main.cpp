@@ -17,6 +17,7 @@
 #include "input_format.hpp"
 #include "pcap/capture_reader.hpp"
 #include "support/packet_builder.hpp"
+#include "support/topology.hpp"
 
 namespace {
 
@@ -81,14 +82,11 @@ std::vector<Packet> read_packets(const fs::path& file) {
 
 // --- seeds made here --------------------------------------------------------
 
-const auto kAftr = v6("2001:db8:0:1::1");
-const auto kServer = v4("203.0.113.10");
-
 Ipv6Header from_b4(int site) {
     // One subscriber per /56 at the default prefix length (and per /64 in ADF).
     char text[64];
     std::snprintf(text, sizeof text, "2001:db8:a:%x::2", site * 256);
-    return {.source = v6(text), .destination = kAftr};
+    return {.source = v6(text), .destination = net::aftr};
 }
 
 Packet at(std::int64_t millis, Bytes ip) { return {std::chrono::microseconds{millis * 1000}, std::move(ip)}; }
@@ -98,7 +96,7 @@ std::vector<Packet> udp_flood(int sites, int flows) {
     for (int site = 0; site < sites; ++site)
         for (int flow = 0; flow < flows; ++flow)
             packets.push_back(
-                at(0, softwire(from_b4(site), ipv4_udp({.source = v4("192.168.1.2"), .destination = kServer},
+                at(0, softwire(from_b4(site), ipv4_udp({.source = v4("192.168.1.2"), .destination = net::server1},
                                                        {.source_port = static_cast<std::uint16_t>(5000 + flow),
                                                         .destination_port = 53,
                                                         .payload = text_bytes("q")}))));
@@ -106,7 +104,7 @@ std::vector<Packet> udp_flood(int sites, int flows) {
 }
 
 std::vector<Packet> tcp_and_echo() {
-    const Ipv4Header out{.source = v4("10.0.0.2"), .destination = kServer};
+    const Ipv4Header out{.source = v4("10.0.0.2"), .destination = net::server1};
     return {
         at(0, softwire(from_b4(1),
                        ipv4_tcp(out, {.source_port = 40000, .destination_port = 80, .seq = 1, .flags = w::tcp::syn}))),
@@ -130,7 +128,7 @@ std::vector<Packet> tcp_and_echo() {
 
 // An ICMP error from the Internet about a binding's packet; aimed at a live binding.
 Bytes icmp_error_from_uplink() {
-    const Bytes quoted = ipv4_udp({.source = v4("198.51.100.1"), .destination = kServer},
+    const Bytes quoted = ipv4_udp({.source = v4("198.51.100.1"), .destination = net::server1},
                                   {.source_port = 40000, .destination_port = 53, .payload = text_bytes("q")});
     return ipv4_icmp({.source = v4("203.0.113.1"), .destination = v4("198.51.100.1")},
                      {.type = w::icmp::destination_unreachable, .code = 3, .body = quoted});
@@ -143,7 +141,7 @@ void write_made_seeds(const fs::path& out) {
     // Uplink packets aimed at bindings the first record made.
     std::vector<Packet> aimed = udp_flood(1, 2);
     aimed.push_back(at(1, icmp_error_from_uplink()));
-    aimed.push_back(at(2, ipv4_udp({.source = kServer, .destination = v4("198.51.100.1")},
+    aimed.push_back(at(2, ipv4_udp({.source = net::server1, .destination = v4("198.51.100.1")},
                                    {.source_port = 53, .destination_port = 40000, .payload = text_bytes("a")})));
     for (const char* target : {"b4", "uplink"}) {
         const bool own_b4 = std::string(target) == "b4";

@@ -10,9 +10,9 @@
 
 #include "dslite/counters.hpp"
 #include "dslite/wire.hpp"
-#include "expectations.hpp"
 #include "replay_run.hpp"
-#include "support/scenarios.hpp"
+#include "scenario.hpp"
+#include "support/topology.hpp"
 
 namespace dslite::test {
 namespace {
@@ -30,16 +30,16 @@ std::string read_text_file(const std::string& path) {
     return bytes ? std::string(bytes->begin(), bytes->end()) : std::string();
 }
 
-const Expectation* find_expectation(const std::string& name) {
-    for (const auto& e : expectations())
-        if (e.name == name) return &e;
-    return nullptr;
+// Made once: building every input takes a while.
+const std::vector<Scenario>& scenarios() {
+    static const std::vector<Scenario> all = all_scenarios();
+    return all;
 }
 
-std::optional<Scenario> find_scenario(const std::string& name) {
-    for (auto& s : all_scenarios())
-        if (s.name == name) return s;
-    return std::nullopt;
+const Scenario* find_scenario(const std::string& name) {
+    for (const auto& s : scenarios())
+        if (s.name == name) return &s;
+    return nullptr;
 }
 
 // The IP packet of an input record (Ethernet header removed).
@@ -52,8 +52,8 @@ class Replay : public ::testing::TestWithParam<std::string> {
 protected:
     void SetUp() override {
         name_ = GetParam();
-        expectation_ = find_expectation(name_);
-        ASSERT_TRUE(expectation_) << "no table row for " << name_;
+        scenario_ = find_scenario(name_);
+        ASSERT_TRUE(scenario_) << name_ << " is in captures/ but no scenario file makes it";
         const std::string flags_text = read_text_file(scenario_dir(name_) + "/flags");
         ASSERT_FALSE(flags_text.empty()) << scenario_dir(name_) << "/flags missing: run scripts/gen-captures";
         flags_ = split_words(flags_text);
@@ -103,15 +103,14 @@ protected:
     }
 
     std::string name_;
-    const Expectation* expectation_ = nullptr;
+    const Scenario* scenario_ = nullptr;
     std::vector<std::string> flags_;
     Capture input_;
 };
 
 // The committed input and flags are what the generator makes today.
 TEST_P(Replay, InputMatchesGenerator) {
-    auto scenario = find_scenario(name_);
-    ASSERT_TRUE(scenario) << name_ << " is not a dslite-capgen scenario";
+    const Scenario* scenario = scenario_;
     EXPECT_EQ(flags_, scenario->flags) << "flags file is stale: run scripts/gen-captures";
     TempDir dir;
     std::string error;
@@ -166,7 +165,7 @@ TEST_P(Replay, Counters) {
     EXPECT_EQ(counters.size(), kCounterCount);
 
     std::map<std::string, std::uint64_t> expected;
-    for (const auto& [counter, value] : expectation_->counters) {
+    for (const auto& [counter, value] : scenario_->counters) {
         const std::string name(counter_name(counter));
         ASSERT_FALSE(expected.contains(name)) << "table names " << name << " twice";
         expected[name] = value;
@@ -286,27 +285,30 @@ TEST_P(Replay, Behaviour) {
         }
     }
 
-    expectation_->check(r);
+    scenario_->check(r);
 }
 
-std::vector<std::string> table_names() {
+std::vector<std::string> scenario_names() {
     std::vector<std::string> names;
-    for (const auto& e : expectations()) names.push_back(e.name);
+    for (const auto& s : scenarios()) names.push_back(s.name);
     return names;
 }
 
-INSTANTIATE_TEST_SUITE_P(Scenarios, Replay, ::testing::ValuesIn(table_names()),
+INSTANTIATE_TEST_SUITE_P(Scenarios, Replay, ::testing::ValuesIn(scenario_names()),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
-// The table, the generator and captures/ list the same scenarios.
+// The scenario files and captures/ name the same scenarios, each once, each
+// with a check and counters to hold it to.
 TEST(ReplayTable, CoversEveryScenarioAndCapture) {
-    std::set<std::string> table, generated, on_disk;
-    for (const auto& e : expectations()) EXPECT_TRUE(table.insert(e.name).second) << "twice: " << e.name;
-    for (const auto& s : all_scenarios()) generated.insert(s.name);
+    std::set<std::string> generated, on_disk;
+    for (const auto& s : scenarios()) {
+        EXPECT_TRUE(generated.insert(s.name).second) << "twice: " << s.name;
+        EXPECT_TRUE(s.check) << s.name << " has no behaviour check";
+        EXPECT_FALSE(s.counters.empty()) << s.name << " expects no counters";
+    }
     for (const auto& entry : fs::directory_iterator(kCaptures))
         if (entry.is_directory()) on_disk.insert(entry.path().filename().string());
-    EXPECT_EQ(table, generated);
-    EXPECT_EQ(table, on_disk);
+    EXPECT_EQ(generated, on_disk);
 }
 
 // Ethernet framing (and the padding of short frames) changes nothing.

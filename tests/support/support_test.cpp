@@ -9,13 +9,12 @@
 #include "support/packet_decoder.hpp"
 #include "support/pcap_file.hpp"
 #include "support/temp_dir.hpp"
+#include "support/topology.hpp"
 
 namespace dslite::test {
 namespace {
 
 namespace w = dslite::wire;
-
-const Ipv4Address kHost = v4("10.0.0.1"), kServer = v4("203.0.113.10");
 
 TEST(PacketBuilder, Ipv4HeaderChecksumKnownAnswer) {
     // The worked example of RFC 1071-style checksums: 192.168.0.1 -> 192.168.0.199, UDP, 115 bytes.
@@ -28,29 +27,30 @@ TEST(PacketBuilder, Ipv4HeaderChecksumKnownAnswer) {
 
 // Checksums computed by an independent implementation (a plain Python sum).
 TEST(PacketBuilder, TransportChecksumKnownAnswers) {
-    Bytes u = ipv4_udp({.source = kHost, .destination = kServer},
+    Bytes u = ipv4_udp({.source = net::host, .destination = net::server1},
                        {.source_port = 5000, .destination_port = 53, .payload = text_bytes("a-udp")});
     EXPECT_EQ(w::load16(&u[20 + w::udp::checksum]), 0x5f79);
-    Bytes t = ipv4_tcp({.source = kHost, .destination = kServer}, {.source_port = 10000,
-                                                                   .destination_port = 80,
-                                                                   .seq = 1000,
-                                                                   .flags = w::tcp::syn,
-                                                                   .payload = text_bytes("a-tcp")});
+    Bytes t = ipv4_tcp({.source = net::host, .destination = net::server1}, {.source_port = 10000,
+                                                                            .destination_port = 80,
+                                                                            .seq = 1000,
+                                                                            .flags = w::tcp::syn,
+                                                                            .payload = text_bytes("a-tcp")});
     EXPECT_EQ(w::load16(&t[20 + w::tcp::checksum]), 0xf8f8);
-    Bytes i = ipv4_icmp({.source = kHost, .destination = kServer},
+    Bytes i = ipv4_icmp({.source = net::host, .destination = net::server1},
                         {.type = 8, .identifier = 0x777, .sequence = 1, .body = text_bytes("a-icmp")});
     EXPECT_EQ(w::load16(&i[20 + w::icmp::checksum]), 0xb886);
 }
 
 TEST(PacketDecoder, RoundTripsASoftwirePacketWithEncapsulationLimit) {
     const Ipv6Address b4 = v6("2001:db8:a::2"), aftr = v6("2001:db8:0:1::1");
-    Bytes inner = ipv4_tcp({.source = kHost, .destination = kServer, .ttl = 9, .tos = 0x28, .identification = 77},
-                           {.source_port = 1234,
-                            .destination_port = 80,
-                            .seq = 5,
-                            .ack = 6,
-                            .flags = w::tcp::syn | w::tcp::ack,
-                            .payload = text_bytes("hello")});
+    Bytes inner =
+        ipv4_tcp({.source = net::host, .destination = net::server1, .ttl = 9, .tos = 0x28, .identification = 77},
+                 {.source_port = 1234,
+                  .destination_port = 80,
+                  .seq = 5,
+                  .ack = 6,
+                  .flags = w::tcp::syn | w::tcp::ack,
+                  .payload = text_bytes("hello")});
     Bytes p = softwire({.source = b4,
                         .destination = aftr,
                         .hop_limit = 3,
@@ -72,7 +72,7 @@ TEST(PacketDecoder, RoundTripsASoftwirePacketWithEncapsulationLimit) {
     EXPECT_EQ(ip.ttl, 9);
     EXPECT_EQ(ip.tos, 0x28);
     EXPECT_EQ(ip.identification, 77);
-    EXPECT_EQ(ip.source, kHost);
+    EXPECT_EQ(ip.source, net::host);
     EXPECT_EQ(ip.l4.source_port, 1234);
     EXPECT_EQ(ip.l4.seq, 5u);
     EXPECT_EQ(ip.l4.ack, 6u);
@@ -89,24 +89,25 @@ TEST(PacketDecoder, Icmpv6EchoAndIcmpv4ErrorQuote) {
     ASSERT_TRUE(d6.ipv6 && d6.ipv6->icmpv6);
     EXPECT_EQ(d6.ipv6->icmpv6->icmp_identifier, 9);
 
-    Bytes original = ipv4_udp({.source = kHost, .destination = kServer},
+    Bytes original = ipv4_udp({.source = net::host, .destination = net::server1},
                               {.source_port = 5002, .destination_port = 53, .payload = text_bytes("quoted")});
-    Bytes error = ipv4_icmp({.source = v4("192.0.0.1"), .destination = kHost},
+    Bytes error = ipv4_icmp({.source = v4("192.0.0.1"), .destination = net::host},
                             {.type = 3, .code = 1, .body = Bytes(original.begin(), original.begin() + 28)});
     Decoded d4 = decode(error);
     EXPECT_TRUE(d4.problems.empty()) << describe(d4);
     ASSERT_EQ(d4.ipv4->quoted.size(), 1u);
     EXPECT_EQ(d4.ipv4->quoted[0].l4.source_port, 5002);
-    EXPECT_EQ(d4.ipv4->quoted[0].destination, kServer);
+    EXPECT_EQ(d4.ipv4->quoted[0].destination, net::server1);
 }
 
 // A quote holding the whole packet gets its transport checksum computed
 // (not reported as a problem of the error); a quote cut short does not.
 TEST(PacketDecoder, QuotedTransportChecksumOnlyWhenWhole) {
-    Bytes original = ipv4_udp({.source = kHost, .destination = kServer},
+    Bytes original = ipv4_udp({.source = net::host, .destination = net::server1},
                               {.source_port = 5002, .destination_port = 53, .payload = text_bytes("quoted")});
     auto error_quoting = [](const Bytes& quote) {
-        return ipv4_icmp({.source = v4("192.0.2.254"), .destination = kHost}, {.type = 3, .code = 1, .body = quote});
+        return ipv4_icmp({.source = v4("192.0.2.254"), .destination = net::host},
+                         {.type = 3, .code = 1, .body = quote});
     };
     Decoded whole = decode(error_quoting(original));
     EXPECT_TRUE(whole.problems.empty()) << describe(whole);
@@ -129,7 +130,7 @@ TEST(PacketDecoder, QuotedTransportChecksumOnlyWhenWhole) {
 }
 
 TEST(PacketDecoder, ReportsEveryCorruption) {
-    const Bytes good = ipv4_udp({.source = kHost, .destination = kServer},
+    const Bytes good = ipv4_udp({.source = net::host, .destination = net::server1},
                                 {.source_port = 5000, .destination_port = 53, .payload = text_bytes("payload")});
     EXPECT_TRUE(decode(good).problems.empty());
 
@@ -146,7 +147,7 @@ TEST(PacketDecoder, ReportsEveryCorruption) {
     EXPECT_FALSE(decode(padded).problems.empty());
 
     Bytes zero =
-        ipv4_udp({.source = kHost, .destination = kServer},
+        ipv4_udp({.source = net::host, .destination = net::server1},
                  {.source_port = 5000, .destination_port = 53, .payload = text_bytes("z"), .zero_checksum = true});
     EXPECT_TRUE(decode(zero).problems.empty()) << "a zero UDP checksum means none";
 
@@ -154,14 +155,14 @@ TEST(PacketDecoder, ReportsEveryCorruption) {
     tunnelled.pop_back();
     EXPECT_FALSE(decode(tunnelled).problems.empty());
 
-    Bytes icmp = ipv4_icmp({.source = kHost, .destination = kServer}, {.type = 8, .identifier = 1});
+    Bytes icmp = ipv4_icmp({.source = net::host, .destination = net::server1}, {.type = 8, .identifier = 1});
     icmp[20 + w::icmp::identifier] ^= 1;
     EXPECT_FALSE(decode(icmp).problems.empty());
 }
 
 TEST(PacketDecoder, SurvivesEveryTruncationAndGarbage) {
     Bytes p = softwire({.source = v6("2001:db8:a::2"), .destination = v6("2001:db8:0:1::1"), .encapsulation_limit = 4},
-                       ipv4_tcp({.source = kHost, .destination = kServer},
+                       ipv4_tcp({.source = net::host, .destination = net::server1},
                                 {.source_port = 1, .destination_port = 2, .flags = w::tcp::syn}));
     for (std::size_t n = 0; n < p.size(); ++n) {
         Decoded d = decode(std::span(p).first(n));
@@ -177,7 +178,8 @@ TEST(PacketDecoder, SurvivesEveryTruncationAndGarbage) {
 }
 
 TEST(PacketBuilder, EthernetFramesArePaddedToTheMinimum) {
-    Bytes small = ipv4_udp({.source = kHost, .destination = kServer}, {.source_port = 1, .destination_port = 2});
+    Bytes small =
+        ipv4_udp({.source = net::host, .destination = net::server1}, {.source_port = 1, .destination_port = 2});
     Bytes f = ethernet_frame(small);
     EXPECT_EQ(f.size(), 60u);
     EXPECT_EQ(w::load16(&f[12]), 0x0800);

@@ -9,7 +9,7 @@
 
 #include "dslite/engine.hpp"
 #include "dslite/wire.hpp"
-#include "support/lab_topology.hpp"
+#include "support/topology.hpp"
 #include "support/packet_builder.hpp"
 #include "support/packet_decoder.hpp"
 
@@ -59,7 +59,7 @@ protected:
     Out from_b4(const Ipv6Address& b4, const Bytes& ipv4, std::int64_t second = 0, std::uint8_t tc = 0) {
         Ipv6Header h;
         h.source = b4;
-        h.destination = kAftr;
+        h.destination = net::aftr;
         h.traffic_class = tc;
         return run(Side::b4, softwire(h, ipv4), second);
     }
@@ -83,14 +83,14 @@ protected:
         s.flags = flags;
         return ipv4_tcp(h, s);
     }
-    // A UDP binding from kHost:5000 behind `b4` to kServer:53, and its public end.
+    // A UDP binding from net::host:5000 behind `b4` to net::server1:53, and its public end.
     struct Bound {
         Out out;
         Ipv4Address pub;
         std::uint16_t port;
     };
-    Bound bind_udp(const Ipv6Address& b4 = kB4a, std::int64_t second = 0) {
-        Out out = from_b4(b4, udp(kHost, 5000, kServer, 53), second);
+    Bound bind_udp(const Ipv6Address& b4 = net::b4_a, std::int64_t second = 0) {
+        Out out = from_b4(b4, udp(net::host, 5000, net::server1, 53), second);
         EXPECT_EQ(out.verdict, Verdict::to_uplink);
         const Ipv4Info* ip = out.decoded.ip4();
         return {out, ip ? ip->source : Ipv4Address{}, ip ? ip->l4.source_port : std::uint16_t{0}};

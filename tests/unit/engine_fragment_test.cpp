@@ -101,7 +101,7 @@ protected:
     Bytes softwire_of(const Ipv6Address& b4, const Bytes& ipv4) {
         Ipv6Header h;
         h.source = b4;
-        h.destination = kAftr;
+        h.destination = net::aftr;
         return softwire(h, ipv4);
     }
     // What the B4 receives for one engine call: the in-place packet plus the
@@ -120,7 +120,7 @@ protected:
 
 TEST_F(FragmentTest, SoftwireFragmentsAreReassembledInAnyOrder) {
     // 1368 bytes over a 1280-byte IPv6 path; the inner 1328 fits the uplink.
-    const Bytes whole = softwire_of(kB4a, big_udp(kHost, 5000, kServer, 53, 1300));
+    const Bytes whole = softwire_of(net::b4_a, big_udp(net::host, 5000, net::server1, 53, 1300));
     for (bool reversed : {false, true}) {
         auto frags = split_ipv6(whole, 1280, reversed ? 7 : 8);
         ASSERT_EQ(frags.size(), 2u);
@@ -136,10 +136,10 @@ TEST_F(FragmentTest, SoftwireFragmentsAreReassembledInAnyOrder) {
 }
 
 TEST_F(FragmentTest, ALostFragmentGivesNothingAndTimesOut) {
-    auto frags = split_ipv6(softwire_of(kB4a, big_udp(kHost, 5000, kServer, 53, 2000)), 1280, 9);
+    auto frags = split_ipv6(softwire_of(net::b4_a, big_udp(net::host, 5000, net::server1, 53, 2000)), 1280, 9);
     EXPECT_EQ(run(Side::b4, frags[0], 0).verdict, Verdict::drop);
     EXPECT_EQ(engine->binding_count(), 0u);
-    run(Side::b4, softwire_of(kB4b, udp(kHost, 1, kServer, 2)), 11);  // time passes
+    run(Side::b4, softwire_of(net::b4_b, udp(net::host, 1, net::server1, 2)), 11);  // time passes
     EXPECT_EQ(count(Counter::fragment_datagrams_expired), 1u);
     // The second fragment alone, after the timeout, starts a new datagram that never completes.
     EXPECT_EQ(run(Side::b4, frags[1], 12).verdict, Verdict::drop);
@@ -149,10 +149,10 @@ TEST_F(FragmentTest, ALostFragmentGivesNothingAndTimesOut) {
 
 TEST_F(FragmentTest, InnerFragmentsFromAHostAreTranslatedAndRefragmentedForTheUplink) {
     // An 8000-byte UDP datagram the host fragmented at its 1460-byte MTU, sent last-first.
-    auto frags = split_ipv4(big_udp(kHost, 5000, kServer, 7, 8000), 1460);
+    auto frags = split_ipv4(big_udp(net::host, 5000, net::server1, 7, 8000), 1460);
     std::reverse(frags.begin(), frags.end());
     Out last{};
-    for (const auto& f : frags) last = run(Side::b4, softwire_of(kB4a, f), 0, false);
+    for (const auto& f : frags) last = run(Side::b4, softwire_of(net::b4_a, f), 0, false);
     ASSERT_EQ(last.verdict, Verdict::to_uplink);
     std::vector<Bytes> up{last.bytes};
     for (auto& [side, bytes] : extra.packets) {
@@ -171,11 +171,11 @@ TEST_F(FragmentTest, InnerFragmentsFromAHostAreTranslatedAndRefragmentedForTheUp
 }
 
 TEST_F(FragmentTest, BigRepliesReachTheB4AsIpv6FragmentsAndDfGets3_4) {
-    auto first = run(Side::b4, softwire_of(kB4a, udp(kHost, 5000, kServer, 7)), 0);
+    auto first = run(Side::b4, softwire_of(net::b4_a, udp(net::host, 5000, net::server1, 7)), 0);
     const auto pub = first.decoded.ipv4->source;
     const auto port = first.decoded.ipv4->l4.source_port;
     // 8000 bytes from the server, fragmented on its 1500-byte link, out of order.
-    auto frags = split_ipv4(big_udp(kServer, 7, pub, port, 8000), 1500);
+    auto frags = split_ipv4(big_udp(net::server1, 7, pub, port, 8000), 1500);
     std::swap(frags[0], frags[3]);
     Out last{};
     for (const auto& f : frags) last = run(Side::uplink, f, 1, false);
@@ -184,20 +184,20 @@ TEST_F(FragmentTest, BigRepliesReachTheB4AsIpv6FragmentsAndDfGets3_4) {
     ASSERT_TRUE(joined);
     const auto d = decode(*joined);
     EXPECT_TRUE(d.problems.empty()) << describe(d);
-    EXPECT_EQ(d.ipv6->destination, kB4a);
-    EXPECT_EQ(d.ipv6->inner->destination, kHost);
+    EXPECT_EQ(d.ipv6->destination, net::b4_a);
+    EXPECT_EQ(d.ipv6->inner->destination, net::host);
     EXPECT_EQ(d.ipv6->inner->l4.payload.size(), 8000u);
 
     // A 1500-byte DF=1 packet does not fit 1500 - 40: 3/4 with 1460 to the sender (row 34).
-    auto df = run(Side::uplink, big_udp(kServer, 7, pub, port, 1472, true), 2);
+    auto df = run(Side::uplink, big_udp(net::server1, 7, pub, port, 1472, true), 2);
     ASSERT_EQ(df.verdict, Verdict::to_uplink);
     EXPECT_EQ(df.decoded.ipv4->source, pub);
-    EXPECT_EQ(df.decoded.ipv4->destination, kServer);
+    EXPECT_EQ(df.decoded.ipv4->destination, net::server1);
     EXPECT_EQ(df.decoded.ipv4->l4.icmp_type, 3);
     EXPECT_EQ(df.decoded.ipv4->l4.icmp_code, 4);
     EXPECT_EQ(w::load16(df.bytes.data() + 20 + 6), 1460);
     // DF=0, 1500 bytes: two IPv6 fragments, inner packet whole (row 4).
-    auto nodf = run(Side::uplink, big_udp(kServer, 7, pub, port, 1472, false), 3, false);
+    auto nodf = run(Side::uplink, big_udp(net::server1, 7, pub, port, 1472, false), 3, false);
     auto j = to_b4_joined(nodf);
     ASSERT_TRUE(j);
     EXPECT_EQ(decode(*j).ipv6->inner->total_length, 1500);
@@ -205,20 +205,20 @@ TEST_F(FragmentTest, BigRepliesReachTheB4AsIpv6FragmentsAndDfGets3_4) {
 }
 
 TEST_F(FragmentTest, PacketTooBigLowersTheTunnelMtuAndRelays3_4) {
-    auto first = run(Side::b4, softwire_of(kB4a, udp(kHost, 5000, kServer, 7)), 0);
+    auto first = run(Side::b4, softwire_of(net::b4_a, udp(net::host, 5000, net::server1, 7)), 0);
     const auto pub = first.decoded.ipv4->source;
     const auto port = first.decoded.ipv4->l4.source_port;
-    auto sent = run(Side::uplink, big_udp(kServer, 7, pub, port, 1400, true), 1);  // 1428 + 40 fits 1500
+    auto sent = run(Side::uplink, big_udp(net::server1, 7, pub, port, 1400, true), 1);  // 1428 + 40 fits 1500
     ASSERT_EQ(sent.verdict, Verdict::to_b4);
     // A router on the IPv6 path says 1400.
     Ipv6Header h;
     h.source = v6("2001:db8:ff:1::1");
-    h.destination = kAftr;
+    h.destination = net::aftr;
     IcmpMessage ptb{2, 0, 0, 1400, Bytes(sent.bytes.begin(), sent.bytes.begin() + 1232)};
     auto relayed = run(Side::b4, ipv6_icmp(h, ptb), 2);
     ASSERT_EQ(relayed.verdict, Verdict::to_uplink);
     const auto& e = *relayed.decoded.ipv4;
-    EXPECT_EQ(e.destination, kServer);
+    EXPECT_EQ(e.destination, net::server1);
     EXPECT_EQ(e.source, pub);
     EXPECT_EQ(e.l4.icmp_code, 4);
     EXPECT_EQ(w::load16(relayed.bytes.data() + 20 + 6), 1360);
@@ -227,7 +227,7 @@ TEST_F(FragmentTest, PacketTooBigLowersTheTunnelMtuAndRelays3_4) {
     EXPECT_EQ(e.quoted[0].l4.destination_port, port);
     EXPECT_EQ(count(Counter::tunnel_mtu_lowered), 1u);
     // Now DF=0 packets to that B4 are cut at 1400 (row 33).
-    auto next = run(Side::uplink, big_udp(kServer, 7, pub, port, 1400, false), 3, false);
+    auto next = run(Side::uplink, big_udp(net::server1, 7, pub, port, 1400, false), 3, false);
     ASSERT_EQ(next.verdict, Verdict::to_b4);
     EXPECT_LE(next.bytes.size(), 1400u);
     ASSERT_TRUE(to_b4_joined(next));
@@ -247,8 +247,8 @@ TEST_F(FragmentTest, PacketTooBigLowersTheTunnelMtuAndRelays3_4) {
 }
 
 TEST_F(FragmentTest, NoRoomForAFragmentHeaderIsADropNotACorruptPacket) {
-    auto first = run(Side::b4, softwire_of(kB4a, udp(kHost, 5000, kServer, 7)), 0);
-    const Bytes big = big_udp(kServer, 7, first.decoded.ipv4->source, first.decoded.ipv4->l4.source_port, 1472);
+    auto first = run(Side::b4, softwire_of(net::b4_a, udp(net::host, 5000, net::server1, 7)), 0);
+    const Bytes big = big_udp(net::server1, 7, first.decoded.ipv4->source, first.decoded.ipv4->l4.source_port, 1472);
     // A driver that leaves room for the IPv6 header only.
     std::vector<std::uint8_t> storage(40 + big.size() + 64);
     std::copy(big.begin(), big.end(), storage.begin() + 40);
@@ -263,11 +263,11 @@ TEST_F(FragmentTest, TooBigForTheUplinkWithDfAnswers3_4ToTheHost) {
     auto c = base_config();
     c.uplink_mtu = 1400;
     make(c);
-    auto out = run(Side::b4, softwire_of(kB4a, big_udp(kHost, 5000, kServer, 7, 1422, true)), 0);
+    auto out = run(Side::b4, softwire_of(net::b4_a, big_udp(net::host, 5000, net::server1, 7, 1422, true)), 0);
     ASSERT_EQ(out.verdict, Verdict::to_b4);
     const auto& e = *out.decoded.ipv6->inner;
     EXPECT_EQ(e.source, v4("192.0.0.1"));
-    EXPECT_EQ(e.destination, kHost);
+    EXPECT_EQ(e.destination, net::host);
     EXPECT_EQ(e.l4.icmp_code, 4);
     EXPECT_EQ(w::load16(out.bytes.data() + 40 + 20 + 6), 1400);
 }
@@ -279,15 +279,16 @@ TEST_F(FragmentTest, FloodsOfIncompleteDatagramsDoNotHurtOthers) {
     make(c);
     // B4 a opens many datagrams it never completes: only 4 slots are its.
     for (std::uint32_t id = 0; id < 20; ++id)
-        run(Side::b4, split_ipv6(softwire_of(kB4a, big_udp(kHost, 5000, kServer, 53, 2000)), 1280, id)[0], 0);
+        run(Side::b4, split_ipv6(softwire_of(net::b4_a, big_udp(net::host, 5000, net::server1, 53, 2000)), 1280, id)[0],
+            0);
     EXPECT_EQ(count(Counter::held_fragments), 4u);
     EXPECT_EQ(count(Counter::drop_fragment_owner_limit), 16u);
     // B4 b still gets its fragmented datagram through.
-    auto frags = split_ipv6(softwire_of(kB4b, big_udp(kHost, 5000, kServer, 53, 2000)), 1280, 99);
+    auto frags = split_ipv6(softwire_of(net::b4_b, big_udp(net::host, 5000, net::server1, 53, 2000)), 1280, 99);
     run(Side::b4, frags[1], 1);
     EXPECT_EQ(run(Side::b4, frags[0], 1).verdict, Verdict::to_uplink);
     // Overlapping fragments discard the datagram (RFC 5722).
-    auto o = split_ipv6(softwire_of(kB4b, big_udp(kHost, 6000, kServer, 53, 3000)), 1280, 100);
+    auto o = split_ipv6(softwire_of(net::b4_b, big_udp(net::host, 6000, net::server1, 53, 3000)), 1280, 100);
     run(Side::b4, o[0], 2);
     EXPECT_EQ(run(Side::b4, o[0], 2).verdict, Verdict::drop);
     EXPECT_EQ(count(Counter::drop_fragment_overlap), 1u);
@@ -300,11 +301,12 @@ TEST_F(FragmentTest, ATunnelMtuOf1540CarriesFull1500BytePacketsWhole) {
     auto c = base_config();
     c.tunnel_mtu = 1540;
     make(c);
-    const Bytes up = big_udp(kHost, 5000, kServer, 53, 1500 - 28);
-    auto out = run(Side::b4, softwire_of(kB4a, up), 0);
+    const Bytes up = big_udp(net::host, 5000, net::server1, 53, 1500 - 28);
+    auto out = run(Side::b4, softwire_of(net::b4_a, up), 0);
     ASSERT_EQ(out.verdict, Verdict::to_uplink);
     EXPECT_EQ(out.bytes.size(), 1500u);
-    const Bytes down = big_udp(kServer, 53, out.decoded.ip4()->source, out.decoded.ip4()->l4.source_port, 1500 - 28);
+    const Bytes down =
+        big_udp(net::server1, 53, out.decoded.ip4()->source, out.decoded.ip4()->l4.source_port, 1500 - 28);
     auto back = run(Side::uplink, down, 1);
     ASSERT_EQ(back.verdict, Verdict::to_b4);
     EXPECT_EQ(back.bytes.size(), 1540u);
@@ -318,16 +320,18 @@ TEST_F(FragmentTest, ANewDatagramFindsNoSlotWhenAllAreTaken) {
     c.reassembly.slots = 8;
     c.reassembly.per_owner = 4;
     make(c);
-    for (const auto& b4 : {kB4a, kB4b})
+    for (const auto& b4 : {net::b4_a, net::b4_b})
         for (std::uint32_t id = 0; id < 4; ++id)
-            run(Side::b4, split_ipv6(softwire_of(b4, big_udp(kHost, 5000, kServer, 53, 2000)), 1280, id)[0], 0);
+            run(Side::b4, split_ipv6(softwire_of(b4, big_udp(net::host, 5000, net::server1, 53, 2000)), 1280, id)[0],
+                0);
     EXPECT_EQ(count(Counter::held_fragments), 8u);
-    const auto third = split_ipv6(softwire_of(v6("2001:db8:c::2"), big_udp(kHost, 5000, kServer, 53, 2000)), 1280, 7);
+    const auto third =
+        split_ipv6(softwire_of(v6("2001:db8:c::2"), big_udp(net::host, 5000, net::server1, 53, 2000)), 1280, 7);
     EXPECT_EQ(run(Side::b4, third[0], 0).verdict, Verdict::drop);
     EXPECT_EQ(count(Counter::drop_fragment_no_slot), 1u);
     EXPECT_EQ(count(Counter::drop_fragment_owner_limit), 0u);
     // The held ones still complete.
-    const auto first = split_ipv6(softwire_of(kB4a, big_udp(kHost, 5000, kServer, 53, 2000)), 1280, 0);
+    const auto first = split_ipv6(softwire_of(net::b4_a, big_udp(net::host, 5000, net::server1, 53, 2000)), 1280, 0);
     EXPECT_EQ(run(Side::b4, first[1], 1).verdict, Verdict::to_uplink);
     expect_balanced();
 }
@@ -337,8 +341,8 @@ TEST_F(FragmentTest, MssIsClampedOnSynsBothWays) {
     c.mss_clamp = 1400;
     make(c);
     Ipv4Header h;
-    h.source = kHost;
-    h.destination = kServer;
+    h.source = net::host;
+    h.destination = net::server1;
     TcpSegment syn;
     syn.source_port = 40000;
     syn.destination_port = 80;
@@ -354,7 +358,7 @@ TEST_F(FragmentTest, MssIsClampedOnSynsBothWays) {
     const std::uint32_t pseudo =
         pseudo_header_ipv4(pkt.data() + 12, pkt.data() + 16, 6, static_cast<std::uint16_t>(pkt.size() - 20));
     w::store16(pkt.data() + 36, checksum({pkt.data() + 20, pkt.size() - 20}, pseudo));
-    auto out = run(Side::b4, softwire_of(kB4a, pkt), 0);
+    auto out = run(Side::b4, softwire_of(net::b4_a, pkt), 0);
     ASSERT_EQ(out.verdict, Verdict::to_uplink);
     EXPECT_TRUE(out.decoded.ipv4->l4.checksum_ok);
     EXPECT_EQ(w::load16(out.bytes.data() + 20 + 22), 1400);
@@ -368,8 +372,8 @@ namespace dslite::test {
 namespace {
 
 TEST_F(FragmentTest, FragmentsFromARefusedSourceHoldNoReassemblySlot) {
-    auto frags = split_ipv4(big_udp(v4("203.0.113.5"), 5000, kServer, 7, 3000), 1460);
-    for (const auto& f : frags) EXPECT_EQ(run(Side::b4, softwire_of(kB4a, f), 0, false).verdict, Verdict::drop);
+    auto frags = split_ipv4(big_udp(v4("203.0.113.5"), 5000, net::server1, 7, 3000), 1460);
+    for (const auto& f : frags) EXPECT_EQ(run(Side::b4, softwire_of(net::b4_a, f), 0, false).verdict, Verdict::drop);
     EXPECT_EQ(count(Counter::drop_inner_bad_source), frags.size());
     EXPECT_EQ(count(Counter::held_fragments), 0u);
     expect_balanced();

@@ -10,8 +10,8 @@ namespace {
 using namespace test;
 
 TEST_F(EngineTest, TwoB4sWithTheSamePrivateTupleGetSeparateBindings) {
-    auto a = from_b4(kB4a, udp(kHost, 5000, kServer, 53));
-    auto b = from_b4(kB4b, udp(kHost, 5000, kServer, 53));
+    auto a = from_b4(net::b4_a, udp(net::host, 5000, net::server1, 53));
+    auto b = from_b4(net::b4_b, udp(net::host, 5000, net::server1, 53));
     ASSERT_EQ(a.verdict, Verdict::to_uplink);
     ASSERT_EQ(b.verdict, Verdict::to_uplink);
     const auto& pa = *a.decoded.ip4();
@@ -21,15 +21,15 @@ TEST_F(EngineTest, TwoB4sWithTheSamePrivateTupleGetSeparateBindings) {
     EXPECT_EQ(pa.ttl, 63);  // RFC 2473 3.1: decremented once
 
     // Each reply goes back to its own B4 with the private tuple restored.
-    for (auto [p, b4] : {std::pair{pa, kB4a}, std::pair{pb, kB4b}}) {
-        auto reply = from_uplink(udp(kServer, 53, p.source, p.l4.source_port), 1);
+    for (auto [p, b4] : {std::pair{pa, net::b4_a}, std::pair{pb, net::b4_b}}) {
+        auto reply = from_uplink(udp(net::server1, 53, p.source, p.l4.source_port), 1);
         ASSERT_EQ(reply.verdict, Verdict::to_b4);
         const auto& v6h = *reply.decoded.ipv6;
         EXPECT_EQ(v6h.destination, b4);
-        EXPECT_EQ(v6h.source, kAftr);
+        EXPECT_EQ(v6h.source, net::aftr);
         EXPECT_EQ(v6h.hop_limit, 64);
         EXPECT_EQ(v6h.flow_label, 0u);
-        EXPECT_EQ(v6h.inner->destination, kHost);
+        EXPECT_EQ(v6h.inner->destination, net::host);
         EXPECT_EQ(v6h.inner->l4.destination_port, 5000);
     }
     EXPECT_EQ(engine->binding_count(), 2u);
@@ -37,13 +37,13 @@ TEST_F(EngineTest, TwoB4sWithTheSamePrivateTupleGetSeparateBindings) {
 }
 
 TEST_F(EngineTest, MappingIsEndpointIndependentAndPaired) {
-    auto first = from_b4(kB4a, udp(kHost, 5000, kServer, 53));
-    auto second = from_b4(kB4a, udp(kHost, 5000, kServer2, 9999));
-    auto tcp_flow = from_b4(kB4a, tcp(v4("192.168.1.11"), 40000, kServer, 80, wire::tcp::syn));
+    auto first = from_b4(net::b4_a, udp(net::host, 5000, net::server1, 53));
+    auto second = from_b4(net::b4_a, udp(net::host, 5000, kServer2, 9999));
+    auto tcp_flow = from_b4(net::b4_a, tcp(v4("192.168.1.11"), 40000, net::server1, 80, wire::tcp::syn));
     Ipv4Header h;
-    h.source = kHost;
-    h.destination = kServer;
-    auto ping = from_b4(kB4a, ipv4_icmp(h, IcmpMessage{wire::icmp::echo_request, 0, 77, 1, text_bytes("x")}));
+    h.source = net::host;
+    h.destination = net::server1;
+    auto ping = from_b4(net::b4_a, ipv4_icmp(h, IcmpMessage{wire::icmp::echo_request, 0, 77, 1, text_bytes("x")}));
     ASSERT_EQ(first.verdict, Verdict::to_uplink);
     ASSERT_EQ(ping.verdict, Verdict::to_uplink);
     EXPECT_EQ(first.decoded.ip4()->source, second.decoded.ip4()->source);
@@ -64,10 +64,10 @@ TEST_F(EngineTest, AddressDependentFilteringDropsStrangersWithoutRefreshing) {
     const auto [out, pub, port] = bind_udp();
     EXPECT_EQ(from_uplink(udp(kServer2, 53, pub, port), 1).verdict, Verdict::drop);
     EXPECT_EQ(count(Counter::drop_uplink_filtered), 1u);
-    EXPECT_EQ(from_uplink(udp(kServer, 4444, pub, port), 2).verdict, Verdict::to_b4);  // address, not port
+    EXPECT_EQ(from_uplink(udp(net::server1, 4444, pub, port), 2).verdict, Verdict::to_b4);  // address, not port
     // Junk from a stranger every 100 s does not keep the binding (RFC 7857 7).
     for (int t = 100; t <= 400; t += 100) from_uplink(udp(kServer2, 53, pub, port), t);
-    EXPECT_EQ(from_uplink(udp(kServer, 53, pub, port), 303).verdict, Verdict::drop);
+    EXPECT_EQ(from_uplink(udp(net::server1, 53, pub, port), 303).verdict, Verdict::drop);
     expect_balanced();
 }
 
@@ -77,17 +77,17 @@ TEST_F(EngineTest, AddressDependentFilteringCoversTcpAndIcmp) {
     auto c = base_config();
     c.filtering = Filtering::address_dependent;
     make(c);
-    auto syn = from_b4(kB4a, tcp(kHost, 40000, kServer, 80, wire::tcp::syn));
+    auto syn = from_b4(net::b4_a, tcp(net::host, 40000, net::server1, 80, wire::tcp::syn));
     const auto pub = syn.decoded.ip4()->source;
     const auto port = syn.decoded.ip4()->l4.source_port;
     EXPECT_EQ(from_uplink(tcp(kServer2, 80, pub, port, wire::tcp::syn | wire::tcp::ack)).verdict, Verdict::drop);
-    EXPECT_EQ(from_uplink(tcp(kServer, 80, pub, port, wire::tcp::syn | wire::tcp::ack)).verdict, Verdict::to_b4);
-    Ipv4Header h{kHost, kServer};
-    auto ping = from_b4(kB4a, ipv4_icmp(h, IcmpMessage{wire::icmp::echo_request, 0, 77, 1, {}}));
+    EXPECT_EQ(from_uplink(tcp(net::server1, 80, pub, port, wire::tcp::syn | wire::tcp::ack)).verdict, Verdict::to_b4);
+    Ipv4Header h{net::host, net::server1};
+    auto ping = from_b4(net::b4_a, ipv4_icmp(h, IcmpMessage{wire::icmp::echo_request, 0, 77, 1, {}}));
     const auto id = ping.decoded.ip4()->l4.icmp_identifier;
     EXPECT_EQ(from_uplink(ipv4_icmp({kServer2, pub}, IcmpMessage{wire::icmp::echo_reply, 0, id, 1, {}})).verdict,
               Verdict::drop);
-    EXPECT_EQ(from_uplink(ipv4_icmp({kServer, pub}, IcmpMessage{wire::icmp::echo_reply, 0, id, 1, {}})).verdict,
+    EXPECT_EQ(from_uplink(ipv4_icmp({net::server1, pub}, IcmpMessage{wire::icmp::echo_reply, 0, id, 1, {}})).verdict,
               Verdict::to_b4);
     EXPECT_EQ(count(Counter::drop_uplink_filtered), 2u);
     expect_balanced();
@@ -95,9 +95,10 @@ TEST_F(EngineTest, AddressDependentFilteringCoversTcpAndIcmp) {
 
 TEST_F(EngineTest, UdpBindingLivesItsTimeoutAndNotLonger) {
     const auto [out, pub, port] = bind_udp();
-    EXPECT_EQ(from_uplink(udp(kServer, 53, pub, port), 299).verdict, Verdict::to_b4);  // inbound refreshes under EIF
-    EXPECT_EQ(from_uplink(udp(kServer, 53, pub, port), 598).verdict, Verdict::to_b4);
-    EXPECT_EQ(from_uplink(udp(kServer, 53, pub, port), 900).verdict, Verdict::drop);
+    EXPECT_EQ(from_uplink(udp(net::server1, 53, pub, port), 299).verdict,
+              Verdict::to_b4);  // inbound refreshes under EIF
+    EXPECT_EQ(from_uplink(udp(net::server1, 53, pub, port), 598).verdict, Verdict::to_b4);
+    EXPECT_EQ(from_uplink(udp(net::server1, 53, pub, port), 900).verdict, Verdict::drop);
     EXPECT_EQ(count(Counter::drop_uplink_no_binding), 1u);
     EXPECT_EQ(count(Counter::bindings_expired), 1u);
     EXPECT_EQ(engine->binding_count(), 0u);
@@ -106,54 +107,57 @@ TEST_F(EngineTest, UdpBindingLivesItsTimeoutAndNotLonger) {
 
 TEST_F(EngineTest, IcmpEchoUsesTheIdentifierAndTimesOutAfter60s) {
     Ipv4Header h;
-    h.source = kHost;
-    h.destination = kServer;
-    auto a = from_b4(kB4a, ipv4_icmp(h, IcmpMessage{wire::icmp::echo_request, 0, 77, 1, text_bytes("a")}));
-    auto b = from_b4(kB4b, ipv4_icmp(h, IcmpMessage{wire::icmp::echo_request, 0, 77, 1, text_bytes("b")}));
+    h.source = net::host;
+    h.destination = net::server1;
+    auto a = from_b4(net::b4_a, ipv4_icmp(h, IcmpMessage{wire::icmp::echo_request, 0, 77, 1, text_bytes("a")}));
+    auto b = from_b4(net::b4_b, ipv4_icmp(h, IcmpMessage{wire::icmp::echo_request, 0, 77, 1, text_bytes("b")}));
     const auto ida = a.decoded.ip4()->l4.icmp_identifier;
     const auto idb = b.decoded.ip4()->l4.icmp_identifier;
     EXPECT_NE(std::make_pair(a.decoded.ip4()->source, ida), std::make_pair(b.decoded.ip4()->source, idb));
     Ipv4Header r;
-    r.source = kServer;
+    r.source = net::server1;
     r.destination = a.decoded.ip4()->source;
     auto reply = from_uplink(ipv4_icmp(r, IcmpMessage{wire::icmp::echo_reply, 0, ida, 1, text_bytes("a")}), 59);
     ASSERT_EQ(reply.verdict, Verdict::to_b4);
-    EXPECT_EQ(reply.decoded.ipv6->destination, kB4a);
+    EXPECT_EQ(reply.decoded.ipv6->destination, net::b4_a);
     EXPECT_EQ(reply.decoded.ipv6->inner->l4.icmp_identifier, 77);
     auto late = from_uplink(ipv4_icmp(r, IcmpMessage{wire::icmp::echo_reply, 0, ida, 2, text_bytes("a")}), 59 + 62);
     EXPECT_EQ(late.verdict, Verdict::drop);
 }
 
 TEST_F(EngineTest, TcpNeedsASynAndKeepsEstablishedBindingsLong) {
-    EXPECT_EQ(from_b4(kB4a, tcp(kHost, 40000, kServer, 80, wire::tcp::ack)).verdict, Verdict::drop);
+    EXPECT_EQ(from_b4(net::b4_a, tcp(net::host, 40000, net::server1, 80, wire::tcp::ack)).verdict, Verdict::drop);
     EXPECT_EQ(count(Counter::drop_tcp_not_syn), 1u);
-    auto syn = from_b4(kB4a, tcp(kHost, 40000, kServer, 80, wire::tcp::syn), 0);
+    auto syn = from_b4(net::b4_a, tcp(net::host, 40000, net::server1, 80, wire::tcp::syn), 0);
     const auto pub = syn.decoded.ip4()->source;
     const auto port = syn.decoded.ip4()->l4.source_port;
-    EXPECT_EQ(from_uplink(tcp(kServer, 80, pub, port, wire::tcp::syn | wire::tcp::ack), 1).verdict, Verdict::to_b4);
+    EXPECT_EQ(from_uplink(tcp(net::server1, 80, pub, port, wire::tcp::syn | wire::tcp::ack), 1).verdict,
+              Verdict::to_b4);
     // Established: idle 2 h 3 min still passes (RFC 5382 REQ-5).
-    EXPECT_EQ(from_uplink(tcp(kServer, 80, pub, port, wire::tcp::ack), 1 + 7380).verdict, Verdict::to_b4);
+    EXPECT_EQ(from_uplink(tcp(net::server1, 80, pub, port, wire::tcp::ack), 1 + 7380).verdict, Verdict::to_b4);
     // FIN both ways: transitory, gone after 240 s.
-    from_b4(kB4a, tcp(kHost, 40000, kServer, 80, wire::tcp::fin | wire::tcp::ack), 7400);
-    from_uplink(tcp(kServer, 80, pub, port, wire::tcp::fin | wire::tcp::ack), 7400);
-    EXPECT_EQ(from_uplink(tcp(kServer, 80, pub, port, wire::tcp::ack), 7400 + 239).verdict, Verdict::to_b4);
-    EXPECT_EQ(from_uplink(tcp(kServer, 80, pub, port, wire::tcp::ack), 7639 + 242).verdict, Verdict::drop);
+    from_b4(net::b4_a, tcp(net::host, 40000, net::server1, 80, wire::tcp::fin | wire::tcp::ack), 7400);
+    from_uplink(tcp(net::server1, 80, pub, port, wire::tcp::fin | wire::tcp::ack), 7400);
+    EXPECT_EQ(from_uplink(tcp(net::server1, 80, pub, port, wire::tcp::ack), 7400 + 239).verdict, Verdict::to_b4);
+    EXPECT_EQ(from_uplink(tcp(net::server1, 80, pub, port, wire::tcp::ack), 7639 + 242).verdict, Verdict::drop);
     expect_balanced();
 }
 
 TEST_F(EngineTest, SimultaneousOpenAndResetKeepTheBindingForTheTransitoryTime) {
-    auto syn = from_b4(kB4a, tcp(kHost, 40000, kServer, 80, wire::tcp::syn), 0);
+    auto syn = from_b4(net::b4_a, tcp(net::host, 40000, net::server1, 80, wire::tcp::syn), 0);
     const auto pub = syn.decoded.ip4()->source;
     const auto port = syn.decoded.ip4()->l4.source_port;
-    EXPECT_EQ(from_uplink(tcp(kServer, 80, pub, port, wire::tcp::syn), 1).verdict, Verdict::to_b4);  // crossing SYN
+    EXPECT_EQ(from_uplink(tcp(net::server1, 80, pub, port, wire::tcp::syn), 1).verdict,
+              Verdict::to_b4);  // crossing SYN
     std::string state;
     engine->for_each_binding([&](const BindingInfo& s) { state = s.state; });
     EXPECT_EQ(state, "established");
-    from_uplink(tcp(kServer, 80, pub, port, wire::tcp::rst), 10);
+    from_uplink(tcp(net::server1, 80, pub, port, wire::tcp::rst), 10);
     engine->for_each_binding([&](const BindingInfo& s) { state = s.state; });
     EXPECT_EQ(state, "reset");
-    EXPECT_EQ(from_b4(kB4a, tcp(kHost, 40000, kServer, 80, wire::tcp::ack), 200).verdict, Verdict::to_uplink);
-    EXPECT_EQ(from_uplink(tcp(kServer, 80, pub, port, wire::tcp::ack), 200 + 242).verdict, Verdict::drop);
+    EXPECT_EQ(from_b4(net::b4_a, tcp(net::host, 40000, net::server1, 80, wire::tcp::ack), 200).verdict,
+              Verdict::to_uplink);
+    EXPECT_EQ(from_uplink(tcp(net::server1, 80, pub, port, wire::tcp::ack), 200 + 242).verdict, Verdict::drop);
 }
 
 TEST_F(EngineTest, QuotaRefusesNewFlowsWithHostUnreachableAndKeepsOldOnes) {
@@ -161,24 +165,24 @@ TEST_F(EngineTest, QuotaRefusesNewFlowsWithHostUnreachableAndKeepsOldOnes) {
     c.quota.udp = 3;
     make(c);
     std::vector<Out> ok;
-    for (std::uint16_t i = 0; i < 3; ++i) ok.push_back(from_b4(kB4a, udp(kHost, 6000 + i, kServer, 53)));
-    auto refused = from_b4(kB4a, udp(kHost, 7000, kServer, 53));
+    for (std::uint16_t i = 0; i < 3; ++i) ok.push_back(from_b4(net::b4_a, udp(net::host, 6000 + i, net::server1, 53)));
+    auto refused = from_b4(net::b4_a, udp(net::host, 7000, net::server1, 53));
     ASSERT_EQ(refused.verdict, Verdict::to_b4);
     const auto& error = *refused.decoded.ipv6->inner;
-    EXPECT_EQ(refused.decoded.ipv6->destination, kB4a);
+    EXPECT_EQ(refused.decoded.ipv6->destination, net::b4_a);
     EXPECT_EQ(error.source, v4("192.0.0.1"));
-    EXPECT_EQ(error.destination, kHost);
+    EXPECT_EQ(error.destination, net::host);
     EXPECT_EQ(error.l4.icmp_type, 3);
     EXPECT_EQ(error.l4.icmp_code, 1);
     ASSERT_EQ(error.quoted.size(), 1u);
     EXPECT_EQ(error.quoted[0].l4.source_port, 7000);
     EXPECT_EQ(count(Counter::drop_quota_exhausted), 1u);
     // Another subscriber is not affected, and old flows still pass both ways.
-    EXPECT_EQ(from_b4(kB4b, udp(kHost, 7000, kServer, 53)).verdict, Verdict::to_uplink);
+    EXPECT_EQ(from_b4(net::b4_b, udp(net::host, 7000, net::server1, 53)).verdict, Verdict::to_uplink);
     for (std::uint16_t i = 0; i < 3; ++i) {
-        EXPECT_EQ(from_b4(kB4a, udp(kHost, 6000 + i, kServer, 53)).verdict, Verdict::to_uplink);
+        EXPECT_EQ(from_b4(net::b4_a, udp(net::host, 6000 + i, net::server1, 53)).verdict, Verdict::to_uplink);
         const auto* p = ok[i].decoded.ip4();
-        EXPECT_EQ(from_uplink(udp(kServer, 53, p->source, p->l4.source_port)).verdict, Verdict::to_b4);
+        EXPECT_EQ(from_uplink(udp(net::server1, 53, p->source, p->l4.source_port)).verdict, Verdict::to_b4);
     }
     expect_balanced();
 }
@@ -188,10 +192,10 @@ TEST_F(EngineTest, SubscriberIsThePrefixNotTheAddress) {
     c.quota.udp = 2;
     c.softwires_per_subscriber = 3;  // three B4 addresses at once, one quota
     make(c);
-    EXPECT_EQ(from_b4(v6("2001:db8:a::2"), udp(kHost, 1, kServer, 53)).verdict, Verdict::to_uplink);
-    EXPECT_EQ(from_b4(v6("2001:db8:a:ff::3"), udp(kHost, 2, kServer, 53)).verdict, Verdict::to_uplink);
+    EXPECT_EQ(from_b4(v6("2001:db8:a::2"), udp(net::host, 1, net::server1, 53)).verdict, Verdict::to_uplink);
+    EXPECT_EQ(from_b4(v6("2001:db8:a:ff::3"), udp(net::host, 2, net::server1, 53)).verdict, Verdict::to_uplink);
     // Same /56: the third binding is over the subscriber's quota.
-    EXPECT_EQ(from_b4(v6("2001:db8:a:1::9"), udp(kHost, 3, kServer, 53)).verdict, Verdict::to_b4);
+    EXPECT_EQ(from_b4(v6("2001:db8:a:1::9"), udp(net::host, 3, net::server1, 53)).verdict, Verdict::to_b4);
     EXPECT_EQ(count(Counter::drop_quota_exhausted), 1u);
     EXPECT_EQ(engine->subscriber_count(), 1u);
 }
@@ -204,30 +208,31 @@ TEST_F(EngineTest, SoftwireMovesToTheNewB4AddressWithItsBindings) {
     auto c = base_config();
     c.softwire_move_hold = 10;
     make(c);
-    const Ipv6Address renumbered = v6("2001:db8:a:1::7");  // kB4a's /56
-    const Bound before = bind_udp(kB4a, 0);
-    const Out moved = from_b4(renumbered, udp(kHost, 5000, kServer, 53), 1);
+    const Ipv6Address renumbered = v6("2001:db8:a:1::7");  // net::b4_a's /56
+    const Bound before = bind_udp(net::b4_a, 0);
+    const Out moved = from_b4(renumbered, udp(net::host, 5000, net::server1, 53), 1);
     ASSERT_EQ(moved.verdict, Verdict::to_uplink);
     EXPECT_EQ(moved.decoded.ip4()->source, before.pub);
     EXPECT_EQ(moved.decoded.ip4()->l4.source_port, before.port);
     EXPECT_EQ(count(Counter::softwires_moved), 1u);
     EXPECT_EQ(engine->binding_count(), 1u);
-    const Out reply = from_uplink(udp(kServer, 53, before.pub, before.port), 2);
+    const Out reply = from_uplink(udp(net::server1, 53, before.pub, before.port), 2);
     ASSERT_EQ(reply.verdict, Verdict::to_b4);
     EXPECT_EQ(reply.decoded.ipv6->destination, renumbered);
 
     // The old address within the hold: refused, nothing moved or made.
-    EXPECT_EQ(from_b4(kB4a, udp(kHost, 5000, kServer, 53), 5).verdict, Verdict::drop);
-    EXPECT_EQ(from_b4(kB4a, udp(kHost, 6000, kServer, 53), 5).verdict, Verdict::drop);
+    EXPECT_EQ(from_b4(net::b4_a, udp(net::host, 5000, net::server1, 53), 5).verdict, Verdict::drop);
+    EXPECT_EQ(from_b4(net::b4_a, udp(net::host, 6000, net::server1, 53), 5).verdict, Verdict::drop);
     EXPECT_EQ(count(Counter::drop_b4_softwire_limit), 2u);
     EXPECT_EQ(engine->binding_count(), 1u);
-    EXPECT_EQ(from_uplink(udp(kServer, 53, before.pub, before.port), 6).decoded.ipv6->destination, renumbered);
+    EXPECT_EQ(from_uplink(udp(net::server1, 53, before.pub, before.port), 6).decoded.ipv6->destination, renumbered);
     // Past the hold it may move back.
-    EXPECT_EQ(from_b4(kB4a, udp(kHost, 5000, kServer, 53), 11).decoded.ip4()->l4.source_port, before.port);
+    EXPECT_EQ(from_b4(net::b4_a, udp(net::host, 5000, net::server1, 53), 11).decoded.ip4()->l4.source_port,
+              before.port);
     EXPECT_EQ(count(Counter::softwires_moved), 2u);
-    EXPECT_EQ(from_uplink(udp(kServer, 53, before.pub, before.port), 12).decoded.ipv6->destination, kB4a);
+    EXPECT_EQ(from_uplink(udp(net::server1, 53, before.pub, before.port), 12).decoded.ipv6->destination, net::b4_a);
     // Another subscriber's B4 is no one's move.
-    bind_udp(kB4b, 13);
+    bind_udp(net::b4_b, 13);
     EXPECT_EQ(count(Counter::softwires_moved), 2u);
     expect_balanced();
 }
@@ -240,40 +245,40 @@ TEST_F(EngineTest, SoftwiresPerSubscriberIsALimit) {
     c.softwires_per_subscriber = 2;
     make(c);
     const Ipv6Address second = v6("2001:db8:a:1::2"), third = v6("2001:db8:a:2::2");
-    const Bound a = bind_udp(kB4a, 0);
+    const Bound a = bind_udp(net::b4_a, 0);
     const Bound b = bind_udp(second, 1);
     EXPECT_NE(a.port, b.port);
     EXPECT_EQ(a.pub, b.pub);
     EXPECT_EQ(count(Counter::softwires_moved), 0u);
-    bind_udp(second, 2);  // kB4a is now the least recently used
-    const Out took = from_b4(third, udp(kHost, 5000, kServer, 53), 3);
+    bind_udp(second, 2);  // net::b4_a is now the least recently used
+    const Out took = from_b4(third, udp(net::host, 5000, net::server1, 53), 3);
     ASSERT_EQ(took.verdict, Verdict::to_uplink);
-    EXPECT_EQ(took.decoded.ip4()->l4.source_port, a.port) << "the third address has kB4a's bindings";
+    EXPECT_EQ(took.decoded.ip4()->l4.source_port, a.port) << "the third address has net::b4_a's bindings";
     EXPECT_EQ(count(Counter::softwires_moved), 1u);
-    EXPECT_EQ(from_uplink(udp(kServer, 53, a.pub, a.port), 4).decoded.ipv6->destination, third);
-    EXPECT_EQ(from_uplink(udp(kServer, 53, b.pub, b.port), 4).decoded.ipv6->destination, second);
-    EXPECT_EQ(from_b4(kB4a, udp(kHost, 5000, kServer, 53), 5).verdict, Verdict::drop);  // 1800 s hold
+    EXPECT_EQ(from_uplink(udp(net::server1, 53, a.pub, a.port), 4).decoded.ipv6->destination, third);
+    EXPECT_EQ(from_uplink(udp(net::server1, 53, b.pub, b.port), 4).decoded.ipv6->destination, second);
+    EXPECT_EQ(from_b4(net::b4_a, udp(net::host, 5000, net::server1, 53), 5).verdict, Verdict::drop);  // 1800 s hold
     EXPECT_EQ(count(Counter::drop_b4_softwire_limit), 1u);
     expect_balanced();
 }
 
 TEST_F(EngineTest, HairpinArrivesWithTheSendersPublicEndpoint) {
-    auto b = from_b4(kB4b, udp(kHost, 5000, kServer, 53));
-    auto a = from_b4(kB4a, udp(v4("192.168.1.20"), 6000, kServer, 53));
+    auto b = from_b4(net::b4_b, udp(net::host, 5000, net::server1, 53));
+    auto a = from_b4(net::b4_a, udp(v4("192.168.1.20"), 6000, net::server1, 53));
     const auto bpub = b.decoded.ip4()->source;
     const auto bport = b.decoded.ip4()->l4.source_port;
-    auto hp = from_b4(kB4a, udp(v4("192.168.1.20"), 6000, bpub, bport), 1);
+    auto hp = from_b4(net::b4_a, udp(v4("192.168.1.20"), 6000, bpub, bport), 1);
     ASSERT_EQ(hp.verdict, Verdict::to_b4);
-    EXPECT_EQ(hp.decoded.ipv6->destination, kB4b);
+    EXPECT_EQ(hp.decoded.ipv6->destination, net::b4_b);
     const auto& inner = *hp.decoded.ipv6->inner;
-    EXPECT_EQ(inner.destination, kHost);
+    EXPECT_EQ(inner.destination, net::host);
     EXPECT_EQ(inner.l4.destination_port, 5000);
     EXPECT_EQ(inner.source, a.decoded.ip4()->source);  // RFC 4787 REQ-9: external source
     EXPECT_EQ(inner.l4.source_port, a.decoded.ip4()->l4.source_port);
     EXPECT_EQ(count(Counter::out_hairpin_packets), 1u);
 
     // To a pool port nobody holds: a hairpin miss, counted as one, not as an uplink packet's.
-    EXPECT_EQ(from_b4(kB4a, udp(v4("192.168.1.20"), 6000, bpub, static_cast<std::uint16_t>(bport ^ 1)), 2).verdict,
+    EXPECT_EQ(from_b4(net::b4_a, udp(v4("192.168.1.20"), 6000, bpub, static_cast<std::uint16_t>(bport ^ 1)), 2).verdict,
               Verdict::drop);
     EXPECT_EQ(count(Counter::drop_hairpin_no_binding), 1u);
     EXPECT_EQ(count(Counter::drop_uplink_no_binding), 0u);
@@ -283,7 +288,7 @@ TEST_F(EngineTest, HairpinArrivesWithTheSendersPublicEndpoint) {
 // RFC 4787 REQ-4 [row 40]: an even UDP source port gets an even public port, an odd one an odd.
 TEST_F(EngineTest, UdpKeepsPortParity) {
     for (std::uint16_t port = 5000; port < 5040; ++port) {
-        auto out = from_b4(kB4a, udp(kHost, port, kServer, 53));
+        auto out = from_b4(net::b4_a, udp(net::host, port, net::server1, 53));
         ASSERT_EQ(out.verdict, Verdict::to_uplink);
         EXPECT_EQ(out.decoded.ip4()->l4.source_port & 1, port & 1) << port;
     }
@@ -292,23 +297,23 @@ TEST_F(EngineTest, UdpKeepsPortParity) {
 // RFC 4787 / 5382 [row 76]: mappings and filters are per protocol: UDP to
 // a public port that only a TCP binding holds reaches nobody.
 TEST_F(EngineTest, UdpToAPortOnlyTcpHoldsIsDropped) {
-    auto syn = from_b4(kB4a, tcp(kHost, 40000, kServer, 80, wire::tcp::syn));
+    auto syn = from_b4(net::b4_a, tcp(net::host, 40000, net::server1, 80, wire::tcp::syn));
     ASSERT_EQ(syn.verdict, Verdict::to_uplink);
     const auto pub = syn.decoded.ip4()->source;
     const auto port = syn.decoded.ip4()->l4.source_port;
-    EXPECT_EQ(from_uplink(udp(kServer, 80, pub, port)).verdict, Verdict::drop);
+    EXPECT_EQ(from_uplink(udp(net::server1, 80, pub, port)).verdict, Verdict::drop);
     EXPECT_EQ(count(Counter::drop_uplink_no_binding), 1u);
-    EXPECT_EQ(from_uplink(tcp(kServer, 80, pub, port, wire::tcp::syn | wire::tcp::ack)).verdict, Verdict::to_b4);
+    EXPECT_EQ(from_uplink(tcp(net::server1, 80, pub, port, wire::tcp::syn | wire::tcp::ack)).verdict, Verdict::to_b4);
     expect_balanced();
 }
 
 TEST_F(EngineTest, TtlExpiryAnswersFrom192_0_0_1DownTheSameSoftwire) {
-    auto out = from_b4(kB4a, udp(kHost, 5000, kServer, 33434, 1));
+    auto out = from_b4(net::b4_a, udp(net::host, 5000, net::server1, 33434, 1));
     ASSERT_EQ(out.verdict, Verdict::to_b4);
-    EXPECT_EQ(out.decoded.ipv6->destination, kB4a);
+    EXPECT_EQ(out.decoded.ipv6->destination, net::b4_a);
     const auto& e = *out.decoded.ipv6->inner;
     EXPECT_EQ(e.source, v4("192.0.0.1"));
-    EXPECT_EQ(e.destination, kHost);
+    EXPECT_EQ(e.destination, net::host);
     EXPECT_EQ(e.l4.icmp_type, 11);
     EXPECT_EQ(e.l4.icmp_code, 0);
     EXPECT_EQ(engine->binding_count(), 0u);
@@ -317,10 +322,10 @@ TEST_F(EngineTest, TtlExpiryAnswersFrom192_0_0_1DownTheSameSoftwire) {
 }
 
 TEST_F(EngineTest, TrafficClassAndTosAreCopiedBothWays) {
-    auto up = from_b4(kB4a, udp(kHost, 5000, kServer, 53), 0, 0x28);
+    auto up = from_b4(net::b4_a, udp(net::host, 5000, net::server1, 53), 0, 0x28);
     EXPECT_EQ(up.decoded.ip4()->tos, 0x28);
     Ipv4Header h;
-    h.source = kServer;
+    h.source = net::server1;
     h.destination = up.decoded.ip4()->source;
     h.tos = 0xb8;  // DSCP 46
     auto down = from_uplink(ipv4_udp(h, UdpDatagram{53, up.decoded.ip4()->l4.source_port, {}, false}));
@@ -329,35 +334,35 @@ TEST_F(EngineTest, TrafficClassAndTosAreCopiedBothWays) {
 
 TEST_F(EngineTest, EncapsulationLimitOptionIsAccepted) {
     Ipv6Header h;
-    h.source = kB4a;
-    h.destination = kAftr;
+    h.source = net::b4_a;
+    h.destination = net::aftr;
     h.encapsulation_limit = 4;
-    EXPECT_EQ(run(Side::b4, softwire(h, udp(kHost, 1, kServer, 2)), 0).verdict, Verdict::to_uplink);
+    EXPECT_EQ(run(Side::b4, softwire(h, udp(net::host, 1, net::server1, 2)), 0).verdict, Verdict::to_uplink);
 }
 
 TEST_F(EngineTest, UdpZeroChecksumStaysZero) {
     Ipv4Header h;
-    h.source = kHost;
-    h.destination = kServer;
-    auto out = from_b4(kB4a, ipv4_udp(h, UdpDatagram{1000, 2000, text_bytes("z"), true}));
+    h.source = net::host;
+    h.destination = net::server1;
+    auto out = from_b4(net::b4_a, ipv4_udp(h, UdpDatagram{1000, 2000, text_bytes("z"), true}));
     EXPECT_EQ(out.decoded.ip4()->l4.checksum, 0);
 }
 
 TEST_F(EngineTest, AftrAnswersPingOnBothFamilies) {
     Ipv4Header h;
-    h.source = kHost;
+    h.source = net::host;
     h.destination = v4("192.0.0.1");
-    auto v4reply = from_b4(kB4a, ipv4_icmp(h, IcmpMessage{wire::icmp::echo_request, 0, 9, 3, text_bytes("p")}));
+    auto v4reply = from_b4(net::b4_a, ipv4_icmp(h, IcmpMessage{wire::icmp::echo_request, 0, 9, 3, text_bytes("p")}));
     ASSERT_EQ(v4reply.verdict, Verdict::to_b4);
     EXPECT_EQ(v4reply.decoded.ipv6->inner->source, v4("192.0.0.1"));
     EXPECT_EQ(v4reply.decoded.ipv6->inner->l4.icmp_type, 0);
     Ipv6Header v6h;
-    v6h.source = kB4a;
-    v6h.destination = kAftr;
+    v6h.source = net::b4_a;
+    v6h.destination = net::aftr;
     auto v6reply = run(Side::b4, ipv6_icmp(v6h, IcmpMessage{128, 0, 5, 6, text_bytes("q")}), 0);
     ASSERT_EQ(v6reply.verdict, Verdict::to_b4);
-    EXPECT_EQ(v6reply.decoded.ipv6->source, kAftr);
-    EXPECT_EQ(v6reply.decoded.ipv6->destination, kB4a);
+    EXPECT_EQ(v6reply.decoded.ipv6->source, net::aftr);
+    EXPECT_EQ(v6reply.decoded.ipv6->destination, net::b4_a);
     EXPECT_EQ(v6reply.decoded.ipv6->icmpv6->icmp_type, 129);
     EXPECT_EQ(engine->binding_count(), 0u);
 }
@@ -369,36 +374,37 @@ TEST_F(EngineTest, BadPacketsAreDroppedByReasonAndCreateNothing) {
         Side side;
         Counter counter;
     };
-    Bytes bad_sum = udp(kHost, 1, kServer, 2);
+    Bytes bad_sum = udp(net::host, 1, net::server1, 2);
     bad_sum[10] ^= 0xff;
-    Bytes lying = udp(kHost, 1, kServer, 2);
+    Bytes lying = udp(net::host, 1, net::server1, 2);
     wire::store16(lying.data() + 2, 200);
     refresh_ipv4_header_checksum(lying);
-    Bytes public_source = udp(v4("203.0.113.5"), 1, kServer, 2);
+    Bytes public_source = udp(v4("203.0.113.5"), 1, net::server1, 2);
     Ipv6Header h;
-    h.source = kB4a;
-    h.destination = kAftr;
+    h.source = net::b4_a;
+    h.destination = net::aftr;
     Ipv6Header wrong = h;
     wrong.destination = v6("2001:db8:ff::2");
-    Bytes short_v6 = softwire(h, udp(kHost, 1, kServer, 2));
+    Bytes short_v6 = softwire(h, udp(net::host, 1, net::server1, 2));
     short_v6.resize(short_v6.size() - 3);
-    Bytes cut_tcp = tcp(kHost, 1, kServer, 2, wire::tcp::syn);
+    Bytes cut_tcp = tcp(net::host, 1, net::server1, 2, wire::tcp::syn);
     cut_tcp.resize(30);
     wire::store16(cut_tcp.data() + 2, 30);
     refresh_ipv4_header_checksum(cut_tcp);
-    Bytes to_pool_no_binding = udp(kServer, 1, v4("198.51.100.3"), 4000);
-    Bytes not_pool = udp(kServer, 1, v4("192.0.2.1"), 4000);
+    Bytes to_pool_no_binding = udp(net::server1, 1, v4("198.51.100.3"), 4000);
+    Bytes not_pool = udp(net::server1, 1, v4("192.0.2.1"), 4000);
 
     const Case cases[] = {
         {"inner checksum", softwire(h, bad_sum), Side::b4, Counter::drop_inner_bad_checksum},
         {"inner length lies", softwire(h, lying), Side::b4, Counter::drop_inner_truncated},
         {"public inner source", softwire(h, public_source), Side::b4, Counter::drop_inner_bad_source},
-        {"not to the AFTR", softwire(wrong, udp(kHost, 1, kServer, 2)), Side::b4, Counter::drop_b4_wrong_destination},
+        {"not to the AFTR", softwire(wrong, udp(net::host, 1, net::server1, 2)), Side::b4,
+         Counter::drop_b4_wrong_destination},
         {"IPv6 truncated", short_v6, Side::b4, Counter::drop_b4_truncated},
         {"TCP header cut", softwire(h, cut_tcp), Side::b4, Counter::drop_b4_l4_truncated},
         {"uplink without binding", to_pool_no_binding, Side::uplink, Counter::drop_uplink_no_binding},
         {"uplink not to the pool", not_pool, Side::uplink, Counter::drop_uplink_not_pool},
-        {"IPv4 on the B4 side", udp(kHost, 1, kServer, 2), Side::b4, Counter::drop_b4_not_ipv6},
+        {"IPv4 on the B4 side", udp(net::host, 1, net::server1, 2), Side::b4, Counter::drop_b4_not_ipv6},
         {"empty", Bytes{}, Side::uplink, Counter::drop_uplink_truncated},
     };
     for (const auto& c : cases) {
@@ -411,13 +417,13 @@ TEST_F(EngineTest, BadPacketsAreDroppedByReasonAndCreateNothing) {
 }
 
 TEST_F(EngineTest, SameSeedSameOutput) {
-    auto first = from_b4(kB4a, udp(kHost, 5000, kServer, 53)).bytes;
+    auto first = from_b4(net::b4_a, udp(net::host, 5000, net::server1, 53)).bytes;
     make(base_config());
-    EXPECT_EQ(from_b4(kB4a, udp(kHost, 5000, kServer, 53)).bytes, first);
+    EXPECT_EQ(from_b4(net::b4_a, udp(net::host, 5000, net::server1, 53)).bytes, first);
     auto c = base_config();
     c.seed = 99;
     make(c);
-    EXPECT_NE(from_b4(kB4a, udp(kHost, 5000, kServer, 53)).bytes, first);
+    EXPECT_NE(from_b4(net::b4_a, udp(net::host, 5000, net::server1, 53)).bytes, first);
 }
 
 TEST_F(EngineTest, FreedPortIsNotReusedWithin120s) {
@@ -425,11 +431,11 @@ TEST_F(EngineTest, FreedPortIsNotReusedWithin120s) {
     c.pools = {*parse_ipv4_prefix("198.51.100.1/32")};
     c.port_min = c.port_max = 4000;  // a single port makes reuse observable
     make(c);
-    ASSERT_EQ(from_b4(kB4a, udp(kHost, 1, kServer, 53), 0).verdict, Verdict::to_uplink);
+    ASSERT_EQ(from_b4(net::b4_a, udp(net::host, 1, net::server1, 53), 0).verdict, Verdict::to_uplink);
     // Expired after 300 s; the port is held until 301 + 120.
-    EXPECT_EQ(from_b4(kB4b, udp(kHost, 1, kServer, 53), 302).verdict, Verdict::to_b4);
+    EXPECT_EQ(from_b4(net::b4_b, udp(net::host, 1, net::server1, 53), 302).verdict, Verdict::to_b4);
     EXPECT_EQ(count(Counter::drop_pool_exhausted), 1u);
-    EXPECT_EQ(from_b4(kB4b, udp(kHost, 1, kServer, 53), 302 + 121).verdict, Verdict::to_uplink);
+    EXPECT_EQ(from_b4(net::b4_b, udp(net::host, 1, net::server1, 53), 302 + 121).verdict, Verdict::to_uplink);
 }
 
 // The burst entry points only add lookahead: same verdicts, same bytes,
@@ -437,12 +443,12 @@ TEST_F(EngineTest, FreedPortIsNotReusedWithin120s) {
 TEST(EngineBurst, SameResultAsOnePacketAtATime) {
     std::vector<Bytes> b4_side, uplink_side;
     Ipv6Header h;
-    h.destination = kAftr;
+    h.destination = net::aftr;
     for (int i = 0; i < 40; ++i) {
-        h.source = i % 2 ? kB4a : kB4b;
+        h.source = i % 2 ? net::b4_a : net::b4_b;
         Ipv4Header ip;
-        ip.source = kHost;
-        ip.destination = kServer;
+        ip.source = net::host;
+        ip.destination = net::server1;
         if (i % 3 == 0)
             b4_side.push_back(
                 softwire(h, ipv4_udp(ip, UdpDatagram{static_cast<std::uint16_t>(1000 + i % 7), 53, {}, false})));
@@ -498,16 +504,16 @@ protected:
 // RFC 6333 7.1-7.2 [row 70]: a router's Fragmentation Needed about a
 // flow's DF packet reaches the host behind the B4, with its MTU.
 TEST_F(IcmpErrorTest, FragmentationNeededFromTheInternetReachesTheHost) {
-    Ipv4Header h{kHost, kServer};
+    Ipv4Header h{net::host, net::server1};
     h.dont_fragment = true;
-    auto out = from_b4(kB4a, ipv4_udp(h, UdpDatagram{5000, 53, Bytes(1200, 1), false}), 0);
+    auto out = from_b4(net::b4_a, ipv4_udp(h, UdpDatagram{5000, 53, Bytes(1200, 1), false}), 0);
     ASSERT_EQ(out.verdict, Verdict::to_uplink);
     auto back = from_uplink(ipv4_icmp({v4("192.0.2.1"), out.decoded.ip4()->source},
                                       IcmpMessage{3, 4, 0, 1000, Bytes(out.bytes.begin(), out.bytes.begin() + 28)}),
                             1);
     ASSERT_EQ(back.verdict, Verdict::to_b4);
     const auto& e = *back.decoded.ipv6->inner;
-    EXPECT_EQ(e.destination, kHost);
+    EXPECT_EQ(e.destination, net::host);
     EXPECT_EQ(e.l4.icmp_type, 3);
     EXPECT_EQ(e.l4.icmp_code, 4);
     EXPECT_EQ(e.l4.icmp_sequence, 1000) << "the next-hop MTU";
@@ -521,44 +527,44 @@ TEST_F(IcmpErrorTest, ErrorFromTheInternetReachesTheHostWithTheQuoteRestored) {
     for (std::size_t quote : {std::size_t{28}, sent.size()}) {
         auto back = from_uplink(error(v4("192.0.2.1"), pub, 3, 3, sent, quote), 100);
         ASSERT_EQ(back.verdict, Verdict::to_b4) << quote;
-        EXPECT_EQ(back.decoded.ipv6->destination, kB4a);
+        EXPECT_EQ(back.decoded.ipv6->destination, net::b4_a);
         const auto& e = *back.decoded.ipv6->inner;
-        EXPECT_EQ(e.destination, kHost);
+        EXPECT_EQ(e.destination, net::host);
         EXPECT_EQ(e.source, v4("192.0.2.1"));  // the reporting router stays visible (traceroute)
         EXPECT_EQ(e.l4.icmp_type, 3);
         EXPECT_EQ(e.l4.icmp_code, 3);
         ASSERT_EQ(e.quoted.size(), 1u);
-        EXPECT_EQ(e.quoted[0].source, kHost);
+        EXPECT_EQ(e.quoted[0].source, net::host);
         EXPECT_EQ(e.quoted[0].l4.source_port, 5000);
         EXPECT_TRUE(e.quoted[0].header_checksum_ok);
     }
     // Errors do not refresh: the binding still expires 300 s after its last packet.
-    EXPECT_EQ(from_uplink(udp(kServer, 53, pub, port), 302).verdict, Verdict::drop);
+    EXPECT_EQ(from_uplink(udp(net::server1, 53, pub, port), 302).verdict, Verdict::drop);
     EXPECT_EQ(count(Counter::drop_uplink_no_binding), 1u);
     expect_balanced();
 }
 
 TEST_F(IcmpErrorTest, HostsPortUnreachableLeavesFromItsPublicEndpoint) {
     const auto [out, pub, port] = bind_udp();
-    auto in = from_uplink(udp(kServer, 53, pub, port), 1);
+    auto in = from_uplink(udp(net::server1, 53, pub, port), 1);
     ASSERT_EQ(in.verdict, Verdict::to_b4);
     const Bytes delivered = in.decoded.ipv6->inner->bytes;
-    auto up = from_b4(kB4a, error(kHost, kServer, 3, 3, delivered), 2);
+    auto up = from_b4(net::b4_a, error(net::host, net::server1, 3, 3, delivered), 2);
     ASSERT_EQ(up.verdict, Verdict::to_uplink);
     const auto& e = *up.decoded.ipv4;
     EXPECT_EQ(e.source, pub);
-    EXPECT_EQ(e.destination, kServer);
+    EXPECT_EQ(e.destination, net::server1);
     ASSERT_EQ(e.quoted.size(), 1u);
     EXPECT_EQ(e.quoted[0].destination, pub);
     EXPECT_EQ(e.quoted[0].l4.destination_port, port);
-    EXPECT_EQ(e.quoted[0].source, kServer);
+    EXPECT_EQ(e.quoted[0].source, net::server1);
 }
 
 TEST_F(IcmpErrorTest, TracerouteTimeExceededAndErrorsAboutErrors) {
     Ipv4Header h;
-    h.source = kHost;
-    h.destination = kServer;
-    auto probe = from_b4(kB4a, ipv4_icmp(h, IcmpMessage{wire::icmp::echo_request, 0, 4242, 1, {}}), 0);
+    h.source = net::host;
+    h.destination = net::server1;
+    auto probe = from_b4(net::b4_a, ipv4_icmp(h, IcmpMessage{wire::icmp::echo_request, 0, 4242, 1, {}}), 0);
     ASSERT_EQ(probe.verdict, Verdict::to_uplink);
     const auto pub = probe.decoded.ip4()->source;
     auto hop = from_uplink(error(v4("192.0.2.254"), pub, 11, 0, probe.bytes), 1);
@@ -569,7 +575,7 @@ TEST_F(IcmpErrorTest, TracerouteTimeExceededAndErrorsAboutErrors) {
     EXPECT_EQ(from_uplink(nested, 2).verdict, Verdict::drop);
     EXPECT_EQ(count(Counter::drop_uplink_icmp_quote), 1u);
     // An error about a packet no binding sent.
-    EXPECT_EQ(from_uplink(error(v4("192.0.2.254"), pub, 3, 1, udp(pub, 1, kServer, 2)), 3).verdict, Verdict::drop);
+    EXPECT_EQ(from_uplink(error(v4("192.0.2.254"), pub, 3, 1, udp(pub, 1, net::server1, 2)), 3).verdict, Verdict::drop);
     EXPECT_EQ(count(Counter::drop_uplink_icmp_no_binding), 1u);
     expect_balanced();
 }
@@ -580,11 +586,12 @@ TEST_F(IcmpErrorTest, GeneratedErrorsAreRateLimited) {
     make(c);
     int answered = 0;
     for (int i = 0; i < 5; ++i)
-        answered += from_b4(kB4a, udp(kHost, 5000, kServer, 33434, 1), 7).verdict == Verdict::to_b4;
+        answered += from_b4(net::b4_a, udp(net::host, 5000, net::server1, 33434, 1), 7).verdict == Verdict::to_b4;
     EXPECT_EQ(answered, 2);
     EXPECT_EQ(count(Counter::icmp_errors_rate_limited), 3u);
     EXPECT_EQ(count(Counter::drop_inner_ttl_expired), 5u);
-    EXPECT_EQ(from_b4(kB4a, udp(kHost, 5000, kServer, 33434, 1), 8).verdict, Verdict::to_b4);  // next second
+    EXPECT_EQ(from_b4(net::b4_a, udp(net::host, 5000, net::server1, 33434, 1), 8).verdict,
+              Verdict::to_b4);  // next second
     expect_balanced();
 }
 
@@ -594,13 +601,13 @@ TEST_F(EngineTest, NewBindingsPerSecondAreLimitedPerSubscriber) {
     make(c);
     int made = 0;
     for (std::uint16_t port = 1; port <= 8; ++port)
-        made += from_b4(kB4a, udp(kHost, port, kServer, 53), 10).verdict == Verdict::to_uplink;
+        made += from_b4(net::b4_a, udp(net::host, port, net::server1, 53), 10).verdict == Verdict::to_uplink;
     EXPECT_EQ(made, 5);
     EXPECT_EQ(count(Counter::drop_binding_rate_limited), 3u);
     // Existing bindings still pass, another subscriber is not limited, and the next second opens again.
-    EXPECT_EQ(from_b4(kB4a, udp(kHost, 1, kServer, 53), 10).verdict, Verdict::to_uplink);
-    EXPECT_EQ(from_b4(kB4b, udp(kHost, 1, kServer, 53), 10).verdict, Verdict::to_uplink);
-    EXPECT_EQ(from_b4(kB4a, udp(kHost, 100, kServer, 53), 11).verdict, Verdict::to_uplink);
+    EXPECT_EQ(from_b4(net::b4_a, udp(net::host, 1, net::server1, 53), 10).verdict, Verdict::to_uplink);
+    EXPECT_EQ(from_b4(net::b4_b, udp(net::host, 1, net::server1, 53), 10).verdict, Verdict::to_uplink);
+    EXPECT_EQ(from_b4(net::b4_a, udp(net::host, 100, net::server1, 53), 11).verdict, Verdict::to_uplink);
     expect_balanced();
 }
 
@@ -611,28 +618,28 @@ TEST_F(EngineTest, FullTablesRefuseNewFlowsAndKeepOldOnes) {
     c.max_bindings = 3;
     c.max_subscribers = 2;
     make(c);
-    ASSERT_EQ(from_b4(kB4a, udp(kHost, 1, kServer, 53)).verdict, Verdict::to_uplink);
-    ASSERT_EQ(from_b4(kB4b, udp(kHost, 1, kServer, 53)).verdict, Verdict::to_uplink);
+    ASSERT_EQ(from_b4(net::b4_a, udp(net::host, 1, net::server1, 53)).verdict, Verdict::to_uplink);
+    ASSERT_EQ(from_b4(net::b4_b, udp(net::host, 1, net::server1, 53)).verdict, Verdict::to_uplink);
     // A third subscriber: no room for it.
-    auto third = from_b4(v6("2001:db8:c::2"), udp(kHost, 1, kServer, 53));
+    auto third = from_b4(v6("2001:db8:c::2"), udp(net::host, 1, net::server1, 53));
     ASSERT_EQ(third.verdict, Verdict::to_b4);
     EXPECT_EQ(third.decoded.ipv6->inner->l4.icmp_type, 3);
     EXPECT_EQ(count(Counter::drop_subscriber_table_full), 1u);
-    ASSERT_EQ(from_b4(kB4a, udp(kHost, 2, kServer, 53)).verdict, Verdict::to_uplink);
+    ASSERT_EQ(from_b4(net::b4_a, udp(net::host, 2, net::server1, 53)).verdict, Verdict::to_uplink);
     // The binding table is full now.
-    EXPECT_EQ(from_b4(kB4b, udp(kHost, 2, kServer, 53)).verdict, Verdict::to_b4);
+    EXPECT_EQ(from_b4(net::b4_b, udp(net::host, 2, net::server1, 53)).verdict, Verdict::to_b4);
     EXPECT_EQ(count(Counter::drop_binding_table_full), 1u);
     EXPECT_EQ(engine->binding_count(), 3u);
-    EXPECT_EQ(from_b4(kB4b, udp(kHost, 1, kServer, 53)).verdict, Verdict::to_uplink);
-    EXPECT_EQ(from_b4(kB4a, udp(kHost, 2, kServer, 53)).verdict, Verdict::to_uplink);
+    EXPECT_EQ(from_b4(net::b4_b, udp(net::host, 1, net::server1, 53)).verdict, Verdict::to_uplink);
+    EXPECT_EQ(from_b4(net::b4_a, udp(net::host, 2, net::server1, 53)).verdict, Verdict::to_uplink);
     expect_balanced();
 }
 
 // Unsolicited inbound traffic never creates state.
 TEST_F(EngineTest, UnsolicitedInboundCreatesNothing) {
     for (std::uint16_t port = 1024; port < 1100; ++port) {
-        from_uplink(udp(kServer, 53, v4("198.51.100.1"), port));
-        from_uplink(tcp(kServer, 80, v4("198.51.100.2"), port, wire::tcp::syn));
+        from_uplink(udp(net::server1, 53, v4("198.51.100.1"), port));
+        from_uplink(tcp(net::server1, 80, v4("198.51.100.2"), port, wire::tcp::syn));
     }
     EXPECT_EQ(engine->binding_count(), 0u);
     EXPECT_EQ(engine->subscriber_count(), 0u);
@@ -652,14 +659,15 @@ TEST_F(EngineTest, AnExhaustedPoolRefusesNewFlowsAndSharesNoPort) {
     c.port_max = 2009;
     make(c);
     std::set<std::pair<std::uint32_t, std::uint16_t>> ends;
-    const Ipv6Address b4s[] = {kB4a, kB4b};
+    const Ipv6Address b4s[] = {net::b4_a, net::b4_b};
     for (int i = 0; i < 10; ++i) {
-        auto out = from_b4(b4s[i % 2], udp(kHost, static_cast<std::uint16_t>(6000 + i), kServer, 53));
+        auto out = from_b4(b4s[i % 2], udp(net::host, static_cast<std::uint16_t>(6000 + i), net::server1, 53));
         ASSERT_EQ(out.verdict, Verdict::to_uplink) << i;
         EXPECT_TRUE(ends.insert({out.decoded.ip4()->source.value, out.decoded.ip4()->l4.source_port}).second)
             << "a public end handed out twice";
     }
-    for (const auto& b4 : b4s) EXPECT_EQ(from_b4(b4, udp(kHost, 7000, kServer, 53)).verdict, Verdict::to_b4);  // 3/1
+    for (const auto& b4 : b4s)
+        EXPECT_EQ(from_b4(b4, udp(net::host, 7000, net::server1, 53)).verdict, Verdict::to_b4);  // 3/1
     EXPECT_EQ(count(Counter::drop_pool_exhausted), 2u);
     EXPECT_EQ(engine->binding_count(), 10u);
     expect_balanced();
@@ -673,14 +681,14 @@ TEST_F(EngineTest, SeveralPoolsThatAreNotContiguousAreAllUsed) {
     make(c);
     std::set<std::uint32_t> used;
     for (unsigned n = 0; n < 48; ++n) {
-        Ipv6Address b4 = kB4a;
+        Ipv6Address b4 = net::b4_a;
         b4[5] = static_cast<std::uint8_t>(n);  // one subscriber each
-        auto out = from_b4(b4, udp(kHost, 5000, kServer, 53));
+        auto out = from_b4(b4, udp(net::host, 5000, net::server1, 53));
         ASSERT_EQ(out.verdict, Verdict::to_uplink);
         const Ipv4Address pub = out.decoded.ip4()->source;
         EXPECT_TRUE(c.pools[0].contains(pub) || c.pools[1].contains(pub)) << to_string(pub);
         used.insert(pub.value);
-        EXPECT_EQ(from_uplink(udp(kServer, 53, pub, out.decoded.ip4()->l4.source_port)).verdict, Verdict::to_b4);
+        EXPECT_EQ(from_uplink(udp(net::server1, 53, pub, out.decoded.ip4()->l4.source_port)).verdict, Verdict::to_b4);
     }
     EXPECT_EQ(used.size(), 3u) << "every pool address serves subscribers";
 }
@@ -692,17 +700,17 @@ TEST_F(EngineTest, FragmentableDatagramsGetDistinctIdsOnThePublicSide) {
     c.pools = {*parse_ipv4_prefix("198.51.100.1/32")};
     make(c);
     Ipv4Header h;
-    h.source = kHost;
-    h.destination = kServer;
+    h.source = net::host;
+    h.destination = net::server1;
     h.identification = 0x1234;
-    auto a = from_b4(kB4a, ipv4_udp(h, UdpDatagram{5000, 53, text_bytes("a"), false}));
-    auto b = from_b4(kB4b, ipv4_udp(h, UdpDatagram{5000, 53, text_bytes("b"), false}));
+    auto a = from_b4(net::b4_a, ipv4_udp(h, UdpDatagram{5000, 53, text_bytes("a"), false}));
+    auto b = from_b4(net::b4_b, ipv4_udp(h, UdpDatagram{5000, 53, text_bytes("b"), false}));
     ASSERT_EQ(a.decoded.ipv4->source, b.decoded.ipv4->source);
     EXPECT_NE(a.decoded.ipv4->identification, b.decoded.ipv4->identification);
     EXPECT_TRUE(a.decoded.ipv4->header_checksum_ok);
     // DF=1 datagrams are never fragmented: their ID is left alone.
     h.dont_fragment = true;
-    auto df = from_b4(kB4a, ipv4_udp(h, UdpDatagram{5000, 53, text_bytes("c"), false}));
+    auto df = from_b4(net::b4_a, ipv4_udp(h, UdpDatagram{5000, 53, text_bytes("c"), false}));
     EXPECT_EQ(df.decoded.ipv4->identification, 0x1234);
 }
 
@@ -713,14 +721,14 @@ TEST_F(EngineTest, PortHoldRunsFromTheExpiryNotFromWhenItWasNoticed) {
     c.pools = {*parse_ipv4_prefix("198.51.100.1/32")};
     c.port_min = c.port_max = 4000;
     make(c);
-    ASSERT_EQ(from_b4(kB4a, udp(kHost, 1, kServer, 53), 0).verdict, Verdict::to_uplink);
+    ASSERT_EQ(from_b4(net::b4_a, udp(net::host, 1, net::server1, 53), 0).verdict, Verdict::to_uplink);
     // Expired at 301, held until 421; nothing happens until 1000.
-    EXPECT_EQ(from_b4(kB4b, udp(kHost, 1, kServer, 53), 1000).verdict, Verdict::to_uplink);
+    EXPECT_EQ(from_b4(net::b4_b, udp(net::host, 1, net::server1, 53), 1000).verdict, Verdict::to_uplink);
 }
 
 // An error too big for the softwire is cut to fit, not sent too big.
 TEST_F(EngineTest, OversizedInboundErrorsAreCutToTheTunnelMtu) {
-    auto out = from_b4(kB4a, udp(kHost, 5000, kServer, 53), 0);
+    auto out = from_b4(net::b4_a, udp(net::host, 5000, net::server1, 53), 0);
     Ipv4Header h;
     h.source = v4("192.0.2.1");
     h.destination = out.decoded.ipv4->source;
@@ -729,7 +737,7 @@ TEST_F(EngineTest, OversizedInboundErrorsAreCutToTheTunnelMtu) {
     auto back = from_uplink(ipv4_icmp(h, IcmpMessage{3, 1, 0, 0, quote}), 1);
     ASSERT_EQ(back.verdict, Verdict::to_b4);
     EXPECT_LE(back.bytes.size(), 1500u);
-    EXPECT_EQ(back.decoded.ipv6->inner->quoted[0].source, kHost);
+    EXPECT_EQ(back.decoded.ipv6->inner->quoted[0].source, net::host);
 }
 
 }  // namespace
@@ -764,13 +772,13 @@ TEST_F(EngineTest, EnginesWithDisjointSlicesNeverShareAPort) {
     for (std::size_t e = 0; e < engines.size(); ++e) {
         engine = std::move(engines[e]);
         for (std::uint16_t port = 1; port <= 32; ++port) {
-            auto out = from_b4(kB4a, udp(kHost, port, kServer, 53));
+            auto out = from_b4(net::b4_a, udp(net::host, port, net::server1, 53));
             ASSERT_EQ(out.verdict, Verdict::to_uplink);
             EXPECT_GE(out.decoded.ipv4->l4.source_port, slices[e].first);
             EXPECT_LE(out.decoded.ipv4->l4.source_port, slices[e].second);
         }
         // The slice is exhausted: the 33rd flow is refused, not given a port of the other engine.
-        EXPECT_EQ(from_b4(kB4a, udp(kHost, 99, kServer, 53)).verdict, Verdict::to_b4);
+        EXPECT_EQ(from_b4(net::b4_a, udp(net::host, 99, net::server1, 53)).verdict, Verdict::to_b4);
     }
 }
 

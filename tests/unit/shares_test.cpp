@@ -13,7 +13,7 @@ namespace dslite::test {
 namespace {
 
 Ipv6Address b4_number(unsigned n) {  // one B4 per /56, 2001:db8:N00::2
-    Ipv6Address a = kB4a;
+    Ipv6Address a = net::b4_a;
     a[4] = static_cast<std::uint8_t>(n >> 8);
     a[5] = static_cast<std::uint8_t>(n);
     a[6] = 0;
@@ -23,7 +23,7 @@ Ipv6Address b4_number(unsigned n) {  // one B4 per /56, 2001:db8:N00::2
 Bytes from_b4_bytes(const Ipv6Address& b4, const Bytes& ipv4) {
     Ipv6Header h;
     h.source = b4;
-    h.destination = kAftr;
+    h.destination = net::aftr;
     return softwire(h, ipv4);
 }
 
@@ -45,7 +45,7 @@ TEST(Shares, OneEngineKeepsTheConfigurationAsItIs) {
     EXPECT_EQ(one.max_bindings, c.max_bindings);
     EXPECT_EQ(one.seed, c.seed);
     EXPECT_FALSE(one.pool_shared);
-    EXPECT_EQ(shares.from_b4(from_b4_bytes(kB4a, udp_packet(kHost, 1, kServer, 2))), Owner::of(0));
+    EXPECT_EQ(shares.from_b4(from_b4_bytes(net::b4_a, udp_packet(net::host, 1, net::server1, 2))), Owner::of(0));
 }
 
 TEST(Shares, EachEngineGetsItsSliceAndItsPartOfTheTables) {
@@ -94,12 +94,12 @@ TEST(Shares, ASubscriberIsOneEngineAndSubscribersSpreadOverAll) {
     std::map<unsigned, unsigned> per_engine;
     for (unsigned n = 0; n < 900; ++n) {
         Ipv6Address b4 = b4_number(n);
-        const Owner owner = shares.from_b4(from_b4_bytes(b4, udp_packet(kHost, 1, kServer, 2)));
+        const Owner owner = shares.from_b4(from_b4_bytes(b4, udp_packet(net::host, 1, net::server1, 2)));
         ASSERT_EQ(owner.kind, Owner::engine);
         ++per_engine[owner.index];
         b4[7] = 0x42;  // another B4 address inside the same /56
         b4[15] = 0x99;
-        ASSERT_EQ(shares.from_b4(from_b4_bytes(b4, udp_packet(kHost, 7, kServer, 8))), owner);
+        ASSERT_EQ(shares.from_b4(from_b4_bytes(b4, udp_packet(net::host, 7, net::server1, 8))), owner);
     }
     ASSERT_EQ(per_engine.size(), 3u);
     for (const auto& [engine, count] : per_engine) EXPECT_GT(count, 200u) << "engine " << engine;
@@ -110,18 +110,19 @@ TEST(Shares, AnIcmpv6ErrorFromTheAccessNetworkIsTheOwnersOfTheB4ItIsAbout) {
     // A router says our packet toward B4 n was too big: the quoted packet goes AFTR -> B4 n.
     for (unsigned n = 0; n < 64; ++n) {
         Ipv6Header quoted_header;
-        quoted_header.source = kAftr;
+        quoted_header.source = net::aftr;
         quoted_header.destination = b4_number(n);
-        const Bytes quoted = softwire(quoted_header, udp_packet(kServer, 53, kHost, 1000));
+        const Bytes quoted = softwire(quoted_header, udp_packet(net::server1, 53, net::host, 1000));
         Ipv6Header h;
         h.source = v6("2001:db8:ee::1");
-        h.destination = kAftr;
+        h.destination = net::aftr;
         const Bytes error = ipv6_packet(h, wire::proto_icmpv6, [&] {
             Bytes m{2, 0, 0, 0, 0, 0, 0x05, 0x00};
             m.insert(m.end(), quoted.begin(), quoted.end());
             return m;
         }());
-        EXPECT_EQ(shares.from_b4(error), shares.from_b4(from_b4_bytes(b4_number(n), udp_packet(kHost, 1, kServer, 2))));
+        EXPECT_EQ(shares.from_b4(error),
+                  shares.from_b4(from_b4_bytes(b4_number(n), udp_packet(net::host, 1, net::server1, 2))));
     }
 }
 
@@ -129,10 +130,10 @@ TEST(Shares, UplinkPacketsGoToTheEngineOfTheirPort) {
     const Shares shares(base_config(), 2);
     const std::uint16_t low = 2000, high = 60000;  // one in each slice
     ASSERT_NE(shares.of_port(low), shares.of_port(high));
-    EXPECT_EQ(shares.from_uplink(udp_packet(kServer, 53, kPublic, low)), shares.of_port(low));
-    EXPECT_EQ(shares.from_uplink(udp_packet(kServer, 53, kPublic, high)), shares.of_port(high));
+    EXPECT_EQ(shares.from_uplink(udp_packet(net::server1, 53, kPublic, low)), shares.of_port(low));
+    EXPECT_EQ(shares.from_uplink(udp_packet(net::server1, 53, kPublic, high)), shares.of_port(high));
     Ipv4Header h;
-    h.source = kServer;
+    h.source = net::server1;
     h.destination = kPublic;
     TcpSegment s;
     s.source_port = 80;
@@ -140,21 +141,21 @@ TEST(Shares, UplinkPacketsGoToTheEngineOfTheirPort) {
     EXPECT_EQ(shares.from_uplink(ipv4_tcp(h, s)), shares.of_port(high));
     EXPECT_EQ(shares.from_uplink(ipv4_icmp(h, IcmpMessage{0, 0, low, 1, {}})), shares.of_port(low));
     // An error quotes the packet we sent, from the public port.
-    EXPECT_EQ(shares.from_uplink(ipv4_icmp(h, IcmpMessage{3, 3, 0, 0, udp_packet(kPublic, high, kServer, 53)})),
+    EXPECT_EQ(shares.from_uplink(ipv4_icmp(h, IcmpMessage{3, 3, 0, 0, udp_packet(kPublic, high, net::server1, 53)})),
               shares.of_port(high));
     EXPECT_EQ(shares.from_uplink(ipv4_icmp(h, IcmpMessage{11, 0, 0, 0,
                                                           [&] {
                                                               Ipv4Header q;
                                                               q.source = kPublic;
-                                                              q.destination = kServer;
+                                                              q.destination = net::server1;
                                                               return ipv4_icmp(q, IcmpMessage{8, 0, low, 1, {}});
                                                           }()})),
               shares.of_port(low));
     // Not bound anywhere: whoever has it drops it.
-    EXPECT_EQ(shares.from_uplink(udp_packet(kServer, 53, v4("203.0.113.99"), low)), Owner{});
+    EXPECT_EQ(shares.from_uplink(udp_packet(net::server1, 53, v4("203.0.113.99"), low)), Owner{});
     EXPECT_EQ(shares.from_uplink(ipv4_icmp(h, IcmpMessage{8, 0, low, 1, {}})), Owner{});
-    EXPECT_EQ(shares.from_uplink(udp_packet(kServer, 53, kPublic, 80)), Owner{});
-    Bytes truncated = udp_packet(kServer, 53, kPublic, low);
+    EXPECT_EQ(shares.from_uplink(udp_packet(net::server1, 53, kPublic, 80)), Owner{});
+    Bytes truncated = udp_packet(net::server1, 53, kPublic, low);
     truncated.resize(21);
     EXPECT_EQ(shares.from_uplink(truncated), Owner{});
     h.more_fragments = true;
@@ -172,7 +173,7 @@ TEST(Shares, AnswersAreSteeredToTheEngineHoldingTheBinding) {
     const Time t = std::chrono::seconds(100);
     for (unsigned n = 0; n < 64; ++n) {
         auto buffer = std::make_unique<PacketBuffer>();
-        const Bytes in = from_b4_bytes(b4_number(n), udp_packet(kHost, 5000, kServer, 53));
+        const Bytes in = from_b4_bytes(b4_number(n), udp_packet(net::host, 5000, net::server1, 53));
         std::copy(in.begin(), in.end(), buffer->payload());
         Packet p = buffer->packet(in.size());
         const Owner owner = shares.from_b4(p.bytes());
@@ -180,7 +181,7 @@ TEST(Shares, AnswersAreSteeredToTheEngineHoldingTheBinding) {
         const Decoded out = decode(Bytes(p.data(), p.data() + p.size()));
         const std::uint16_t port = out.ipv4->l4.source_port;
 
-        const Bytes answer = udp_packet(kServer, 53, out.ipv4->source, port);
+        const Bytes answer = udp_packet(net::server1, 53, out.ipv4->source, port);
         std::copy(answer.begin(), answer.end(), buffer->payload());
         Packet q = buffer->packet(answer.size());
         ASSERT_EQ(shares.from_uplink(q.bytes()), owner) << "B4 " << n << " port " << port;
@@ -206,13 +207,14 @@ TEST(Shares, AHairpinToAnotherEnginesPortLeavesTowardTheUplink) {
     // Two B4s owned by different engines.
     unsigned a = 0, b = 1;
     while (shares.from_b4(from_b4_bytes(b4_number(b), {})) == shares.from_b4(from_b4_bytes(b4_number(a), {}))) ++b;
-    const unsigned owner_a = shares.from_b4(from_b4_bytes(b4_number(a), udp_packet(kHost, 1, kServer, 2))).index;
+    const unsigned owner_a =
+        shares.from_b4(from_b4_bytes(b4_number(a), udp_packet(net::host, 1, net::server1, 2))).index;
     const unsigned owner_b = 1 - owner_a;
-    Packet p = push(from_b4_bytes(b4_number(b), udp_packet(kHost, 6000, kServer, 53)));
+    Packet p = push(from_b4_bytes(b4_number(b), udp_packet(net::host, 6000, net::server1, 53)));
     ASSERT_EQ(engines[owner_b]->from_b4(p, t, extra), Verdict::to_uplink);
     const Decoded bound = decode(Bytes(p.data(), p.data() + p.size()));
 
-    p = push(from_b4_bytes(b4_number(a), udp_packet(kHost, 7000, bound.ipv4->source, bound.ipv4->l4.source_port)));
+    p = push(from_b4_bytes(b4_number(a), udp_packet(net::host, 7000, bound.ipv4->source, bound.ipv4->l4.source_port)));
     ASSERT_EQ(engines[owner_a]->from_b4(p, t, extra), Verdict::to_uplink);
     EXPECT_EQ(shares.from_uplink(p.bytes()), Owner::of(owner_b));
     ASSERT_EQ(engines[owner_b]->from_uplink(p, t, extra), Verdict::to_b4);
@@ -225,7 +227,7 @@ TEST(Shares, AHairpinToAnotherEnginesPortLeavesTowardTheUplink) {
 
 Bytes fragment_of(std::uint16_t id, std::uint16_t offset_units, bool more, std::uint16_t port) {
     Ipv4Header h;
-    h.source = kServer;
+    h.source = net::server1;
     h.destination = kPublic;
     h.identification = id;
     h.fragment_offset = offset_units;

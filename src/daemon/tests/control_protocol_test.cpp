@@ -53,19 +53,19 @@ TEST(ControlRequest, RefusesWithALineSayingWhy) {
 
 BindingInfo binding(const Ipv6Address& b4, Protocol p, std::uint16_t inner_port, const char* public_address,
                     std::uint16_t public_port) {
-    return BindingInfo{b4, kHost, inner_port, p, *parse_ipv4(public_address), public_port, "udp", 3, 297};
+    return BindingInfo{b4, net::host, inner_port, p, *parse_ipv4(public_address), public_port, "udp", 3, 297};
 }
 
 TEST(ControlResponse, BindingsListEveryFieldAndACount) {
-    const BindingInfo s[] = {binding(kB4a, Protocol::udp, 5000, "198.51.100.3", 40001)};
+    const BindingInfo s[] = {binding(net::b4_a, Protocol::udp, 5000, "198.51.100.3", 40001)};
     EXPECT_EQ(bindings_json(s),
-              R"({"bindings":[{"b4":"2001:db8:a::2","protocol":"udp","inside":"192.168.1.10:5000",)"
+              R"({"bindings":[{"b4":"2001:db8:a::2","protocol":"udp","inside":"10.0.0.1:5000",)"
               R"("public":"198.51.100.3:40001","state":"udp","idle_seconds":3,"expires_seconds":297}],"count":1})");
     EXPECT_EQ(bindings_json({}), R"({"bindings":[],"count":0})");
 }
 
 TEST(ControlResponse, FilterMatchesEachFieldIndependently) {
-    const BindingInfo a = binding(kB4a, Protocol::udp, 5000, "198.51.100.3", 40001);
+    const BindingInfo a = binding(net::b4_a, Protocol::udp, 5000, "198.51.100.3", 40001);
     BindingFilter f;
     EXPECT_TRUE(f.matches(a));
     f.b4 = parse_ipv6_prefix("2001:db8:b::/48");
@@ -87,10 +87,10 @@ TEST(ControlResponse, B4sGroupBindingsAndSoftwiresUnderTheirSubscriber) {
         {*parse_ipv6_prefix("2001:db8:b::/56"), *parse_ipv4("198.51.100.7"), 0, 0, 1},
     };
     const BindingInfo bindings[] = {
-        binding(kB4a, Protocol::udp, 5000, "198.51.100.3", 40001),
+        binding(net::b4_a, Protocol::udp, 5000, "198.51.100.3", 40001),
         binding(v6("2001:db8:a:1::9"), Protocol::udp, 5001, "198.51.100.3", 40002),
-        binding(kB4a, Protocol::tcp, 5002, "198.51.100.3", 40003),
-        binding(kB4b, Protocol::icmp, 77, "198.51.100.7", 77),
+        binding(net::b4_a, Protocol::tcp, 5002, "198.51.100.3", 40003),
+        binding(net::b4_b, Protocol::icmp, 77, "198.51.100.7", 77),
     };
     EXPECT_EQ(subscribers_json(subs, bindings),
               R"({"subscribers":[{"prefix":"2001:db8:a::/56","softwires":["2001:db8:a::2","2001:db8:a:1::9"],)"
@@ -138,7 +138,7 @@ TEST(ControlResponse, StatsCarryEachDevicesCounts) {
 TEST(ControlResponse, ServesTheEngineState) {
     Engine engine(lab_config());
     NoEmit none;
-    for (const auto& b4 : {kB4a, kB4b}) {
+    for (const auto& b4 : {net::b4_a, net::b4_b}) {
         PacketBuffer buffer;
         const Bytes bytes = softwire_udp(b4, 5000, "hi");
         std::copy(bytes.begin(), bytes.end(), buffer.payload());
@@ -170,7 +170,7 @@ TEST(ControlResponse, ServesTheEngineState) {
 TEST(ControlResponse, AnswersOverSeveralEnginesAsOne) {
     std::vector<std::unique_ptr<Engine>> engines;
     NoEmit none;
-    const std::array<Ipv6Address, 2> sites{kB4b, kB4a};  // engine 0 has B, engine 1 has A
+    const std::array<Ipv6Address, 2> sites{net::b4_b, net::b4_a};  // engine 0 has B, engine 1 has A
     for (unsigned e = 0; e < 2; ++e) {
         engines.push_back(std::make_unique<Engine>(lab_config()));
         PacketBuffer buffer;

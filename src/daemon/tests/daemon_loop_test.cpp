@@ -36,7 +36,7 @@ TEST(DaemonLoop, ForwardsBothWaysBetweenItsDevices) {
     DaemonLoop loop(lab.io, lab.engine, lab.b4, lab.uplink);
     loop.start();
 
-    lab.b4.push(softwire_udp(kB4a, 5000, "ping"));
+    lab.b4.push(softwire_udp(net::b4_a, 5000, "ping"));
     ASSERT_TRUE(run_until(lab.io, [&] { return lab.uplink.written().size() == 1; }));
     const Decoded out = decode(lab.uplink.written()[0]);
     ASSERT_TRUE(out.ipv4) << describe(out);
@@ -48,8 +48,8 @@ TEST(DaemonLoop, ForwardsBothWaysBetweenItsDevices) {
     ASSERT_TRUE(run_until(lab.io, [&] { return lab.b4.written().size() == 1; }));
     const Decoded back = decode(lab.b4.written()[0]);
     ASSERT_TRUE(back.ipv6 && back.ipv6->inner) << describe(back);
-    EXPECT_EQ(back.ipv6->destination, kB4a);
-    EXPECT_EQ(back.ipv6->inner->destination, kHost);
+    EXPECT_EQ(back.ipv6->destination, net::b4_a);
+    EXPECT_EQ(back.ipv6->inner->destination, net::host);
     EXPECT_EQ(back.ipv6->inner->l4.destination_port, 5000);
     EXPECT_EQ(back.ipv6->inner->l4.payload_text(), "pong");
     EXPECT_EQ(loop.forwarder().stats().packets_read, 2u);
@@ -61,7 +61,7 @@ TEST(DaemonLoop, OneDeviceForBothSidesIsSplitByIpVersion) {
     DaemonLoop loop(lab.io, lab.engine, lab.b4, lab.b4);
     loop.start();
 
-    lab.b4.push(softwire_udp(kB4a, 5000, "ping"));
+    lab.b4.push(softwire_udp(net::b4_a, 5000, "ping"));
     ASSERT_TRUE(run_until(lab.io, [&] { return lab.b4.written().size() == 1; }));
     const Decoded out = decode(lab.b4.written()[0]);
     ASSERT_TRUE(out.ipv4) << describe(out);  // IPv6 in, IPv4 out of the same device
@@ -82,7 +82,7 @@ TEST(DaemonLoop, ManyPacketsArriveInBurstsAndAllAreForwarded) {
     loop.start();
     constexpr std::size_t kCount = 3 * Forwarder::kBurst + 5;
     for (std::size_t i = 0; i < kCount; ++i)
-        lab.b4.push(softwire_udp(i % 2 ? kB4a : kB4b, static_cast<std::uint16_t>(6000 + i), "x"));
+        lab.b4.push(softwire_udp(i % 2 ? net::b4_a : net::b4_b, static_cast<std::uint16_t>(6000 + i), "x"));
     ASSERT_TRUE(run_until(lab.io, [&] { return lab.uplink.written().size() == kCount; }));
     EXPECT_EQ(lab.engine.binding_count(), kCount);
     EXPECT_GE(loop.forwarder().stats().bursts, 4u);
@@ -96,9 +96,9 @@ TEST(DaemonLoop, ReadsAgainAfterFullBurstsEvenWhenTheHandleIsQuiet) {
     DaemonLoop loop(lab.io, lab.engine, lab.b4, lab.uplink);
     loop.start();
     constexpr std::size_t kHeld = DaemonLoop::kBurstsPerTurn * Forwarder::kBurst + 40;
-    lab.b4.push(softwire_udp(kB4a, 5999, "x"));
+    lab.b4.push(softwire_udp(net::b4_a, 5999, "x"));
     for (std::size_t i = 0; i < kHeld; ++i)
-        lab.b4.push_held(softwire_udp(kB4a, static_cast<std::uint16_t>(6000 + i), "x"));
+        lab.b4.push_held(softwire_udp(net::b4_a, static_cast<std::uint16_t>(6000 + i), "x"));
     ASSERT_TRUE(run_until(lab.io, [&] { return lab.uplink.written().size() == kHeld + 1; }))
         << lab.uplink.written().size() << " of " << kHeld + 1;
     loop.stop();
@@ -108,12 +108,13 @@ TEST(DaemonLoop, AnswersPingsToTheAftrItself) {
     Lab lab;
     DaemonLoop loop(lab.io, lab.engine, lab.b4, lab.uplink);
     loop.start();
-    const Bytes echo = ipv4_icmp(Ipv4Header{kHost, v4("192.0.0.1")}, IcmpMessage{8, 0, 0x1234, 1, text_bytes("abc")});
-    lab.b4.push(softwire(Ipv6Header{kB4b, kAftr}, echo));
+    const Bytes echo =
+        ipv4_icmp(Ipv4Header{net::host, v4("192.0.0.1")}, IcmpMessage{8, 0, 0x1234, 1, text_bytes("abc")});
+    lab.b4.push(softwire(Ipv6Header{net::b4_b, net::aftr}, echo));
     ASSERT_TRUE(run_until(lab.io, [&] { return lab.b4.written().size() == 1; }));
     const Decoded reply = decode(lab.b4.written()[0]);
     ASSERT_TRUE(reply.ipv6 && reply.ipv6->inner) << describe(reply);
-    EXPECT_EQ(reply.ipv6->destination, kB4b);
+    EXPECT_EQ(reply.ipv6->destination, net::b4_b);
     EXPECT_EQ(reply.ipv6->inner->source, v4("192.0.0.1"));
     EXPECT_EQ(reply.ipv6->inner->l4.icmp_type, 0);
     EXPECT_TRUE(lab.uplink.written().empty());
@@ -125,7 +126,7 @@ TEST(DaemonLoop, CountsPacketsADeviceRefuses) {
     lab.uplink.limit_writes(1);
     DaemonLoop loop(lab.io, lab.engine, lab.b4, lab.uplink);
     loop.start();
-    for (std::uint16_t port = 7000; port < 7003; ++port) lab.b4.push(softwire_udp(kB4a, port, "x"));
+    for (std::uint16_t port = 7000; port < 7003; ++port) lab.b4.push(softwire_udp(net::b4_a, port, "x"));
     ASSERT_TRUE(run_until(lab.io, [&] { return lab.uplink.refused() == 2; }));
     EXPECT_EQ(loop.forwarder().stats().uplink_write_refused, 2u);
     loop.stop();
@@ -134,7 +135,7 @@ TEST(DaemonLoop, CountsPacketsADeviceRefuses) {
 TEST(DaemonLoop, DrainsCaptureLikeInputsWithoutAHandle) {
     Lab lab;
     FakeDevice capture("fake-capture", FakeDevice::Kind::capture);
-    for (std::uint16_t port = 7000; port < 7010; ++port) capture.push(softwire_udp(kB4a, port, "x"));
+    for (std::uint16_t port = 7000; port < 7010; ++port) capture.push(softwire_udp(net::b4_a, port, "x"));
     DaemonLoop loop(lab.io, lab.engine, capture, lab.uplink);
     loop.start();
     ASSERT_TRUE(run_until(lab.io, [&] { return lab.uplink.written().size() == 10; }));
@@ -149,7 +150,7 @@ TEST(DaemonLoop, StopsWaitingWhenStopped) {
     loop.stop();
     lab.io.run_for(std::chrono::milliseconds(50));
     EXPECT_TRUE(lab.io.stopped());  // nothing left waiting: timer and devices let go
-    lab.b4.push(softwire_udp(kB4a, 5000, "late"));
+    lab.b4.push(softwire_udp(net::b4_a, 5000, "late"));
     lab.io.restart();
     lab.io.run_for(std::chrono::milliseconds(20));
     EXPECT_TRUE(lab.uplink.written().empty());

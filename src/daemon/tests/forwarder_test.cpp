@@ -31,7 +31,7 @@ TEST(Forwarder, SharedDeviceKeepsArrivalOrderAcrossAndWithinSides) {
     Forwarder forwarder(engine, shared, shared);
 
     // A binding first, to learn its public address and port.
-    shared.push(softwire_udp(kB4a, 5000, "open"));
+    shared.push(softwire_udp(net::b4_a, 5000, "open"));
     ASSERT_EQ(forwarder.pump(shared, Time{}), 1u);
     ASSERT_EQ(shared.written().size(), 1u);
     const Decoded opened = decode(shared.written()[0]);
@@ -46,7 +46,7 @@ TEST(Forwarder, SharedDeviceKeepsArrivalOrderAcrossAndWithinSides) {
         if (pattern[i] == 'u')
             shared.push(uplink_udp(opened.ipv4->source, opened.ipv4->l4.source_port, text));
         else
-            shared.push(softwire_udp(kB4a, 5000, text));
+            shared.push(softwire_udp(net::b4_a, 5000, text));
         sent.push_back(text);
     }
     EXPECT_EQ(forwarder.pump(shared, Time{}), sent.size());
@@ -68,7 +68,7 @@ TEST(Forwarder, AnAnswerInTheBurstThatOpensItsBindingGetsThrough) {
     Engine probe(lab_config());
     FakeDevice probe_device("probe");
     Forwarder probing(probe, probe_device, probe_device);
-    probe_device.push(softwire_udp(kB4a, 5000, "open"));
+    probe_device.push(softwire_udp(net::b4_a, 5000, "open"));
     probing.pump(probe_device, Time{});
     const Decoded opened = decode(probe_device.written().at(0));
     ASSERT_TRUE(opened.ipv4);
@@ -76,7 +76,7 @@ TEST(Forwarder, AnAnswerInTheBurstThatOpensItsBindingGetsThrough) {
     Engine engine(lab_config());
     FakeDevice shared("fake-shared");
     Forwarder forwarder(engine, shared, shared);
-    shared.push(softwire_udp(kB4a, 5000, "open"));
+    shared.push(softwire_udp(net::b4_a, 5000, "open"));
     shared.push(uplink_udp(opened.ipv4->source, opened.ipv4->l4.source_port, "answer"));
     EXPECT_EQ(forwarder.pump(shared, Time{}), 2u);
     ASSERT_EQ(shared.written().size(), 2u) << "the answer was taken for unsolicited";
@@ -95,7 +95,7 @@ using namespace lab;
 using platform::FakeDevice;
 
 Ipv6Address b4_number(unsigned n) {  // one B4 per /56
-    Ipv6Address a = kB4a;
+    Ipv6Address a = net::b4_a;
     a[4] = static_cast<std::uint8_t>(n >> 8);
     a[5] = static_cast<std::uint8_t>(n);
     return a;
@@ -190,9 +190,9 @@ TEST(ForwarderWorkers, HairpinBetweenSubscribersOfTwoEngines) {
     const Decoded bound = decode(w.uplink[owner_b]->written().at(0));
 
     // Site A sends to site B's public address and port.
-    const Bytes inner = ipv4_udp(Ipv4Header{kHost, bound.ipv4->source},
+    const Bytes inner = ipv4_udp(Ipv4Header{net::host, bound.ipv4->source},
                                  UdpDatagram{7000, bound.ipv4->l4.source_port, text_bytes("hairpin")});
-    w.b4[owner_a]->push(softwire(Ipv6Header{b4_number(a), kAftr}, inner));
+    w.b4[owner_a]->push(softwire(Ipv6Header{b4_number(a), net::aftr}, inner));
     w.settle();
     EXPECT_TRUE(w.uplink[owner_a]->written().empty()) << "written to the uplink instead of handed on";
     ASSERT_EQ(w.b4[owner_b]->written().size(), 1u);
@@ -212,12 +212,12 @@ TEST(ForwarderWorkers, UplinkFragmentsBeforeTheirFirstWaitAndFollowIt) {
     const Decoded opened = decode(w.uplink[owner]->written().at(0));
 
     // A 3000-byte answer in three fragments, the last first, all read by the other worker.
-    const Bytes whole = ipv4_udp(Ipv4Header{kServer, opened.ipv4->source},
+    const Bytes whole = ipv4_udp(Ipv4Header{net::server1, opened.ipv4->source},
                                  UdpDatagram{7, opened.ipv4->l4.source_port, Bytes(3000, 0x5a)});
     const std::size_t payload_bytes = whole.size() - 20;
     std::vector<Bytes> fragments;
     for (std::size_t at = 0; at < payload_bytes; at += 1480) {
-        Ipv4Header h{kServer, opened.ipv4->source};
+        Ipv4Header h{net::server1, opened.ipv4->source};
         h.identification = 77;
         h.fragment_offset = static_cast<std::uint16_t>(at / 8);
         h.more_fragments = at + 1480 < payload_bytes;

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <string>
 
-#include "support/scenarios.hpp"
+#include "scenario.hpp"
 
 int main(int argc, char** argv) {
     if (argc < 2) {
