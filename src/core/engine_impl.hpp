@@ -124,6 +124,11 @@ public:
     // RFC 6333 11: softwires only from the configured B4 prefixes (all if none).
     bool b4_allowed(const Ipv6Address& b4) const;
 
+private:
+    // The public Engine reads the state for its views and hands bursts in;
+    // nothing else outside the engine's own steps touches it.
+    friend class Engine;
+
     EngineConfig config_;
     Counters counters_;
     Rng rng_;

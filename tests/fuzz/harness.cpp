@@ -25,7 +25,6 @@ using Bytes = std::vector<std::uint8_t>;
 
 namespace {
 
-Ipv6Address v6(const char* text) { return *parse_ipv6(text); }
 Ipv4Prefix v4_prefix(const char* text) { return *parse_ipv4_prefix(text); }
 Ipv6Prefix v6_prefix(const char* text) { return *parse_ipv6_prefix(text); }
 
