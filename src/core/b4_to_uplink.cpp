@@ -70,13 +70,9 @@ Verdict Engine::Impl::b4_in(Packet& packet, bool reassembled, Emitter& emitter) 
 }
 
 Verdict Engine::Impl::b4_to_uplink(Packet& packet, const Ipv6Address& b4, std::uint8_t outer_tc, Emitter& emitter) {
-    switch (check_ipv4(packet)) {
-    case Ipv4Error::none: break;
-    case Ipv4Error::truncated: return drop(Counter::drop_inner_truncated);
-    case Ipv4Error::bad_version: return drop(Counter::drop_inner_bad_version);
-    case Ipv4Error::bad_header_length: return drop(Counter::drop_inner_bad_header_length);
-    case Ipv4Error::bad_checksum: return drop(Counter::drop_inner_bad_checksum);
-    }
+    static constexpr Ipv4Drops kInnerDrops = {Counter::drop_inner_truncated, Counter::drop_inner_bad_version,
+                                              Counter::drop_inner_bad_header_length, Counter::drop_inner_bad_checksum};
+    if (const Ipv4Error e = check_ipv4(packet); e != Ipv4Error::none) return drop(drop_counter(e, kInnerDrops));
     std::uint8_t* ip = packet.data();
     const std::uint32_t source = load32(ip + ipv4::source);
     const std::uint32_t destination = load32(ip + ipv4::destination);

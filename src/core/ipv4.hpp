@@ -2,9 +2,11 @@
 // each with an incremental checksum update (RFC 1624), never a full recompute.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
+#include "dslite/counters.hpp"
 #include "dslite/packet.hpp"
 #include "dslite/wire.hpp"
 #include "port_allocator.hpp"
@@ -12,6 +14,11 @@
 namespace dslite {
 
 enum class Ipv4Error : std::uint8_t { none, truncated, bad_version, bad_header_length, bad_checksum };
+
+// What each Ipv4Error but none is counted as, on one side: truncated,
+// bad_version, bad_header_length, bad_checksum.
+using Ipv4Drops = std::array<Counter, 4>;
+inline Counter drop_counter(Ipv4Error e, const Ipv4Drops& drops) { return drops[static_cast<std::size_t>(e) - 1]; }
 
 // Checks version, IHL, total length against what arrived and the header
 // checksum; trims link padding past the total length.

@@ -18,13 +18,10 @@ Verdict Engine::Impl::from_uplink(Packet& packet, Time now, Emitter& emitter) {
 }
 
 Verdict Engine::Impl::uplink_in(Packet& packet, bool reassembled, Emitter& emitter) {
-    switch (check_ipv4(packet)) {
-    case Ipv4Error::none: break;
-    case Ipv4Error::truncated: return drop(Counter::drop_uplink_truncated);
-    case Ipv4Error::bad_version: return drop(Counter::drop_uplink_not_ipv4);
-    case Ipv4Error::bad_header_length: return drop(Counter::drop_uplink_bad_header_length);
-    case Ipv4Error::bad_checksum: return drop(Counter::drop_uplink_bad_checksum);
-    }
+    static constexpr Ipv4Drops kUplinkDrops = {Counter::drop_uplink_truncated, Counter::drop_uplink_not_ipv4,
+                                               Counter::drop_uplink_bad_header_length,
+                                               Counter::drop_uplink_bad_checksum};
+    if (const Ipv4Error e = check_ipv4(packet); e != Ipv4Error::none) return drop(drop_counter(e, kUplinkDrops));
     std::uint8_t* ip = packet.data();
     const std::uint32_t destination = load32(ip + ipv4::destination);
     if (pool_.index_of(destination) == Pool::npos) return drop(Counter::drop_uplink_not_pool);

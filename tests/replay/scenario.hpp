@@ -1,11 +1,11 @@
-// A replay scenario, all in one place: tests/replay/scenarios/<family>.cpp
-// builds its input capture and names its replay flags, the counters it must
+// A replay scenario, all in one place: one function in
+// tests/replay/scenarios.cpp builds its input capture and names its replay flags, the counters it must
 // end with (keyed by Counter; every other counter must be zero) and the
 // behaviour its output must show, written from the spec rather than read
 // back from the golden files. dslite-capgen writes each input and its flags
 // to captures/<name>/; the replay tests rebuild them in memory to prove the
-// committed inputs still match this code. Adding a scenario is one file here
-// (or one more function in a family's file) and scripts/gen-captures.
+// committed inputs still match this code. Adding a scenario is one function
+// there and scripts/gen-captures.
 #pragma once
 
 #include <cstdint>
@@ -32,8 +32,8 @@ struct Scenario {
     std::function<void(const Result&)> check;
 };
 
-// Each scenario file registers the functions that make its scenarios, at
-// start: `const Registration registered{quota, quota_prefix_64};`. They are
+// scenarios.cpp registers the functions that make its scenarios, at start:
+// `const Registration registered{quota, quota_prefix_64, ...};`. They are
 // called when the scenarios are first asked for, not before.
 class Registration {
 public:

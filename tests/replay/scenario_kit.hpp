@@ -1,4 +1,4 @@
-// What a replay scenario file (scenarios/*.cpp) is written with: the
+// What the replay scenarios (scenarios.cpp) are written with: the
 // topology's names, packets and their capture times, replay flags, and the
 // checks of decoded outputs.
 #pragma once

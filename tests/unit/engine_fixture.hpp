@@ -39,6 +39,13 @@ protected:
         ASSERT_FALSE(validate(c).has_value()) << *validate(c);
         engine = std::make_unique<Engine>(c);
     }
+    // The base configuration with `edit` applied: make_with([](EngineConfig& c) { c.quota.udp = 2; }).
+    template <class Edit>
+    void make_with(Edit edit) {
+        EngineConfig c = base_config();
+        edit(c);
+        make(c);
+    }
     void SetUp() override { make(base_config()); }
 
     Out run(Side side, const Bytes& in, std::int64_t second, bool decode_output = true) {

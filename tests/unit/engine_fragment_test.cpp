@@ -260,9 +260,7 @@ TEST_F(FragmentTest, NoRoomForAFragmentHeaderIsADropNotACorruptPacket) {
 }
 
 TEST_F(FragmentTest, TooBigForTheUplinkWithDfAnswers3_4ToTheHost) {
-    auto c = base_config();
-    c.uplink_mtu = 1400;
-    make(c);
+    make_with([](EngineConfig& c) { c.uplink_mtu = 1400; });
     auto out = run(Side::b4, softwire_of(net::b4_a, big_udp(net::host, 5000, net::server1, 7, 1422, true)), 0);
     ASSERT_EQ(out.verdict, Verdict::to_b4);
     const auto& e = *out.decoded.ipv6->inner;
@@ -273,10 +271,10 @@ TEST_F(FragmentTest, TooBigForTheUplinkWithDfAnswers3_4ToTheHost) {
 }
 
 TEST_F(FragmentTest, FloodsOfIncompleteDatagramsDoNotHurtOthers) {
-    auto c = base_config();
-    c.reassembly.slots = 8;
-    c.reassembly.per_owner = 4;
-    make(c);
+    make_with([](EngineConfig& c) {
+        c.reassembly.slots = 8;
+        c.reassembly.per_owner = 4;
+    });
     // B4 a opens many datagrams it never completes: only 4 slots are its.
     for (std::uint32_t id = 0; id < 20; ++id)
         run(Side::b4, split_ipv6(softwire_of(net::b4_a, big_udp(net::host, 5000, net::server1, 53, 2000)), 1280, id)[0],
@@ -298,9 +296,7 @@ TEST_F(FragmentTest, FloodsOfIncompleteDatagramsDoNotHurtOthers) {
 // RFC 6333 2.2 [row 18]: with the access path sized for the IPv6 header
 // (tunnel MTU 1540), a full 1500-byte IPv4 packet goes whole, both ways.
 TEST_F(FragmentTest, ATunnelMtuOf1540CarriesFull1500BytePacketsWhole) {
-    auto c = base_config();
-    c.tunnel_mtu = 1540;
-    make(c);
+    make_with([](EngineConfig& c) { c.tunnel_mtu = 1540; });
     const Bytes up = big_udp(net::host, 5000, net::server1, 53, 1500 - 28);
     auto out = run(Side::b4, softwire_of(net::b4_a, up), 0);
     ASSERT_EQ(out.verdict, Verdict::to_uplink);
@@ -316,10 +312,10 @@ TEST_F(FragmentTest, ATunnelMtuOf1540CarriesFull1500BytePacketsWhole) {
 
 // When every slot is taken, a new datagram is refused, not an old one evicted.
 TEST_F(FragmentTest, ANewDatagramFindsNoSlotWhenAllAreTaken) {
-    auto c = base_config();
-    c.reassembly.slots = 8;
-    c.reassembly.per_owner = 4;
-    make(c);
+    make_with([](EngineConfig& c) {
+        c.reassembly.slots = 8;
+        c.reassembly.per_owner = 4;
+    });
     for (const auto& b4 : {net::b4_a, net::b4_b})
         for (std::uint32_t id = 0; id < 4; ++id)
             run(Side::b4, split_ipv6(softwire_of(b4, big_udp(net::host, 5000, net::server1, 53, 2000)), 1280, id)[0],
@@ -337,9 +333,7 @@ TEST_F(FragmentTest, ANewDatagramFindsNoSlotWhenAllAreTaken) {
 }
 
 TEST_F(FragmentTest, MssIsClampedOnSynsBothWays) {
-    auto c = base_config();
-    c.mss_clamp = 1400;
-    make(c);
+    make_with([](EngineConfig& c) { c.mss_clamp = 1400; });
     Ipv4Header h;
     h.source = net::host;
     h.destination = net::server1;

@@ -58,9 +58,7 @@ TEST_F(EngineTest, MappingIsEndpointIndependentAndPaired) {
 }
 
 TEST_F(EngineTest, AddressDependentFilteringDropsStrangersWithoutRefreshing) {
-    auto c = base_config();
-    c.filtering = Filtering::address_dependent;
-    make(c);
+    make_with([](EngineConfig& c) { c.filtering = Filtering::address_dependent; });
     const auto [out, pub, port] = bind_udp();
     EXPECT_EQ(from_uplink(udp(kServer2, 53, pub, port), 1).verdict, Verdict::drop);
     EXPECT_EQ(count(Counter::drop_uplink_filtered), 1u);
@@ -74,9 +72,7 @@ TEST_F(EngineTest, AddressDependentFilteringDropsStrangersWithoutRefreshing) {
 // RFC 4787 REQ-8 / 5382 REQ-3 [row 53]: address-dependent filtering holds
 // for TCP and ICMP echo too.
 TEST_F(EngineTest, AddressDependentFilteringCoversTcpAndIcmp) {
-    auto c = base_config();
-    c.filtering = Filtering::address_dependent;
-    make(c);
+    make_with([](EngineConfig& c) { c.filtering = Filtering::address_dependent; });
     auto syn = from_b4(net::b4_a, tcp(net::host, 40000, net::server1, 80, wire::tcp::syn));
     const auto pub = syn.decoded.ip4()->source;
     const auto port = syn.decoded.ip4()->l4.source_port;
@@ -161,9 +157,7 @@ TEST_F(EngineTest, SimultaneousOpenAndResetKeepTheBindingForTheTransitoryTime) {
 }
 
 TEST_F(EngineTest, QuotaRefusesNewFlowsWithHostUnreachableAndKeepsOldOnes) {
-    auto c = base_config();
-    c.quota.udp = 3;
-    make(c);
+    make_with([](EngineConfig& c) { c.quota.udp = 3; });
     std::vector<Out> ok;
     for (std::uint16_t i = 0; i < 3; ++i) ok.push_back(from_b4(net::b4_a, udp(net::host, 6000 + i, net::server1, 53)));
     auto refused = from_b4(net::b4_a, udp(net::host, 7000, net::server1, 53));
@@ -205,9 +199,7 @@ TEST_F(EngineTest, SubscriberIsThePrefixNotTheAddress) {
 // and port, replies to the new address); the old one is refused until the
 // move hold has passed.
 TEST_F(EngineTest, SoftwireMovesToTheNewB4AddressWithItsBindings) {
-    auto c = base_config();
-    c.softwire_move_hold = 10;
-    make(c);
+    make_with([](EngineConfig& c) { c.softwire_move_hold = 10; });
     const Ipv6Address renumbered = v6("2001:db8:a:1::7");  // net::b4_a's /56
     const Bound before = bind_udp(net::b4_a, 0);
     const Out moved = from_b4(renumbered, udp(net::host, 5000, net::server1, 53), 1);
@@ -241,9 +233,7 @@ TEST_F(EngineTest, SoftwireMovesToTheNewB4AddressWithItsBindings) {
 // bindings (the same inner address and port get two public ports); a third
 // takes over the one used least recently.
 TEST_F(EngineTest, SoftwiresPerSubscriberIsALimit) {
-    auto c = base_config();
-    c.softwires_per_subscriber = 2;
-    make(c);
+    make_with([](EngineConfig& c) { c.softwires_per_subscriber = 2; });
     const Ipv6Address second = v6("2001:db8:a:1::2"), third = v6("2001:db8:a:2::2");
     const Bound a = bind_udp(net::b4_a, 0);
     const Bound b = bind_udp(second, 1);
@@ -420,9 +410,7 @@ TEST_F(EngineTest, SameSeedSameOutput) {
     auto first = from_b4(net::b4_a, udp(net::host, 5000, net::server1, 53)).bytes;
     make(base_config());
     EXPECT_EQ(from_b4(net::b4_a, udp(net::host, 5000, net::server1, 53)).bytes, first);
-    auto c = base_config();
-    c.seed = 99;
-    make(c);
+    make_with([](EngineConfig& c) { c.seed = 99; });
     EXPECT_NE(from_b4(net::b4_a, udp(net::host, 5000, net::server1, 53)).bytes, first);
 }
 
@@ -581,9 +569,7 @@ TEST_F(IcmpErrorTest, TracerouteTimeExceededAndErrorsAboutErrors) {
 }
 
 TEST_F(IcmpErrorTest, GeneratedErrorsAreRateLimited) {
-    auto c = base_config();
-    c.icmp_errors_per_second = 2;
-    make(c);
+    make_with([](EngineConfig& c) { c.icmp_errors_per_second = 2; });
     int answered = 0;
     for (int i = 0; i < 5; ++i)
         answered += from_b4(net::b4_a, udp(net::host, 5000, net::server1, 33434, 1), 7).verdict == Verdict::to_b4;
@@ -596,9 +582,7 @@ TEST_F(IcmpErrorTest, GeneratedErrorsAreRateLimited) {
 }
 
 TEST_F(EngineTest, NewBindingsPerSecondAreLimitedPerSubscriber) {
-    auto c = base_config();
-    c.new_bindings_per_second = 5;
-    make(c);
+    make_with([](EngineConfig& c) { c.new_bindings_per_second = 5; });
     int made = 0;
     for (std::uint16_t port = 1; port <= 8; ++port)
         made += from_b4(net::b4_a, udp(net::host, port, net::server1, 53), 10).verdict == Verdict::to_uplink;
@@ -614,10 +598,10 @@ TEST_F(EngineTest, NewBindingsPerSecondAreLimitedPerSubscriber) {
 // RFC 6888 REQ-5 and REQ-11: a full table refuses new flows with 3/1 and
 // never evicts; what exists keeps working for everyone.
 TEST_F(EngineTest, FullTablesRefuseNewFlowsAndKeepOldOnes) {
-    auto c = base_config();
-    c.max_bindings = 3;
-    c.max_subscribers = 2;
-    make(c);
+    make_with([](EngineConfig& c) {
+        c.max_bindings = 3;
+        c.max_subscribers = 2;
+    });
     ASSERT_EQ(from_b4(net::b4_a, udp(net::host, 1, net::server1, 53)).verdict, Verdict::to_uplink);
     ASSERT_EQ(from_b4(net::b4_b, udp(net::host, 1, net::server1, 53)).verdict, Verdict::to_uplink);
     // A third subscriber: no room for it.
@@ -653,11 +637,11 @@ TEST_F(EngineTest, UnsolicitedInboundCreatesNothing) {
 // RFC 4787 REQ-3 / 5382 [rows 39, 57]: when the pool's ports are all bound,
 // a new flow fails; no public address and port ever carries two bindings.
 TEST_F(EngineTest, AnExhaustedPoolRefusesNewFlowsAndSharesNoPort) {
-    auto c = base_config();
-    c.pools = {*parse_ipv4_prefix("198.51.100.1/32")};
-    c.port_min = 2000;
-    c.port_max = 2009;
-    make(c);
+    make_with([](EngineConfig& c) {
+        c.pools = {*parse_ipv4_prefix("198.51.100.1/32")};
+        c.port_min = 2000;
+        c.port_max = 2009;
+    });
     std::set<std::pair<std::uint32_t, std::uint16_t>> ends;
     const Ipv6Address b4s[] = {net::b4_a, net::b4_b};
     for (int i = 0; i < 10; ++i) {
@@ -675,10 +659,10 @@ TEST_F(EngineTest, AnExhaustedPoolRefusesNewFlowsAndSharesNoPort) {
 
 // RFC 6888 REQ-3 [row 83]: several pools, not contiguous, all used.
 TEST_F(EngineTest, SeveralPoolsThatAreNotContiguousAreAllUsed) {
-    auto c = base_config();
-    c.pools = {*parse_ipv4_prefix("198.51.100.8/31"), *parse_ipv4_prefix("203.0.113.200/32")};
-    c.max_subscribers = 64;
-    make(c);
+    make_with([](EngineConfig& c) {
+        c.pools = {*parse_ipv4_prefix("198.51.100.8/31"), *parse_ipv4_prefix("203.0.113.200/32")};
+        c.max_subscribers = 64;
+    });
     std::set<std::uint32_t> used;
     for (unsigned n = 0; n < 48; ++n) {
         Ipv6Address b4 = net::b4_a;
@@ -686,7 +670,8 @@ TEST_F(EngineTest, SeveralPoolsThatAreNotContiguousAreAllUsed) {
         auto out = from_b4(b4, udp(net::host, 5000, net::server1, 53));
         ASSERT_EQ(out.verdict, Verdict::to_uplink);
         const Ipv4Address pub = out.decoded.ip4()->source;
-        EXPECT_TRUE(c.pools[0].contains(pub) || c.pools[1].contains(pub)) << to_string(pub);
+        EXPECT_TRUE(engine->config().pools[0].contains(pub) || engine->config().pools[1].contains(pub))
+            << to_string(pub);
         used.insert(pub.value);
         EXPECT_EQ(from_uplink(udp(net::server1, 53, pub, out.decoded.ip4()->l4.source_port)).verdict, Verdict::to_b4);
     }
@@ -696,9 +681,7 @@ TEST_F(EngineTest, SeveralPoolsThatAreNotContiguousAreAllUsed) {
 // Row 79: hosts behind two B4s may send the same IPv4 ID; on one public
 // address the IDs must differ, or fragments downstream would mix.
 TEST_F(EngineTest, FragmentableDatagramsGetDistinctIdsOnThePublicSide) {
-    auto c = base_config();
-    c.pools = {*parse_ipv4_prefix("198.51.100.1/32")};
-    make(c);
+    make_with([](EngineConfig& c) { c.pools = {*parse_ipv4_prefix("198.51.100.1/32")}; });
     Ipv4Header h;
     h.source = net::host;
     h.destination = net::server1;
@@ -717,10 +700,10 @@ TEST_F(EngineTest, FragmentableDatagramsGetDistinctIdsOnThePublicSide) {
 // The port hold counts from when the binding expired, even if the engine
 // only noticed after an idle gap (a replay, or a quiet daemon).
 TEST_F(EngineTest, PortHoldRunsFromTheExpiryNotFromWhenItWasNoticed) {
-    auto c = base_config();
-    c.pools = {*parse_ipv4_prefix("198.51.100.1/32")};
-    c.port_min = c.port_max = 4000;
-    make(c);
+    make_with([](EngineConfig& c) {
+        c.pools = {*parse_ipv4_prefix("198.51.100.1/32")};
+        c.port_min = c.port_max = 4000;
+    });
     ASSERT_EQ(from_b4(net::b4_a, udp(net::host, 1, net::server1, 53), 0).verdict, Verdict::to_uplink);
     // Expired at 301, held until 421; nothing happens until 1000.
     EXPECT_EQ(from_b4(net::b4_b, udp(net::host, 1, net::server1, 53), 1000).verdict, Verdict::to_uplink);

@@ -82,12 +82,7 @@ TEST(Tables, StatsNameTheThreadsOnlyWhenThereAreSeveral) {
 
 TEST(Tables, StatsEndWithADeviceTable) {
     daemon::Gauges gauges;
-    DeviceStats up;
-    up.rx_packets = 900;
-    up.rx_super_packets = 20;
-    up.tx_packets = 7;
-    up.tx_errors = 1;
-    up.tx_dropped = 2;
+    const DeviceStats up{.rx_packets = 900, .tx_packets = 7, .tx_errors = 1, .tx_dropped = 2, .rx_super_packets = 20};
     gauges.devices = {{"both", "tun:aftr", up}};
     const std::string text = stats_table(json(daemon::stats_json(Counters{}, gauges)));
     const auto table = text.substr(text.rfind("\n\nSIDE") + 2);

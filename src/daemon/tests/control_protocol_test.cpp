@@ -119,12 +119,8 @@ TEST(ControlResponse, StatsNameEveryCounterWithItsValue) {
 
 TEST(ControlResponse, StatsCarryEachDevicesCounts) {
     Gauges gauges;
-    DeviceStats tun;
-    tun.rx_packets = 90;
-    tun.rx_super_packets = 2;
-    tun.tx_packets = 40;
-    tun.tx_super_packets = 1;
-    tun.tx_dropped = 3;
+    const DeviceStats tun{
+        .rx_packets = 90, .tx_packets = 40, .tx_dropped = 3, .rx_super_packets = 2, .tx_super_packets = 1};
     gauges.devices = {{"b4", "tun:aftr6", {}}, {"uplink", "tun:aftr4", tun}};
     const std::string json = stats_json(Counters{}, gauges);
     EXPECT_NE(json.find(R"({"side":"uplink","name":"tun:aftr4","rx_packets":90,"rx_bytes":0,"rx_errors":0,)"
