@@ -10,67 +10,31 @@
 #include <iterator>
 #include <sstream>
 
-#include "dslite/checksum.hpp"
 #include "dslite/counters.hpp"
 #include "dslite/wire.hpp"
 #include "pcap/capture_reader.hpp"
 #include "pcap/capture_writer.hpp"
+#include "support/packet_builder.hpp"
+#include "support/topology.hpp"
 
 namespace dslite::app {
 namespace {
 
 using namespace std::chrono_literals;
 using Bytes = std::vector<std::uint8_t>;
+namespace net = test::net;
 
-const Ipv6Address kAftr = *parse_ipv6("2001:db8::1");
-const Ipv6Address kB4 = *parse_ipv6("2001:db8:1::2");
-const Ipv4Address kHost = *parse_ipv4("192.168.1.2");
-const Ipv4Address kServer = *parse_ipv4("198.51.100.7");
-const Ipv4Prefix kPool = *parse_ipv4_prefix("192.0.2.0/24");
 constexpr auto kStart = 1'700'000'000s;
 
-// A UDP-in-IPv4 packet with correct checksums.
+// A UDP-in-IPv4 packet with correct checksums, from the test topology's builder.
 Bytes udp4(Ipv4Address source, std::uint16_t sport, Ipv4Address destination, std::uint16_t dport,
            std::uint8_t ttl = 64) {
-    Bytes p(20 + 8 + 4, 0xab);
-    std::uint8_t* ip = p.data();
-    ip[0] = 0x45;
-    ip[1] = 0;
-    wire::store16(ip + wire::ipv4::total_length, static_cast<std::uint16_t>(p.size()));
-    wire::store16(ip + wire::ipv4::identification, 7);
-    wire::store16(ip + wire::ipv4::flags_fragment, 0);
-    ip[wire::ipv4::ttl] = ttl;
-    ip[wire::ipv4::protocol] = wire::proto_udp;
-    wire::store16(ip + wire::ipv4::checksum, 0);
-    wire::store32(ip + wire::ipv4::source, source.value);
-    wire::store32(ip + wire::ipv4::destination, destination.value);
-    wire::store16(ip + wire::ipv4::checksum, checksum({ip, 20}));
-    std::uint8_t* udp = ip + 20;
-    wire::store16(udp + wire::l4::source_port, sport);
-    wire::store16(udp + wire::l4::destination_port, dport);
-    wire::store16(udp + wire::udp::length, 12);
-    wire::store16(udp + wire::udp::checksum, 0);
-    std::uint8_t pseudo[12] = {};
-    std::copy(ip + wire::ipv4::source, ip + wire::ipv4::source + 8, pseudo);
-    pseudo[9] = wire::proto_udp;
-    wire::store16(pseudo + 10, 12);
-    std::uint16_t sum = checksum({udp, 12}, checksum_partial(pseudo));
-    wire::store16(udp + wire::udp::checksum, sum == 0 ? 0xffff : sum);
-    return p;
+    return test::ipv4_udp({.source = source, .destination = destination, .ttl = ttl},
+                          {.source_port = sport, .destination_port = dport, .payload = Bytes(4, 0xab)});
 }
 
 // IPv4 in IPv6 from the B4 to the AFTR.
-Bytes softwire(const Bytes& ipv4) {
-    Bytes p(40 + ipv4.size(), 0);
-    p[0] = 0x60;
-    wire::store16(p.data() + wire::ipv6::payload_length, static_cast<std::uint16_t>(ipv4.size()));
-    p[wire::ipv6::next_header] = wire::proto_ipv4;
-    p[wire::ipv6::hop_limit] = 64;
-    std::copy(kB4.begin(), kB4.end(), p.begin() + wire::ipv6::source);
-    std::copy(kAftr.begin(), kAftr.end(), p.begin() + wire::ipv6::destination);
-    std::copy(ipv4.begin(), ipv4.end(), p.begin() + 40);
-    return p;
-}
+Bytes softwire(const Bytes& ipv4) { return test::softwire({.source = net::b4_a, .destination = net::aftr}, ipv4); }
 
 struct Record {
     Bytes ip;
@@ -83,8 +47,8 @@ protected:
         const auto* info = testing::UnitTest::GetInstance()->current_test_info();
         dir_ = std::filesystem::path(testing::TempDir()) / ("dslite_replay_" + std::string(info->name()));
         std::filesystem::create_directories(dir_);
-        config_.aftr_address = kAftr;
-        config_.pools = {kPool};
+        config_.aftr_address = net::aftr;
+        config_.pools = {net::pool_prefix};
         settings_ = {path("in.pcap"), path("b4.pcap"), path("uplink.pcap"), path("counters.json")};
     }
     void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -129,7 +93,7 @@ protected:
 };
 
 TEST_F(Replay, TranslatesBothWaysWithTheInputTimestamps) {
-    write_input({{softwire(udp4(kHost, 5000, kServer, 53)), kStart}});
+    write_input({{softwire(udp4(net::host, 5000, net::server1, 53)), kStart}});
     ASSERT_EQ(run(), 0) << err_.str();
     auto uplink = read(settings_.out_uplink);
     ASSERT_EQ(uplink.size(), 1u);
@@ -140,12 +104,12 @@ TEST_F(Replay, TranslatesBothWaysWithTheInputTimestamps) {
     EXPECT_EQ(uplink[0].timestamp, kStart);
     const Ipv4Address public_address{wire::load32(request.data() + wire::ipv4::source)};
     const std::uint16_t public_port = wire::load16(request.data() + 20 + wire::l4::source_port);
-    EXPECT_TRUE(kPool.contains(public_address));
-    EXPECT_EQ(Ipv4Address{wire::load32(request.data() + wire::ipv4::destination)}, kServer);
+    EXPECT_TRUE(net::pool_prefix.contains(public_address));
+    EXPECT_EQ(Ipv4Address{wire::load32(request.data() + wire::ipv4::destination)}, net::server1);
 
     // The server answers the public address; the answer goes back into the softwire.
-    write_input({{softwire(udp4(kHost, 5000, kServer, 53)), kStart},
-                 {udp4(kServer, 53, public_address, public_port), kStart + 500ms}});
+    write_input({{softwire(udp4(net::host, 5000, net::server1, 53)), kStart},
+                 {udp4(net::server1, 53, public_address, public_port), kStart + 500ms}});
     ASSERT_EQ(run(), 0) << err_.str();
     auto b4 = read(settings_.out_b4);
     ASSERT_EQ(b4.size(), 1u);
@@ -153,9 +117,9 @@ TEST_F(Replay, TranslatesBothWaysWithTheInputTimestamps) {
     const Bytes& answer = b4[0].ip;
     ASSERT_EQ(answer.size(), 40u + 32u);
     EXPECT_EQ(answer[0] >> 4, 6);
-    EXPECT_TRUE(std::equal(kB4.begin(), kB4.end(), answer.begin() + wire::ipv6::destination));
-    EXPECT_TRUE(std::equal(kAftr.begin(), kAftr.end(), answer.begin() + wire::ipv6::source));
-    EXPECT_EQ(Ipv4Address{wire::load32(answer.data() + 40 + wire::ipv4::destination)}, kHost);
+    EXPECT_TRUE(std::equal(net::b4_a.begin(), net::b4_a.end(), answer.begin() + wire::ipv6::destination));
+    EXPECT_TRUE(std::equal(net::aftr.begin(), net::aftr.end(), answer.begin() + wire::ipv6::source));
+    EXPECT_EQ(Ipv4Address{wire::load32(answer.data() + 40 + wire::ipv4::destination)}, net::host);
     EXPECT_EQ(wire::load16(answer.data() + 60 + wire::l4::destination_port), 5000);
 
     const std::string printed = out_.str();
@@ -167,7 +131,7 @@ TEST_F(Replay, TranslatesBothWaysWithTheInputTimestamps) {
 }
 
 TEST_F(Replay, CountersJsonHasEveryCounter) {
-    write_input({{softwire(udp4(kHost, 5000, kServer, 53)), kStart}});
+    write_input({{softwire(udp4(net::host, 5000, net::server1, 53)), kStart}});
     ASSERT_EQ(run(), 0) << err_.str();
     const std::string text = json();
     ASSERT_FALSE(text.empty());
@@ -183,8 +147,8 @@ TEST_F(Replay, CountersJsonHasEveryCounter) {
 TEST_F(Replay, SameInputSameOutputBytes) {
     std::vector<Record> input;
     for (std::uint16_t i = 0; i < 40; ++i) {
-        const Ipv4Address host{kHost.value + i % 5};
-        input.push_back({softwire(udp4(host, static_cast<std::uint16_t>(4000 + i), kServer, 53)),
+        const Ipv4Address host{net::host.value + i % 5};
+        input.push_back({softwire(udp4(host, static_cast<std::uint16_t>(4000 + i), net::server1, 53)),
                          kStart + std::chrono::milliseconds(i * 10)});
     }
     write_input(input);
@@ -203,7 +167,7 @@ TEST_F(Replay, SameInputSameOutputBytes) {
 
 TEST_F(Replay, EnginesOwnPacketsGoToTheirSide) {
     // TTL 1 inside the softwire: the engine answers the host with Time Exceeded.
-    write_input({{softwire(udp4(kHost, 5000, kServer, 53, 1)), kStart + 3s}});
+    write_input({{softwire(udp4(net::host, 5000, net::server1, 53, 1)), kStart + 3s}});
     ASSERT_EQ(run(), 0) << err_.str();
     EXPECT_TRUE(read(settings_.out_uplink).empty());
     auto b4 = read(settings_.out_b4);
@@ -216,9 +180,9 @@ TEST_F(Replay, EnginesOwnPacketsGoToTheirSide) {
 }
 
 TEST_F(Replay, MalformedPacketsAreDroppedAndCounted) {
-    Bytes cut = softwire(udp4(kHost, 5000, kServer, 53));
+    Bytes cut = softwire(udp4(net::host, 5000, net::server1, 53));
     cut.resize(50);  // the IPv6 payload length promises more
-    Bytes not_to_pool = udp4(kServer, 53, *parse_ipv4("203.0.113.9"), 5000);
+    Bytes not_to_pool = udp4(net::server1, 53, *parse_ipv4("203.0.113.9"), 5000);
     write_input({{cut, kStart}, {not_to_pool, kStart + 1s}});
     ASSERT_EQ(run(), 0) << err_.str();
     EXPECT_TRUE(read(settings_.out_b4).empty());
@@ -230,7 +194,7 @@ TEST_F(Replay, MalformedPacketsAreDroppedAndCounted) {
 }
 
 TEST_F(Replay, EthernetCapturesWorkAndNonIpFramesAreSkipped) {
-    const Bytes ip = softwire(udp4(kHost, 5000, kServer, 53));
+    const Bytes ip = softwire(udp4(net::host, 5000, net::server1, 53));
     {
         pcap_t* pcap = pcap_open_dead(1, 65535);
         pcap_dumper_t* dumper = pcap_dump_open(pcap, settings_.input.c_str());
@@ -257,7 +221,7 @@ TEST_F(Replay, EthernetCapturesWorkAndNonIpFramesAreSkipped) {
 }
 
 TEST_F(Replay, OutputsAreOptional) {
-    write_input({{softwire(udp4(kHost, 5000, kServer, 53)), kStart}});
+    write_input({{softwire(udp4(net::host, 5000, net::server1, 53)), kStart}});
     settings_.out_b4.clear();
     settings_.out_uplink.clear();
     settings_.counters_json.clear();
@@ -293,8 +257,8 @@ TEST_F(Replay, UnwritableOutputsAreRefused) {
 }
 
 TEST_F(Replay, ReadErrorPartWayFailsAfterWritingWhatWasDone) {
-    write_input(
-        {{softwire(udp4(kHost, 5000, kServer, 53)), kStart}, {softwire(udp4(kHost, 5001, kServer, 53)), kStart + 1s}});
+    write_input({{softwire(udp4(net::host, 5000, net::server1, 53)), kStart},
+                 {softwire(udp4(net::host, 5001, net::server1, 53)), kStart + 1s}});
     std::filesystem::resize_file(settings_.input, std::filesystem::file_size(settings_.input) - 10);
     EXPECT_EQ(run(), 1);
     EXPECT_EQ(err_.str().rfind("dslite-aftr: replay: " + settings_.input + ": ", 0), 0u) << err_.str();
