@@ -129,7 +129,8 @@ Verdict Engine::Impl::b4_to_uplink(Packet& packet, const Ipv6Address& b4, std::u
     if (key.subscriber != SubscriberTable::npos) {
         key.softwire = softwire_slot(key.subscriber, b4);
         if (key.softwire == SubscriberTable::no_softwire) return drop(Counter::drop_b4_softwire_limit);
-        if (id == BindingTable::npos) id = tables_.bindings.find_inner(key);
+        // (With one softwire each the search above already was this one.)
+        if (id == BindingTable::npos && config_.softwires_per_subscriber > 1) id = tables_.bindings.find_inner(key);
     }
     if (id == BindingTable::npos) {
         // Only a SYN opens a TCP binding: stray segments of dead connections

@@ -5,6 +5,7 @@
 // of that. Where the hint does not exist it is plain aligned memory.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdlib>
 #include <new>
@@ -25,7 +26,10 @@ struct HugePageAllocator {
     T* allocate(std::size_t n) {
         const std::size_t bytes = n * sizeof(T);
         if (bytes < kHugePage) {
-            if (void* p = std::malloc(bytes ? bytes : 1)) return static_cast<T*>(p);
+            // At least T's own alignment: a subscriber record is a 64-byte line.
+            constexpr std::size_t align = std::max(alignof(T), alignof(std::max_align_t));
+            const std::size_t size = (std::max<std::size_t>(bytes, 1) + align - 1) / align * align;
+            if (void* p = std::aligned_alloc(align, size)) return static_cast<T*>(p);
             throw std::bad_alloc();
         }
         const std::size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;

@@ -7,11 +7,28 @@
 #include <vector>
 
 #include "flat_index.hpp"
+#include "huge_page_allocator.hpp"
 #include "port_allocator.hpp"
+#include "subscriber_table.hpp"
 #include "timer_wheel.hpp"
 
 namespace dslite {
 namespace {
+
+// A subscriber record is one aligned cache line, small table or large (the
+// small ones are not huge-page allocations and once came back 16-aligned).
+TEST(SubscriberTable, RecordsAreCacheLinesAtAnySize) {
+    for (std::uint32_t capacity : {1u, 16u, 1u << 16}) {
+        SubscriberTable table(capacity, 2, 7);
+        const std::uint32_t id = table.insert(Ipv6Address{}, 0, 1500);
+        ASSERT_NE(id, SubscriberTable::npos);
+        EXPECT_EQ(reinterpret_cast<std::uintptr_t>(&table[id]) % 64, 0u) << capacity;
+    }
+    HugePageAllocator<Subscriber> allocator;
+    Subscriber* three = allocator.allocate(3);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(three) % alignof(Subscriber), 0u);
+    allocator.deallocate(three, 3);
+}
 
 TEST(FlatIndex, AgreesWithAMapUnderChurnAndCollisions) {
     FlatIndex index(512);
