@@ -174,11 +174,8 @@ bool valid_ipv4(std::span<const std::uint8_t> packet) {
 }
 
 std::optional<bool> l4_checksum_ok(std::span<const std::uint8_t> packet) {
-    const test::Decoded decoded = test::decode(packet);
-    const test::Ipv4Info* ip = decoded.ip4();
-    if (!ip || !ip->header_checksum_ok || ip->total_length != ip->captured || !ip->l4.complete) return std::nullopt;
-    if ((ip->flags_fragment & (w::ipv4::flag_mf | w::ipv4::offset_mask)) != 0) return std::nullopt;
-    return ip->l4.checksum_ok;
+    // decode()'s verdict without decoding (PacketDecoder.L4ChecksumAgreesWithDecode).
+    return test::l4_checksum_verdict(packet);
 }
 
 }  // namespace dslite::fuzz

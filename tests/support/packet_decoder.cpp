@@ -176,6 +176,62 @@ Ipv4Info decode_ipv4(Span p, bool quoted, std::vector<std::string>& problems, co
 
 }  // namespace
 
+std::optional<bool> l4_checksum_verdict(Span p) {
+    if (p.empty()) return std::nullopt;
+    Span ip = p;
+    if ((p[0] >> 4) == 6) {
+        // The walk decode() makes to the inner IPv4: Destination Options,
+        // then a first (and only) fragment, then IPv4.
+        if (p.size() < w::ipv6::header_size) return std::nullopt;
+        Span rest = p.subspan(w::ipv6::header_size, std::min<std::size_t>(w::load16(&p[w::ipv6::payload_length]),
+                                                                          p.size() - w::ipv6::header_size));
+        std::uint8_t next = p[w::ipv6::next_header];
+        if (next == w::proto_destination_options) {
+            if (rest.size() < 8 || rest.size() < (rest[1] + 1u) * 8) return std::nullopt;
+            next = rest[0];
+            rest = rest.subspan((rest[1] + 1u) * 8);
+        }
+        if (next == w::proto_fragment) {
+            if (rest.size() < 8) return std::nullopt;
+            const std::uint16_t offset_flags = w::load16(&rest[2]);
+            if ((offset_flags & 0xfff8) != 0 || (offset_flags & 1) != 0) return std::nullopt;
+            next = rest[0];
+            rest = rest.subspan(8);
+        }
+        if (next != w::proto_ipv4) return std::nullopt;
+        ip = rest;
+    } else if ((p[0] >> 4) != 4) {
+        return std::nullopt;
+    }
+    // decode_ipv4, outside a quote (its version check only reports).
+    if (ip.size() < w::ipv4::min_header_size) return std::nullopt;
+    const std::size_t header = w::ipv4::header_length(ip.data());
+    if (header < w::ipv4::min_header_size || header > ip.size()) return std::nullopt;
+    if (!checksum_matches(ip.first(header), w::ipv4::checksum, 0, false)) return std::nullopt;
+    if (w::load16(&ip[w::ipv4::total_length]) != ip.size()) return std::nullopt;
+    if ((w::load16(&ip[w::ipv4::flags_fragment]) & (w::ipv4::offset_mask | w::ipv4::flag_mf)) != 0) return std::nullopt;
+    const Span l4 = ip.subspan(header);
+    const std::uint8_t protocol = ip[w::ipv4::protocol];
+    const auto pseudo = pseudo_header_ipv4(&ip[w::ipv4::source], &ip[w::ipv4::destination], protocol,
+                                           static_cast<std::uint16_t>(l4.size()));
+    // decode_l4: the same completeness, the same sums.
+    if (protocol == w::proto_udp) {
+        if (l4.size() < w::udp::header_size) return std::nullopt;
+        return w::load16(&l4[w::udp::checksum]) == 0 || checksum_matches(l4, w::udp::checksum, pseudo, true);
+    }
+    if (protocol == w::proto_tcp) {
+        const std::size_t offset = l4.size() >= 13 ? (l4[12] >> 4) * 4u : 0;
+        if (l4.size() < w::tcp::min_header_size || offset < w::tcp::min_header_size || offset > l4.size())
+            return std::nullopt;
+        return checksum_matches(l4, w::tcp::checksum, pseudo, false);
+    }
+    if (protocol == w::proto_icmp || protocol == w::proto_icmpv6) {
+        if (l4.size() < w::icmp::header_size) return std::nullopt;
+        return checksum_matches(l4, w::icmp::checksum, 0, false);
+    }
+    return std::nullopt;
+}
+
 Decoded decode(Span p) {
     Decoded d;
     auto fail = [&](const std::string& what) { d.problems.push_back(what); };

@@ -97,6 +97,14 @@ struct Decoded {
 
 Decoded decode(std::span<const std::uint8_t> packet);
 
+// What decode() would say of the packet's IPv4 (bare or in the softwire)
+// transport checksum, without building a Decoded: nothing unless it is a
+// whole, unfragmented datagram with a good header checksum and a complete
+// TCP, UDP or ICMP header; else whether that checksum is right. For the fuzz
+// harness, which asks before and after every input; PacketDecoder.
+// L4ChecksumAgreesWithDecode holds the two equal.
+std::optional<bool> l4_checksum_verdict(std::span<const std::uint8_t> packet);
+
 // Reassembles a datagram from all of its fragments (any order) the way a
 // receiver must (RFC 791, RFC 8200 4.5): same identification and addresses,
 // 8-byte multiples, no overlaps (RFC 5722), no gaps, exactly one last
