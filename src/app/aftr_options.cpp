@@ -33,20 +33,39 @@ std::string option_name(const po::error_with_option_name& e) {
     return name.substr(std::min(name.find_first_not_of('-'), name.size()));
 }
 
-OptionError from_boost(const po::error& e) {
+// Boost's error_with_option_name::what() puts the user's text into its
+// message template and repeats until no placeholder is left, so text that
+// holds one ("%invalid_line%", "%canonical_option%") never ends (Boost
+// 1.74; the options fuzzer found it). The messages are made here instead.
+std::string syntax_problem(po::invalid_syntax::kind_t kind) {
+    switch (kind) {
+    case po::invalid_syntax::long_not_allowed: return "long options are not allowed";
+    case po::invalid_syntax::long_adjacent_not_allowed: return "a value cannot be joined to it with '='";
+    case po::invalid_syntax::short_adjacent_not_allowed: return "a value cannot be joined to a short option";
+    case po::invalid_syntax::empty_adjacent_parameter: return "needs a value after '='";
+    case po::invalid_syntax::missing_parameter: return "needs a value";
+    case po::invalid_syntax::extra_parameter: return "takes no value";
+    case po::invalid_syntax::unrecognized_line: return "not a `name = value` line";
+    }
+    return "bad syntax";
+}
+
+}  // namespace
+
+OptionError option_error(const po::error& e) {
     if (const auto* u = dynamic_cast<const po::unknown_option*>(&e)) return bad(option_name(*u), "unknown option");
     if (const auto* m = dynamic_cast<const po::multiple_occurrences*>(&e))
         return bad(option_name(*m), "given more than once");
-    if (const auto* s = dynamic_cast<const po::invalid_command_line_syntax*>(&e)) {
-        if (s->kind() == po::invalid_syntax::missing_parameter) return bad(option_name(*s), "needs a value");
-        return bad(option_name(*s), s->what());
-    }
+    if (const auto* s = dynamic_cast<const po::invalid_syntax*>(&e))
+        return bad(option_name(*s), syntax_problem(s->kind()));
     if (const auto* n = dynamic_cast<const po::error_with_option_name*>(&e)) {
         const std::string name = option_name(*n);
-        if (!name.empty()) return bad(name, n->what());
+        return name.empty() ? OptionError{"options: not accepted"} : bad(name, "not accepted");
     }
-    return {e.what()};
+    return {e.what()};  // no placeholders in the others
 }
+
+namespace {
 
 template <class T>
 const T* get(const po::variables_map& values, const char* name) {
@@ -100,12 +119,12 @@ std::optional<OptionError> parse_options(int argc, const char* const argv[], con
                 // Stored second: what the command line set stays.
                 po::store(po::parse_config_file(in, options), values);
             } catch (const po::invalid_config_file_syntax& e) {
-                return bad("config", *file + ": " + e.what());
+                return bad("config", *file + ": " + syntax_problem(e.kind()) + ": " + in_quotes(e.tokens()));
             }
         }
         po::notify(values);
     } catch (const po::error& e) {
-        return from_boost(e);
+        return option_error(e);
     }
     return std::nullopt;
 }

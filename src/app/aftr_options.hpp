@@ -52,6 +52,10 @@ private:
     std::variant<T, OptionError> result_;
 };
 
+// The line for an error Boost.Program_options threw: "option: what is
+// wrong", made here rather than by Boost's what() (see aftr_options.cpp).
+OptionError option_error(const po::error& e);
+
 // --help, --config FILE, --log-level LEVEL.
 po::options_description common_options();
 // Everything in dslite::EngineConfig: one option per row of

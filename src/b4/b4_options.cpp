@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "platform/device_factory.hpp"
+#include "src/app/aftr_options.hpp"
 #include "platform/system.hpp"
 
 namespace dslite::b4 {
@@ -49,12 +50,8 @@ std::variant<Options, Help, std::string> parse_options(int argc, const char* con
         const auto style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
         po::store(po::command_line_parser(argc, argv).options(description).style(style).run(), values);
         po::notify(values);
-    } catch (const po::error_with_option_name& e) {
-        std::string name = e.get_option_name();
-        name.erase(0, name.find_first_not_of('-'));
-        return name.empty() ? std::string(e.what()) : name + ": " + e.what();
     } catch (const po::error& e) {
-        return std::string(e.what());
+        return app::option_error(e).line;
     }
 
     if (values.count("help")) {

@@ -299,5 +299,16 @@ TEST(Options, BadConfigFileLinesNameTheOption) {
     std::filesystem::remove(path);
 }
 
+// Text that holds Boost's own message placeholders used to make Boost's
+// what() loop for ever (found by dslite-fuzz-options); now it is quoted back.
+TEST(Options, PlaceholdersInTheUsersTextAreJustText) {
+    const auto path = write_config("aftr-address = 2001:db8::1\nmy %invalid_line% here\n");
+    EXPECT_EQ(error_of({"--config", path}),
+              "config: " + path + ": not a `name = value` line: 'my %invalid_line% here'");
+    std::filesystem::remove(path);
+    EXPECT_EQ(error_of({"--help=%canonical_option%"}), "help: takes no value");
+    EXPECT_EQ(error_of(minimal_and({"--pool=%value%%option%"})), "pool: '%value%%option%' is not an IPv4 prefix");
+}
+
 }  // namespace
 }  // namespace dslite::app

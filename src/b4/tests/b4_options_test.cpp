@@ -64,6 +64,9 @@ TEST(B4Options, ErrorsNameTheOption) {
     EXPECT_EQ(error({b4[0], b4[1], aftr[0], aftr[1], "--log-level", "loud"}).rfind("log-level: 'loud'", 0), 0u);
     EXPECT_EQ(error({b4[0], b4[1], aftr[0], aftr[1], "--bogus"}).rfind("bogus: ", 0), 0u);
     EXPECT_EQ(error({b4[0], b4[1], aftr[0], aftr[1], "--mtu"}).rfind("mtu: ", 0), 0u);
+    // Boost's own message placeholders in the user's text: once a loop without end.
+    EXPECT_EQ(error({"--no-configure=%canonical_option%"}), "no-configure: takes no value");
+    EXPECT_EQ(error({b4[0], b4[1], aftr[0], aftr[1], "--%canonical_option%"}), "%canonical_option%: unknown option");
 }
 
 TEST(B4Options, Help) {
