@@ -48,7 +48,8 @@ std::span<const EngineOption> engine_option_rows();
 // "HELP (RANGE, default D)" or "HELP (required)": the help line of a row.
 std::string help_line(const EngineOption& option);
 
-// Readers of one value, shared with the programs' own options: each returns
+// Readers of one value, shared with the programs' own options (dslite-b4's
+// too): each returns
 // "what is wrong" (quoting the text, without an option name) or nothing.
 std::optional<std::uint64_t> parse_unsigned(std::string_view text, int base = 10);
 std::optional<std::string> read_unsigned(std::string_view text, std::uint64_t max, std::uint64_t& out);

@@ -1,6 +1,5 @@
 #include "aftr_options.hpp"
 
-#include <charconv>
 #include <fstream>
 #include <string_view>
 

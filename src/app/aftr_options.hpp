@@ -13,7 +13,6 @@
 #include <spdlog/common.h>
 
 #include <cstdint>
-#include <limits>
 #include <optional>
 #include <string>
 #include <utility>

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <sstream>
 
+#include "dslite/engine_options.hpp"
 #include "platform/device_factory.hpp"
 #include "src/app/aftr_options.hpp"
 #include "platform/system.hpp"
@@ -14,14 +15,10 @@ namespace {
 
 namespace po = boost::program_options;
 
-std::string quoted(const std::string& text) { return "'" + text + "'"; }
-
 std::optional<std::string> read_address(const po::variables_map& values, const char* name, Ipv6Address& out) {
     if (!values.count(name)) return std::string(name) + ": required";
-    const auto& text = values[name].as<std::string>();
-    const auto address = parse_ipv6(text);
-    if (!address) return std::string(name) + ": " + quoted(text) + " is not an IPv6 address";
-    out = *address;
+    if (auto problem = read_ipv6_address(values[name].as<std::string>(), out))
+        return std::string(name) + ": " + *problem;
     return std::nullopt;
 }
 
@@ -76,7 +73,7 @@ std::variant<Options, Help, std::string> parse_options(int argc, const char* con
     if (values.count("aftr")) {
         const auto& text = values["aftr"].as<std::string>();
         auto where = text.starts_with("udp:") ? platform::split_host_port(text.substr(4)) : std::nullopt;
-        if (!where || where->port == 0) return "aftr: " + quoted(text) + " is not udp:HOST:PORT";
+        if (!where || where->port == 0) return "aftr: " + in_quotes(text) + " is not udp:HOST:PORT";
         options.aftr_udp = std::move(where);
     } else if (platform::unsupported(platform::RawSpec{})) {
         return "aftr: required on " + std::string(platform::system_name()) +
@@ -91,7 +88,7 @@ std::variant<Options, Help, std::string> parse_options(int argc, const char* con
         const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), mtu);
         // 68: the IPv4 minimum (RFC 791); 65535: the largest IPv4 packet, which still fits an IPv6 payload.
         if (error != std::errc{} || end != text.data() + text.size() || mtu < 68 || mtu > 65535)
-            return "mtu: " + quoted(text) + " is not a number from 68 to 65535";
+            return "mtu: " + in_quotes(text) + " is not a number from 68 to 65535";
         if (!options.configure) return std::string("mtu: has no effect with --no-configure");
         options.mtu = mtu;
     }
@@ -101,7 +98,7 @@ std::variant<Options, Help, std::string> parse_options(int argc, const char* con
         const auto level = spdlog::level::from_str(text);
         // from_str answers "off" for anything it does not know.
         if (level == spdlog::level::off && text != "off")
-            return "log-level: " + quoted(text) + " is not trace, debug, info, warn, error, critical or off";
+            return "log-level: " + in_quotes(text) + " is not trace, debug, info, warn, error, critical or off";
         options.log_level = level;
     }
     return options;

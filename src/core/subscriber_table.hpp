@@ -68,7 +68,6 @@ public:
         return id;
     }
 
-    std::uint8_t softwire_count(std::uint32_t id) const { return slab_[id].softwire_count; }
     const Ipv6Address& b4(std::uint32_t id, std::uint8_t slot) const {
         return slot == 0 ? slab_[id].first_b4 : extra_[extra_index(id, slot)].b4;
     }
