@@ -3,9 +3,11 @@
 // ICMP error header in front of a quoted packet) without moving the payload.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 
 namespace dslite {
@@ -63,6 +65,12 @@ struct PacketBuffer {
     // A packet view of `length` bytes placed at the headroom mark.
     Packet packet(std::size_t length) { return Packet(storage, kHeadroom, length); }
     std::uint8_t* payload() { return storage.data() + kHeadroom; }
+    // A packet view of a copy of `bytes` (at most kMaxPacket of them).
+    Packet holding(std::span<const std::uint8_t> bytes) {
+        const std::size_t length = std::min(bytes.size(), kMaxPacket);
+        if (length != 0) std::memcpy(payload(), bytes.data(), length);
+        return packet(length);
+    }
 };
 
 }  // namespace dslite

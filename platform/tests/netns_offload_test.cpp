@@ -59,8 +59,7 @@ std::size_t write_all(TunDevice& tun, std::vector<Bytes> packets) {
     std::vector<PacketBuffer> buffers(packets.size());
     std::vector<Packet> views;
     for (std::size_t i = 0; i < packets.size(); ++i) {
-        std::copy(packets[i].begin(), packets[i].end(), buffers[i].payload());
-        views.push_back(buffers[i].packet(packets[i].size()));  // with headroom, as the daemon's slots have
+        views.push_back(buffers[i].holding(packets[i]));  // with headroom, as the daemon's slots have
     }
     return tun.write_burst(views);
 }

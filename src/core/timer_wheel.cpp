@@ -16,6 +16,8 @@ void TimerWheel::link_before(std::uint32_t id, std::uint32_t at) {
 void TimerWheel::schedule(std::uint32_t id, std::uint32_t due) {
     if (due <= current_) due = current_ + 1;
     if (due - current_ >= kSlots) due = current_ + kSlots - 1;
+    const std::uint32_t slot = due & (kSlots - 1);
+    occupied_[slot / 64] |= std::uint64_t{1} << (slot % 64);
     link_before(id, sentinel(due));
 }
 

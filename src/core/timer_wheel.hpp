@@ -1,9 +1,14 @@
 // One-second timer wheel over record ids. Refreshing a binding only writes its
 // last-seen time; the wheel finds out when the slot comes round and asks the
 // owner for the real due time, moving the id on if it is not due yet. So the
-// per-packet path never touches the wheel, and expiry is O(1) amortised.
+// per-packet path never touches the wheel, and expiry is O(1) amortised. A
+// bit per slot says which slots hold ids, so a clock that jumps hours (a
+// quiet AFTR, a replayed capture, the fuzzer) skips the empty seconds.
 #pragma once
 
+#include <algorithm>
+#include <array>
+#include <bit>
 #include <cstdint>
 #include <vector>
 
@@ -31,7 +36,7 @@ public:
     template <class DueOf, class Expire>
     void advance(std::uint32_t now, DueOf&& due_of, Expire&& expire);
 
-    std::size_t memory_bytes() const { return links_.size() * sizeof(Link); }
+    std::size_t memory_bytes() const { return links_.size() * sizeof(Link) + sizeof occupied_; }
 
 private:
     struct Link {
@@ -40,10 +45,15 @@ private:
     };
     std::uint32_t sentinel(std::uint32_t second) const { return max_ids_ + (second & (kSlots - 1)); }
     void link_before(std::uint32_t id, std::uint32_t at);
+    // The first second in [from, to] whose slot may hold ids, or to + 1.
+    std::uint64_t next_occupied(std::uint32_t from, std::uint32_t to) const;
 
     std::uint32_t max_ids_;
     std::vector<Link> links_;  // ids first, then one sentinel per slot (circular lists)
     std::uint32_t current_ = 0;
+    // Set when an id joins a slot, cleared when the slot is emptied by
+    // advance(); cancel() leaves it set (an empty slot visited costs little).
+    std::array<std::uint64_t, kSlots / 64> occupied_{};
 };
 
 template <class DueOf, class Expire>
@@ -52,7 +62,16 @@ void TimerWheel::advance(std::uint32_t now, DueOf&& due_of, Expire&& expire) {
     // After a long pause every slot is visited once, at most.
     if (now - current_ > kSlots) current_ = now - kSlots;
     while (current_ < now) {
-        ++current_;
+        // Looked up again after each slot: ids rescheduled by it may land in
+        // a later second of this same pass.
+        const std::uint64_t next = next_occupied(current_ + 1, now);
+        if (next > now) {
+            current_ = now;
+            break;
+        }
+        current_ = static_cast<std::uint32_t>(next);
+        const std::uint32_t slot = current_ & (kSlots - 1);
+        occupied_[slot / 64] &= ~(std::uint64_t{1} << (slot % 64));
         const std::uint32_t head = sentinel(current_);
         // Detach the slot's chain first: ids rescheduled into this same slot
         // (due a full turn later) must not be seen again in this pass.
@@ -71,6 +90,17 @@ void TimerWheel::advance(std::uint32_t now, DueOf&& due_of, Expire&& expire) {
             id = next;
         }
     }
+}
+
+inline std::uint64_t TimerWheel::next_occupied(std::uint32_t from, std::uint32_t to) const {
+    for (std::uint64_t second = from; second <= to;) {
+        const std::uint32_t slot = static_cast<std::uint32_t>(second) & (kSlots - 1);
+        // The shift keeps the rest of this word only, so no slot wraps round.
+        const std::uint64_t ahead = occupied_[slot / 64] >> (slot % 64);
+        if (ahead != 0) return std::min<std::uint64_t>(second + std::countr_zero(ahead), std::uint64_t{to} + 1);
+        second += 64 - slot % 64;
+    }
+    return std::uint64_t{to} + 1;
 }
 
 }  // namespace dslite

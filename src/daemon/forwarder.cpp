@@ -75,8 +75,7 @@ std::size_t Forwarder::pump_handoffs(Time now) {
     std::size_t count = 0;
     for (unsigned from = 0; from < handoffs_->count() && count < kBurst; ++from) {
         handoffs_->ring(from, self_).pop(kBurst - count, [&](Side side, std::span<const std::uint8_t> bytes) {
-            std::copy(bytes.begin(), bytes.end(), buffers_[count]->payload());
-            slots_[count] = buffers_[count]->packet(bytes.size());
+            slots_[count] = buffers_[count]->holding(bytes);
             sides_[count] = side;
             ++count;
         });

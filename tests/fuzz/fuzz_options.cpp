@@ -44,11 +44,14 @@ bool harmless(std::string_view arg) {
     return rest.find_first_not_of("0123456789") == std::string_view::npos && slash > 0;
 }
 
-// The config file lives in a private directory, removed at exit.
+// The config file lives in a private directory, removed at exit, in memory
+// where there is a tmpfs: truncating a file on disk for every input cost a
+// third of the time.
 const std::string& config_path() {
     static const std::string path = [] {
-        char dir[] = "/tmp/dslite-fuzz-options-XXXXXX";
-        if (!mkdtemp(dir)) {
+        std::string dir = std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : "/tmp";
+        dir += "/dslite-fuzz-options-XXXXXX";
+        if (!mkdtemp(dir.data())) {
             std::perror("dslite-fuzz-options: mkdtemp");
             std::abort();
         }
@@ -57,6 +60,17 @@ const std::string& config_path() {
         return directory + "/c";
     }();
     return path;
+}
+
+// The description is the same for every input: build it once (making it was
+// a fifth of each input's time).
+const po::options_description& described() {
+    static const po::options_description options = [] {
+        po::options_description all;
+        all.add(dslite::app::common_options()).add(dslite::app::engine_options());
+        return all;
+    }();
+    return options;
 }
 
 // A configuration the engine can be built from quickly: small tables, few
@@ -91,10 +105,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const std::string& s : owned) argv.push_back(s.c_str());
     argv.push_back(nullptr);
 
-    po::options_description options;
-    options.add(dslite::app::common_options()).add(dslite::app::engine_options());
     po::variables_map values;
-    if (auto error = dslite::app::parse_options(static_cast<int>(owned.size()), argv.data(), options, values)) {
+    if (auto error = dslite::app::parse_options(static_cast<int>(owned.size()), argv.data(), described(), values)) {
         require(one_line(error->line), "parse_options error is not one line", error->line);
         return 0;
     }

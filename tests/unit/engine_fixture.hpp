@@ -50,8 +50,7 @@ protected:
 
     Out run(Side side, const Bytes& in, std::int64_t second, bool decode_output = true) {
         auto buffer = std::make_unique<PacketBuffer>();
-        std::copy(in.begin(), in.end(), buffer->payload());
-        Packet p = buffer->packet(in.size());
+        Packet p = buffer->holding(in);
         const Time t = std::chrono::seconds(1'700'000'000 + second);
         Verdict v = side == Side::b4 ? engine->from_b4(p, t, extra) : engine->from_uplink(p, t, extra);
         Out out{v, {}, {}};

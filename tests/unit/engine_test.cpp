@@ -454,8 +454,7 @@ TEST(EngineBurst, SameResultAsOnePacketAtATime) {
         std::vector<Packet> packets;
         for (const auto& b : b4_side) {
             storage.push_back(std::make_unique<PacketBuffer>());
-            std::copy(b.begin(), b.end(), storage.back()->payload());
-            packets.push_back(storage.back()->packet(b.size()));
+            packets.push_back(storage.back()->holding(b));
         }
         verdicts.assign(packets.size(), Verdict::drop);
         const Time t = std::chrono::seconds(100);

@@ -174,16 +174,14 @@ TEST(Shares, AnswersAreSteeredToTheEngineHoldingTheBinding) {
     for (unsigned n = 0; n < 64; ++n) {
         auto buffer = std::make_unique<PacketBuffer>();
         const Bytes in = from_b4_bytes(b4_number(n), udp_packet(net::host, 5000, net::server1, 53));
-        std::copy(in.begin(), in.end(), buffer->payload());
-        Packet p = buffer->packet(in.size());
+        Packet p = buffer->holding(in);
         const Owner owner = shares.from_b4(p.bytes());
         ASSERT_EQ(engines[owner.index]->from_b4(p, t, extra), Verdict::to_uplink);
         const Decoded out = decode(Bytes(p.data(), p.data() + p.size()));
         const std::uint16_t port = out.ipv4->l4.source_port;
 
         const Bytes answer = udp_packet(net::server1, 53, out.ipv4->source, port);
-        std::copy(answer.begin(), answer.end(), buffer->payload());
-        Packet q = buffer->packet(answer.size());
+        Packet q = buffer->holding(answer);
         ASSERT_EQ(shares.from_uplink(q.bytes()), owner) << "B4 " << n << " port " << port;
         EXPECT_EQ(engines[owner.index]->from_uplink(q, t, extra), Verdict::to_b4);
     }
@@ -200,10 +198,7 @@ TEST(Shares, AHairpinToAnotherEnginesPortLeavesTowardTheUplink) {
     Extra extra;
     const Time t = std::chrono::seconds(100);
     auto buffer = std::make_unique<PacketBuffer>();
-    auto push = [&](const Bytes& bytes) {
-        std::copy(bytes.begin(), bytes.end(), buffer->payload());
-        return buffer->packet(bytes.size());
-    };
+    auto push = [&](const Bytes& bytes) { return buffer->holding(bytes); };
     // Two B4s owned by different engines.
     unsigned a = 0, b = 1;
     while (shares.from_b4(from_b4_bytes(b4_number(b), {})) == shares.from_b4(from_b4_bytes(b4_number(a), {}))) ++b;

@@ -107,6 +107,74 @@ TEST(TimerWheel, LongJumpsAndLongTimeoutsStillExpireOnce) {
     EXPECT_GE(at[3], due[3]);
 }
 
+// Against a model: after advance(now) exactly the ids due by `now` have
+// expired, each once, at a second no earlier than its due time and exactly
+// at it when the wheel could hold it and the clock stepped over it. Jumps of
+// every length (one second, past a 64-slot word, past the whole wheel) and
+// refreshes that reschedule ids into later seconds of the same pass.
+TEST(TimerWheel, MatchesAModelThroughJumpsRefreshesAndCancels) {
+    constexpr std::uint32_t kIds = 256;
+    TimerWheel wheel(kIds);
+    std::mt19937 random(7);
+    std::vector<std::uint32_t> due(kIds), scheduled_at(kIds), expired_at(kIds);
+    std::vector<bool> live(kIds), refreshed(kIds);
+    std::uint32_t now = 100, expiries = 0;
+    wheel.start(now);
+    const std::uint32_t jumps[] = {1, 2, 63, 64, 65, 700, 8191, 8192, 8193, 20000};
+    for (int step = 0; step < 4000; ++step) {
+        const std::uint32_t id = random() % kIds;
+        switch (random() % 4) {
+        case 0:
+            if (!live[id]) {
+                due[id] = now + 1 + random() % 9000;
+                scheduled_at[id] = now;
+                live[id] = true;
+                refreshed[id] = false;
+                wheel.schedule(id, due[id]);
+            }
+            break;
+        case 1:
+            if (live[id]) {  // the owner saw traffic: the wheel finds out when it comes round
+                due[id] += random() % 300;
+                refreshed[id] = true;
+            }
+            break;
+        case 2:
+            if (live[id] && random() % 4 == 0) {
+                wheel.cancel(id);
+                live[id] = false;
+            }
+            break;
+        default: {
+            const std::uint32_t to =
+                now + jumps[random() % std::size(jumps)] * (random() % 3 == 0 ? 1 : 0) + random() % 3;
+            const bool stepped = to - now <= TimerWheel::kSlots;
+            wheel.advance(
+                to, [&](std::uint32_t i) { return due[i]; },
+                [&](std::uint32_t i) {
+                    ASSERT_TRUE(live[i]) << "id " << i << " expired twice or after a cancel";
+                    live[i] = false;
+                    expired_at[i] = wheel.current();
+                    ++expiries;
+                    EXPECT_GE(expired_at[i], due[i]);
+                    EXPECT_LE(expired_at[i], to);
+                    if (stepped && !refreshed[i] && due[i] - scheduled_at[i] < TimerWheel::kSlots && due[i] > now) {
+                        EXPECT_EQ(expired_at[i], due[i]) << "id " << i;
+                    }
+                });
+            now = std::max(now, to);
+            EXPECT_EQ(wheel.current(), now);
+            for (std::uint32_t i = 0; i < kIds; ++i) {
+                if (live[i]) {
+                    EXPECT_GT(due[i], now) << "id " << i << " is due but still in the wheel";
+                }
+            }
+        }
+        }
+    }
+    EXPECT_GT(expiries, 500u);
+}
+
 TEST(TimerWheel, CancelRemovesOnlyThatId) {
     TimerWheel wheel(3);
     wheel.start(0);

@@ -12,10 +12,7 @@ using test::Bytes;
 const Tunnel kTunnel{test::v6("2001:db8:a::2"), test::v6("2001:db8:ff::1")};
 
 struct Slot {
-    explicit Slot(const Bytes& bytes) {
-        std::copy(bytes.begin(), bytes.end(), buffer.payload());
-        packet = buffer.packet(bytes.size());
-    }
+    explicit Slot(const Bytes& bytes) { packet = buffer.holding(bytes); }
     Bytes bytes() const { return Bytes(packet.bytes().begin(), packet.bytes().end()); }
     PacketBuffer buffer;
     Packet packet;

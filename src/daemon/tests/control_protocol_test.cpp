@@ -137,8 +137,7 @@ TEST(ControlResponse, ServesTheEngineState) {
     for (const auto& b4 : {net::b4_a, net::b4_b}) {
         PacketBuffer buffer;
         const Bytes bytes = softwire_udp(b4, 5000, "hi");
-        std::copy(bytes.begin(), bytes.end(), buffer.payload());
-        Packet packet = buffer.packet(bytes.size());
+        Packet packet = buffer.holding(bytes);
         ASSERT_EQ(engine.from_b4(packet, Time{1'000'000}, none), Verdict::to_uplink);
     }
     const Gauges gauges;
@@ -171,8 +170,7 @@ TEST(ControlResponse, AnswersOverSeveralEnginesAsOne) {
         engines.push_back(std::make_unique<Engine>(lab_config()));
         PacketBuffer buffer;
         const Bytes bytes = softwire_udp(sites[e], 5000, "hi");
-        std::copy(bytes.begin(), bytes.end(), buffer.payload());
-        Packet packet = buffer.packet(bytes.size());
+        Packet packet = buffer.holding(bytes);
         ASSERT_EQ(engines[e]->from_b4(packet, Time{1'000'000}, none), Verdict::to_uplink);
     }
     auto views = [&](const char* line) {
