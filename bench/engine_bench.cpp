@@ -5,12 +5,15 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "dslite/counters.hpp"
 #include "dslite/engine.hpp"
@@ -70,6 +73,39 @@ bool open_flows(Engine& engine, std::uint32_t flows, Clock& clock) {
 
 // An engine holding `flows` bindings and packets for both directions; built
 // once per size and kept, since filling a million bindings takes a while.
+// The binding log's consumer, as the daemon's pump is: a thread that drains
+// the engine's ring while the engine fills it, polling every millisecond.
+// (The pump's formatting and writing happen on that thread too, and touch
+// nothing of the engine's, so they are left out.)
+class Consumer {
+public:
+    explicit Consumer(EventRing& ring)
+        : thread_([this, &ring] {
+              std::vector<Event> batch(4096);
+              for (bool last = false;;) {
+                  for (std::size_t n; (n = ring.pop(batch)) != 0;) drained_ += n;
+                  if (last) return;
+                  last = stop_.load(std::memory_order_acquire);
+                  if (!last) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+              }
+          }) {}
+    std::uint64_t stop() {
+        stop_.store(true, std::memory_order_release);
+        thread_.join();
+        return drained_;
+    }
+
+private:
+    std::atomic<bool> stop_{false};
+    std::uint64_t drained_ = 0;
+    std::thread thread_;
+};
+
+EngineConfig with_log(EngineConfig c, bool logged) {
+    if (logged) c.event_ring = 1u << 16;
+    return c;
+}
+
 struct Established {
     Engine engine;
     Clock clock;
@@ -77,17 +113,17 @@ struct Established {
     std::vector<Template> from_b4;
     std::vector<Template> from_uplink;
 
-    explicit Established(std::uint32_t flows)
-        : engine(config_for(flows)),
+    Established(std::uint32_t flows, bool logged)
+        : engine(with_log(config_for(flows), logged)),
           ok(open_flows(engine, flows, clock)),
           from_b4(b4_templates(flows, kOrderSeed)),
           from_uplink(uplink_templates(engine, kOrderSeed + 1)) {}
 };
 
-Established& established(std::uint32_t flows) {
-    static std::map<std::uint32_t, std::unique_ptr<Established>> cache;
-    auto& slot = cache[flows];
-    if (!slot) slot = std::make_unique<Established>(flows);
+Established& established(std::uint32_t flows, bool logged = false) {
+    static std::map<std::pair<std::uint32_t, bool>, std::unique_ptr<Established>> cache;
+    auto& slot = cache[{flows, logged}];
+    if (!slot) slot = std::make_unique<Established>(flows, logged);
     return *slot;
 }
 
@@ -105,10 +141,13 @@ enum class Direction { from_b4, from_uplink };
 // Established flows, `burst` packets per engine call: 1 is the per-packet
 // entry point; more uses the burst entry points as a device read would, so
 // the table lookups of a burst overlap.
-template <Direction direction, std::size_t burst>
+// Logged: the binding log's ring is on and a thread drains it meanwhile.
+template <Direction direction, std::size_t burst, bool logged = false>
 void BM_Established(benchmark::State& state) {
     const auto flows = static_cast<std::uint32_t>(state.range(0));
-    Established& fx = established(flows);
+    Established& fx = established(flows, logged);
+    std::optional<Consumer> consumer;
+    if (logged) consumer.emplace(*fx.engine.events());
     if (!fx.ok) {
         state.SkipWithError(("setup: the engine refused a flow:" + drops(fx.engine)).c_str());
         return;
@@ -139,12 +178,16 @@ void BM_Established(benchmark::State& state) {
         for (Verdict v : verdicts) wrong += v != expected;
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * burst));
+    if (consumer) consumer->stop();
     if (wrong != 0 || fx.engine.binding_count() != flows)
         state.SkipWithError(("a packet got the wrong verdict:" + drops(fx.engine)).c_str());
 }
 
 // Every packet is a new flow: a fresh engine per iteration (built outside the
 // timed region) takes `flows` first packets, filling its tables from empty.
+// Logged: with the binding log's ring on and drained by a second thread;
+// `events_lost` is reported (the ring is the daemon's default, 65536).
+template <bool logged>
 void BM_NewBindings(benchmark::State& state) {
     const auto flows = static_cast<std::uint32_t>(state.range(0));
     static std::map<std::uint32_t, std::vector<Template>> cache;
@@ -153,20 +196,33 @@ void BM_NewBindings(benchmark::State& state) {
     Buffer buffer;
     NullEmitter emitter;
     std::optional<Engine> engine;
-    std::uint64_t wrong = 0;
+    std::uint64_t wrong = 0, lost = 0, drained = 0;
     for (auto _ : state) {
         state.PauseTiming();
         engine.reset();
-        engine.emplace(config_for(flows));
+        EngineConfig config = config_for(flows);
+        if (logged) config.event_ring = 1u << 16;
+        engine.emplace(config);
         Clock clock;
+        std::optional<Consumer> consumer;
+        if (logged) consumer.emplace(*engine->events());
         state.ResumeTiming();
         for (const Template& t : packets) {
             Packet p = buffer.load(t, kB4PacketSize);
             wrong += engine->from_b4(p, clock.tick(), emitter) != Verdict::to_uplink;
         }
         if (engine->binding_count() != flows) ++wrong;
+        state.PauseTiming();
+        if (consumer) drained += consumer->stop();
+        lost += engine->counters()[Counter::events_lost];
+        state.ResumeTiming();
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * flows));
+    if (logged) {
+        state.counters["events_lost_per_iteration"] =
+            static_cast<double>(lost) / static_cast<double>(state.iterations());
+        state.counters["events_per_iteration"] = static_cast<double>(drained) / static_cast<double>(state.iterations());
+    }
     if (wrong != 0) state.SkipWithError(("a new flow was refused:" + drops(*engine)).c_str());
 }
 
@@ -201,7 +257,10 @@ BENCHMARK(BM_Established<Direction::from_b4, 1>)->ArgName("bindings")->Arg(1'000
 BENCHMARK(BM_Established<Direction::from_uplink, 1>)->ArgName("bindings")->Arg(1'000)->Arg(1'000'000);
 BENCHMARK(BM_Established<Direction::from_b4, 32>)->ArgName("bindings")->Arg(1'000)->Arg(1'000'000);
 BENCHMARK(BM_Established<Direction::from_uplink, 32>)->ArgName("bindings")->Arg(1'000)->Arg(1'000'000);
-BENCHMARK(BM_NewBindings)->ArgName("bindings")->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Established<Direction::from_b4, 32, true>)->ArgName("bindings")->Arg(1'000'000);
+BENCHMARK(BM_Established<Direction::from_uplink, 32, true>)->ArgName("bindings")->Arg(1'000'000);
+BENCHMARK(BM_NewBindings<false>)->ArgName("bindings")->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_NewBindings<true>)->ArgName("bindings")->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace dslite::bench

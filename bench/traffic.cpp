@@ -74,6 +74,7 @@ EngineConfig config_for(std::uint32_t flows) {
     c.max_bindings = flows;
     c.max_subscribers = (flows + kFlowsPerB4 - 1) / kFlowsPerB4;
     // 64 flows per B4 stay well inside the default quota of 2048 UDP ports.
+    c.event_ring = 0;  // no binding log, as the daemon runs without --log-bindings
     return c;
 }
 

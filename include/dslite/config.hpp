@@ -89,6 +89,10 @@ struct EngineConfig {
     // ICMP errors the engine generates, per second (RFC 5508 REQ-10); 0: no limit.
     std::uint32_t icmp_errors_per_second = 1000;
 
+    // Events (events.hpp) the engine holds for its driver to drain; 0: the
+    // engine reports none (the daemon sets it only when it logs bindings).
+    std::uint32_t event_ring = 1u << 16;
+
     // Seeds port choice and the table hash; same seed, same input, same output.
     std::uint64_t seed = 0x6473'6c69'7465'0001;
 };

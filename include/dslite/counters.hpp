@@ -89,7 +89,8 @@ namespace dslite {
     X(tunnel_mtu_lowered, "ICMPv6 Packet Too Big lowered a B4's tunnel MTU")                            \
     X(mss_clamped, "TCP SYNs whose MSS option was lowered")                                             \
     X(icmp_errors_rate_limited, "ICMP errors not generated because of the rate limit")                  \
-    X(port_hold_overflow, "freed ports released before 120 s because the hold queue was full")
+    X(port_hold_overflow, "freed ports released before 120 s because the hold queue was full")          \
+    X(events_lost, "binding log events dropped because the event ring was full")
 
 enum class Counter : std::uint16_t {
 #define DSLITE_COUNTER_ENUM(name, help) name,

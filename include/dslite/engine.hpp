@@ -11,6 +11,7 @@
 #include "dslite/address.hpp"
 #include "dslite/config.hpp"
 #include "dslite/counters.hpp"
+#include "dslite/events.hpp"
 #include "dslite/packet.hpp"
 #include "dslite/protocol.hpp"
 
@@ -79,6 +80,14 @@ public:
     void from_uplink(std::span<Packet> packets, std::span<Verdict> verdicts, Time now, Emitter& emitter);
     // Expires what is due at `now`; packets do this too, idle drivers call it.
     void advance(Time now);
+    // The AFTR stops: removes up to `at_most` bindings (binding_removed,
+    // reason shutdown) and returns how many are left, so a driver can drain
+    // the events between calls instead of losing them to a full ring.
+    std::size_t shutdown(Time now, std::size_t at_most);
+
+    // The events the engine reports (events.hpp), for one consumer to drain,
+    // from any one thread; none when EngineConfig::event_ring is 0.
+    EventRing* events();
 
     const Counters& counters() const;
     const EngineConfig& config() const;

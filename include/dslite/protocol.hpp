@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 namespace dslite {
 
@@ -13,5 +14,15 @@ inline constexpr std::uint32_t kProtocols = 3;
 
 // 0, 1, 2 for tcp, udp, icmp: the order of per-protocol arrays and counts.
 constexpr std::uint32_t index_of(Protocol p) { return p == Protocol::tcp ? 0 : p == Protocol::udp ? 1 : 2; }
+
+// "tcp", "udp", "icmp": as dslite-ctl and the binding log write them.
+constexpr std::string_view protocol_name(Protocol p) {
+    switch (p) {
+    case Protocol::tcp: return "tcp";
+    case Protocol::udp: return "udp";
+    case Protocol::icmp: return "icmp";
+    }
+    return "unknown";
+}
 
 }  // namespace dslite

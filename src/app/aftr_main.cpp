@@ -20,7 +20,11 @@ int refuse(const std::string& line) {
 
 int run(int argc, const char* const argv[]) {
     po::options_description options;
-    options.add(common_options()).add(engine_options()).add(daemon_options()).add(replay_options());
+    options.add(common_options())
+        .add(engine_options())
+        .add(daemon_options())
+        .add(binding_log_options())
+        .add(replay_options());
     po::variables_map values;
     if (auto error = parse_options(argc, argv, options, values)) return refuse(error->line);
     if (values.count("help")) {
@@ -35,10 +39,14 @@ int run(int argc, const char* const argv[]) {
     if (!config) return refuse(config.error());
     const auto replay = replay_settings(values);
     if (!replay) return refuse(replay.error());
+    const auto sinks = binding_log_sinks(values);
+    if (!sinks) return refuse(sinks.error());
+    if (!sinks->empty() && config->event_ring == 0)
+        return refuse("log-ring: 0 leaves --log-bindings nothing to write (64 or more)");
 
     if (*replay) {
         start_logging(*level);
-        return run_replay(**replay, *config, std::cout, std::cerr);
+        return run_replay(**replay, *sinks, *config, std::cout, std::cerr);
     }
     const auto settings = daemon_settings(values);
     if (!settings) return refuse(settings.error());

@@ -96,7 +96,32 @@ Parsed<DaemonSettings> daemon_settings(const po::variables_map& values) {
         }
     }
     s.random_seed = values.count("seed") == 0;
+    auto sinks = binding_log_sinks(values);
+    if (!sinks) return OptionError{sinks.error()};
+    s.binding_log = std::move(*sinks);
     return s;
+}
+
+po::options_description binding_log_options() {
+    po::options_description d("Binding log");
+    d.add_options()  //
+        ("log-bindings", po::value<std::vector<std::string>>()->value_name("SINK"),
+         "record every binding, subscriber and exhaustion (never a destination) to SINK: file:PATH (JSON lines, "
+         "reopened on SIGHUP), syslog (RFC 5424 to the local socket), syslog:unix:PATH, syslog:udp:HOST:PORT; "
+         "repeat for more");
+    return d;
+}
+
+Parsed<std::vector<daemon::SinkSpec>> binding_log_sinks(const po::variables_map& values) {
+    std::vector<daemon::SinkSpec> sinks;
+    const auto it = values.find("log-bindings");
+    if (it == values.end() || it->second.empty()) return sinks;
+    for (const std::string& text : it->second.as<std::vector<std::string>>()) {
+        auto parsed = daemon::parse_sink(text);
+        if (auto* error = std::get_if<std::string>(&parsed)) return bad("log-bindings", *error);
+        sinks.push_back(std::get<daemon::SinkSpec>(parsed));
+    }
+    return sinks;
 }
 
 }  // namespace dslite::app

@@ -16,4 +16,8 @@ po::options_description daemon_options();
 // Checks without opening anything, so mistakes show before privileged calls.
 Parsed<DaemonSettings> daemon_settings(const po::variables_map& values);
 
+// --log-bindings (repeatable), for the daemon and for replay.
+po::options_description binding_log_options();
+Parsed<std::vector<daemon::SinkSpec>> binding_log_sinks(const po::variables_map& values);
+
 }  // namespace dslite::app

@@ -84,7 +84,8 @@ Parsed<std::optional<ReplaySettings>> replay_settings(const po::variables_map& v
     return std::optional<ReplaySettings>(std::move(s));
 }
 
-int run_replay(const ReplaySettings& settings, const EngineConfig& config, std::ostream& out, std::ostream& err) {
+int run_replay(const ReplaySettings& settings, const std::vector<daemon::SinkSpec>& binding_log,
+               const EngineConfig& given, std::ostream& out, std::ostream& err) {
     auto opened = CaptureReader::open(settings.input);
     if (auto* error = std::get_if<std::string>(&opened)) {
         err << "dslite-aftr: replay: " << *error << '\n';
@@ -104,7 +105,28 @@ int run_replay(const ReplaySettings& settings, const EngineConfig& config, std::
         }
     }
 
+    EngineConfig config = given;
+    int status_on_log = 0;
+    std::unique_ptr<daemon::BindingLog> log;
+    if (binding_log.empty()) {
+        config.event_ring = 0;
+    } else {
+        auto opened = daemon::BindingLog::open(binding_log);
+        if (auto* error = std::get_if<std::string>(&opened)) {
+            err << "dslite-aftr: log-bindings: " << *error << '\n';
+            return 2;
+        }
+        log = std::move(std::get<std::unique_ptr<daemon::BindingLog>>(opened));
+    }
     Engine engine(config);
+    std::vector<Event> events(config.event_ring);
+    // The capture's clock is the wall clock the records were made at.
+    const auto write_log = [&] {
+        if (!log) return;
+        const auto wall = [](std::int64_t us) { return daemon::WallTime(std::chrono::microseconds(us)); };
+        for (std::size_t n; (n = engine.events()->pop(events)) != 0;)
+            log->write(std::span<const Event>(events.data(), n), wall);
+    };
     CaptureEmitter emitter(b4_file ? &*b4_file : nullptr, uplink_file ? &*uplink_file : nullptr);
     auto buffer = std::make_unique<PacketBuffer>();
     std::optional<Time> clock;
@@ -129,10 +151,19 @@ int run_replay(const ReplaySettings& settings, const EngineConfig& config, std::
             from_a_b4 ? engine.from_b4(packet, *clock, emitter) : engine.from_uplink(packet, *clock, emitter);
         if (verdict == Verdict::to_b4) emitter.emit(Side::b4, packet.bytes());
         if (verdict == Verdict::to_uplink) emitter.emit(Side::uplink, packet.bytes());
+        write_log();
     }
     if (clock) engine.advance(*clock);
+    write_log();
+    if (log) {
+        log->flush();
+        if (log->stats().failed) {
+            err << "dslite-aftr: log-bindings: " << log->stats().failed << " records could not be written\n";
+            status_on_log = 1;
+        }
+    }
 
-    int status = 0;
+    int status = status_on_log;
     if (!reader.error().empty()) {
         err << "dslite-aftr: replay: " << reader.error() << '\n';
         status = 1;

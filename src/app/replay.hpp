@@ -7,8 +7,9 @@
 #include <ostream>
 #include <string>
 
-#include "dslite/config.hpp"
 #include "aftr_options.hpp"
+#include "binding_log.hpp"
+#include "dslite/config.hpp"
 
 namespace dslite::app {
 
@@ -27,7 +28,9 @@ Parsed<std::optional<ReplaySettings>> replay_settings(const po::variables_map& v
 
 // Returns the exit status. Non-zero counters go to `out`; a problem goes to
 // `err` as one line: 2 if a file cannot be opened, 1 if reading or writing
-// fails part way.
-int run_replay(const ReplaySettings& settings, const EngineConfig& config, std::ostream& out, std::ostream& err);
+// fails part way. The binding log, if any, is written as the capture is
+// read, with the capture's timestamps as the records' times.
+int run_replay(const ReplaySettings& settings, const std::vector<daemon::SinkSpec>& binding_log,
+               const EngineConfig& config, std::ostream& out, std::ostream& err);
 
 }  // namespace dslite::app

@@ -211,11 +211,13 @@ std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4
     if (fresh) {
         const std::uint32_t address = choose_address(tables_.subscribers.hash(key.prefix), t.proto);
         if (address == Pool::npos) {
+            report_refusal(Counter::drop_pool_exhausted, key, b4, t);
             refused = refuse_unreachable(packet, b4, Counter::drop_pool_exhausted);
             return BindingTable::npos;
         }
         sub = tables_.subscribers.insert(key.prefix, address, config_.tunnel_mtu);
         if (sub == SubscriberTable::npos) {
+            report_refusal(Counter::drop_subscriber_table_full, key, b4, t);
             refused = refuse_unreachable(packet, b4, Counter::drop_subscriber_table_full);
             return BindingTable::npos;
         }
@@ -225,6 +227,7 @@ std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4
     }
     Subscriber& subscriber = tables_.subscribers[sub];
     auto refuse = [&](Counter why) {
+        report_refusal(why, key, b4, t);
         if (fresh) {
             tables_.subscribers.erase(sub);
             counters_.add(Counter::subscribers_removed);
@@ -264,6 +267,12 @@ std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4
     if (!tables_.remotes.empty()) tables_.remotes[id] = {};
     tables_.wheel.schedule(id, now_ + timeout_seconds(tables_.bindings[id]) + 1);
     counters_.add(Counter::bindings_created);
+    if (events_) {
+        // The subscriber only now, when it holds a binding: a refused first
+        // packet leaves no subscriber behind, so it leaves no record either.
+        if (fresh) report(subscriber_event(EventKind::subscriber_created, sub, b4));
+        report(binding_event(EventKind::binding_created, tables_.bindings[id], clock_.count()));
+    }
     return id;
 }
 

@@ -107,6 +107,7 @@ public:
     const Binding& operator[](std::uint32_t id) const { return slab_[id]; }
     std::uint32_t size() const { return slab_.size(); }
     std::uint32_t capacity() const { return slab_.capacity(); }
+    bool in_use(std::uint32_t id) const { return slab_.in_use(id); }
     std::size_t memory_bytes() const { return slab_.memory_bytes() + inner_.memory_bytes() + public_.memory_bytes(); }
     template <class Visit>
     void for_each(Visit&& visit) const {

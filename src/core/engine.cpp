@@ -65,9 +65,11 @@ Engine::Impl::Impl(const EngineConfig& config)
       reassembly_(
           ReassemblyLimits{config.reassembly.slots, config.reassembly.per_owner, 65535, config.reassembly.timeout},
           config.seed),
-      fragment_id_(static_cast<std::uint32_t>(rng_.next())) {}
+      fragment_id_(static_cast<std::uint32_t>(rng_.next())),
+      events_(config.event_ring ? std::make_unique<EventRing>(config.event_ring) : nullptr) {}
 
 void Engine::Impl::advance(Time now) {
+    clock_ = std::max(clock_, now);
     const std::uint32_t second = seconds(now);
     if (!started_) {
         started_ = true;
@@ -142,20 +144,103 @@ bool Engine::Impl::remote_allowed(std::uint32_t id, std::uint32_t remote) const 
 
 void Engine::Impl::expire(std::uint32_t id) {
     const Binding& s = tables_.bindings[id];
-    Subscriber& sub = tables_.subscribers[s.subscriber];
-    --sub.bindings[index_of(s.proto)];
     // The hold runs from when the binding expired, which may be before the
     // engine noticed (a replay's idle gap).
     const std::uint32_t expired_at = std::min(now_, s.last_seen + timeout_seconds(s) + 1);
-    if (!tables_.ports.release(s.pool_index, s.proto, s.public_port, expired_at))
-        counters_.add(Counter::port_hold_overflow);
-    const std::uint32_t subscriber = s.subscriber;
-    tables_.bindings.erase(id);
+    const bool closed = s.proto == Protocol::tcp && tcp_closed(s.tcp);
+    remove(id, closed ? RemovalReason::tcp_closed : RemovalReason::timeout, expired_at);
     counters_.add(Counter::bindings_expired);
+}
+
+void Engine::Impl::remove(std::uint32_t id, RemovalReason reason, std::uint32_t second) {
+    const Binding& s = tables_.bindings[id];
+    Subscriber& sub = tables_.subscribers[s.subscriber];
+    --sub.bindings[index_of(s.proto)];
+    if (!tables_.ports.release(s.pool_index, s.proto, s.public_port, second))
+        counters_.add(Counter::port_hold_overflow);
+    if (events_) {
+        Event e = binding_event(EventKind::binding_removed, s, at_second(second));
+        e.reason = reason;
+        report(e);
+    }
+    const std::uint32_t subscriber = s.subscriber;
+    const std::uint8_t softwire = s.softwire;
+    tables_.bindings.erase(id);
     if (sub.bindings[0] + sub.bindings[1] + sub.bindings[2] == 0) {
+        if (events_) {
+            Event e = subscriber_event(EventKind::subscriber_removed, subscriber,
+                                       tables_.subscribers.b4(subscriber, softwire));
+            e.time_us = at_second(second);
+            report(e);
+        }
         tables_.subscribers.erase(subscriber);
         counters_.add(Counter::subscribers_removed);
     }
+}
+
+Event Engine::Impl::binding_event(EventKind kind, const Binding& s, std::int64_t time_us) const {
+    Event e;
+    e.time_us = time_us;
+    e.kind = kind;
+    e.b4 = b4_of(s);
+    e.subscriber = tables_.subscribers[s.subscriber].prefix;
+    e.subscriber_length = config_.subscriber_prefix_length;
+    e.protocol = s.proto;
+    e.inside_address = Ipv4Address{s.inner_address};
+    e.inside_port = s.inner_port;
+    e.public_address = Ipv4Address{s.public_address};
+    e.public_port = s.public_port;
+    return e;
+}
+
+Event Engine::Impl::subscriber_event(EventKind kind, std::uint32_t subscriber, const Ipv6Address& b4) const {
+    const Subscriber& sub = tables_.subscribers[subscriber];
+    Event e;
+    e.time_us = clock_.count();
+    e.kind = kind;
+    e.b4 = b4;
+    e.subscriber = sub.prefix;
+    e.subscriber_length = config_.subscriber_prefix_length;
+    e.public_address = Ipv4Address{pool_.address_at(sub.pool_index)};
+    return e;
+}
+
+void Engine::Impl::report_refusal(Counter why, InnerKey key, const Ipv6Address& b4, const Transport& t) {
+    if (!events_) return;
+    Event e;
+    e.time_us = clock_.count();
+    e.b4 = b4;
+    e.subscriber = key.prefix;
+    e.subscriber_length = config_.subscriber_prefix_length;
+    e.protocol = t.proto;
+    e.inside_address = Ipv4Address{key.address};
+    e.inside_port = key.port;
+    if (key.subscriber != SubscriberTable::npos)
+        e.public_address = Ipv4Address{pool_.address_at(tables_.subscribers[key.subscriber].pool_index)};
+    std::size_t engine_wide = 0;
+    switch (why) {
+    case Counter::drop_quota_exhausted: {
+        e.kind = EventKind::quota_exhausted;
+        Subscriber& sub = tables_.subscribers[key.subscriber];
+        const auto stamp = static_cast<std::uint16_t>(now_ + 1);
+        if (sub.quota_reported == stamp) return;
+        sub.quota_reported = stamp;
+        return report(e);
+    }
+    case Counter::drop_pool_exhausted: e.kind = EventKind::pool_exhausted; break;
+    case Counter::drop_binding_table_full:
+        e.kind = EventKind::binding_table_full;
+        engine_wide = 1;
+        break;
+    case Counter::drop_subscriber_table_full:
+        e.kind = EventKind::subscriber_table_full;
+        engine_wide = 2;
+        break;
+    default: return;  // the rate limit is no exhaustion
+    }
+    if (exhaustion_reported_[engine_wide] == now_ + 1) return;
+    exhaustion_reported_[engine_wide] = now_ + 1;
+    report(e);
 }
 
 bool Engine::Impl::b4_allowed(const Ipv6Address& b4) const {
@@ -184,6 +269,23 @@ Verdict Engine::from_uplink(Packet& packet, Time now, Emitter& emitter) {
     return impl_->from_uplink(packet, now, emitter);
 }
 void Engine::advance(Time now) { impl_->advance(now); }
+
+std::size_t Engine::shutdown(Time now, std::size_t at_most) {
+    Impl& i = *impl_;
+    i.advance(now);
+    BindingTable& bindings = i.tables_.bindings;
+    for (std::size_t removed = 0; removed < at_most && bindings.size() != 0;) {
+        if (i.shutdown_cursor_ >= bindings.capacity()) i.shutdown_cursor_ = 0;
+        const std::uint32_t id = i.shutdown_cursor_++;
+        if (!bindings.in_use(id)) continue;
+        i.tables_.wheel.cancel(id);
+        i.remove(id, RemovalReason::shutdown, i.now_);
+        ++removed;
+    }
+    return bindings.size();
+}
+
+EventRing* Engine::events() { return impl_->events_.get(); }
 const Counters& Engine::counters() const { return impl_->counters_; }
 const EngineConfig& Engine::config() const { return impl_->config_; }
 std::size_t Engine::binding_count() const { return impl_->tables_.bindings.size(); }
@@ -193,7 +295,7 @@ std::size_t Engine::memory_bytes() const {
     const Impl& i = *impl_;
     return i.tables_.bindings.memory_bytes() + i.tables_.subscribers.memory_bytes() + i.tables_.ports.memory_bytes() +
            i.tables_.wheel.memory_bytes() + i.tables_.remotes.size() * sizeof(i.tables_.remotes[0]) +
-           i.reassembly_.memory_bytes();
+           i.reassembly_.memory_bytes() + (i.events_ ? i.events_->capacity() * sizeof(Event) : 0);
 }
 
 void Engine::for_each_binding(const std::function<void(const BindingInfo&)>& visit) const {

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <optional>
 #include <vector>
 
 #include "dslite/engine.hpp"
+#include "dslite/events.hpp"
 #include "ipv4.hpp"
 #include "pool.hpp"
 #include "port_allocator.hpp"
@@ -101,6 +103,22 @@ public:
     std::uint32_t timeout_seconds(const Binding& s) const;
     std::uint8_t timeout_class(const Binding& s) const;
     void expire(std::uint32_t id);
+    // Removes a binding the wheel no longer holds (and its subscriber after
+    // its last binding), at engine second `second`.
+    void remove(std::uint32_t id, RemovalReason reason, std::uint32_t second);
+
+    // Events (events.hpp): nothing when the ring is off, counted when it is full.
+    void report(const Event& event) {
+        if (events_ && !events_->push(event)) counters_.add(Counter::events_lost);
+    }
+    Event binding_event(EventKind kind, const Binding& s, std::int64_t time_us) const;
+    // Engine seconds as event time.
+    static std::int64_t at_second(std::uint32_t second) { return std::int64_t{second} * 1'000'000; }
+    Event subscriber_event(EventKind kind, std::uint32_t subscriber, const Ipv6Address& b4) const;
+    // Exhaustion is reported once per second engine-wide for each kind, and
+    // a subscriber's quota once per second for that subscriber: a flood of
+    // refused packets must not become a flood of records.
+    void report_refusal(Counter why, InnerKey key, const Ipv6Address& b4, const Transport& t);
     std::uint32_t seconds(Time now) const { return static_cast<std::uint32_t>(now.count() / 1'000'000); }
     std::uint16_t next_ip_id() { return ip_id_++; }
     Verdict drop(Counter c) {
@@ -145,6 +163,7 @@ private:
     };
     Tables tables_;
     std::uint32_t now_ = 0;
+    Time clock_{0};  // the latest time handed in, for event times finer than now_
     bool started_ = false;
     std::uint16_t ip_id_;
     Reassembler reassembly_;
@@ -153,6 +172,10 @@ private:
     std::array<std::uint8_t, kMaxMtu> scratch_;
     std::uint32_t icmp_tokens_ = 0;
     std::uint32_t icmp_tokens_second_ = 0;
+    std::unique_ptr<EventRing> events_;  // none when config_.event_ring is 0
+    // The second (plus one) each engine-wide exhaustion kind was last reported.
+    std::array<std::uint32_t, 3> exhaustion_reported_{};
+    std::uint32_t shutdown_cursor_ = 0;  // where Engine::shutdown goes on
 };
 
 }  // namespace dslite

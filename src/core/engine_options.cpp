@@ -340,6 +340,9 @@ constexpr EngineOption kRows[] = {
     number(
         "icmp-errors-per-second", "N", "ICMP errors the AFTR generates per second, 0 for no limit", {},
         [](auto& c) -> auto& { return c.icmp_errors_per_second; }),
+    number(
+        "log-ring", "N", "binding log events held for the writer before they are counted lost (with --log-bindings)",
+        {.min = 64, .max = 1u << 22, .zero_is_off = true}, [](auto& c) -> auto& { return c.event_ring; }),
     {.name = "seed",
      .value_name = "N",
      .help = "seed for port choice and hashing",

@@ -36,6 +36,9 @@ struct alignas(64) Subscriber {
     std::uint32_t moved_at = 0;         // engine seconds
     std::uint8_t softwire_count = 0;
     bool moved = false;  // a softwire has moved: the next move waits for the hold
+    // The low 16 bits of the engine second (plus one) its quota was last
+    // reported full (events.hpp); a collision every 18 hours costs one record.
+    std::uint16_t quota_reported = 0;
 };
 static_assert(sizeof(Subscriber) == 64);
 

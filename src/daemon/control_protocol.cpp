@@ -85,15 +85,6 @@ std::variant<Request, std::string> parse_request(std::string_view line) {
     return quoted(w[0]) + " is not a command: try stats, bindings or subscribers";
 }
 
-std::string_view protocol_name(Protocol protocol) {
-    switch (protocol) {
-    case Protocol::tcp: return "tcp";
-    case Protocol::udp: return "udp";
-    case Protocol::icmp: return "icmp";
-    }
-    return "unknown";
-}
-
 std::string stats_json(const Counters& counters, const Gauges& gauges) {
     JsonWriter json;
     json.begin_object();

@@ -59,8 +59,6 @@ struct Gauges {
     std::vector<Device> devices;
 };
 
-std::string_view protocol_name(Protocol protocol);
-
 // The JSON responses, from plain data (no engine needed to test them).
 // With several engines, `engines` gives the one holding each binding or
 // subscriber ("engine" in the JSON); empty: one engine, no such member.

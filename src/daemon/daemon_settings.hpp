@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "binding_log.hpp"
 #include "platform/control_path.hpp"
 #include "platform/device_spec.hpp"
 
@@ -23,6 +25,8 @@ struct DaemonSettings {
     bool random_seed = true;  // no --seed given: seed from the OS
     // Engines side by side, a thread and a queue of each device each.
     unsigned threads = 1;
+    // Where the binding log goes (--log-bindings); none: no log.
+    std::vector<SinkSpec> binding_log;
 
     // One interface (TUN, utun) serving both sides: open once, dispatch by IP version.
     bool shared_device() const { return platform::is_interface(b4_device) && b4_device == uplink_device; }

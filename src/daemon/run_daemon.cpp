@@ -7,11 +7,13 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <functional>
 #include <future>
 #include <iostream>
 #include <random>
 #include <thread>
 
+#include "binding_log_pump.hpp"
 #include "control_protocol.hpp"
 #include "control_server.hpp"
 #include "daemon_loop.hpp"
@@ -92,6 +94,8 @@ Gauges gauges_of(const Worker& w) {
 int run_daemon(const DaemonSettings& settings, EngineConfig config) {
     // Port choice an outsider cannot predict (RFC 6056): a fresh seed per run.
     if (settings.random_seed) config.seed = os_seed();
+    // Events only for a log that writes them.
+    if (settings.binding_log.empty()) config.event_ring = 0;
     const unsigned threads = settings.threads;
     if (split_port_range(config.port_min, config.port_max, threads).size() < threads)
         return refuse("threads: " + std::to_string(threads) + " threads need at least as many ports in --port-range");
@@ -137,6 +141,12 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config) {
         if (auto* e = std::get_if<std::string>(&made)) return refuse(*e);
         handoffs = std::move(std::get<std::unique_ptr<Handoffs>>(made));
     }
+    std::unique_ptr<BindingLog> binding_log;
+    if (!settings.binding_log.empty()) {
+        auto opened = BindingLog::open(settings.binding_log);
+        if (auto* e = std::get_if<std::string>(&opened)) return refuse("log-bindings: " + *e);
+        binding_log = std::move(std::get<std::unique_ptr<BindingLog>>(opened));
+    }
 
     // Start-up can no longer be refused: from here on, log.
     log_configuration(interfaces);
@@ -150,6 +160,24 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config) {
             w.loop = std::make_unique<DaemonLoop>(*w.io, *w.engine, *w.b4, w.uplink_device(), *handoffs, i);
         }
     }
+
+    std::unique_ptr<BindingLogPump> pump;
+    if (binding_log) {
+        std::vector<EventRing*> rings;
+        for (Worker& w : workers) rings.push_back(w.engine->events());
+        pump = std::make_unique<BindingLogPump>(*binding_log, std::move(rings));
+    }
+    // logrotate moved the files: write new ones.
+    asio::signal_set hangups(io, SIGHUP);
+    std::function<void()> await_hangup = [&] {
+        hangups.async_wait([&](boost::system::error_code e, int) {
+            if (e) return;
+            spdlog::info("SIGHUP: reopening the binding log");
+            if (pump) pump->request_reopen();
+            await_hangup();
+        });
+    };
+    await_hangup();
 
     // A control client that hangs up mid-answer must not end the daemon.
     std::signal(SIGPIPE, SIG_IGN);
@@ -170,6 +198,7 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config) {
         io.stop();
     });
 
+    if (pump) pump->start();
     for (Worker& w : workers) {
         w.loop->start();  // before its thread runs: nothing else touches it yet
         if (w.io)
@@ -193,8 +222,23 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config) {
     std::size_t bindings = 0;
     for (Worker& w : workers) {
         w.loop.reset();  // lets go of the devices' descriptors while the devices still exist
-        c += w.engine->counters();
         bindings += w.engine->binding_count();
+    }
+    if (pump) {
+        // Every binding ends in the log: removed as the AFTR stops, in steps
+        // the ring holds, with this thread as the rings' consumer now.
+        pump->stop();
+        for (Worker& w : workers) {
+            if (!w.engine->events()) continue;
+            const std::size_t step = w.engine->events()->capacity() / 2;
+            while (w.engine->shutdown(steady_now(), step) != 0) pump->drain();
+        }
+        pump->drain();
+    }
+    for (Worker& w : workers) c += w.engine->counters();
+    if (binding_log) {
+        spdlog::info("binding log: {} records written, {} could not be written, {} events lost to a full ring",
+                     binding_log->stats().written, binding_log->stats().failed, c[Counter::events_lost]);
     }
     unconfigure_interfaces(interfaces);  // while the interfaces still exist
     spdlog::info("stopped: {} packets from B4s, {} from the uplink, {} bindings open", c[Counter::in_b4_packets],

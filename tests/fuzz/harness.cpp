@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "dslite/engine.hpp"
+#include "dslite/events.hpp"
 #include "dslite/wire.hpp"
 #include "packet_edits.hpp"
 #include "support/topology.hpp"
@@ -229,6 +230,37 @@ void check_after_input(const Lane& lane) {
     }
 }
 
+// Every event names a B4 that sent and, when it has one, a pool address; a
+// removal says why and nothing else does; the burst engine reports what the
+// one-at-a-time engine does, in the same order.
+void check_events(Lane& lane) {
+    static std::vector<Event> events(1024), reference(1024);
+    EventRing* ring = lane.engine->events();
+    EventRing* other = lane.reference ? lane.reference->events() : nullptr;
+    for (;;) {
+        const std::size_t n = ring->pop(events);
+        if (other) {
+            const std::size_t m = other->pop(std::span(reference).first(n));
+            require(m == n && std::memcmp(events.data(), reference.data(), n * sizeof(Event)) == 0 &&
+                        (n != 0 || other->size() == 0),
+                    "burst and one-at-a-time engines report different events");
+        }
+        if (n == 0) return;
+        for (const Event& e : std::span(events).first(n)) {
+            require(lane.b4s.contains(e.b4), "an event names a B4 that never sent");
+            require(e.public_address.value == 0 ||
+                        std::any_of(lane.config.pools.begin(), lane.config.pools.end(),
+                                    [&](const Ipv4Prefix& pool) { return pool.contains(e.public_address); }),
+                    "an event's public address is not a pool address");
+            require((e.kind == EventKind::binding_removed) == (e.reason != RemovalReason::none),
+                    "a removal without a reason, or a reason without a removal");
+            require(e.subscriber_length == lane.config.subscriber_prefix_length &&
+                        e.subscriber == mask_ipv6(e.subscriber, e.subscriber_length),
+                    "an event's subscriber is not a prefix of the configured length");
+        }
+    }
+}
+
 // --- records and the edits that make them reach the bindings --------------
 
 struct Record {
@@ -414,6 +446,7 @@ void run_one(std::span<const std::uint8_t> input) {
         run_single(lane, records);
     }
     check_after_input(lane);
+    check_events(lane);
 }
 
 }  // namespace

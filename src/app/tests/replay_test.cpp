@@ -64,7 +64,7 @@ protected:
     int run() {
         out_.str("");
         err_.str("");
-        return run_replay(settings_, config_, out_, err_);
+        return run_replay(settings_, {}, config_, out_, err_);
     }
 
     static std::vector<Record> read(const std::string& file) {
@@ -264,6 +264,50 @@ TEST_F(Replay, ReadErrorPartWayFailsAfterWritingWhatWasDone) {
     EXPECT_EQ(err_.str().rfind("dslite-aftr: replay: " + settings_.input + ": ", 0), 0u) << err_.str();
     EXPECT_EQ(read(settings_.out_uplink).size(), 1u);
     EXPECT_NE(json().find("\"in_b4_packets\": 1,"), std::string::npos);
+}
+
+// The binding log in replay: records at the capture's times, the binding's
+// public end as the uplink capture shows it, its removal when the clock
+// passes its timeout, and no destination anywhere.
+TEST_F(Replay, WritesTheBindingLogAtTheCapturesTimes) {
+    write_input({{softwire(udp4(net::host, 5000, net::server1, 53)), kStart},
+                 {softwire(udp4(net::host, 5001, net::server1, 53)), kStart + 1000s}});
+    const std::string log = path("bindings.json");
+    out_.str("");
+    ASSERT_EQ(run_replay(settings_, {daemon::FileSinkSpec{log}}, config_, out_, err_), 0) << err_.str();
+    auto uplink = read(settings_.out_uplink);
+    ASSERT_EQ(uplink.size(), 2u);
+    const std::uint16_t first_port = wire::load16(uplink[0].ip.data() + 20 + wire::l4::source_port);
+    const std::string public_address = to_string(Ipv4Address{wire::load32(uplink[0].ip.data() + wire::ipv4::source)});
+
+    std::ifstream in(log);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    const std::string b4 = "\"b4\":\"" + to_string(net::b4_a) + "\"";
+    ASSERT_EQ(lines.size(), 6u) << "subscriber and binding created, both removed at 301 s, both created again";
+    EXPECT_EQ(lines[0], "{\"time\":\"2023-11-14T22:13:20.000Z\",\"event\":\"subscriber_created\"," + b4 +
+                            ",\"subscriber\":\"2001:db8:a::/56\",\"public_address\":\"" + public_address + "\"}");
+    EXPECT_EQ(lines[1], "{\"time\":\"2023-11-14T22:13:20.000Z\",\"event\":\"binding_created\"," + b4 +
+                            ",\"subscriber\":\"2001:db8:a::/56\",\"protocol\":\"udp\",\"inside_address\":\"" +
+                            to_string(net::host) + "\",\"inside_port\":5000,\"public_address\":\"" + public_address +
+                            "\",\"public_port\":" + std::to_string(first_port) + "}");
+    EXPECT_NE(
+        lines[2].find("\"time\":\"2023-11-14T22:18:21.000Z\",\"event\":\"binding_removed\",\"reason\":\"timeout\""),
+        std::string::npos)
+        << lines[2];
+    EXPECT_NE(lines[2].find("\"public_port\":" + std::to_string(first_port)), std::string::npos) << lines[2];
+    EXPECT_NE(lines[3].find("\"event\":\"subscriber_removed\""), std::string::npos) << lines[3];
+    EXPECT_NE(lines[5].find("\"inside_port\":5001"), std::string::npos) << lines[5];
+    for (const std::string& line : lines) {
+        EXPECT_EQ(line.find(to_string(net::server1)), std::string::npos) << "a destination in " << line;
+        EXPECT_EQ(line.find(":53"), std::string::npos) << line;
+    }
+}
+
+TEST_F(Replay, RefusesABindingLogItCannotOpen) {
+    write_input({{softwire(udp4(net::host, 5000, net::server1, 53)), kStart}});
+    EXPECT_EQ(run_replay(settings_, {daemon::FileSinkSpec{path("no/such/dir/log.json")}}, config_, out_, err_), 2);
+    EXPECT_NE(err_.str().find("log-bindings: cannot open"), std::string::npos) << err_.str();
 }
 
 }  // namespace

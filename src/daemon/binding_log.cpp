@@ -1,0 +1,370 @@
+#include "binding_log.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <ctime>
+#include <optional>
+#include <utility>
+
+#include "json_writer.hpp"
+#include "platform/syslog_path.hpp"
+
+namespace dslite::daemon {
+
+namespace {
+
+std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+
+// RFC 3339 in UTC to the millisecond, as RFC 5424 6.2.3 allows.
+std::string timestamp(WallTime at) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
+    const std::time_t seconds = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    char text[96];  // room for any int, as the compiler checks
+    std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
+                  utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(ms - seconds * 1000LL));
+    return text;
+}
+
+// Which fields a kind's record carries (see events.hpp).
+struct Fields {
+    bool flow;  // protocol and inside address and port
+    bool public_address;
+    bool public_port;
+};
+
+Fields fields_of(const Event& e) {
+    switch (e.kind) {
+    case EventKind::binding_created:
+    case EventKind::binding_removed: return {true, true, true};
+    case EventKind::subscriber_created:
+    case EventKind::subscriber_removed: return {false, true, false};
+    case EventKind::quota_exhausted:
+    case EventKind::pool_exhausted: return {true, e.public_address.value != 0, false};
+    case EventKind::binding_table_full:
+    case EventKind::subscriber_table_full: return {true, false, false};
+    }
+    return {false, false, false};
+}
+
+bool is_warning(EventKind kind) {
+    return kind != EventKind::binding_created && kind != EventKind::binding_removed &&
+           kind != EventKind::subscriber_created && kind != EventKind::subscriber_removed;
+}
+
+std::string subscriber_text(const Event& e) { return to_string(Ipv6Prefix{e.subscriber, e.subscriber_length}); }
+
+// RFC 5424 6.3.3: '"', '\' and ']' are escaped in a parameter value.
+std::string sd_value(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+        if (c == '"' || c == '\\' || c == ']') out += '\\';
+        out += c;
+    }
+    return out;
+}
+
+}  // namespace
+
+class Sink {
+public:
+    virtual ~Sink() = default;
+    // False when the record could not be written or sent.
+    virtual bool write(const Event& event, WallTime at, const std::string& hostname, long pid) = 0;
+    virtual void reopen() {}
+    // Writes what is buffered; returns how many records were lost since the last call.
+    virtual std::uint64_t flush() { return 0; }
+};
+
+namespace {
+
+class Fd {
+public:
+    explicit Fd(int fd = -1) : fd_(fd) {}
+    Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    Fd& operator=(Fd&& o) noexcept {
+        if (this != &o) {
+            reset();
+            fd_ = std::exchange(o.fd_, -1);
+        }
+        return *this;
+    }
+    ~Fd() { reset(); }
+    void reset() {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+    }
+    int get() const { return fd_; }
+    explicit operator bool() const { return fd_ >= 0; }
+
+private:
+    int fd_;
+};
+
+// A datagram socket closed across exec (SOCK_CLOEXEC is not on macOS).
+Fd datagram_socket(int family) {
+    Fd fd(::socket(family, SOCK_DGRAM, 0));
+    if (fd) ::fcntl(fd.get(), F_SETFD, FD_CLOEXEC);
+    return fd;
+}
+
+class FileSink final : public Sink {
+public:
+    static std::variant<std::unique_ptr<Sink>, std::string> open(const std::string& path) {
+        auto sink = std::unique_ptr<FileSink>(new FileSink(path));
+        if (auto error = sink->open_file()) return *error;
+        return std::unique_ptr<Sink>(std::move(sink));
+    }
+    ~FileSink() override { write_out(); }
+
+    bool write(const Event& event, WallTime at, const std::string&, long) override {
+        pending_ += event_json(event, at);
+        pending_ += '\n';
+        ++pending_records_;
+        if (pending_.size() >= kFlushAt) write_out();
+        return true;  // a failed write is counted by flush()
+    }
+    std::uint64_t flush() override {
+        write_out();
+        return std::exchange(failed_, 0);
+    }
+    void reopen() override {
+        write_out();
+        open_file();  // a failure leaves no file: records are counted as failed until the next SIGHUP
+    }
+
+private:
+    static constexpr std::size_t kFlushAt = 64 * 1024;
+    explicit FileSink(std::string path) : path_(std::move(path)) {}
+    void write_out() {
+        std::string_view rest = pending_;
+        while (!rest.empty() && fd_) {
+            const ssize_t n = ::write(fd_.get(), rest.data(), rest.size());
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            rest.remove_prefix(static_cast<std::size_t>(n));
+        }
+        failed_ += rest.empty() ? 0 : pending_records_;
+        pending_.clear();
+        pending_records_ = 0;
+    }
+    std::optional<std::string> open_file() {
+        fd_ = Fd(::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+        if (!fd_) return "cannot open " + quoted(path_) + ": " + std::strerror(errno);
+        return std::nullopt;
+    }
+
+    std::string path_;
+    Fd fd_;
+    std::string pending_;
+    std::uint64_t pending_records_ = 0;
+    std::uint64_t failed_ = 0;
+};
+
+class SyslogSink final : public Sink {
+public:
+    static std::variant<std::unique_ptr<Sink>, std::string> open(const SyslogSinkSpec& spec) {
+        auto sink = std::unique_ptr<SyslogSink>(new SyslogSink(spec));
+        if (auto error = sink->connect()) return *error;
+        return std::unique_ptr<Sink>(std::move(sink));
+    }
+
+    bool write(const Event& event, WallTime at, const std::string& hostname, long pid) override {
+        const std::string message = event_syslog(event, at, hostname, pid);
+        if (send(message)) return true;
+        // The syslog daemon restarted: its socket is new.
+        if (!spec_.udp && (errno == ECONNREFUSED || errno == ENOTCONN || errno == ENOENT) && !connect())
+            return send(message);
+        return false;
+    }
+    void reopen() override { connect(); }
+
+private:
+    explicit SyslogSink(SyslogSinkSpec spec) : spec_(std::move(spec)) {}
+
+    bool send(const std::string& message) {
+        if (!fd_) return false;
+        ssize_t n;
+        do {
+            n = ::send(fd_.get(), message.data(), message.size(), 0);
+        } while (n < 0 && errno == EINTR);
+        return n == static_cast<ssize_t>(message.size());
+    }
+
+    std::optional<std::string> connect() {
+        if (spec_.udp) {
+            sockaddr_storage address{};
+            socklen_t length = 0;
+            auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
+            auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
+            if (::inet_pton(AF_INET, spec_.host.c_str(), &v4->sin_addr) == 1) {
+                v4->sin_family = AF_INET;
+                v4->sin_port = htons(spec_.port);
+                length = sizeof *v4;
+            } else if (::inet_pton(AF_INET6, spec_.host.c_str(), &v6->sin6_addr) == 1) {
+                v6->sin6_family = AF_INET6;
+                v6->sin6_port = htons(spec_.port);
+                length = sizeof *v6;
+            } else {
+                return quoted(spec_.host) + " is not an IPv4 or IPv6 address";
+            }
+            fd_ = datagram_socket(address.ss_family);
+            if (!fd_ || ::connect(fd_.get(), reinterpret_cast<sockaddr*>(&address), length) != 0)
+                return "cannot send to " + spec_.host + " port " + std::to_string(spec_.port) + ": " +
+                       std::strerror(errno);
+            return std::nullopt;
+        }
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        if (spec_.path.size() >= sizeof address.sun_path) return quoted(spec_.path) + " is too long for a socket";
+        std::memcpy(address.sun_path, spec_.path.c_str(), spec_.path.size() + 1);
+        fd_ = datagram_socket(AF_UNIX);
+        if (!fd_ || ::connect(fd_.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+            const int error = errno;
+            fd_.reset();
+            return "cannot connect to " + quoted(spec_.path) + ": " + std::strerror(error);
+        }
+        return std::nullopt;
+    }
+
+    SyslogSinkSpec spec_;
+    Fd fd_;
+};
+
+}  // namespace
+
+std::variant<SinkSpec, std::string> parse_sink(std::string_view text) {
+    const auto after = [&](std::string_view prefix) { return text.substr(prefix.size()); };
+    if (text.starts_with("file:")) {
+        if (after("file:").empty()) return std::string("file: needs a path");
+        return FileSinkSpec{std::string(after("file:"))};
+    }
+    if (text == "syslog") return SyslogSinkSpec{.path = platform::kSyslogPath};
+    if (text.starts_with("syslog:unix:")) {
+        if (after("syslog:unix:").empty()) return std::string("syslog:unix: needs a socket path");
+        return SyslogSinkSpec{.path = std::string(after("syslog:unix:"))};
+    }
+    if (text.starts_with("syslog:udp:")) {
+        std::string_view rest = after("syslog:udp:");
+        const auto colon = rest.rfind(':');
+        if (colon == std::string_view::npos) return quoted(text) + " needs HOST:PORT";
+        std::string_view host = rest.substr(0, colon);
+        const std::string_view port_text = rest.substr(colon + 1);
+        if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+        unsigned port = 0;
+        const auto [end, error] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+        if (error != std::errc{} || end != port_text.data() + port_text.size() || port == 0 || port > 65535)
+            return quoted(port_text) + " is not a port (1 to 65535)";
+        in6_addr scratch;
+        const std::string host_text(host);
+        if (::inet_pton(AF_INET, host_text.c_str(), &scratch) != 1 &&
+            ::inet_pton(AF_INET6, host_text.c_str(), &scratch) != 1)
+            return quoted(host) + " is not an IPv4 or IPv6 address";
+        return SyslogSinkSpec{.udp = true, .host = host_text, .port = static_cast<std::uint16_t>(port)};
+    }
+    if (text.starts_with("ipfix:"))
+        return quoted(text) + ": IPFIX export is not implemented yet (file:PATH and syslog are)";
+    return quoted(text) + " is not a sink: file:PATH, syslog, syslog:unix:PATH or syslog:udp:HOST:PORT";
+}
+
+std::string event_json(const Event& e, WallTime at) {
+    const Fields f = fields_of(e);
+    JsonWriter json;
+    json.begin_object();
+    json.member("time", timestamp(at)).member("event", event_name(e.kind));
+    if (e.kind == EventKind::binding_removed) json.member("reason", reason_name(e.reason));
+    json.member("b4", to_string(e.b4)).member("subscriber", subscriber_text(e));
+    if (f.flow) {
+        json.member("protocol", protocol_name(e.protocol));
+        json.member("inside_address", to_string(e.inside_address)).member("inside_port", e.inside_port);
+    }
+    if (f.public_address) json.member("public_address", to_string(e.public_address));
+    if (f.public_port) json.member("public_port", e.public_port);
+    json.end_object();
+    return json.take();
+}
+
+std::string event_syslog(const Event& e, WallTime at, std::string_view hostname, long pid) {
+    // RFC 5424: facility daemon (3); informational, or warning for exhaustion.
+    const int priority = 3 * 8 + (is_warning(e.kind) ? 4 : 6);
+    const Fields f = fields_of(e);
+    std::string m = "<" + std::to_string(priority) + ">1 " + timestamp(at) + " " +
+                    std::string(hostname.empty() ? "-" : hostname) + " dslite-aftr " + std::to_string(pid) + " " +
+                    std::string(event_name(e.kind)) + " ";
+    // 32473 is the enterprise number RFC 5612 sets aside for documentation.
+    std::string text = std::string(event_name(e.kind));
+    m += "[dslite@32473";
+    const auto param = [&](std::string_view name, const std::string& value) {
+        m += " ";
+        m += name;
+        m += "=\"" + sd_value(value) + "\"";
+        text += " ";
+        text += name;
+        text += "=" + value;
+    };
+    if (e.kind == EventKind::binding_removed) param("reason", std::string(reason_name(e.reason)));
+    param("b4", to_string(e.b4));
+    param("subscriber", subscriber_text(e));
+    if (f.flow) {
+        param("protocol", std::string(protocol_name(e.protocol)));
+        param("inside", to_string(e.inside_address) + ":" + std::to_string(e.inside_port));
+    }
+    if (f.public_address)
+        param("public", to_string(e.public_address) + (f.public_port ? ":" + std::to_string(e.public_port) : ""));
+    m += "] " + text;
+    return m;
+}
+
+BindingLog::BindingLog() : pid_(static_cast<long>(::getpid())) {
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) == 0) hostname_ = name;
+    // RFC 5424 6.2.4: printable ASCII, no spaces.
+    for (char& c : hostname_)
+        if (c <= ' ' || c > '~') c = '-';
+}
+
+BindingLog::~BindingLog() = default;
+
+std::variant<std::unique_ptr<BindingLog>, std::string> BindingLog::open(const std::vector<SinkSpec>& sinks) {
+    auto log = std::unique_ptr<BindingLog>(new BindingLog());
+    for (const SinkSpec& spec : sinks) {
+        auto opened = std::holds_alternative<FileSinkSpec>(spec) ? FileSink::open(std::get<FileSinkSpec>(spec).path)
+                                                                 : SyslogSink::open(std::get<SyslogSinkSpec>(spec));
+        if (auto* error = std::get_if<std::string>(&opened)) return *error;
+        log->sinks_.push_back(std::move(std::get<std::unique_ptr<Sink>>(opened)));
+    }
+    return log;
+}
+
+void BindingLog::write_one(const Event& event, WallTime at) {
+    for (const auto& sink : sinks_) {
+        if (sink->write(event, at, hostname_, pid_)) {
+            ++stats_.written;
+        } else {
+            ++stats_.failed;
+        }
+    }
+}
+
+void BindingLog::reopen() {
+    for (const auto& sink : sinks_) sink->reopen();
+}
+
+void BindingLog::flush() {
+    for (const auto& sink : sinks_) {
+        const std::uint64_t failed = sink->flush();
+        stats_.failed += failed;
+        stats_.written -= std::min(stats_.written, failed);
+    }
+}
+
+}  // namespace dslite::daemon

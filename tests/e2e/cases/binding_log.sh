@@ -1,0 +1,59 @@
+# The binding log with consumers this project did not write: the JSON file
+# read by python3's json module, RFC 5424 through a UNIX socket into a
+# private rsyslogd. Every binding dslite-ctl shows has its created record and,
+# after SIGTERM, its removed record; logrotate's move plus SIGHUP starts a new
+# file; no record holds a destination.
+
+start_rsyslog() {
+    mkdir -p "$LAB_DIR/rsyslog"
+    cat >"$LAB_DIR/rsyslog.conf" <<CONF
+global(workDirectory="$LAB_DIR/rsyslog")
+module(load="imuxsock" SysSock.Use="off")
+input(type="imuxsock" Socket="$LAB_DIR/syslog.sock" UseSpecialParser="off" ParseHostname="on" IgnoreTimestamp="off")
+template(name="fields" type="list") {
+  property(name="msgid") constant(value="|")
+  property(name="structured-data") constant(value="|")
+  property(name="msg") constant(value="\n")
+}
+*.* action(type="omfile" file="$LAB_DIR/syslog.txt" template="fields")
+CONF
+    lab_start rsyslog "$LAB_NS_AFTR" rsyslogd -n -f "$LAB_DIR/rsyslog.conf" -i "$LAB_DIR/rsyslog/pid"
+    lab_wait 10 test -S "$LAB_DIR/syslog.sock"
+}
+
+case_main() {
+    check "rsyslogd starts" start_rsyslog
+    check "dslite-aftr starts with a file and a syslog log" lab_restart_aftr \
+        --log-bindings "file:$LAB_DIR/bindings.json" --log-bindings "syslog:unix:$LAB_DIR/syslog.sock"
+
+    lab_udp_both_sites 5000 20
+    check "site a's UDP" wait "${LAB_UDP_PIDS[0]}"
+    check "site b's UDP" wait "${LAB_UDP_PIDS[1]}"
+    check "site a's HTTP" lab_in hosta curl -sS --max-time 10 -o /dev/null "http://$LAB_SERVER/"
+    check "site b's ping" lab_in hostb ping -c 2 -i 0.2 -W 2 "$LAB_SERVER"
+    sleep 0.5  # the log is written every 10 ms
+    check "records are in the file" test -s "$LAB_DIR/bindings.json"
+
+    # logrotate: move the file, then SIGHUP; new records go to a new file.
+    mv "$LAB_DIR/bindings.json" "$LAB_DIR/bindings.json.1"
+    kill -HUP "$(<"$LAB_DIR/aftr.pid")"
+    check "SIGHUP is logged" lab_wait 5 grep -q "SIGHUP: reopening the binding log" "$LAB_DIR/aftr.log"
+    check "the daemon lives on after SIGHUP" kill -0 "$(<"$LAB_DIR/aftr.pid")"
+    lab_in hosta "$LAB_PYTHON" "$LAB_HERE/lab_udp.py" --bind "$LAB_HOST:6000" --to "$LAB_SERVER:7" \
+        --tag after-hup --count 3 --interval 0.01 >/dev/null
+    lab_ctl --json bindings >"$LAB_DIR/shown.json"
+    check "a binding made after SIGHUP lands in the new file" \
+        lab_wait 5 grep -q '"inside_port":6000' "$LAB_DIR/bindings.json"
+    check "... and not in the moved one" lacks "$(<"$LAB_DIR/bindings.json.1")" '"inside_port":6000'
+
+    lab_stop aftr
+    check "the stop line counts the records" \
+        contains "$(<"$LAB_DIR/aftr.log")" "binding log: "
+    check "nothing was lost or failed" contains "$(<"$LAB_DIR/aftr.log")" " 0 could not be written, 0 events lost"
+    sleep 0.5
+    lab_stop rsyslog  # it writes out what it has received as it stops
+    check "every binding shown has its records, with no destination, in JSON and in rsyslog" \
+        "$LAB_PYTHON" "$LAB_HERE/lab_binding_log.py" --bindings "$LAB_DIR/shown.json" \
+        --json "$LAB_DIR/bindings.json.1" --json "$LAB_DIR/bindings.json" --syslog "$LAB_DIR/syslog.txt" \
+        --server "$LAB_SERVER"
+}

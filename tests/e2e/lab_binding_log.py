@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Checks the binding log the lab's AFTR wrote against what dslite-ctl showed.
+
+lab_binding_log.py --bindings CTL_JSON --json FILE [--json FILE...] --syslog FILE --server ADDR
+
+Every binding `dslite-ctl bindings --json` listed has exactly one
+binding_created record and, after the daemon stopped, one binding_removed
+record (reason shutdown) with the same B4, protocol, inside and public
+endpoints, in the JSON files (read with the json module) and in what rsyslog
+received (its parse of the RFC 5424 structured data); no record holds the
+server's address. Prints one line per problem and exits 1 if there is any.
+"""
+import argparse
+import json
+import re
+import sys
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--bindings", required=True)
+ap.add_argument("--json", action="append", required=True)
+ap.add_argument("--syslog", required=True)
+ap.add_argument("--server", required=True)
+args = ap.parse_args()
+
+problems = []
+shown = json.load(open(args.bindings))["bindings"]
+if not shown:
+    problems.append("dslite-ctl showed no bindings")
+
+
+def key(b4, protocol, inside, public):
+    return (b4, protocol, inside, public)
+
+
+records = []
+for path in args.json:
+    for n, line in enumerate(open(path), 1):
+        try:
+            records.append(json.loads(line))
+        except ValueError as e:
+            problems.append(f"{path}:{n}: not JSON: {e}")
+        if args.server in line:
+            problems.append(f"{path}:{n}: holds the destination {args.server}: {line.strip()}")
+
+
+def json_key(r):
+    return key(r["b4"], r["protocol"], f'{r["inside_address"]}:{r["inside_port"]}',
+               f'{r["public_address"]}:{r["public_port"]}')
+
+
+created = [json_key(r) for r in records if r["event"] == "binding_created"]
+removed = [json_key(r) for r in records if r["event"] == "binding_removed" and r["reason"] == "shutdown"]
+for r in records:
+    if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", r["time"]):
+        problems.append(f"bad time {r['time']!r}")
+
+# rsyslog's template writes: msgid|structured-data|msg
+syslog = []
+for line in open(args.syslog):
+    if args.server in line:
+        problems.append(f"syslog holds the destination {args.server}: {line.strip()}")
+    msgid, sd, _ = line.split("|", 2)
+    params = dict(re.findall(r'(\w+)="((?:[^"\\\]]|\\.)*)"', sd))
+    syslog.append((msgid, params))
+sys_created = [key(p["b4"], p["protocol"], p["inside"], p["public"]) for m, p in syslog if m == "binding_created"]
+sys_removed = [key(p["b4"], p["protocol"], p["inside"], p["public"]) for m, p in syslog
+               if m == "binding_removed" and p.get("reason") == "shutdown"]
+
+for b in shown:
+    k = key(b["b4"], b["protocol"], b["inside"], b["public"])
+    for what, found in (("JSON created", created), ("JSON removed at shutdown", removed),
+                        ("syslog created", sys_created), ("syslog removed at shutdown", sys_removed)):
+        if found.count(k) != 1:
+            problems.append(f"{what}: {found.count(k)} records of {k}, not 1")
+for what, found in (("JSON", created), ("syslog", sys_created)):
+    extra = set(found) - {key(b["b4"], b["protocol"], b["inside"], b["public"]) for b in shown}
+    if extra:
+        problems.append(f"{what}: created records of bindings dslite-ctl did not show: {sorted(extra)}")
+
+for p in problems:
+    print(p)
+print(f"{len(shown)} bindings shown; {len(records)} JSON records, {len(syslog)} syslog records")
+sys.exit(1 if problems else 0)
