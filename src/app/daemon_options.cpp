@@ -107,8 +107,8 @@ po::options_description binding_log_options() {
     d.add_options()  //
         ("log-bindings", po::value<std::vector<std::string>>()->value_name("SINK"),
          "record every binding, subscriber and exhaustion (never a destination) to SINK: file:PATH (JSON lines, "
-         "reopened on SIGHUP), syslog (RFC 5424 to the local socket), syslog:unix:PATH, syslog:udp:HOST:PORT; "
-         "repeat for more");
+         "reopened on SIGHUP), syslog (RFC 5424 to the local socket), syslog:unix:PATH, syslog:udp:HOST:PORT, "
+         "ipfix:HOST:PORT (IPFIX over UDP with the NAT logging templates of RFC 8158); repeat for more");
     return d;
 }
 

@@ -111,7 +111,7 @@ int run_replay(const ReplaySettings& settings, const std::vector<daemon::SinkSpe
     if (binding_log.empty()) {
         config.event_ring = 0;
     } else {
-        auto opened = daemon::BindingLog::open(binding_log);
+        auto opened = daemon::BindingLog::open(binding_log, daemon::limits_of(config));
         if (auto* error = std::get_if<std::string>(&opened)) {
             err << "dslite-aftr: log-bindings: " << *error << '\n';
             return 2;

@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cstring>
 #include <ctime>
+#include <type_traits>
 #include <optional>
 #include <utility>
 
@@ -117,6 +118,38 @@ Fd datagram_socket(int family) {
     return fd;
 }
 
+// A UDP socket connected to HOST (numeric) and PORT, or what went wrong.
+std::variant<Fd, std::string> connect_udp(const std::string& host, std::uint16_t port) {
+    sockaddr_storage address{};
+    socklen_t length = 0;
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
+    if (::inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(port);
+        length = sizeof *v4;
+    } else if (::inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(port);
+        length = sizeof *v6;
+    } else {
+        return quoted(host) + " is not an IPv4 or IPv6 address";
+    }
+    Fd fd = datagram_socket(address.ss_family);
+    if (!fd || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), length) != 0)
+        return "cannot send to " + host + " port " + std::to_string(port) + ": " + std::strerror(errno);
+    return fd;
+}
+
+bool send_all(const Fd& fd, const void* data, std::size_t size) {
+    if (!fd) return false;
+    ssize_t n;
+    do {
+        n = ::send(fd.get(), data, size, 0);
+    } while (n < 0 && errno == EINTR);
+    return n == static_cast<ssize_t>(size);
+}
+
 class FileSink final : public Sink {
 public:
     static std::variant<std::unique_ptr<Sink>, std::string> open(const std::string& path) {
@@ -191,36 +224,13 @@ public:
 private:
     explicit SyslogSink(SyslogSinkSpec spec) : spec_(std::move(spec)) {}
 
-    bool send(const std::string& message) {
-        if (!fd_) return false;
-        ssize_t n;
-        do {
-            n = ::send(fd_.get(), message.data(), message.size(), 0);
-        } while (n < 0 && errno == EINTR);
-        return n == static_cast<ssize_t>(message.size());
-    }
+    bool send(const std::string& message) { return send_all(fd_, message.data(), message.size()); }
 
     std::optional<std::string> connect() {
         if (spec_.udp) {
-            sockaddr_storage address{};
-            socklen_t length = 0;
-            auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
-            auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
-            if (::inet_pton(AF_INET, spec_.host.c_str(), &v4->sin_addr) == 1) {
-                v4->sin_family = AF_INET;
-                v4->sin_port = htons(spec_.port);
-                length = sizeof *v4;
-            } else if (::inet_pton(AF_INET6, spec_.host.c_str(), &v6->sin6_addr) == 1) {
-                v6->sin6_family = AF_INET6;
-                v6->sin6_port = htons(spec_.port);
-                length = sizeof *v6;
-            } else {
-                return quoted(spec_.host) + " is not an IPv4 or IPv6 address";
-            }
-            fd_ = datagram_socket(address.ss_family);
-            if (!fd_ || ::connect(fd_.get(), reinterpret_cast<sockaddr*>(&address), length) != 0)
-                return "cannot send to " + spec_.host + " port " + std::to_string(spec_.port) + ": " +
-                       std::strerror(errno);
+            auto connected = connect_udp(spec_.host, spec_.port);
+            if (auto* error = std::get_if<std::string>(&connected)) return *error;
+            fd_ = std::move(std::get<Fd>(connected));
             return std::nullopt;
         }
         sockaddr_un address{};
@@ -240,6 +250,36 @@ private:
     Fd fd_;
 };
 
+// Records are queued as they come and sent as messages at each flush (the
+// pump flushes after every drain), so one message holds many records.
+class IpfixSink final : public Sink {
+public:
+    static std::variant<std::unique_ptr<Sink>, std::string> open(const IpfixSinkSpec& spec, const IpfixLimits& limits) {
+        auto connected = connect_udp(spec.host, spec.port);
+        if (auto* error = std::get_if<std::string>(&connected)) return *error;
+        return std::unique_ptr<Sink>(new IpfixSink(std::move(std::get<Fd>(connected)), limits));
+    }
+    ~IpfixSink() override { flush(); }
+
+    bool write(const Event& event, WallTime at, const std::string&, long) override {
+        exporter_.add(event, at);
+        return true;  // a failed send is counted by flush()
+    }
+    std::uint64_t flush() override {
+        std::uint64_t failed = 0;
+        for (const auto& m : exporter_.take(std::chrono::system_clock::now()))
+            if (!send_all(fd_, m.bytes.data(), m.bytes.size())) failed += m.records;
+        return failed;
+    }
+    // A collector that restarted has forgotten the templates.
+    void reopen() override { exporter_.resend_templates(); }
+
+private:
+    IpfixSink(Fd fd, const IpfixLimits& limits) : fd_(std::move(fd)), exporter_(limits) {}
+    Fd fd_;
+    IpfixExporter exporter_;
+};
+
 }  // namespace
 
 std::variant<SinkSpec, std::string> parse_sink(std::string_view text) {
@@ -253,27 +293,37 @@ std::variant<SinkSpec, std::string> parse_sink(std::string_view text) {
         if (after("syslog:unix:").empty()) return std::string("syslog:unix: needs a socket path");
         return SyslogSinkSpec{.path = std::string(after("syslog:unix:"))};
     }
-    if (text.starts_with("syslog:udp:")) {
-        std::string_view rest = after("syslog:udp:");
+    // HOST:PORT with a numeric HOST ([...] around an IPv6 one allowed).
+    const auto endpoint = [&](std::string_view rest, std::string& host,
+                              std::uint16_t& port) -> std::optional<std::string> {
         const auto colon = rest.rfind(':');
         if (colon == std::string_view::npos) return quoted(text) + " needs HOST:PORT";
-        std::string_view host = rest.substr(0, colon);
+        std::string_view h = rest.substr(0, colon);
         const std::string_view port_text = rest.substr(colon + 1);
-        if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-        unsigned port = 0;
-        const auto [end, error] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-        if (error != std::errc{} || end != port_text.data() + port_text.size() || port == 0 || port > 65535)
+        if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+        unsigned number = 0;
+        const auto [end, error] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), number);
+        if (error != std::errc{} || end != port_text.data() + port_text.size() || number == 0 || number > 65535)
             return quoted(port_text) + " is not a port (1 to 65535)";
         in6_addr scratch;
-        const std::string host_text(host);
-        if (::inet_pton(AF_INET, host_text.c_str(), &scratch) != 1 &&
-            ::inet_pton(AF_INET6, host_text.c_str(), &scratch) != 1)
-            return quoted(host) + " is not an IPv4 or IPv6 address";
-        return SyslogSinkSpec{.udp = true, .host = host_text, .port = static_cast<std::uint16_t>(port)};
+        host = std::string(h);
+        if (::inet_pton(AF_INET, host.c_str(), &scratch) != 1 && ::inet_pton(AF_INET6, host.c_str(), &scratch) != 1)
+            return quoted(h) + " is not an IPv4 or IPv6 address";
+        port = static_cast<std::uint16_t>(number);
+        return std::nullopt;
+    };
+    if (text.starts_with("syslog:udp:")) {
+        SyslogSinkSpec spec{.udp = true};
+        if (auto error = endpoint(after("syslog:udp:"), spec.host, spec.port)) return *error;
+        return spec;
     }
-    if (text.starts_with("ipfix:"))
-        return quoted(text) + ": IPFIX export is not implemented yet (file:PATH and syslog are)";
-    return quoted(text) + " is not a sink: file:PATH, syslog, syslog:unix:PATH or syslog:udp:HOST:PORT";
+    if (text.starts_with("ipfix:")) {
+        IpfixSinkSpec spec;
+        if (auto error = endpoint(after("ipfix:"), spec.host, spec.port)) return *error;
+        return spec;
+    }
+    return quoted(text) +
+           " is not a sink: file:PATH, syslog, syslog:unix:PATH, syslog:udp:HOST:PORT or ipfix:HOST:PORT";
 }
 
 std::string event_json(const Event& e, WallTime at) {
@@ -334,11 +384,22 @@ BindingLog::BindingLog() : pid_(static_cast<long>(::getpid())) {
 
 BindingLog::~BindingLog() = default;
 
-std::variant<std::unique_ptr<BindingLog>, std::string> BindingLog::open(const std::vector<SinkSpec>& sinks) {
+std::variant<std::unique_ptr<BindingLog>, std::string> BindingLog::open(const std::vector<SinkSpec>& sinks,
+                                                                        const IpfixLimits& limits) {
     auto log = std::unique_ptr<BindingLog>(new BindingLog());
     for (const SinkSpec& spec : sinks) {
-        auto opened = std::holds_alternative<FileSinkSpec>(spec) ? FileSink::open(std::get<FileSinkSpec>(spec).path)
-                                                                 : SyslogSink::open(std::get<SyslogSinkSpec>(spec));
+        auto opened = std::visit(
+            [&](const auto& s) -> std::variant<std::unique_ptr<Sink>, std::string> {
+                using S = std::decay_t<decltype(s)>;
+                if constexpr (std::is_same_v<S, FileSinkSpec>) {
+                    return FileSink::open(s.path);
+                } else if constexpr (std::is_same_v<S, SyslogSinkSpec>) {
+                    return SyslogSink::open(s);
+                } else {
+                    return IpfixSink::open(s, limits);
+                }
+            },
+            spec);
         if (auto* error = std::get_if<std::string>(&opened)) return *error;
         log->sinks_.push_back(std::move(std::get<std::unique_ptr<Sink>>(opened)));
     }

@@ -7,6 +7,7 @@
 //   syslog                RFC 5424 to the local syslog socket
 //   syslog:unix:PATH      RFC 5424 to that UNIX datagram socket
 //   syslog:udp:HOST:PORT  RFC 5424 over UDP (RFC 5426)
+//   ipfix:HOST:PORT       IPFIX over UDP (RFC 7011) with RFC 8158's templates (ipfix.hpp)
 #pragma once
 
 #include <chrono>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "dslite/events.hpp"
+#include "ipfix.hpp"
 
 namespace dslite::daemon {
 
@@ -30,7 +32,11 @@ struct SyslogSinkSpec {
     std::string host = {};  // udp: a numeric IPv4 or IPv6 address
     std::uint16_t port = 514;
 };
-using SinkSpec = std::variant<FileSinkSpec, SyslogSinkSpec>;
+struct IpfixSinkSpec {
+    std::string host = {};  // a numeric IPv4 or IPv6 address
+    std::uint16_t port = 4739;
+};
+using SinkSpec = std::variant<FileSinkSpec, SyslogSinkSpec, IpfixSinkSpec>;
 
 // One --log-bindings value; "what is wrong" (without the option's name) on error.
 std::variant<SinkSpec, std::string> parse_sink(std::string_view text);
@@ -52,8 +58,10 @@ public:
         std::uint64_t failed = 0;   // records a sink could not write or send
     };
 
-    // Opens every sink, or says which cannot be opened (one line).
-    static std::variant<std::unique_ptr<BindingLog>, std::string> open(const std::vector<SinkSpec>& sinks);
+    // Opens every sink, or says which cannot be opened (one line). The
+    // limits are what IPFIX quota records name.
+    static std::variant<std::unique_ptr<BindingLog>, std::string> open(const std::vector<SinkSpec>& sinks,
+                                                                       const IpfixLimits& limits = {});
     ~BindingLog();
 
     // Writes each event to every sink; `wall` turns engine time into wall time.

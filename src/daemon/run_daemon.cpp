@@ -143,7 +143,7 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config) {
     }
     std::unique_ptr<BindingLog> binding_log;
     if (!settings.binding_log.empty()) {
-        auto opened = BindingLog::open(settings.binding_log);
+        auto opened = BindingLog::open(settings.binding_log, limits_of(config));
         if (auto* e = std::get_if<std::string>(&opened)) return refuse("log-bindings: " + *e);
         binding_log = std::move(std::get<std::unique_ptr<BindingLog>>(opened));
     }

@@ -270,6 +270,32 @@ lab_download_both_sites() {
     done
 }
 
+# A namespace for lab_flood.py's many B4s, made and removed with the lab:
+# call at a case file's top level (before lab_up), then lab_flood_network.
+# It joins the lab's list, so lab_down always removes it (with anything
+# still running in it).
+lab_add_flood_namespace() {
+    eval "$(declare -f lab_namespaces | sed '1s/lab_namespaces/lab_namespaces_without_flood/')"
+    lab_namespaces() {
+        lab_namespaces_without_flood
+        echo "dslite-$LAB_NAME-flood"
+    }
+}
+
+# COUNT B4 addresses 2001:db8:1:{:02x}00::2 in the flood namespace, each its
+# own /56, routed through the AFTR both ways.
+lab_flood_network() {  # COUNT
+    local ns=dslite-$LAB_NAME-flood i
+    lab_veth "$LAB_NS_AFTR" acc-flood "$ns" acc
+    ip -n "$LAB_NS_AFTR" addr add 2001:db8:f::1/64 dev acc-flood nodad
+    ip -n "$ns" addr add 2001:db8:f::2/64 dev acc nodad
+    ip -n "$ns" -6 route add default via 2001:db8:f::1
+    ip -n "$LAB_NS_AFTR" -6 route add 2001:db8:1::/48 via 2001:db8:f::2
+    for ((i = 0; i < $1; i++)); do
+        printf 'addr add 2001:db8:1:%02x00::2/128 dev acc nodad\n' "$i"
+    done | ip -n "$ns" -batch -
+}
+
 # The value of one engine counter, from dslite-ctl --json stats.
 lab_counter() {
     lab_ctl --json stats | "$LAB_PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["counters"][sys.argv[1]])' "$1"

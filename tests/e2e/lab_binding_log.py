@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 """Checks the binding log the lab's AFTR wrote against what dslite-ctl showed.
 
-lab_binding_log.py --bindings CTL_JSON --json FILE [--json FILE...] --syslog FILE --server ADDR
+lab_binding_log.py --bindings CTL_JSON --json FILE [--json FILE...] --syslog FILE
+                   --ipfix-dump FILE --server ADDR
 
 Every binding `dslite-ctl bindings --json` listed has exactly one
 binding_created record and, after the daemon stopped, one binding_removed
 record (reason shutdown) with the same B4, protocol, inside and public
-endpoints, in the JSON files (read with the json module) and in what rsyslog
-received (its parse of the RFC 5424 structured data); no record holds the
-server's address. Prints one line per problem and exits 1 if there is any.
+endpoints, in the JSON files (read with the json module), in what rsyslog
+received (its parse of the RFC 5424 structured data) and in the IPFIX data
+records as libfixbuf's ipfixDump printed them (natEvent 8 and 9, NAT44 BIB
+create and delete); no record holds the server's address. Prints one line
+per problem and exits 1 if there is any.
 """
 import argparse
+import ipaddress
 import json
 import re
 import sys
@@ -19,6 +23,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--bindings", required=True)
 ap.add_argument("--json", action="append", required=True)
 ap.add_argument("--syslog", required=True)
+ap.add_argument("--ipfix-dump", required=True)
 ap.add_argument("--server", required=True)
 args = ap.parse_args()
 
@@ -66,18 +71,46 @@ sys_created = [key(p["b4"], p["protocol"], p["inside"], p["public"]) for m, p in
 sys_removed = [key(p["b4"], p["protocol"], p["inside"], p["public"]) for m, p in syslog
                if m == "binding_removed" and p.get("reason") == "shutdown"]
 
+# ipfixDump: "--- data record N ---" blocks of "(id) name : value" lines.
+ipfix = []
+for line in open(args.ipfix_dump):
+    if line.startswith("--- "):
+        ipfix.append({}) if line.startswith("--- data record") else ipfix.append(None)
+        continue
+    m = re.match(r"\s*\((\d+)\)\s+(\w+) : (.*)$", line)
+    if m and ipfix and ipfix[-1] is not None:
+        ipfix[-1][m.group(2)] = m.group(3).strip()
+    if args.server in line:
+        problems.append(f"IPFIX holds the destination {args.server}: {line.strip()}")
+ipfix = [r for r in ipfix if r]
+protocols = {"6": "tcp", "17": "udp", "1": "icmp"}
+
+
+def ipfix_key(r):
+    return key(str(ipaddress.ip_address(r["sourceIPv6Address"])), protocols.get(r["protocolIdentifier"], "?"),
+               f'{r["sourceIPv4Address"]}:{r["sourceTransportPort"]}',
+               f'{r["postNATSourceIPv4Address"]}:{r["postNAPTSourceTransportPort"]}')
+
+
+ipfix_created = [ipfix_key(r) for r in ipfix if r.get("natEvent") == "8"]
+ipfix_removed = [ipfix_key(r) for r in ipfix if r.get("natEvent") == "9"]
+if any("destinationIPv4Address" in r for r in ipfix):
+    problems.append("an IPFIX record has a destinationIPv4Address")
+
 for b in shown:
     k = key(b["b4"], b["protocol"], b["inside"], b["public"])
     for what, found in (("JSON created", created), ("JSON removed at shutdown", removed),
-                        ("syslog created", sys_created), ("syslog removed at shutdown", sys_removed)):
+                        ("syslog created", sys_created), ("syslog removed at shutdown", sys_removed),
+                        ("IPFIX BIB create", ipfix_created), ("IPFIX BIB delete", ipfix_removed)):
         if found.count(k) != 1:
             problems.append(f"{what}: {found.count(k)} records of {k}, not 1")
-for what, found in (("JSON", created), ("syslog", sys_created)):
+for what, found in (("JSON", created), ("syslog", sys_created), ("IPFIX", ipfix_created)):
     extra = set(found) - {key(b["b4"], b["protocol"], b["inside"], b["public"]) for b in shown}
     if extra:
         problems.append(f"{what}: created records of bindings dslite-ctl did not show: {sorted(extra)}")
 
 for p in problems:
     print(p)
-print(f"{len(shown)} bindings shown; {len(records)} JSON records, {len(syslog)} syslog records")
+print(f"{len(shown)} bindings shown; {len(records)} JSON records, {len(syslog)} syslog records, "
+      f"{len(ipfix)} IPFIX records")
 sys.exit(1 if problems else 0)

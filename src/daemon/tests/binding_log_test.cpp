@@ -14,28 +14,15 @@
 
 #include "binding_log_pump.hpp"
 #include "daemon_loop.hpp"
-#include "support/topology.hpp"
+#include "sample_event.hpp"
 
 namespace dslite::daemon {
 namespace {
 
 namespace net = test::net;
 
-Event a_binding(EventKind kind = EventKind::binding_created) {
-    Event e;
-    e.kind = kind;
-    e.b4 = net::b4_a;
-    e.subscriber = mask_ipv6(net::b4_a, 56);
-    e.subscriber_length = 56;
-    e.protocol = Protocol::tcp;
-    e.inside_address = net::host;
-    e.inside_port = 40000;
-    e.public_address = test::v4("198.51.100.3");
-    e.public_port = 40123;
-    return e;
-}
-
-const WallTime kAt = WallTime(std::chrono::milliseconds(1'700'000'000'250));  // 2023-11-14T22:13:20.250Z
+using test_events::kAt;
+Event a_binding(EventKind kind = EventKind::binding_created) { return test_events::sample(kind); }
 
 std::vector<std::string> lines_of(const std::string& path) {
     std::ifstream in(path);
@@ -55,8 +42,12 @@ TEST(BindingLogSinks, AreReadFromTheirTextOrRefusedWithWhatIsWrong) {
     EXPECT_EQ(udp.host, "2001:db8::9");
     EXPECT_EQ(udp.port, 514);
     EXPECT_EQ(std::get<SyslogSinkSpec>(std::get<SinkSpec>(parse_sink("syslog:udp:192.0.2.9:5514"))).port, 5514);
-    for (const char* bad : {"file:", "syslog:udp:192.0.2.9", "syslog:udp:192.0.2.9:0", "syslog:udp:192.0.2.9:70000",
-                            "syslog:udp:logs.example:514", "syslog:unix:", "ipfix:192.0.2.9:4739", "journal", ""}) {
+    const auto ipfix = std::get<IpfixSinkSpec>(std::get<SinkSpec>(parse_sink("ipfix:192.0.2.9:4739")));
+    EXPECT_EQ(ipfix.host, "192.0.2.9");
+    EXPECT_EQ(ipfix.port, 4739);
+    for (const char* bad :
+         {"file:", "syslog:udp:192.0.2.9", "syslog:udp:192.0.2.9:0", "syslog:udp:192.0.2.9:70000",
+          "syslog:udp:logs.example:514", "syslog:unix:", "ipfix:192.0.2.9", "ipfix:collector:4739", "journal", ""}) {
         const auto parsed = parse_sink(bad);
         ASSERT_TRUE(std::holds_alternative<std::string>(parsed)) << bad;
         const std::string& why = std::get<std::string>(parsed);

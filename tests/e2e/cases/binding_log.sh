@@ -1,6 +1,7 @@
 # The binding log with consumers this project did not write: the JSON file
 # read by python3's json module, RFC 5424 through a UNIX socket into a
-# private rsyslogd. Every binding dslite-ctl shows has its created record and,
+# private rsyslogd, IPFIX over UDP (to a collector on the AFTR namespace's
+# loopback) decoded by libfixbuf's ipfixDump. Every binding dslite-ctl shows has its created record and,
 # after SIGTERM, its removed record; logrotate's move plus SIGHUP starts a new
 # file; no record holds a destination.
 
@@ -23,8 +24,11 @@ CONF
 
 case_main() {
     check "rsyslogd starts" start_rsyslog
-    check "dslite-aftr starts with a file and a syslog log" lab_restart_aftr \
-        --log-bindings "file:$LAB_DIR/bindings.json" --log-bindings "syslog:unix:$LAB_DIR/syslog.sock"
+    lab_start collector "$LAB_NS_AFTR" "$LAB_PYTHON" "$LAB_HERE/lab_collector.py" --bind 127.0.0.1:4739 \
+        --out "$LAB_DIR/bindings.ipfix"
+    check "dslite-aftr starts with a file, a syslog and an IPFIX log" lab_restart_aftr \
+        --log-bindings "file:$LAB_DIR/bindings.json" --log-bindings "syslog:unix:$LAB_DIR/syslog.sock" \
+        --log-bindings ipfix:127.0.0.1:4739
 
     lab_udp_both_sites 5000 20
     check "site a's UDP" wait "${LAB_UDP_PIDS[0]}"
@@ -52,8 +56,10 @@ case_main() {
     check "nothing was lost or failed" contains "$(<"$LAB_DIR/aftr.log")" " 0 could not be written, 0 events lost"
     sleep 0.5
     lab_stop rsyslog  # it writes out what it has received as it stops
-    check "every binding shown has its records, with no destination, in JSON and in rsyslog" \
+    lab_stop collector
+    check "ipfixDump reads the IPFIX" sh -c "ipfixDump -i '$LAB_DIR/bindings.ipfix' >'$LAB_DIR/ipfix.txt'"
+    check "every binding shown has its records, with no destination, in JSON, rsyslog and IPFIX" \
         "$LAB_PYTHON" "$LAB_HERE/lab_binding_log.py" --bindings "$LAB_DIR/shown.json" \
         --json "$LAB_DIR/bindings.json.1" --json "$LAB_DIR/bindings.json" --syslog "$LAB_DIR/syslog.txt" \
-        --server "$LAB_SERVER"
+        --ipfix-dump "$LAB_DIR/ipfix.txt" --server "$LAB_SERVER"
 }

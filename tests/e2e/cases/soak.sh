@@ -22,13 +22,7 @@ LAB_AFTR_ARGS=(--quota-udp "$SOAK_QUOTA" --quota-tcp "$SOAK_QUOTA" --quota-icmp 
     --new-bindings-per-second "$SOAK_RATE" --icmp-timeout "$SOAK_ICMP_TIMEOUT"
     --udp-timeout 120 --tcp-transitory-timeout 240)
 
-# The flood namespace joins the lab's list, so lab_up makes it and lab_down
-# always removes it (with anything still running in it).
-eval "$(declare -f lab_namespaces | sed '1s/lab_namespaces/lab_namespaces_without_flood/')"
-lab_namespaces() {
-    lab_namespaces_without_flood
-    echo "dslite-$LAB_NAME-flood"
-}
+lab_add_flood_namespace
 
 soak_json() {  # JSON-TEXT PYTHON-EXPRESSION-ON-d: prints the expression's value
     # The JSON goes in on stdin: a binding table is larger than one argument may be.
@@ -51,21 +45,9 @@ soak_quota_held() {
         grep -qx '\[\]'
 }
 
-soak_flood_network() {
-    local ns=dslite-$LAB_NAME-flood i
-    lab_veth "$LAB_NS_AFTR" acc-flood "$ns" acc
-    ip -n "$LAB_NS_AFTR" addr add 2001:db8:f::1/64 dev acc-flood nodad
-    ip -n "$ns" addr add 2001:db8:f::2/64 dev acc nodad
-    ip -n "$ns" -6 route add default via 2001:db8:f::1
-    ip -n "$LAB_NS_AFTR" -6 route add 2001:db8:1::/48 via 2001:db8:f::2
-    for ((i = 0; i < SOAK_B4S + SOAK_ICMP_ONLY; i++)); do
-        printf 'addr add 2001:db8:1:%02x00::2/128 dev acc nodad\n' "$i"
-    done | ip -n "$ns" -batch -
-}
-
 case_main() {
     local flood_ns=dslite-$LAB_NAME-flood
-    soak_flood_network
+    lab_flood_network $((SOAK_B4S + SOAK_ICMP_ONLY))
     # Answers to the flood go back through the AFTR: the routes work both ways.
     check "the flood namespace reaches the AFTR" ip netns exec "$flood_ns" ping -6 -c 1 -w 5 "$LAB_AFTR_ADDRESS"
 
