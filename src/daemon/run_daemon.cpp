@@ -118,6 +118,13 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config) {
         return answer(request, views);
     });
     if (auto* e = std::get_if<std::string>(&control)) return refuse(*e);
+    // The binding log next, before any interface is touched.
+    std::unique_ptr<BindingLog> binding_log;
+    if (!settings.binding_log.empty()) {
+        auto opened = BindingLog::open(settings.binding_log, limits_of(config));
+        if (auto* e = std::get_if<std::string>(&opened)) return refuse("log-bindings: " + *e);
+        binding_log = std::move(std::get<std::unique_ptr<BindingLog>>(opened));
+    }
 
     const platform::DeviceContext context{config.aftr_address};
     auto b4_opened = platform::open_device_queues("b4-device", settings.b4_device, context, threads);
@@ -141,12 +148,6 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config) {
         if (auto* e = std::get_if<std::string>(&made)) return refuse(*e);
         handoffs = std::move(std::get<std::unique_ptr<Handoffs>>(made));
     }
-    std::unique_ptr<BindingLog> binding_log;
-    if (!settings.binding_log.empty()) {
-        auto opened = BindingLog::open(settings.binding_log, limits_of(config));
-        if (auto* e = std::get_if<std::string>(&opened)) return refuse("log-bindings: " + *e);
-        binding_log = std::move(std::get<std::unique_ptr<BindingLog>>(opened));
-    }
 
     // Start-up can no longer be refused: from here on, log.
     log_configuration(interfaces);
@@ -167,13 +168,18 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config) {
         for (Worker& w : workers) rings.push_back(w.engine->events());
         pump = std::make_unique<BindingLogPump>(*binding_log, std::move(rings));
     }
-    // logrotate moved the files: write new ones.
+    // logrotate moved the files: write new ones. (Caught with or without a
+    // log: SIGHUP's default would end the daemon.)
     asio::signal_set hangups(io, SIGHUP);
     std::function<void()> await_hangup = [&] {
         hangups.async_wait([&](boost::system::error_code e, int) {
             if (e) return;
-            spdlog::info("SIGHUP: reopening the binding log");
-            if (pump) pump->request_reopen();
+            if (pump) {
+                spdlog::info("SIGHUP: reopening the binding log");
+                pump->request_reopen();
+            } else {
+                spdlog::info("SIGHUP: no binding log to reopen");
+            }
             await_hangup();
         });
     };

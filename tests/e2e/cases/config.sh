@@ -65,6 +65,21 @@ case_main() {
     check "a missing control directory" refused 2 \
         "dslite-aftr: control: $LAB_DIR/none/a.sock: No such file or directory" \
         "${engine[@]}" --b4-device tun:aftr6 --uplink-device tun:aftr4 --control "$LAB_DIR/none/a.sock"
+    check "a binding log sink that is not one" refused 2 \
+        "dslite-aftr: log-bindings: 'journal' is not a sink: file:PATH, syslog, syslog:unix:PATH, syslog:udp:HOST:PORT or ipfix:HOST:PORT" \
+        "${engine[@]}" "${devices[@]}" --log-bindings journal
+    check "an IPFIX collector by name" refused 2 \
+        "dslite-aftr: log-bindings: 'collector.example' is not an IPv4 or IPv6 address" \
+        "${engine[@]}" "${devices[@]}" --log-bindings ipfix:collector.example:4739
+    check "a binding log file that cannot be opened" refused 2 \
+        "dslite-aftr: log-bindings: cannot open '$LAB_DIR/none/b.json': No such file or directory" \
+        "${engine[@]}" "${devices[@]}" --log-bindings "file:$LAB_DIR/none/b.json"
+    check "a syslog socket nobody listens on" refused 2 \
+        "dslite-aftr: log-bindings: cannot connect to '$LAB_DIR/no.sock': No such file or directory" \
+        "${engine[@]}" "${devices[@]}" --log-bindings "syslog:unix:$LAB_DIR/no.sock"
+    check "a binding log without a ring" refused 2 \
+        "dslite-aftr: log-ring: 0 leaves --log-bindings nothing to write (64 or more)" \
+        "${engine[@]}" "${devices[@]}" --log-bindings "file:$LAB_DIR/b.json" --log-ring 0
 
     # A second daemon must not take over a running one's control socket.
     lab_start aftr "$LAB_NS_AFTR" "$LAB_AFTR" "${engine[@]}" "${devices[@]}"
