@@ -17,6 +17,11 @@ enum class Filtering : std::uint8_t {
     address_dependent,
 };
 
+enum class PortMapping : std::uint8_t {
+    dynamic,        // any free port of the subscriber's address (RFC 6056 random)
+    deterministic,  // RFC 7422: a range per subscriber by formula (deterministic.hpp)
+};
+
 struct Timeouts {                          // seconds
     std::uint32_t udp = 300;               // RFC 4787 REQ-5
     std::uint32_t tcp_established = 7440;  // RFC 5382 REQ-5
@@ -55,6 +60,7 @@ struct EngineConfig {
     Quota quota;
     Timeouts timeouts;
     Filtering filtering = Filtering::endpoint_independent;
+    PortMapping port_mapping = PortMapping::dynamic;
 
     // New bindings per subscriber per second (RFC 6888 REQ-4, RFC 6333 11);
     // 0: no limit. Existing bindings are never touched by it.

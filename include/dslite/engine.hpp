@@ -11,6 +11,7 @@
 #include "dslite/address.hpp"
 #include "dslite/config.hpp"
 #include "dslite/counters.hpp"
+#include "dslite/deterministic.hpp"
 #include "dslite/events.hpp"
 #include "dslite/packet.hpp"
 #include "dslite/protocol.hpp"
@@ -88,6 +89,8 @@ public:
     // The events the engine reports (events.hpp), for one consumer to drain,
     // from any one thread; none when EngineConfig::event_ring is 0.
     EventRing* events();
+    // The RFC 7422 map under --port-mapping deterministic, else none.
+    const DeterministicMap* deterministic() const;
 
     const Counters& counters() const;
     const EngineConfig& config() const;

@@ -37,6 +37,12 @@ int run(int argc, const char* const argv[]) {
     if (!level) return refuse(level.error());
     const auto config = engine_config(values);
     if (!config) return refuse(config.error());
+    if (values.count("print-deterministic-map") && values["print-deterministic-map"].as<bool>()) {
+        if (config->port_mapping != dslite::PortMapping::deterministic)
+            return refuse("print-deterministic-map: needs --port-mapping deterministic");
+        print_deterministic_map(std::get<dslite::DeterministicMap>(dslite::DeterministicMap::make(*config)), std::cout);
+        return 0;
+    }
     const auto replay = replay_settings(values);
     if (!replay) return refuse(replay.error());
     const auto sinks = binding_log_sinks(values);

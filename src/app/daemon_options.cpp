@@ -1,5 +1,6 @@
 #include "daemon_options.hpp"
 
+#include <ostream>
 #include <thread>
 
 #include "platform/device_factory.hpp"
@@ -87,6 +88,8 @@ Parsed<DaemonSettings> daemon_settings(const po::variables_map& values) {
             s.threads = static_cast<unsigned>(n);
         }
     }
+    if (s.threads > 1 && text(values, "port-mapping") && *text(values, "port-mapping") == "deterministic")
+        return bad("threads", "--port-mapping deterministic runs on one thread for now (--threads 1)");
     if (s.threads > 1) {
         for (const auto& [name, spec] :
              {std::pair{"b4-device", &s.b4_device}, std::pair{"uplink-device", &s.uplink_device}}) {
@@ -108,8 +111,18 @@ po::options_description binding_log_options() {
         ("log-bindings", po::value<std::vector<std::string>>()->value_name("SINK"),
          "record every binding, subscriber and exhaustion (never a destination) to SINK: file:PATH (JSON lines, "
          "reopened on SIGHUP), syslog (RFC 5424 to the local socket), syslog:unix:PATH, syslog:udp:HOST:PORT, "
-         "ipfix:HOST:PORT (IPFIX over UDP with the NAT logging templates of RFC 8158); repeat for more");
+         "ipfix:HOST:PORT (IPFIX over UDP with the NAT logging templates of RFC 8158); repeat for more")  //
+        ("print-deterministic-map", po::bool_switch(),
+         "with --port-mapping deterministic: print each subscriber prefix with its public address and port range "
+         "(the records to keep instead of a log), then exit");
     return d;
+}
+
+void print_deterministic_map(const DeterministicMap& map, std::ostream& out) {
+    for (std::uint64_t n = 0; n < map.subscribers(); ++n) {
+        const auto r = map.range_of(n);
+        out << to_string(map.prefix_of(n)) << ' ' << to_string(r.address) << ' ' << r.first << '-' << r.last << '\n';
+    }
 }
 
 Parsed<std::vector<daemon::SinkSpec>> binding_log_sinks(const po::variables_map& values) {

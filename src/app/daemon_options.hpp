@@ -3,7 +3,10 @@
 // `name = value` in --config files.
 #pragma once
 
+#include <iosfwd>
+
 #include "aftr_options.hpp"
+#include "dslite/deterministic.hpp"
 #include "daemon_settings.hpp"
 
 namespace dslite::app {
@@ -19,5 +22,8 @@ Parsed<DaemonSettings> daemon_settings(const po::variables_map& values);
 // --log-bindings (repeatable), for the daemon and for replay.
 po::options_description binding_log_options();
 Parsed<std::vector<daemon::SinkSpec>> binding_log_sinks(const po::variables_map& values);
+
+// --print-deterministic-map: "PREFIX ADDRESS FIRST-LAST" per subscriber, in order.
+void print_deterministic_map(const DeterministicMap& map, std::ostream& out);
 
 }  // namespace dslite::app

@@ -208,8 +208,15 @@ std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4
                                            Verdict& refused) {
     std::uint32_t sub = key.subscriber;
     const bool fresh = sub == SubscriberTable::npos;
+    // RFC 7422: the subscriber's address and ports are the formula's (every
+    // B4 let in is in a --b4-prefix, so every subscriber has its range).
+    std::optional<DeterministicMap::Range> range;
+    if (deterministic_) {
+        if (const auto number = deterministic_->number_of(key.prefix)) range = deterministic_->range_of(*number);
+    }
     if (fresh) {
-        const std::uint32_t address = choose_address(tables_.subscribers.hash(key.prefix), t.proto);
+        const std::uint32_t address =
+            range ? range->pool_index : choose_address(tables_.subscribers.hash(key.prefix), t.proto);
         if (address == Pool::npos) {
             report_refusal(Counter::drop_pool_exhausted, key, b4, t);
             refused = refuse_unreachable(packet, b4, Counter::drop_pool_exhausted);
@@ -247,7 +254,9 @@ std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4
     // RFC 7857 4: the paired address is out of ports, so the flow fails.
     // RFC 4787 REQ-4: UDP keeps the source port's parity (RTP and RTCP pair ports by it).
     const auto parity = t.proto == Protocol::udp ? std::optional<std::uint8_t>(t.source & 1) : std::nullopt;
-    const auto port = tables_.ports.allocate(subscriber.pool_index, t.proto, rng_, parity);
+    const auto port =
+        range ? tables_.ports.allocate_in(subscriber.pool_index, t.proto, rng_, parity, range->first, range->last)
+              : tables_.ports.allocate(subscriber.pool_index, t.proto, rng_, parity);
     if (!port) return refuse(Counter::drop_pool_exhausted);
 
     Binding s{};

@@ -66,7 +66,10 @@ Engine::Impl::Impl(const EngineConfig& config)
           ReassemblyLimits{config.reassembly.slots, config.reassembly.per_owner, 65535, config.reassembly.timeout},
           config.seed),
       fragment_id_(static_cast<std::uint32_t>(rng_.next())),
-      events_(config.event_ring ? std::make_unique<EventRing>(config.event_ring) : nullptr) {}
+      events_(config.event_ring ? std::make_unique<EventRing>(config.event_ring) : nullptr) {
+    if (config.port_mapping == PortMapping::deterministic)  // validate() made sure it can be made
+        deterministic_ = std::get<DeterministicMap>(DeterministicMap::make(config));
+}
 
 void Engine::Impl::advance(Time now) {
     clock_ = std::max(clock_, now);
@@ -286,6 +289,9 @@ std::size_t Engine::shutdown(Time now, std::size_t at_most) {
 }
 
 EventRing* Engine::events() { return impl_->events_.get(); }
+const DeterministicMap* Engine::deterministic() const {
+    return impl_->deterministic_ ? &*impl_->deterministic_ : nullptr;
+}
 const Counters& Engine::counters() const { return impl_->counters_; }
 const EngineConfig& Engine::config() const { return impl_->config_; }
 std::size_t Engine::binding_count() const { return impl_->tables_.bindings.size(); }

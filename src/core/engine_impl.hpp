@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "dslite/deterministic.hpp"
 #include "dslite/engine.hpp"
 #include "dslite/events.hpp"
 #include "ipv4.hpp"
@@ -172,7 +173,8 @@ private:
     std::array<std::uint8_t, kMaxMtu> scratch_;
     std::uint32_t icmp_tokens_ = 0;
     std::uint32_t icmp_tokens_second_ = 0;
-    std::unique_ptr<EventRing> events_;  // none when config_.event_ring is 0
+    std::unique_ptr<EventRing> events_;              // none when config_.event_ring is 0
+    std::optional<DeterministicMap> deterministic_;  // --port-mapping deterministic
     // The second (plus one) each engine-wide exhaustion kind was last reported.
     std::array<std::uint32_t, 3> exhaustion_reported_{};
     std::uint32_t shutdown_cursor_ = 0;  // where Engine::shutdown goes on

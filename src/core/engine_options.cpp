@@ -1,5 +1,7 @@
 #include "dslite/engine_options.hpp"
 
+#include "dslite/deterministic.hpp"
+
 #include <charconv>
 #include <limits>
 #include <type_traits>
@@ -198,25 +200,57 @@ std::string show_port_range(const EngineOption&, const EngineConfig& c) {
     return std::to_string(c.port_min) + "-" + std::to_string(c.port_max);
 }
 
-constexpr std::pair<std::string_view, Filtering> kFilterings[] = {
-    {"endpoint-independent", Filtering::endpoint_independent},
-    {"address-dependent", Filtering::address_dependent},
-};
+// Options whose value is one of a few names: the names, in --help's order.
+template <class Mode, std::size_t N>
+using Modes = std::pair<std::string_view, Mode>[N];
 
-Problem read_filtering(const EngineOption&, EngineConfig& c, std::string_view text) {
-    for (const auto& [name, mode] : kFilterings) {
+template <class Mode, std::size_t N>
+Problem read_mode(const Modes<Mode, N>& modes, Mode& out, std::string_view text) {
+    for (const auto& [name, mode] : modes) {
         if (text == name) {
-            c.filtering = mode;
+            out = mode;
             return fine;
         }
     }
-    return in_quotes(text) + " is not endpoint-independent or address-dependent";
+    std::string names;
+    for (std::size_t i = 0; i < N; ++i)
+        names += std::string(i == 0 ? "" : i + 1 == N ? " or " : ", ") + std::string(modes[i].first);
+    return in_quotes(text) + " is not " + names;
 }
 
-std::string show_filtering(const EngineOption&, const EngineConfig& c) {
-    for (const auto& [name, mode] : kFilterings)
-        if (c.filtering == mode) return std::string(name);
+template <class Mode, std::size_t N>
+std::string show_mode(const Modes<Mode, N>& modes, Mode value) {
+    for (const auto& [name, mode] : modes)
+        if (value == mode) return std::string(name);
     return {};
+}
+
+constexpr Modes<Filtering, 2> kFilterings = {
+    {"endpoint-independent", Filtering::endpoint_independent},
+    {"address-dependent", Filtering::address_dependent},
+};
+Problem read_filtering(const EngineOption&, EngineConfig& c, std::string_view text) {
+    return read_mode(kFilterings, c.filtering, text);
+}
+std::string show_filtering(const EngineOption&, const EngineConfig& c) { return show_mode(kFilterings, c.filtering); }
+
+constexpr Modes<PortMapping, 2> kPortMappings = {
+    {"dynamic", PortMapping::dynamic},
+    {"deterministic", PortMapping::deterministic},
+};
+Problem read_port_mapping(const EngineOption&, EngineConfig& c, std::string_view text) {
+    return read_mode(kPortMappings, c.port_mapping, text);
+}
+std::string show_port_mapping(const EngineOption&, const EngineConfig& c) {
+    return show_mode(kPortMappings, c.port_mapping);
+}
+
+// RFC 7422: every possible subscriber of the B4 prefixes must get its range.
+Problem check_port_mapping(const EngineOption&, const EngineConfig& c) {
+    if (c.port_mapping != PortMapping::deterministic) return fine;
+    auto map = DeterministicMap::make(c);
+    if (auto* problem = std::get_if<std::string>(&map)) return *problem;
+    return fine;
 }
 
 Problem read_seed(const EngineOption&, EngineConfig& c, std::string_view text) {
@@ -286,6 +320,13 @@ constexpr EngineOption kRows[] = {
      .help = "endpoint-independent or address-dependent: which remotes may reach a binding",
      .read = read_filtering,
      .shown_default = show_filtering},
+    {.name = "port-mapping",
+     .value_name = "MODE",
+     .help = "dynamic (any free port) or deterministic (RFC 7422: each subscriber of --b4-prefix gets one address "
+             "and a range of ports as large as the largest quota, by a formula; see --print-deterministic-map)",
+     .read = read_port_mapping,
+     .check = check_port_mapping,
+     .shown_default = show_port_mapping},
     number(
         "new-bindings-per-second", "N", "new bindings a subscriber may open per second, 0 for no limit", {},
         [](auto& c) -> auto& { return c.new_bindings_per_second; }),

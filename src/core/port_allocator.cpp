@@ -1,5 +1,6 @@
 #include "port_allocator.hpp"
 
+#include <algorithm>
 #include <bit>
 
 namespace dslite {
@@ -19,10 +20,15 @@ PortAllocator::PortAllocator(std::uint32_t addresses, std::uint16_t port_min, st
     }
 }
 
-std::optional<std::uint16_t> PortAllocator::allocate(std::uint32_t address, Protocol proto, Rng& rng,
-                                                     std::optional<std::uint8_t> parity) {
+std::optional<std::uint16_t> PortAllocator::allocate_in(std::uint32_t address, Protocol proto, Rng& rng,
+                                                        std::optional<std::uint8_t> parity, std::uint16_t first_port,
+                                                        std::uint16_t last_port) {
     const std::uint32_t space = address * kProtocols + index_of(proto);
-    if (free_[space] == 0) return std::nullopt;
+    if (free_[space] == 0 || first_port < port_min_ || last_port < first_port) return std::nullopt;
+    const std::uint32_t lo = first_port - port_min_;
+    const std::uint32_t hi = std::min<std::uint32_t>(last_port - port_min_, range_ - 1);
+    if (lo > hi) return std::nullopt;
+    const std::uint32_t span = hi - lo + 1;
     std::uint64_t* w = words(space);
     auto take = [&](std::uint32_t offset) {
         w[offset / 64] |= std::uint64_t{1} << (offset % 64);
@@ -32,24 +38,36 @@ std::optional<std::uint16_t> PortAllocator::allocate(std::uint32_t address, Prot
     // Offsets whose port has the wanted parity: every other bit of a word,
     // from the first if port_min has that parity (64 is even, so every word
     // starts alike).
-    const bool paired = parity && range_ >= 2;
+    const bool paired = parity && span >= 2;
     const std::uint32_t first = paired ? (*parity ^ port_min_) & 1u : 0;
     const std::uint64_t wanted = !paired ? ~std::uint64_t{0} : first ? 0xaaaaaaaaaaaaaaaaull : 0x5555555555555555ull;
-    // A few random probes find a port at once unless the space is nearly full;
-    // then scan words from a random start, which stays bounded.
+    // A few random probes find a port at once unless the window is nearly
+    // full; then scan its words from a random start, which stays bounded.
     for (int attempt = 0; attempt < 8; ++attempt) {
-        std::uint32_t offset = rng.below(range_);
+        std::uint32_t offset = lo + rng.below(span);
         if (paired) {
             offset = (offset & ~1u) | first;
-            if (offset >= range_) offset -= 2;
+            if (offset > hi) offset -= 2;
+            if (offset < lo) offset += 2;
         }
         if ((w[offset / 64] >> (offset % 64) & 1) == 0) return take(offset);
     }
+    const std::uint32_t first_word = lo / 64, words_in = hi / 64 - first_word + 1;
+    // Bits of word i inside the window.
+    const auto inside = [&](std::uint32_t i) {
+        std::uint64_t m = ~std::uint64_t{0};
+        if (i == lo / 64) m &= ~std::uint64_t{0} << (lo % 64);
+        if (i == hi / 64 && hi % 64 != 63) m &= ~(~std::uint64_t{0} << (hi % 64 + 1));
+        return m;
+    };
     for (const std::uint64_t mask : {wanted, ~std::uint64_t{0}}) {
-        std::uint32_t i = rng.below(words_per_space_);
-        for (std::uint32_t n = 0; n < words_per_space_; ++n, i = (i + 1 == words_per_space_ ? 0 : i + 1))
-            if ((w[i] | ~mask) != ~std::uint64_t{0})
-                return take(i * 64 + static_cast<std::uint32_t>(std::countr_one(w[i] | ~mask)));
+        std::uint32_t n = rng.below(words_in);
+        for (std::uint32_t k = 0; k < words_in; ++k, n = (n + 1 == words_in ? 0 : n + 1)) {
+            const std::uint32_t i = first_word + n;
+            const std::uint64_t usable = mask & inside(i);
+            if ((w[i] | ~usable) != ~std::uint64_t{0})
+                return take(i * 64 + static_cast<std::uint32_t>(std::countr_one(w[i] | ~usable)));
+        }
     }
     return std::nullopt;
 }

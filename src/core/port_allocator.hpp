@@ -20,7 +20,15 @@ public:
     // A free port chosen at random; with `parity` (0 or 1), one of that
     // parity while there is one (RFC 4787 REQ-4), else any.
     std::optional<std::uint16_t> allocate(std::uint32_t address, Protocol proto, Rng& rng,
-                                          std::optional<std::uint8_t> parity = std::nullopt);
+                                          std::optional<std::uint8_t> parity = std::nullopt) {
+        return allocate_in(address, proto, rng, parity, port_min_, static_cast<std::uint16_t>(port_min_ + range_ - 1));
+    }
+    // The same within ports [first, last] of the range (RFC 7422's
+    // per-subscriber ranges); the whole range draws the same random numbers
+    // as allocate().
+    std::optional<std::uint16_t> allocate_in(std::uint32_t address, Protocol proto, Rng& rng,
+                                             std::optional<std::uint8_t> parity, std::uint16_t first,
+                                             std::uint16_t last);
     // Returns the port to the pool after the hold time. Returns false if the
     // hold queue was full and the oldest held port had to be released early.
     bool release(std::uint32_t address, Protocol proto, std::uint16_t port, std::uint32_t now);

@@ -1,0 +1,57 @@
+# Deterministic NAT (RFC 7422): --print-deterministic-map says which public
+# address and port range each site's subscriber has, and every binding the
+# running AFTR makes is inside it, before and after a restart (which draws a
+# new random seed, so only the formula can make them agree).
+
+DET_ARGS=(--port-mapping deterministic --b4-prefix 2001:db8:a::/56 --b4-prefix 2001:db8:b::/56)
+
+# Every binding `dslite-ctl bindings --json` shows is inside its subscriber's line of the map.
+bindings_in_map() {  # MAP-FILE
+    lab_ctl --json bindings | "$LAB_PYTHON" -c '
+import ipaddress, json, sys
+ranges = {}
+for line in open(sys.argv[1]):
+    prefix, address, ports = line.split()
+    first, last = map(int, ports.split("-"))
+    ranges[ipaddress.ip_network(prefix)] = (address, first, last)
+bindings = json.load(sys.stdin)["bindings"]
+bad = 0
+for b in bindings:
+    net = next(n for n in ranges if ipaddress.ip_address(b["b4"]) in n)
+    address, first, last = ranges[net]
+    public, port = b["public"].rsplit(":", 1)
+    if public != address or not first <= int(port) <= last:
+        print(f"{b} is outside {net} {address} {first}-{last}")
+        bad += 1
+print(f"{len(bindings)} bindings checked")
+sys.exit(1 if bad or len(bindings) < 2 else 0)' "$1"
+}
+
+case_main() {
+    ip netns exec "$LAB_NS_AFTR" "$LAB_AFTR" --aftr-address "$LAB_AFTR_ADDRESS" --pool "$LAB_POOL" \
+        "${DET_ARGS[@]}" --print-deterministic-map >"$LAB_DIR/map.txt"
+    check "the map has one line per subscriber" test "$(wc -l <"$LAB_DIR/map.txt")" -eq 2
+    check "... the sites' /56s" contains "$(<"$LAB_DIR/map.txt")" "2001:db8:b::/56 "
+    check "dslite-aftr starts with deterministic mapping" lab_restart_aftr "${DET_ARGS[@]}"
+    lab_udp_both_sites 5000 20
+    check "site a's UDP" wait "${LAB_UDP_PIDS[0]}"
+    check "site b's UDP" wait "${LAB_UDP_PIDS[1]}"
+    check "site a's HTTP" lab_in hosta curl -sS --max-time 10 -o /dev/null "http://$LAB_SERVER/"
+    check "site b's ping" lab_in hostb ping -c 2 -i 0.2 -W 2 "$LAB_SERVER"
+    check "every binding is in its subscriber's range of the map" bindings_in_map "$LAB_DIR/map.txt"
+
+    check "restarted (a new seed)" lab_restart_aftr "${DET_ARGS[@]}"
+    lab_udp_both_sites 6000 5
+    check "site a's UDP again" wait "${LAB_UDP_PIDS[0]}"
+    check "site b's UDP again" wait "${LAB_UDP_PIDS[1]}"
+    check "the same ranges after the restart" bindings_in_map "$LAB_DIR/map.txt"
+    check "more than one thread is refused" refused_threads
+}
+
+refused_threads() {
+    local out status=0
+    out=$(ip netns exec "$LAB_NS_AFTR" "$LAB_AFTR" --aftr-address "$LAB_AFTR_ADDRESS" --pool "$LAB_POOL" \
+        "${DET_ARGS[@]}" --b4-device tun:x6 --uplink-device tun:x4 --threads 2 2>&1) || status=$?
+    [[ $status -eq 2 && $out == "dslite-aftr: threads: --port-mapping deterministic runs on one thread for now (--threads 1)" ]] ||
+        { echo "status $status: $out"; return 1; }
+}
