@@ -26,6 +26,10 @@ constexpr const char* kUsage =
     "      --public ADDR         bindings on this public IPv4 address\n"
     "  subscribers             each subscriber: its softwires (B4 addresses), public address,\n"
     "                          binding count and ports in use per protocol (b4s: the same)\n"
+    "  whois ADDR:PORT         who has this public IPv4 address and port: the subscriber under\n"
+    "                          --port-mapping deterministic, and the live bindings on it\n"
+    "  whois IPV6[/LEN]        the public address and port range of that subscriber (deterministic),\n"
+    "                          and the live bindings of B4s in it\n"
     "\n"
     "Options:\n"
     "  --control PATH          the daemon's control socket (default ";
@@ -64,8 +68,9 @@ int main(int argc, char* argv[]) {
             }
             if (arg.starts_with("-")) return usage_error("unknown option " + std::string(arg));
             command = dslite::daemon::current_command_name(arg);
-            if (command != "stats" && command != "bindings" && command != "subscribers")
-                return usage_error("unknown command '" + std::string(arg) + "' (stats, bindings or subscribers)");
+            if (command != "stats" && command != "bindings" && command != "subscribers" && command != "whois")
+                return usage_error("unknown command '" + std::string(arg) +
+                                   "' (stats, bindings, subscribers or whois)");
             request = arg;  // as said: a daemon older than a command's new name knows its old one
             continue;
         }
@@ -78,7 +83,7 @@ int main(int argc, char* argv[]) {
         request += ' ';
         request += arg;  // the daemon checks the filters and says what is wrong
     }
-    if (command.empty()) return usage_error("no command (stats, bindings or subscribers)");
+    if (command.empty()) return usage_error("no command (stats, bindings, subscribers or whois)");
 
     const Reply reply = ask(control, request);
     if (!reply.error.empty()) {
@@ -101,6 +106,8 @@ int main(int argc, char* argv[]) {
         std::cout << stats_table(answer);
     } else if (command == "bindings") {
         std::cout << bindings_table(answer);
+    } else if (command == "whois") {
+        std::cout << whois_table(answer);
     } else {
         std::cout << subscribers_table(answer);
     }

@@ -85,6 +85,20 @@ std::string bindings_table(const JsonValue& answer) {
            count_line(answer, "binding", "bindings");
 }
 
+std::string whois_table(const JsonValue& answer) {
+    std::string out;
+    if (answer.has("subscriber")) {
+        out = format_table({"SUBSCRIBER", "PUBLIC", "PORTS"},
+                           {{answer["subscriber"].text, answer["public_address"].text, answer["ports"].text}});
+    } else if (answer["mapping"].text == "deterministic") {
+        out = "no subscriber has that under the deterministic mapping\n";
+    } else {
+        out = "dynamic port mapping: the live bindings only (earlier ones are in the binding log)\n";
+    }
+    if (answer["bindings"].items.empty()) return out + "no live binding\n";
+    return out + bindings_table(answer);
+}
+
 std::string subscribers_table(const JsonValue& answer) {
     std::vector<std::vector<std::string>> rows;
     for (const JsonValue& b : answer["subscribers"].items) {

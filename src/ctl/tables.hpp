@@ -15,5 +15,6 @@ std::string format_table(const std::vector<std::string>& header, const std::vect
 std::string stats_table(const JsonValue& answer);
 std::string bindings_table(const JsonValue& answer);
 std::string subscribers_table(const JsonValue& answer);
+std::string whois_table(const JsonValue& answer);
 
 }  // namespace dslite::ctl

@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "control_commands.hpp"
+#include "dslite/engine_options.hpp"
 #include "json_writer.hpp"
 
 namespace dslite::daemon {
@@ -65,12 +66,13 @@ bool BindingFilter::matches(const BindingInfo& s) const {
     if (b4 && !b4->contains(s.b4)) return false;
     if (protocol && *protocol != s.protocol) return false;
     if (public_address && *public_address != s.public_address) return false;
+    if (public_port && *public_port != s.public_port) return false;
     return true;
 }
 
 std::variant<Request, std::string> parse_request(std::string_view line) {
     const auto w = words(line);
-    if (w.empty()) return std::string("empty request: try stats, bindings or subscribers");
+    if (w.empty()) return std::string("empty request: try stats, bindings, subscribers or whois");
     const std::span<const std::string_view> args(w.data() + 1, w.size() - 1);
     const std::string_view command = current_command_name(w[0]);
     if (command == "stats" || command == "subscribers") {
@@ -82,7 +84,25 @@ std::variant<Request, std::string> parse_request(std::string_view line) {
         if (auto* error = std::get_if<std::string>(&filter)) return "bindings: " + *error;
         return Request{Command::bindings, std::get<BindingFilter>(filter)};
     }
-    return quoted(w[0]) + " is not a command: try stats, bindings or subscribers";
+    if (command == "whois") {
+        if (args.size() != 1) return std::string("whois takes one ADDR:PORT or IPv6 address or prefix");
+        const std::string_view what = args[0];
+        Request request{Command::whois, {}};
+        const auto colon = what.rfind(':');
+        if (what.find('.') != std::string_view::npos && colon != std::string_view::npos) {
+            const auto address = parse_ipv4(what.substr(0, colon));
+            const auto port = parse_unsigned(what.substr(colon + 1));
+            if (!address || !port || *port > 65535) return "whois: " + quoted(what) + " is not IPv4ADDR:PORT";
+            request.filter.public_address = address;
+            request.filter.public_port = static_cast<std::uint16_t>(*port);
+        } else {
+            request.filter.b4 = parse_ipv6_prefix(what);
+            if (!request.filter.b4)
+                return "whois: " + quoted(what) + " is neither IPv4ADDR:PORT nor an IPv6 address or prefix";
+        }
+        return request;
+    }
+    return quoted(w[0]) + " is not a command: try stats, bindings, subscribers or whois";
 }
 
 std::string stats_json(const Counters& counters, const Gauges& gauges) {
@@ -113,9 +133,11 @@ std::string stats_json(const Counters& counters, const Gauges& gauges) {
     return json.end_object().take();
 }
 
-std::string bindings_json(std::span<const BindingInfo> bindings, std::span<const unsigned> engines) {
-    JsonWriter json;
-    json.begin_object().key("bindings").begin_array();
+namespace {
+
+// "bindings": [...] and "count" into an open object.
+void write_bindings(JsonWriter& json, std::span<const BindingInfo> bindings, std::span<const unsigned> engines) {
+    json.key("bindings").begin_array();
     for (std::size_t i = 0; i < bindings.size(); ++i) {
         const BindingInfo& s = bindings[i];
         json.begin_object()
@@ -131,6 +153,26 @@ std::string bindings_json(std::span<const BindingInfo> bindings, std::span<const
     }
     json.end_array();
     json.member("count", bindings.size());
+}
+
+}  // namespace
+
+std::string bindings_json(std::span<const BindingInfo> bindings, std::span<const unsigned> engines) {
+    JsonWriter json;
+    json.begin_object();
+    write_bindings(json, bindings, engines);
+    return json.end_object().take();
+}
+
+std::string whois_json(bool deterministic, const std::optional<Mapped>& mapped, std::span<const BindingInfo> bindings) {
+    JsonWriter json;
+    json.begin_object().member("mapping", deterministic ? "deterministic" : "dynamic");
+    if (mapped) {
+        json.member("subscriber", to_string(mapped->subscriber))
+            .member("public_address", to_string(mapped->public_address))
+            .member("ports", std::to_string(mapped->first) + "-" + std::to_string(mapped->last));
+    }
+    write_bindings(json, bindings, {});
     return json.end_object().take();
 }
 
@@ -183,7 +225,7 @@ std::string error_json(std::string_view message) {
 }
 
 EngineView view_of(const Request& request, const Engine& engine, Gauges gauges) {
-    EngineView view{engine.counters(), {}, {}, std::move(gauges)};
+    EngineView view{engine.counters(), {}, {}, std::move(gauges), false, std::nullopt};
     if (request.command != Command::stats) {
         engine.for_each_binding([&](const BindingInfo& s) {
             if (request.filter.matches(s)) view.bindings.push_back(s);
@@ -191,6 +233,16 @@ EngineView view_of(const Request& request, const Engine& engine, Gauges gauges) 
     }
     if (request.command == Command::subscribers)
         engine.for_each_subscriber([&](const SubscriberInfo& s) { view.subscribers.push_back(s); });
+    if (request.command == Command::whois && engine.deterministic()) {
+        const DeterministicMap& map = *engine.deterministic();
+        view.deterministic = true;
+        const BindingFilter& f = request.filter;
+        const auto number = f.b4 ? map.number_of(f.b4->address) : map.owner_of(*f.public_address, *f.public_port);
+        if (number) {
+            const auto range = map.range_of(*number);
+            view.mapped = Mapped{map.prefix_of(*number), range.address, range.first, range.last};
+        }
+    }
     return view;
 }
 
@@ -251,6 +303,13 @@ std::string answer(const Request& request, std::span<const EngineView> views) {
         });
         return bindings_json(bindings,
                              several ? std::span<const unsigned>(binding_engines) : std::span<const unsigned>{});
+    case Command::whois: {
+        const bool deterministic = !views.empty() && views.front().deterministic;
+        std::optional<Mapped> mapped;
+        for (const EngineView& v : views)
+            if (v.mapped) mapped = v.mapped;
+        return whois_json(deterministic, mapped, bindings);
+    }
     case Command::subscribers:
         sort_with_engines(subscribers, subscriber_engines, [](const SubscriberInfo& a, const SubscriberInfo& b) {
             return std::tie(a.prefix.address, a.prefix.length) < std::tie(b.prefix.address, b.prefix.length);

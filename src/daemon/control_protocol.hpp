@@ -3,6 +3,9 @@
 //   stats                                   every counter, the daemon's gauges, each device's counts
 //   bindings [--b4 PREFIX] [--protocol tcp|udp|icmp] [--public ADDR]
 //   subscribers                             each subscriber: softwires, public address, counts
+//   whois ADDR:PORT | IPV6[/LEN]            who has that public end, or which public end that
+//                                           subscriber has (RFC 7422 under --port-mapping
+//                                           deterministic), with the live bindings that match
 //                                           (b4s and sessions: the old names of subscribers and
 //                                           bindings, still understood; control_commands.hpp)
 // A request that cannot be served gets {"error":"..."}.
@@ -22,12 +25,13 @@
 
 namespace dslite::daemon {
 
-enum class Command { stats, bindings, subscribers };
+enum class Command { stats, bindings, subscribers, whois };
 
 struct BindingFilter {
     std::optional<Ipv6Prefix> b4;  // a bare address is a /128
     std::optional<Protocol> protocol;
     std::optional<Ipv4Address> public_address;
+    std::optional<std::uint16_t> public_port;
 
     bool matches(const BindingInfo& binding) const;
 };
@@ -68,12 +72,25 @@ std::string subscribers_json(std::span<const SubscriberInfo> subscribers, std::s
                              std::span<const unsigned> engines = {});
 std::string error_json(std::string_view message);
 
+// A subscriber's public end by the RFC 7422 formula.
+struct Mapped {
+    Ipv6Prefix subscriber;
+    Ipv4Address public_address;
+    std::uint16_t first = 0, last = 0;
+};
+
+// whois: `mapped` only under deterministic mapping and when the formula
+// has an answer; the bindings are the live ones that match.
+std::string whois_json(bool deterministic, const std::optional<Mapped>& mapped, std::span<const BindingInfo> bindings);
+
 // What one engine shows for a request, taken on the engine's own thread.
 struct EngineView {
     Counters counters;
     std::vector<BindingInfo> bindings;  // those the request's filter matches
     std::vector<SubscriberInfo> subscribers;
     Gauges gauges;
+    bool deterministic = false;  // whois
+    std::optional<Mapped> mapped;
 };
 EngineView view_of(const Request& request, const Engine& engine, Gauges gauges);
 // The answer over every engine's view: counters and gauges summed, one table.

@@ -37,6 +37,22 @@ TEST(Tables, BindingsShowOneRowPerBinding) {
               "B4  PROTO  INSIDE  PUBLIC  STATE  IDLE  EXPIRES\n0 bindings\n");
 }
 
+TEST(Tables, WhoisNamesTheSubscriberThenTheLiveBindings) {
+    const BindingInfo binding[] = {{*parse_ipv6("2001:db8:a::2"), *parse_ipv4("192.168.1.10"), 5000, Protocol::udp,
+                                    *parse_ipv4("198.51.100.0"), 1500, "udp", 3, 297}};
+    const daemon::Mapped mapped{*parse_ipv6_prefix("2001:db8:a::/56"), *parse_ipv4("198.51.100.0"), 1024, 3071};
+    EXPECT_EQ(whois_table(json(daemon::whois_json(true, mapped, binding))),
+              "SUBSCRIBER       PUBLIC        PORTS\n"
+              "2001:db8:a::/56  198.51.100.0  1024-3071\n"
+              "B4             PROTO  INSIDE             PUBLIC             STATE  IDLE  EXPIRES\n"
+              "2001:db8:a::2  udp    192.168.1.10:5000  198.51.100.0:1500  udp    3s    297s\n"
+              "1 binding\n");
+    EXPECT_EQ(whois_table(json(daemon::whois_json(true, std::nullopt, {}))),
+              "no subscriber has that under the deterministic mapping\nno live binding\n");
+    EXPECT_EQ(whois_table(json(daemon::whois_json(false, std::nullopt, {}))),
+              "dynamic port mapping: the live bindings only (earlier ones are in the binding log)\nno live binding\n");
+}
+
 TEST(Tables, B4sListSoftwiresAndCounts) {
     const SubscriberInfo subs[] = {{*parse_ipv6_prefix("2001:db8:a::/56"), *parse_ipv4("198.51.100.3"), 1, 2, 0}};
     const BindingInfo bindings[] = {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "dslite/wire.hpp"
 #include "lab_packets.hpp"
 #include "support/packet_decoder.hpp"
 
@@ -41,8 +42,8 @@ TEST(ControlRequest, ParsesCommandsAndFilters) {
 }
 
 TEST(ControlRequest, RefusesWithALineSayingWhy) {
-    EXPECT_EQ(refused(""), "empty request: try stats, bindings or subscribers");
-    EXPECT_EQ(refused("reboot"), "'reboot' is not a command: try stats, bindings or subscribers");
+    EXPECT_EQ(refused(""), "empty request: try stats, bindings, subscribers or whois");
+    EXPECT_EQ(refused("reboot"), "'reboot' is not a command: try stats, bindings, subscribers or whois");
     EXPECT_EQ(refused("stats now"), "stats takes no arguments");
     EXPECT_EQ(refused("bindings --protocol sctp"), "bindings: --protocol: 'sctp' is not tcp, udp or icmp");
     EXPECT_EQ(refused("bindings --b4 10.0.0.1"), "bindings: --b4: '10.0.0.1' is not an IPv6 address or prefix");
@@ -157,11 +158,60 @@ TEST(ControlResponse, ServesTheEngineState) {
     EXPECT_NE(b4s.find(R"("count":2)"), std::string::npos) << b4s;
     EXPECT_NE(respond("stats", engine, gauges).find(R"("in_b4_packets":2,)"), std::string::npos);
     EXPECT_EQ(respond("bogus", engine, gauges),
-              R"({"error":"'bogus' is not a command: try stats, bindings or subscribers"})");
+              R"({"error":"'bogus' is not a command: try stats, bindings, subscribers or whois"})");
 }
 
 // Several engines (--threads): one answer, counters and gauges summed, the
 // tables merged and sorted as one, each row saying whose it is.
+// whois: the formula's answer both ways under deterministic mapping, and the
+// live bindings that match; under dynamic mapping the live bindings only.
+TEST(ControlResponse, WhoisAnswersFromTheFormulaAndTheTable) {
+    EngineConfig config = lab_config();
+    config.port_mapping = PortMapping::deterministic;
+    config.b4_prefixes = {*parse_ipv6_prefix("2001:db8:a::/56"), *parse_ipv6_prefix("2001:db8:b::/56")};
+    Engine engine(config);
+    NoEmit none;
+    PacketBuffer buffer;
+    Packet packet = buffer.holding(softwire_udp(net::b4_b, 5000, "hi"));
+    ASSERT_EQ(engine.from_b4(packet, Time{1'000'000}, none), Verdict::to_uplink);
+    const std::uint16_t port = wire::load16(packet.data() + 20);
+    const std::string public_end =
+        to_string(Ipv4Address{wire::load32(packet.data() + 12)}) + ":" + std::to_string(port);
+    const Gauges gauges;
+
+    // Subscriber 1 (2001:db8:b::/56): the pool's second address, the first range.
+    const std::string by_end = respond("whois " + public_end, engine, gauges);
+    EXPECT_NE(
+        by_end.find(R"({"mapping":"deterministic","subscriber":"2001:db8:b::/56","public_address":"198.51.100.1",)"
+                    R"("ports":"1024-3071","bindings":[{"b4":"2001:db8:b::2")"),
+        std::string::npos)
+        << by_end;
+    EXPECT_EQ(public_end.rfind("198.51.100.1:", 0), 0u);
+    const std::string by_prefix = respond("whois 2001:db8:a::2", engine, gauges);
+    EXPECT_NE(by_prefix.find(R"("subscriber":"2001:db8:a::/56","public_address":"198.51.100.0","ports":"1024-3071")"),
+              std::string::npos)
+        << by_prefix;
+    EXPECT_NE(by_prefix.find(R"("count":0)"), std::string::npos) << "no live binding there: " << by_prefix;
+    EXPECT_EQ(respond("whois 198.51.100.1:60000", engine, gauges),
+              R"({"mapping":"deterministic","bindings":[],"count":0})")
+        << "a range nobody has";
+
+    Engine dynamic(lab_config());
+    Packet again = buffer.holding(softwire_udp(net::b4_a, 5000, "hi"));
+    ASSERT_EQ(dynamic.from_b4(again, Time{1'000'000}, none), Verdict::to_uplink);
+    const std::string end =
+        to_string(Ipv4Address{wire::load32(again.data() + 12)}) + ":" + std::to_string(wire::load16(again.data() + 20));
+    const std::string live = respond("whois " + end, dynamic, gauges);
+    EXPECT_NE(live.find(R"({"mapping":"dynamic","bindings":[{"b4":"2001:db8:a::2")"), std::string::npos) << live;
+    EXPECT_NE(live.find(R"("count":1)"), std::string::npos) << live;
+
+    EXPECT_EQ(respond("whois", engine, gauges), R"({"error":"whois takes one ADDR:PORT or IPv6 address or prefix"})");
+    EXPECT_EQ(respond("whois 198.51.100.1:70000", engine, gauges),
+              R"({"error":"whois: '198.51.100.1:70000' is not IPv4ADDR:PORT"})");
+    EXPECT_EQ(respond("whois example", engine, gauges),
+              R"({"error":"whois: 'example' is neither IPv4ADDR:PORT nor an IPv6 address or prefix"})");
+}
+
 TEST(ControlResponse, AnswersOverSeveralEnginesAsOne) {
     std::vector<std::unique_ptr<Engine>> engines;
     NoEmit none;

@@ -1,7 +1,8 @@
 # Deterministic NAT (RFC 7422): --print-deterministic-map says which public
 # address and port range each site's subscriber has, and every binding the
 # running AFTR makes is inside it, before and after a restart (which draws a
-# new random seed, so only the formula can make them agree).
+# new random seed, so only the formula can make them agree); dslite-ctl whois
+# gives the same answer both ways.
 
 DET_ARGS=(--port-mapping deterministic --b4-prefix 2001:db8:a::/56 --b4-prefix 2001:db8:b::/56)
 
@@ -39,6 +40,16 @@ case_main() {
     check "site a's HTTP" lab_in hosta curl -sS --max-time 10 -o /dev/null "http://$LAB_SERVER/"
     check "site b's ping" lab_in hostb ping -c 2 -i 0.2 -W 2 "$LAB_SERVER"
     check "every binding is in its subscriber's range of the map" bindings_in_map "$LAB_DIR/map.txt"
+    local site_b_end
+    site_b_end=$(lab_ctl --json bindings --b4 2001:db8:b::2 --protocol udp |
+        "$LAB_PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["bindings"][0]["public"])')
+    check "whois of site B's public end names site B's subscriber" \
+        contains "$(lab_ctl whois "$site_b_end")" "2001:db8:b::/56"
+    check "... and its live binding" contains "$(lab_ctl whois "$site_b_end")" "2001:db8:b::2  udp"
+    check "whois of site A's B4 gives its line of the map" test \
+        "$(lab_ctl --json whois 2001:db8:a::2 | "$LAB_PYTHON" -c \
+            'import json, sys; d = json.load(sys.stdin); print(d["subscriber"], d["public_address"], d["ports"])')" = \
+        "$(grep '^2001:db8:a::/56 ' "$LAB_DIR/map.txt")"
 
     check "restarted (a new seed)" lab_restart_aftr "${DET_ARGS[@]}"
     lab_udp_both_sites 6000 5
