@@ -1,14 +1,11 @@
 #include "binding_log.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <ctime>
 #include <type_traits>
@@ -16,6 +13,7 @@
 #include <utility>
 
 #include "json_writer.hpp"
+#include "platform/posix/socket_address.hpp"
 #include "platform/syslog_path.hpp"
 
 namespace dslite::daemon {
@@ -118,26 +116,15 @@ Fd datagram_socket(int family) {
     return fd;
 }
 
-// A UDP socket connected to HOST (numeric) and PORT, or what went wrong.
+// A UDP socket connected to HOST (an address, or a name resolved now) and
+// PORT, or what went wrong.
 std::variant<Fd, std::string> connect_udp(const std::string& host, std::uint16_t port) {
-    sockaddr_storage address{};
-    socklen_t length = 0;
-    auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
-    auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
-    if (::inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons(port);
-        length = sizeof *v4;
-    } else if (::inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons(port);
-        length = sizeof *v6;
-    } else {
-        return quoted(host) + " is not an IPv4 or IPv6 address";
-    }
-    Fd fd = datagram_socket(address.ss_family);
-    if (!fd || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), length) != 0)
-        return "cannot send to " + host + " port " + std::to_string(port) + ": " + std::strerror(errno);
+    auto resolved = platform::resolve({host, port});
+    if (auto* error = std::get_if<std::string>(&resolved)) return "cannot resolve " + *error;
+    const platform::SocketAddress& address = std::get<platform::SocketAddress>(resolved);
+    Fd fd = datagram_socket(address.family());
+    if (!fd || ::connect(fd.get(), address.get(), address.length) != 0)
+        return "cannot send to " + platform::to_string(address) + ": " + std::strerror(errno);
     return fd;
 }
 
@@ -293,23 +280,14 @@ std::variant<SinkSpec, std::string> parse_sink(std::string_view text) {
         if (after("syslog:unix:").empty()) return std::string("syslog:unix: needs a socket path");
         return SyslogSinkSpec{.path = std::string(after("syslog:unix:"))};
     }
-    // HOST:PORT with a numeric HOST ([...] around an IPv6 one allowed).
+    // HOST:PORT, an IPv6 HOST in brackets; a name is resolved when the sink opens.
     const auto endpoint = [&](std::string_view rest, std::string& host,
                               std::uint16_t& port) -> std::optional<std::string> {
-        const auto colon = rest.rfind(':');
-        if (colon == std::string_view::npos) return quoted(text) + " needs HOST:PORT";
-        std::string_view h = rest.substr(0, colon);
-        const std::string_view port_text = rest.substr(colon + 1);
-        if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-        unsigned number = 0;
-        const auto [end, error] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), number);
-        if (error != std::errc{} || end != port_text.data() + port_text.size() || number == 0 || number > 65535)
-            return quoted(port_text) + " is not a port (1 to 65535)";
-        in6_addr scratch;
-        host = std::string(h);
-        if (::inet_pton(AF_INET, host.c_str(), &scratch) != 1 && ::inet_pton(AF_INET6, host.c_str(), &scratch) != 1)
-            return quoted(h) + " is not an IPv4 or IPv6 address";
-        port = static_cast<std::uint16_t>(number);
+        const auto where = platform::split_host_port(rest);
+        if (!where || where->port == 0)
+            return quoted(text) + " needs HOST:PORT (an IPv6 address in brackets, a port from 1 to 65535)";
+        host = where->host;
+        port = where->port;
         return std::nullopt;
     };
     if (text.starts_with("syslog:udp:")) {

@@ -29,11 +29,11 @@ struct FileSinkSpec {
 struct SyslogSinkSpec {
     bool udp = false;
     std::string path = {};  // unix
-    std::string host = {};  // udp: a numeric IPv4 or IPv6 address
+    std::string host = {};  // udp: an address or a name (resolved when the sink opens)
     std::uint16_t port = 514;
 };
 struct IpfixSinkSpec {
-    std::string host = {};  // a numeric IPv4 or IPv6 address
+    std::string host = {};  // an address or a name (resolved when the sink opens)
     std::uint16_t port = 4739;
 };
 using SinkSpec = std::variant<FileSinkSpec, SyslogSinkSpec, IpfixSinkSpec>;

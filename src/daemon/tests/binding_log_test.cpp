@@ -45,9 +45,12 @@ TEST(BindingLogSinks, AreReadFromTheirTextOrRefusedWithWhatIsWrong) {
     const auto ipfix = std::get<IpfixSinkSpec>(std::get<SinkSpec>(parse_sink("ipfix:192.0.2.9:4739")));
     EXPECT_EQ(ipfix.host, "192.0.2.9");
     EXPECT_EQ(ipfix.port, 4739);
+    EXPECT_EQ(std::get<IpfixSinkSpec>(std::get<SinkSpec>(parse_sink("ipfix:collector.example:4739"))).host,
+              "collector.example")
+        << "a name, resolved when the sink opens";
     for (const char* bad :
          {"file:", "syslog:udp:192.0.2.9", "syslog:udp:192.0.2.9:0", "syslog:udp:192.0.2.9:70000",
-          "syslog:udp:logs.example:514", "syslog:unix:", "ipfix:192.0.2.9", "ipfix:collector:4739", "journal", ""}) {
+          "syslog:udp:2001:db8::9:514", "syslog:unix:", "ipfix:192.0.2.9", "ipfix:[2001:db8::9]", "journal", ""}) {
         const auto parsed = parse_sink(bad);
         ASSERT_TRUE(std::holds_alternative<std::string>(parsed)) << bad;
         const std::string& why = std::get<std::string>(parsed);

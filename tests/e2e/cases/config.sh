@@ -68,9 +68,9 @@ case_main() {
     check "a binding log sink that is not one" refused 2 \
         "dslite-aftr: log-bindings: 'journal' is not a sink: file:PATH, syslog, syslog:unix:PATH, syslog:udp:HOST:PORT or ipfix:HOST:PORT" \
         "${engine[@]}" "${devices[@]}" --log-bindings journal
-    check "an IPFIX collector by name" refused 2 \
-        "dslite-aftr: log-bindings: 'collector.example' is not an IPv4 or IPv6 address" \
-        "${engine[@]}" "${devices[@]}" --log-bindings ipfix:collector.example:4739
+    check "an IPFIX collector without a port" refused 2 \
+        "dslite-aftr: log-bindings: 'ipfix:192.0.2.9' needs HOST:PORT (an IPv6 address in brackets, a port from 1 to 65535)" \
+        "${engine[@]}" "${devices[@]}" --log-bindings ipfix:192.0.2.9
     check "a binding log file that cannot be opened" refused 2 \
         "dslite-aftr: log-bindings: cannot open '$LAB_DIR/none/b.json': No such file or directory" \
         "${engine[@]}" "${devices[@]}" --log-bindings "file:$LAB_DIR/none/b.json"
