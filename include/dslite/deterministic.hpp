@@ -19,6 +19,7 @@
 
 #include "dslite/address.hpp"
 #include "dslite/config.hpp"
+#include "dslite/pool.hpp"
 
 namespace dslite {
 
@@ -52,8 +53,7 @@ private:
         std::uint64_t count;
     };
     std::vector<Block> blocks_;
-    std::vector<Ipv4Prefix> pools_;
-    std::uint32_t addresses_ = 0;
+    Pool pool_;
     std::uint32_t ports_each_ = 0;
     std::uint32_t ranges_per_address_ = 0;
     std::uint16_t port_min_ = 0;

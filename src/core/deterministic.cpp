@@ -29,7 +29,7 @@ std::variant<DeterministicMap, std::string> DeterministicMap::make(const EngineC
     DeterministicMap m;
     m.length_ = c.subscriber_prefix_length;
     m.port_min_ = c.port_min;
-    m.pools_ = c.pools;
+    m.pool_ = Pool(c.pools);
     if (c.b4_prefixes.empty())
         return std::string("needs --b4-prefix: the subscribers it maps are that prefix's /") +
                std::to_string(c.subscriber_prefix_length) + "s";
@@ -50,9 +50,7 @@ std::variant<DeterministicMap, std::string> DeterministicMap::make(const EngineC
         m.blocks_.push_back({p, m.subscribers_, count});
         m.subscribers_ += count;
     }
-    std::uint64_t addresses = 0;
-    for (const Ipv4Prefix& p : c.pools) addresses += p.size();
-    m.addresses_ = static_cast<std::uint32_t>(addresses);
+    const std::uint64_t addresses = m.pool_.size();
     m.ports_each_ = std::max({c.quota.tcp, c.quota.udp, c.quota.icmp});
     const std::uint32_t ports = std::uint32_t{c.port_max} - c.port_min + 1;
     m.ranges_per_address_ = m.ports_each_ ? ports / m.ports_each_ : 0;
@@ -85,36 +83,20 @@ Ipv6Prefix DeterministicMap::prefix_of(std::uint64_t number) const {
 
 DeterministicMap::Range DeterministicMap::range_of(std::uint64_t number) const {
     Range r;
-    r.pool_index = static_cast<std::uint32_t>(number % addresses_);
-    std::uint32_t index = r.pool_index;
-    for (const Ipv4Prefix& p : pools_) {
-        if (index < p.size()) {
-            r.address = Ipv4Address{p.address.value + index};
-            break;
-        }
-        index -= static_cast<std::uint32_t>(p.size());
-    }
-    const std::uint64_t block = number / addresses_;
+    r.pool_index = static_cast<std::uint32_t>(number % pool_.size());
+    r.address = Ipv4Address{pool_.address_at(r.pool_index)};
+    const std::uint64_t block = number / pool_.size();
     r.first = static_cast<std::uint16_t>(port_min_ + block * ports_each_);
     r.last = static_cast<std::uint16_t>(r.first + ports_each_ - 1);
     return r;
 }
 
 std::optional<std::uint64_t> DeterministicMap::owner_of(Ipv4Address address, std::uint16_t port) const {
-    std::uint64_t index = 0;
-    bool found = false;
-    for (const Ipv4Prefix& p : pools_) {
-        if (p.contains(address)) {
-            index += address.value - p.address.value;
-            found = true;
-            break;
-        }
-        index += p.size();
-    }
-    if (!found || port < port_min_) return std::nullopt;
+    const std::uint32_t index = pool_.index_of(address.value);
+    if (index == Pool::npos || port < port_min_) return std::nullopt;
     const std::uint64_t block = (port - port_min_) / ports_each_;
     if (block >= ranges_per_address_) return std::nullopt;
-    const std::uint64_t number = block * addresses_ + index;
+    const std::uint64_t number = block * pool_.size() + index;
     if (number >= subscribers_) return std::nullopt;
     return number;
 }

@@ -11,7 +11,7 @@
 #include "dslite/engine.hpp"
 #include "dslite/events.hpp"
 #include "ipv4.hpp"
-#include "pool.hpp"
+#include "dslite/pool.hpp"
 #include "port_allocator.hpp"
 #include "reassembly.hpp"
 #include "rng.hpp"

@@ -12,15 +12,15 @@
 #include <optional>
 #include <utility>
 
+#include "dslite/engine_options.hpp"
 #include "json_writer.hpp"
 #include "platform/posix/socket_address.hpp"
+#include "platform/posix/unique_fd.hpp"
 #include "platform/syslog_path.hpp"
 
 namespace dslite::daemon {
 
 namespace {
-
-std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
 
 // RFC 3339 in UTC to the millisecond, as RFC 5424 6.2.3 allows.
 std::string timestamp(WallTime at) {
@@ -86,49 +86,28 @@ public:
 
 namespace {
 
-class Fd {
-public:
-    explicit Fd(int fd = -1) : fd_(fd) {}
-    Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-    Fd& operator=(Fd&& o) noexcept {
-        if (this != &o) {
-            reset();
-            fd_ = std::exchange(o.fd_, -1);
-        }
-        return *this;
-    }
-    ~Fd() { reset(); }
-    void reset() {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = -1;
-    }
-    int get() const { return fd_; }
-    explicit operator bool() const { return fd_ >= 0; }
-
-private:
-    int fd_;
-};
+using platform::UniqueFd;
 
 // A datagram socket closed across exec (SOCK_CLOEXEC is not on macOS).
-Fd datagram_socket(int family) {
-    Fd fd(::socket(family, SOCK_DGRAM, 0));
+UniqueFd datagram_socket(int family) {
+    UniqueFd fd(::socket(family, SOCK_DGRAM, 0));
     if (fd) ::fcntl(fd.get(), F_SETFD, FD_CLOEXEC);
     return fd;
 }
 
 // A UDP socket connected to HOST (an address, or a name resolved now) and
 // PORT, or what went wrong.
-std::variant<Fd, std::string> connect_udp(const std::string& host, std::uint16_t port) {
+std::variant<UniqueFd, std::string> connect_udp(const std::string& host, std::uint16_t port) {
     auto resolved = platform::resolve({host, port});
     if (auto* error = std::get_if<std::string>(&resolved)) return "cannot resolve " + *error;
     const platform::SocketAddress& address = std::get<platform::SocketAddress>(resolved);
-    Fd fd = datagram_socket(address.family());
+    UniqueFd fd = datagram_socket(address.family());
     if (!fd || ::connect(fd.get(), address.get(), address.length) != 0)
         return "cannot send to " + platform::to_string(address) + ": " + std::strerror(errno);
     return fd;
 }
 
-bool send_all(const Fd& fd, const void* data, std::size_t size) {
+bool send_all(const UniqueFd& fd, const void* data, std::size_t size) {
     if (!fd) return false;
     ssize_t n;
     do {
@@ -178,13 +157,13 @@ private:
         pending_records_ = 0;
     }
     std::optional<std::string> open_file() {
-        fd_ = Fd(::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
-        if (!fd_) return "cannot open " + quoted(path_) + ": " + std::strerror(errno);
+        fd_ = UniqueFd(::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+        if (!fd_) return "cannot open " + in_quotes(path_) + ": " + std::strerror(errno);
         return std::nullopt;
     }
 
     std::string path_;
-    Fd fd_;
+    UniqueFd fd_;
     std::string pending_;
     std::uint64_t pending_records_ = 0;
     std::uint64_t failed_ = 0;
@@ -217,24 +196,24 @@ private:
         if (spec_.udp) {
             auto connected = connect_udp(spec_.host, spec_.port);
             if (auto* error = std::get_if<std::string>(&connected)) return *error;
-            fd_ = std::move(std::get<Fd>(connected));
+            fd_ = std::move(std::get<UniqueFd>(connected));
             return std::nullopt;
         }
         sockaddr_un address{};
         address.sun_family = AF_UNIX;
-        if (spec_.path.size() >= sizeof address.sun_path) return quoted(spec_.path) + " is too long for a socket";
+        if (spec_.path.size() >= sizeof address.sun_path) return in_quotes(spec_.path) + " is too long for a socket";
         std::memcpy(address.sun_path, spec_.path.c_str(), spec_.path.size() + 1);
         fd_ = datagram_socket(AF_UNIX);
         if (!fd_ || ::connect(fd_.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
             const int error = errno;
             fd_.reset();
-            return "cannot connect to " + quoted(spec_.path) + ": " + std::strerror(error);
+            return "cannot connect to " + in_quotes(spec_.path) + ": " + std::strerror(error);
         }
         return std::nullopt;
     }
 
     SyslogSinkSpec spec_;
-    Fd fd_;
+    UniqueFd fd_;
 };
 
 // Records are queued as they come and sent as messages at each flush (the
@@ -244,7 +223,7 @@ public:
     static std::variant<std::unique_ptr<Sink>, std::string> open(const IpfixSinkSpec& spec, const IpfixLimits& limits) {
         auto connected = connect_udp(spec.host, spec.port);
         if (auto* error = std::get_if<std::string>(&connected)) return *error;
-        return std::unique_ptr<Sink>(new IpfixSink(std::move(std::get<Fd>(connected)), limits));
+        return std::unique_ptr<Sink>(new IpfixSink(std::move(std::get<UniqueFd>(connected)), limits));
     }
     ~IpfixSink() override { flush(); }
 
@@ -262,8 +241,8 @@ public:
     void reopen() override { exporter_.resend_templates(); }
 
 private:
-    IpfixSink(Fd fd, const IpfixLimits& limits) : fd_(std::move(fd)), exporter_(limits) {}
-    Fd fd_;
+    IpfixSink(UniqueFd fd, const IpfixLimits& limits) : fd_(std::move(fd)), exporter_(limits) {}
+    UniqueFd fd_;
     IpfixExporter exporter_;
 };
 
@@ -285,7 +264,7 @@ std::variant<SinkSpec, std::string> parse_sink(std::string_view text) {
                               std::uint16_t& port) -> std::optional<std::string> {
         const auto where = platform::split_host_port(rest);
         if (!where || where->port == 0)
-            return quoted(text) + " needs HOST:PORT (an IPv6 address in brackets, a port from 1 to 65535)";
+            return in_quotes(text) + " needs HOST:PORT (an IPv6 address in brackets, a port from 1 to 65535)";
         host = where->host;
         port = where->port;
         return std::nullopt;
@@ -300,7 +279,7 @@ std::variant<SinkSpec, std::string> parse_sink(std::string_view text) {
         if (auto error = endpoint(after("ipfix:"), spec.host, spec.port)) return *error;
         return spec;
     }
-    return quoted(text) +
+    return in_quotes(text) +
            " is not a sink: file:PATH, syslog, syslog:unix:PATH, syslog:udp:HOST:PORT or ipfix:HOST:PORT";
 }
 

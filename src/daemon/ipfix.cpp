@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "dslite/wire.hpp"
+
 namespace dslite::daemon {
 
 namespace {
@@ -78,15 +80,6 @@ void put64(IpfixExporter::Bytes& b, std::uint64_t v) {
     put32(b, static_cast<std::uint32_t>(v >> 32));
     put32(b, static_cast<std::uint32_t>(v));
 }
-void put_at16(IpfixExporter::Bytes& b, std::size_t at, std::uint16_t v) {
-    b[at] = static_cast<std::uint8_t>(v >> 8);
-    b[at + 1] = static_cast<std::uint8_t>(v);
-}
-void put_at32(IpfixExporter::Bytes& b, std::size_t at, std::uint32_t v) {
-    put_at16(b, at, static_cast<std::uint16_t>(v >> 16));
-    put_at16(b, at + 2, static_cast<std::uint16_t>(v));
-}
-
 constexpr std::size_t kMessageHeader = 16;
 constexpr std::size_t kSetHeader = 4;
 constexpr std::uint16_t kTemplateSet = 2;
@@ -170,7 +163,7 @@ std::vector<std::uint8_t> IpfixExporter::template_set() const {
             put16(set, f.length);
         }
     }
-    put_at16(set, 2, static_cast<std::uint16_t>(set.size()));
+    wire::store16(set.data() + 2, static_cast<std::uint16_t>(set.size()));
     return set;
 }
 
@@ -189,11 +182,11 @@ std::vector<IpfixExporter::Message> IpfixExporter::take(std::chrono::system_cloc
         m.bytes.resize(kMessageHeader);
     };
     const auto finish = [&] {
-        put_at16(m.bytes, 0, 10);  // IPFIX
-        put_at16(m.bytes, 2, static_cast<std::uint16_t>(m.bytes.size()));
-        put_at32(m.bytes, 4, export_time);
-        put_at32(m.bytes, 8, sequence_);
-        put_at32(m.bytes, 12, domain_);
+        wire::store16(m.bytes.data() + 0, 10);  // IPFIX
+        wire::store16(m.bytes.data() + 2, static_cast<std::uint16_t>(m.bytes.size()));
+        wire::store32(m.bytes.data() + 4, export_time);
+        wire::store32(m.bytes.data() + 8, sequence_);
+        wire::store32(m.bytes.data() + 12, domain_);
         sequence_ += static_cast<std::uint32_t>(m.records);
         out.push_back(std::move(m));
     };

@@ -13,6 +13,7 @@ class Pool {
 public:
     static constexpr std::uint32_t npos = 0xffffffffu;
 
+    Pool() = default;
     explicit Pool(const std::vector<Ipv4Prefix>& prefixes) {
         std::uint32_t base = 0;
         for (const auto& p : prefixes) {
