@@ -61,6 +61,12 @@ struct EngineConfig {
     Timeouts timeouts;
     Filtering filtering = Filtering::endpoint_independent;
     PortMapping port_mapping = PortMapping::dynamic;
+    // Port blocks (RFC 6888 REQ-12, RFC 8158 4.6.10): 0, or a subscriber's
+    // ports come from blocks of this many consecutive ports of its address,
+    // held for every protocol, so one log record per block names who had
+    // every port in it. Blocks start at port_min; a tail of the range
+    // shorter than a block is not used.
+    std::uint16_t port_block_size = 0;
 
     // New bindings per subscriber per second (RFC 6888 REQ-4, RFC 6333 11);
     // 0: no limit. Existing bindings are never touched by it.

@@ -67,6 +67,7 @@ namespace dslite {
     X(drop_tcp_not_syn, "TCP without a binding that is not a SYN")                                      \
     X(drop_quota_exhausted, "subscriber at its port quota (answered with 3/1)")                         \
     X(drop_pool_exhausted, "no public address with a free port (answered with 3/1)")                    \
+    X(drop_port_blocks_full, "subscriber's port blocks all taken or held, and no more allowed (3/1)")   \
     X(drop_binding_rate_limited, "subscriber over its new-bindings-per-second limit (3/1)")             \
     X(drop_binding_table_full, "binding table at its size limit (answered with 3/1)")                   \
     X(drop_subscriber_table_full, "subscriber table at its size limit (answered with 3/1)")             \
@@ -90,6 +91,8 @@ namespace dslite {
     X(mss_clamped, "TCP SYNs whose MSS option was lowered")                                             \
     X(icmp_errors_rate_limited, "ICMP errors not generated because of the rate limit")                  \
     X(port_hold_overflow, "freed ports released before 120 s because the hold queue was full")          \
+    X(port_blocks_allocated, "port blocks given to a subscriber (--port-block-size)")                   \
+    X(port_blocks_released, "port blocks returned after their last binding's port hold")                \
     X(events_lost, "binding log events dropped because the event ring was full")
 
 enum class Counter : std::uint16_t {

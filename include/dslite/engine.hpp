@@ -61,6 +61,17 @@ struct SubscriberInfo {
     std::uint32_t icmp;
 };
 
+// A subscriber's port block (--port-block-size).
+struct PortBlockInfo {
+    Ipv6Prefix subscriber;
+    Ipv6Address b4;  // the softwire it was given through
+    Ipv4Address public_address;
+    std::uint16_t first;  // ports, inclusive
+    std::uint16_t last;
+    std::uint32_t bindings;    // of every protocol
+    std::uint32_t release_in;  // seconds until it goes back to the pool; 0 while it has bindings
+};
+
 class Engine {
 public:
     // `config` must have passed validate(); the engine pre-sizes every table now.
@@ -82,8 +93,9 @@ public:
     // Expires what is due at `now`; packets do this too, idle drivers call it.
     void advance(Time now);
     // The AFTR stops: removes up to `at_most` bindings (binding_removed,
-    // reason shutdown) and returns how many are left, so a driver can drain
-    // the events between calls instead of losing them to a full ring.
+    // reason shutdown), then port blocks (port_block_released), and returns
+    // how many of both are left, so a driver can drain the events between
+    // calls instead of losing them to a full ring.
     std::size_t shutdown(Time now, std::size_t at_most);
 
     // The events the engine reports (events.hpp), for one consumer to drain,
@@ -101,6 +113,8 @@ public:
 
     void for_each_binding(const std::function<void(const BindingInfo&)>& visit) const;
     void for_each_subscriber(const std::function<void(const SubscriberInfo&)>& visit) const;
+    // Every port block given out; none without --port-block-size.
+    void for_each_port_block(const std::function<void(const PortBlockInfo&)>& visit) const;
 
 private:
     class Impl;

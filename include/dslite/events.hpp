@@ -1,7 +1,9 @@
 // What the engine reports so an operator can say who had a public address
-// and port at a time (RFC 6333 11, RFC 6888 REQ-12): bindings, subscribers
-// and exhaustion. Never a destination: REQ-12 asks for the mapping, and a
-// record of whom subscribers talk to is not the AFTR's to keep.
+// and port at a time (RFC 6333 11, RFC 6888 REQ-12): bindings, subscribers,
+// port blocks and exhaustion. With port blocks (--port-block-size) bindings
+// are not reported: the block's two records cover every port in it. Never a
+// destination: REQ-12 asks for the mapping, and a record of whom subscribers
+// talk to is not the AFTR's to keep.
 //
 // The engine writes events into a bounded ring that one other thread may
 // drain; when the ring is full the event is counted as lost
@@ -25,11 +27,13 @@ namespace dslite {
     X(binding_created)       /* b4, subscriber, protocol, inside, public */      \
     X(binding_removed)       /* the same, and why */                             \
     X(subscriber_created)    /* subscriber, its first b4, its public address */  \
-    X(subscriber_removed)    /* after its last binding */                        \
+    X(subscriber_removed)    /* after its last binding (and port block) */       \
     X(quota_exhausted)       /* a subscriber's quota for the protocol is full */ \
     X(pool_exhausted)        /* no public address, or its ports are all taken */ \
     X(binding_table_full)    /* --max-bindings reached */                        \
-    X(subscriber_table_full) /* --max-subscribers reached */
+    X(subscriber_table_full) /* --max-subscribers reached */                     \
+    X(port_block_allocated)  /* b4, subscriber, public address, ports */         \
+    X(port_block_released)   /* the same, after its last binding's port hold */
 
 enum class EventKind : std::uint8_t {
 #define DSLITE_EVENT_ENUM(name) name,
@@ -55,9 +59,10 @@ struct Event {
     Ipv6Address b4{};          // the softwire's B4 address (all but the table-full kinds)
     Ipv6Address subscriber{};  // the subscriber's prefix; length below
     Ipv4Address inside_address{};
-    Ipv4Address public_address{};   // zero when the pool had none to give
-    std::uint16_t inside_port = 0;  // or ICMP identifier
-    std::uint16_t public_port = 0;
+    Ipv4Address public_address{};        // zero when the pool had none to give
+    std::uint16_t inside_port = 0;       // or ICMP identifier
+    std::uint16_t public_port = 0;       // a port block's first port
+    std::uint16_t public_port_last = 0;  // a port block's last port
     std::uint8_t subscriber_length = 0;
     EventKind kind = EventKind::binding_created;
     Protocol protocol = Protocol::udp;

@@ -168,11 +168,16 @@ Verdict Engine::Impl::b4_to_uplink(Packet& packet, const Ipv6Address& b4, std::u
 std::uint32_t Engine::Impl::choose_address(std::uint32_t hash, Protocol proto) const {
     // Start where the subscriber's hash points, so subscribers spread over
     // the pool; prefer an address that can still give a whole quota.
+    // With port blocks, one that can still give all the blocks it may hold.
     const std::uint32_t n = pool_.size();
-    const std::uint32_t want = std::min(quota(proto), tables_.ports.range_size());
+    const bool blocks = tables_.blocks.enabled();
+    const std::uint32_t want = blocks ? tables_.blocks.each() : std::min(quota(proto), tables_.ports.range_size());
+    const auto free = [&](std::uint32_t a) {
+        return blocks ? tables_.blocks.free_count(a) : tables_.ports.free_count(a, proto);
+    };
     for (std::uint32_t need : {want, 1u})
         for (std::uint32_t i = 0, a = hash % n; i < n; ++i, a = (a + 1 == n ? 0 : a + 1))
-            if (tables_.ports.free_count(a, proto) >= need) return a;
+            if (free(a) >= need) return a;
     return Pool::npos;
 }
 
@@ -254,10 +259,13 @@ std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4
     // RFC 7857 4: the paired address is out of ports, so the flow fails.
     // RFC 4787 REQ-4: UDP keeps the source port's parity (RTP and RTCP pair ports by it).
     const auto parity = t.proto == Protocol::udp ? std::optional<std::uint8_t>(t.source & 1) : std::nullopt;
+    Counter no_port = Counter::drop_pool_exhausted;
+    std::uint32_t new_block = PortBlocks::npos;
     const auto port =
         range ? tables_.ports.allocate_in(subscriber.pool_index, t.proto, rng_, parity, range->first, range->last)
-              : tables_.ports.allocate(subscriber.pool_index, t.proto, rng_, parity);
-    if (!port) return refuse(Counter::drop_pool_exhausted);
+        : tables_.blocks.enabled() ? block_port(sub, key.softwire, t.proto, parity, no_port, new_block)
+                                   : tables_.ports.allocate(subscriber.pool_index, t.proto, rng_, parity);
+    if (!port) return refuse(no_port);
 
     Binding s{};
     s.inner_address = key.address;
@@ -280,9 +288,48 @@ std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4
         // The subscriber only now, when it holds a binding: a refused first
         // packet leaves no subscriber behind, so it leaves no record either.
         if (fresh) report(subscriber_event(EventKind::subscriber_created, sub, b4));
-        report(binding_event(EventKind::binding_created, tables_.bindings[id], clock_.count()));
+        if (new_block != PortBlocks::npos)
+            report(block_event(EventKind::port_block_allocated, new_block, clock_.count()));
+        if (binding_events()) report(binding_event(EventKind::binding_created, tables_.bindings[id], clock_.count()));
     }
     return id;
+}
+
+std::optional<std::uint16_t> Engine::Impl::block_port(std::uint32_t sub, std::uint8_t softwire, Protocol proto,
+                                                      std::optional<std::uint8_t> parity, Counter& why,
+                                                      std::uint32_t& new_block) {
+    PortBlocks& blocks = tables_.blocks;
+    const auto held = blocks.held_by(sub);
+    for (std::size_t i = held.size(); i-- > 0;)
+        if (const auto port = port_in_block(held[i], proto, parity)) return port;
+    if (held.size() == blocks.each()) {
+        why = Counter::drop_port_blocks_full;
+        return std::nullopt;
+    }
+    const std::uint32_t block = blocks.acquire(tables_.subscribers[sub].pool_index, sub, softwire, rng_);
+    if (block == PortBlocks::npos) return std::nullopt;  // the address has none left
+    // Its ports are free unless a hold queue out of order still has one.
+    if (const auto port = port_in_block(block, proto, parity)) {
+        new_block = block;
+        counters_.add(Counter::port_blocks_allocated);
+        return port;
+    }
+    blocks.release(block);  // never reported, so no record
+    return std::nullopt;
+}
+
+std::optional<std::uint16_t> Engine::Impl::port_in_block(std::uint32_t block, Protocol proto,
+                                                         std::optional<std::uint8_t> parity) {
+    PortBlocks& blocks = tables_.blocks;
+    const auto port = tables_.ports.allocate_in(blocks.address_of(block), proto, rng_, parity, blocks.first_port(block),
+                                                blocks.last_port(block));
+    if (!port) return std::nullopt;
+    PortBlocks::Block& b = blocks[block];
+    if (b.bindings++ == 0 && b.release_at != 0) {  // back in use within its hold
+        blocks.wheel().cancel(block);
+        b.release_at = 0;
+    }
+    return port;
 }
 
 Verdict Engine::Impl::refuse_unreachable(Packet& packet, const Ipv6Address& b4, Counter why) {

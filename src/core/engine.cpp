@@ -54,6 +54,7 @@ Engine::Impl::Tables::Tables(const EngineConfig& config)
       ports(pool_address_count(config.pools), config.port_min, config.port_max, config.port_hold_seconds,
             config.max_bindings),
       wheel(config.max_bindings),
+      blocks(config, pool_address_count(config.pools)),
       remotes(config.filtering == Filtering::address_dependent ? config.max_bindings : 0) {}
 
 Engine::Impl::Impl(const EngineConfig& config)
@@ -78,6 +79,7 @@ void Engine::Impl::advance(Time now) {
         started_ = true;
         now_ = second;
         tables_.wheel.start(second);
+        tables_.blocks.wheel().start(second);
         return;
     }
     if (second <= now_) return;  // the clock never runs backwards for the tables
@@ -92,6 +94,15 @@ void Engine::Impl::advance(Time now) {
         [this](std::uint32_t id) { expire(id); });
     // After the wheel: ports of bindings that expired long ago may be free already.
     tables_.ports.advance(now_);
+    // After the ports: a block goes when the hold of its last port is over.
+    if (tables_.blocks.enabled())
+        tables_.blocks.wheel().advance(
+            now_, [this](std::uint32_t block) { return tables_.blocks[block].release_at; },
+            [this](std::uint32_t block) {
+                const PortBlocks::Block b = tables_.blocks[block];
+                release_block(block, b.release_at);
+                remove_subscriber_if_idle(b.owner, b.softwire, b.release_at);
+            });
 }
 
 std::uint32_t Engine::Impl::timeout_seconds(const Binding& s) const {
@@ -161,24 +172,55 @@ void Engine::Impl::remove(std::uint32_t id, RemovalReason reason, std::uint32_t 
     --sub.bindings[index_of(s.proto)];
     if (!tables_.ports.release(s.pool_index, s.proto, s.public_port, second))
         counters_.add(Counter::port_hold_overflow);
-    if (events_) {
+    if (binding_events()) {
         Event e = binding_event(EventKind::binding_removed, s, at_second(second));
         e.reason = reason;
         report(e);
     }
     const std::uint32_t subscriber = s.subscriber;
     const std::uint8_t softwire = s.softwire;
+    const std::uint32_t block =
+        tables_.blocks.enabled() ? tables_.blocks.block_of(s.pool_index, s.public_port) : PortBlocks::npos;
     tables_.bindings.erase(id);
-    if (sub.bindings[0] + sub.bindings[1] + sub.bindings[2] == 0) {
-        if (events_) {
-            Event e = subscriber_event(EventKind::subscriber_removed, subscriber,
-                                       tables_.subscribers.b4(subscriber, softwire));
-            e.time_us = at_second(second);
-            report(e);
-        }
-        tables_.subscribers.erase(subscriber);
-        counters_.add(Counter::subscribers_removed);
+    if (block != PortBlocks::npos) block_binding_removed(block, second);
+    remove_subscriber_if_idle(subscriber, softwire, second);
+}
+
+void Engine::Impl::remove_subscriber_if_idle(std::uint32_t subscriber, std::uint8_t softwire, std::uint32_t second) {
+    const Subscriber& sub = tables_.subscribers[subscriber];
+    if (sub.bindings[0] + sub.bindings[1] + sub.bindings[2] != 0) return;
+    if (tables_.blocks.enabled() && !tables_.blocks.held_by(subscriber).empty()) return;
+    if (events_) {
+        Event e =
+            subscriber_event(EventKind::subscriber_removed, subscriber, tables_.subscribers.b4(subscriber, softwire));
+        e.time_us = at_second(second);
+        report(e);
     }
+    tables_.subscribers.erase(subscriber);
+    counters_.add(Counter::subscribers_removed);
+}
+
+void Engine::Impl::block_binding_removed(std::uint32_t block, std::uint32_t second) {
+    PortBlocks::Block& b = tables_.blocks[block];
+    if (--b.bindings != 0) return;
+    if (config_.port_hold_seconds == 0) return release_block(block, second);
+    b.release_at = second + config_.port_hold_seconds;
+    tables_.blocks.wheel().schedule(block, b.release_at);
+}
+
+void Engine::Impl::release_block(std::uint32_t block, std::uint32_t second) {
+    if (events_) report(block_event(EventKind::port_block_released, block, at_second(second)));
+    tables_.blocks.release(block);
+    counters_.add(Counter::port_blocks_released);
+}
+
+Event Engine::Impl::block_event(EventKind kind, std::uint32_t block, std::int64_t time_us) const {
+    const PortBlocks::Block& b = tables_.blocks[block];
+    Event e = subscriber_event(kind, b.owner, tables_.subscribers.b4(b.owner, b.softwire));
+    e.time_us = time_us;
+    e.public_port = tables_.blocks.first_port(block);
+    e.public_port_last = tables_.blocks.last_port(block);
+    return e;
 }
 
 Event Engine::Impl::binding_event(EventKind kind, const Binding& s, std::int64_t time_us) const {
@@ -222,7 +264,8 @@ void Engine::Impl::report_refusal(Counter why, InnerKey key, const Ipv6Address& 
         e.public_address = Ipv4Address{pool_.address_at(tables_.subscribers[key.subscriber].pool_index)};
     std::size_t engine_wide = 0;
     switch (why) {
-    case Counter::drop_quota_exhausted: {
+    case Counter::drop_quota_exhausted:
+    case Counter::drop_port_blocks_full: {
         e.kind = EventKind::quota_exhausted;
         Subscriber& sub = tables_.subscribers[key.subscriber];
         const auto stamp = static_cast<std::uint16_t>(now_ + 1);
@@ -277,7 +320,8 @@ std::size_t Engine::shutdown(Time now, std::size_t at_most) {
     Impl& i = *impl_;
     i.advance(now);
     BindingTable& bindings = i.tables_.bindings;
-    for (std::size_t removed = 0; removed < at_most && bindings.size() != 0;) {
+    std::size_t removed = 0;
+    while (removed < at_most && bindings.size() != 0) {
         if (i.shutdown_cursor_ >= bindings.capacity()) i.shutdown_cursor_ = 0;
         const std::uint32_t id = i.shutdown_cursor_++;
         if (!bindings.in_use(id)) continue;
@@ -285,7 +329,20 @@ std::size_t Engine::shutdown(Time now, std::size_t at_most) {
         i.remove(id, RemovalReason::shutdown, i.now_);
         ++removed;
     }
-    return bindings.size();
+    // Then the port blocks, waiting for their hold: their release records
+    // close the log of every port in them.
+    PortBlocks& blocks = i.tables_.blocks;
+    while (removed < at_most && bindings.size() == 0 && blocks.in_use() != 0) {
+        if (i.shutdown_block_cursor_ >= blocks.capacity()) i.shutdown_block_cursor_ = 0;
+        const std::uint32_t block = i.shutdown_block_cursor_++;
+        const PortBlocks::Block b = blocks[block];
+        if (b.owner == PortBlocks::npos) continue;
+        blocks.wheel().cancel(block);
+        i.release_block(block, i.now_);
+        i.remove_subscriber_if_idle(b.owner, b.softwire, i.now_);
+        ++removed;
+    }
+    return bindings.size() + blocks.in_use();
 }
 
 EventRing* Engine::events() { return impl_->events_.get(); }
@@ -300,8 +357,9 @@ std::size_t Engine::subscriber_count() const { return impl_->tables_.subscribers
 std::size_t Engine::memory_bytes() const {
     const Impl& i = *impl_;
     return i.tables_.bindings.memory_bytes() + i.tables_.subscribers.memory_bytes() + i.tables_.ports.memory_bytes() +
-           i.tables_.wheel.memory_bytes() + i.tables_.remotes.size() * sizeof(i.tables_.remotes[0]) +
-           i.reassembly_.memory_bytes() + (i.events_ ? i.events_->capacity() * sizeof(Event) : 0);
+           i.tables_.wheel.memory_bytes() + i.tables_.blocks.memory_bytes() +
+           i.tables_.remotes.size() * sizeof(i.tables_.remotes[0]) + i.reassembly_.memory_bytes() +
+           (i.events_ ? i.events_->capacity() * sizeof(Event) : 0);
 }
 
 void Engine::for_each_binding(const std::function<void(const BindingInfo&)>& visit) const {
@@ -322,6 +380,20 @@ void Engine::for_each_subscriber(const std::function<void(const SubscriberInfo&)
                              Ipv4Address{i.pool_.address_at(s.pool_index)}, s.bindings[0], s.bindings[1],
                              s.bindings[2]});
     });
+}
+
+void Engine::for_each_port_block(const std::function<void(const PortBlockInfo&)>& visit) const {
+    const Impl& i = *impl_;
+    const PortBlocks& blocks = i.tables_.blocks;
+    for (std::uint32_t id = 0; id < blocks.capacity() && blocks.in_use() != 0; ++id) {
+        const PortBlocks::Block& b = blocks[id];
+        if (b.owner == PortBlocks::npos) continue;
+        const Subscriber& sub = i.tables_.subscribers[b.owner];
+        visit(PortBlockInfo{Ipv6Prefix{sub.prefix, i.config_.subscriber_prefix_length},
+                            i.tables_.subscribers.b4(b.owner, b.softwire),
+                            Ipv4Address{i.pool_.address_at(blocks.address_of(id))}, blocks.first_port(id),
+                            blocks.last_port(id), b.bindings, b.release_at > i.now_ ? b.release_at - i.now_ : 0});
+    }
 }
 
 }  // namespace dslite

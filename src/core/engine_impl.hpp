@@ -13,6 +13,7 @@
 #include "ipv4.hpp"
 #include "dslite/pool.hpp"
 #include "port_allocator.hpp"
+#include "port_blocks.hpp"
 #include "reassembly.hpp"
 #include "rng.hpp"
 #include "binding_table.hpp"
@@ -105,8 +106,23 @@ public:
     std::uint8_t timeout_class(const Binding& s) const;
     void expire(std::uint32_t id);
     // Removes a binding the wheel no longer holds (and its subscriber after
-    // its last binding), at engine second `second`.
+    // its last binding and block), at engine second `second`.
     void remove(std::uint32_t id, RemovalReason reason, std::uint32_t second);
+    // The subscriber goes once it holds no binding and no port block.
+    void remove_subscriber_if_idle(std::uint32_t subscriber, std::uint8_t softwire, std::uint32_t second);
+
+    // Port blocks (port_blocks.hpp): a port from the subscriber's blocks,
+    // newest first, or from a new block (`new_block`, to be reported once
+    // the binding is made); `why` says why there is none.
+    std::optional<std::uint16_t> block_port(std::uint32_t subscriber, std::uint8_t softwire, Protocol proto,
+                                            std::optional<std::uint8_t> parity, Counter& why, std::uint32_t& new_block);
+    std::optional<std::uint16_t> port_in_block(std::uint32_t block, Protocol proto, std::optional<std::uint8_t> parity);
+    // A binding of the block went away at `second`: the block waits for its hold.
+    void block_binding_removed(std::uint32_t block, std::uint32_t second);
+    void release_block(std::uint32_t block, std::uint32_t second);
+    Event block_event(EventKind kind, std::uint32_t block, std::int64_t time_us) const;
+    // Per-binding records, unless port blocks stand for them.
+    bool binding_events() const { return events_ && !tables_.blocks.enabled(); }
 
     // Events (events.hpp): nothing when the ring is off, counted when it is full.
     void report(const Event& event) {
@@ -160,6 +176,7 @@ private:
         SubscriberTable subscribers;
         PortAllocator ports;
         TimerWheel wheel;
+        PortBlocks blocks;                                            // empty unless --port-block-size
         std::vector<std::array<std::uint32_t, kRemembered>> remotes;  // only under ADF
     };
     Tables tables_;
@@ -178,6 +195,7 @@ private:
     // The second (plus one) each engine-wide exhaustion kind was last reported.
     std::array<std::uint32_t, 3> exhaustion_reported_{};
     std::uint32_t shutdown_cursor_ = 0;  // where Engine::shutdown goes on
+    std::uint32_t shutdown_block_cursor_ = 0;
 };
 
 }  // namespace dslite

@@ -1,7 +1,9 @@
 #include "dslite/engine_options.hpp"
 
 #include "dslite/deterministic.hpp"
+#include "port_blocks.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 #include <type_traits>
@@ -253,6 +255,26 @@ Problem check_port_mapping(const EngineOption&, const EngineConfig& c) {
     return fine;
 }
 
+// A block must fit the range, and the largest quota must fit a few blocks:
+// a new binding searches the subscriber's blocks for a free port.
+Problem check_port_block_size(const EngineOption& o, const EngineConfig& c) {
+    if (auto problem = check_number(o, c)) return problem;
+    if (c.port_block_size == 0) return fine;
+    if (c.port_mapping == PortMapping::deterministic)
+        return "not with --port-mapping deterministic: its ranges need no records at all";
+    const std::uint32_t range = std::uint32_t{c.port_max} - c.port_min + 1;
+    if (c.port_block_size > range)
+        return "a block of " + std::to_string(c.port_block_size) + " ports does not fit the " + std::to_string(range) +
+               " of --port-range";
+    const std::uint32_t largest = std::max({c.quota.tcp, c.quota.udp, c.quota.icmp});
+    if ((largest + c.port_block_size - 1) / c.port_block_size > PortBlocks::kMaxEach)
+        return "the largest quota, " + std::to_string(largest) + " ports, would take more than " +
+               std::to_string(PortBlocks::kMaxEach) + " blocks of " + std::to_string(c.port_block_size) +
+               ": make the blocks at least " +
+               std::to_string((largest + PortBlocks::kMaxEach - 1) / PortBlocks::kMaxEach);
+    return fine;
+}
+
 Problem read_seed(const EngineOption&, EngineConfig& c, std::string_view text) {
     const bool hex = text.starts_with("0x") || text.starts_with("0X");
     const auto seed = hex ? parse_unsigned(text.substr(2), 16) : parse_unsigned(text);
@@ -327,6 +349,16 @@ constexpr EngineOption kRows[] = {
      .read = read_port_mapping,
      .check = check_port_mapping,
      .shown_default = show_port_mapping},
+    [] {
+        EngineOption o = number(
+            "port-block-size", "N",
+            "give each subscriber its ports in blocks of N consecutive ports of its address, every protocol, "
+            "one log record per block instead of per binding (RFC 8158 port blocks); 0 for no blocks",
+            {.min = PortBlocks::kMinSize, .max = 32768, .zero_is_off = true},
+            [](auto& c) -> auto& { return c.port_block_size; });
+        o.check = check_port_block_size;
+        return o;
+    }(),
     number(
         "new-bindings-per-second", "N", "new bindings a subscriber may open per second, 0 for no limit", {},
         [](auto& c) -> auto& { return c.new_bindings_per_second; }),

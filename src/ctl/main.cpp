@@ -27,9 +27,10 @@ constexpr const char* kUsage =
     "  subscribers             each subscriber: its softwires (B4 addresses), public address,\n"
     "                          binding count and ports in use per protocol (b4s: the same)\n"
     "  whois ADDR:PORT         who has this public IPv4 address and port: the subscriber under\n"
-    "                          --port-mapping deterministic, and the live bindings on it\n"
-    "  whois IPV6[/LEN]        the public address and port range of that subscriber (deterministic),\n"
-    "                          and the live bindings of B4s in it\n"
+    "                          --port-mapping deterministic, the port block holding it under\n"
+    "                          --port-block-size, and the live bindings on it\n"
+    "  whois IPV6[/LEN]        the public address and port range of that subscriber (deterministic)\n"
+    "                          or its port blocks, and the live bindings of B4s in it\n"
     "\n"
     "Options:\n"
     "  --control PATH          the daemon's control socket (default ";

@@ -92,6 +92,15 @@ std::string whois_table(const JsonValue& answer) {
                            {{answer["subscriber"].text, answer["public_address"].text, answer["ports"].text}});
     } else if (answer["mapping"].text == "deterministic") {
         out = "no subscriber has that under the deterministic mapping\n";
+    } else if (answer["mapping"].text == "port-blocks") {
+        std::vector<std::vector<std::string>> rows;
+        for (const JsonValue& b : answer["blocks"].items) {
+            const std::string& release = b["release_seconds"].text;
+            rows.push_back({b["subscriber"].text, b["b4"].text, b["public_address"].text, b["ports"].text,
+                            b["bindings"].text, release == "0" ? "-" : release + "s"});
+        }
+        out = rows.empty() ? "no port block holds that now (earlier ones are in the binding log)\n"
+                           : format_table({"SUBSCRIBER", "B4", "PUBLIC", "PORTS", "BINDINGS", "RELEASE"}, rows);
     } else {
         out = "dynamic port mapping: the live bindings only (earlier ones are in the binding log)\n";
     }

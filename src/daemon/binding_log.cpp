@@ -39,25 +39,28 @@ struct Fields {
     bool flow;  // protocol and inside address and port
     bool public_address;
     bool public_port;
+    bool port_range;  // a port block's first and last port
 };
 
 Fields fields_of(const Event& e) {
     switch (e.kind) {
     case EventKind::binding_created:
-    case EventKind::binding_removed: return {true, true, true};
+    case EventKind::binding_removed: return {true, true, true, false};
     case EventKind::subscriber_created:
-    case EventKind::subscriber_removed: return {false, true, false};
+    case EventKind::subscriber_removed: return {false, true, false, false};
     case EventKind::quota_exhausted:
-    case EventKind::pool_exhausted: return {true, e.public_address.value != 0, false};
+    case EventKind::pool_exhausted: return {true, e.public_address.value != 0, false, false};
     case EventKind::binding_table_full:
-    case EventKind::subscriber_table_full: return {true, false, false};
+    case EventKind::subscriber_table_full: return {true, false, false, false};
+    case EventKind::port_block_allocated:
+    case EventKind::port_block_released: return {false, true, false, true};
     }
-    return {false, false, false};
+    return {false, false, false, false};
 }
 
 bool is_warning(EventKind kind) {
-    return kind != EventKind::binding_created && kind != EventKind::binding_removed &&
-           kind != EventKind::subscriber_created && kind != EventKind::subscriber_removed;
+    return kind == EventKind::quota_exhausted || kind == EventKind::pool_exhausted ||
+           kind == EventKind::binding_table_full || kind == EventKind::subscriber_table_full;
 }
 
 std::string subscriber_text(const Event& e) { return to_string(Ipv6Prefix{e.subscriber, e.subscriber_length}); }
@@ -296,6 +299,7 @@ std::string event_json(const Event& e, WallTime at) {
     }
     if (f.public_address) json.member("public_address", to_string(e.public_address));
     if (f.public_port) json.member("public_port", e.public_port);
+    if (f.port_range) json.member("port_range_start", e.public_port).member("port_range_end", e.public_port_last);
     json.end_object();
     return json.take();
 }
@@ -326,7 +330,9 @@ std::string event_syslog(const Event& e, WallTime at, std::string_view hostname,
         param("inside", to_string(e.inside_address) + ":" + std::to_string(e.inside_port));
     }
     if (f.public_address)
-        param("public", to_string(e.public_address) + (f.public_port ? ":" + std::to_string(e.public_port) : ""));
+        param("public",
+              to_string(e.public_address) + (f.public_port ? ":" + std::to_string(e.public_port) : "") +
+                  (f.port_range ? ":" + std::to_string(e.public_port) + "-" + std::to_string(e.public_port_last) : ""));
     m += "] " + text;
     return m;
 }

@@ -164,13 +164,28 @@ std::string bindings_json(std::span<const BindingInfo> bindings, std::span<const
     return json.end_object().take();
 }
 
-std::string whois_json(bool deterministic, const std::optional<Mapped>& mapped, std::span<const BindingInfo> bindings) {
+std::string whois_json(std::string_view mapping, const std::optional<Mapped>& mapped,
+                       std::span<const PortBlockInfo> blocks, std::span<const BindingInfo> bindings) {
     JsonWriter json;
-    json.begin_object().member("mapping", deterministic ? "deterministic" : "dynamic");
+    json.begin_object().member("mapping", mapping);
     if (mapped) {
         json.member("subscriber", to_string(mapped->subscriber))
             .member("public_address", to_string(mapped->public_address))
             .member("ports", std::to_string(mapped->first) + "-" + std::to_string(mapped->last));
+    }
+    if (mapping == "port-blocks") {
+        json.key("blocks").begin_array();
+        for (const PortBlockInfo& b : blocks) {
+            json.begin_object()
+                .member("subscriber", to_string(b.subscriber))
+                .member("b4", to_string(b.b4))
+                .member("public_address", to_string(b.public_address))
+                .member("ports", std::to_string(b.first) + "-" + std::to_string(b.last))
+                .member("bindings", b.bindings)
+                .member("release_seconds", b.release_in)
+                .end_object();
+        }
+        json.end_array();
     }
     write_bindings(json, bindings, {});
     return json.end_object().take();
@@ -225,7 +240,9 @@ std::string error_json(std::string_view message) {
 }
 
 EngineView view_of(const Request& request, const Engine& engine, Gauges gauges) {
-    EngineView view{engine.counters(), {}, {}, std::move(gauges), false, std::nullopt};
+    EngineView view;
+    view.counters = engine.counters();
+    view.gauges = std::move(gauges);
     if (request.command != Command::stats) {
         engine.for_each_binding([&](const BindingInfo& s) {
             if (request.filter.matches(s)) view.bindings.push_back(s);
@@ -233,9 +250,19 @@ EngineView view_of(const Request& request, const Engine& engine, Gauges gauges) 
     }
     if (request.command == Command::subscribers)
         engine.for_each_subscriber([&](const SubscriberInfo& s) { view.subscribers.push_back(s); });
+    if (request.command == Command::whois && engine.config().port_block_size != 0) {
+        view.mapping = "port-blocks";
+        const BindingFilter& f = request.filter;
+        engine.for_each_port_block([&](const PortBlockInfo& b) {
+            const bool match =
+                f.b4 ? f.b4->contains(b.subscriber.address) || b.subscriber.contains(f.b4->address)
+                     : b.public_address == *f.public_address && *f.public_port >= b.first && *f.public_port <= b.last;
+            if (match) view.blocks.push_back(b);
+        });
+    }
     if (request.command == Command::whois && engine.deterministic()) {
         const DeterministicMap& map = *engine.deterministic();
-        view.deterministic = true;
+        view.mapping = "deterministic";
         const BindingFilter& f = request.filter;
         const auto number = f.b4 ? map.number_of(f.b4->address) : map.owner_of(*f.public_address, *f.public_port);
         if (number) {
@@ -304,11 +331,17 @@ std::string answer(const Request& request, std::span<const EngineView> views) {
         return bindings_json(bindings,
                              several ? std::span<const unsigned>(binding_engines) : std::span<const unsigned>{});
     case Command::whois: {
-        const bool deterministic = !views.empty() && views.front().deterministic;
         std::optional<Mapped> mapped;
-        for (const EngineView& v : views)
+        std::vector<PortBlockInfo> blocks;
+        for (const EngineView& v : views) {
             if (v.mapped) mapped = v.mapped;
-        return whois_json(deterministic, mapped, bindings);
+            blocks.insert(blocks.end(), v.blocks.begin(), v.blocks.end());
+        }
+        std::sort(blocks.begin(), blocks.end(), [](const PortBlockInfo& a, const PortBlockInfo& b) {
+            return std::tie(a.subscriber.address, a.public_address.value, a.first) <
+                   std::tie(b.subscriber.address, b.public_address.value, b.first);
+        });
+        return whois_json(views.empty() ? "dynamic" : views.front().mapping, mapped, blocks, bindings);
     }
     case Command::subscribers:
         sort_with_engines(subscribers, subscriber_engines, [](const SubscriberInfo& a, const SubscriberInfo& b) {

@@ -5,7 +5,8 @@
 //   subscribers                             each subscriber: softwires, public address, counts
 //   whois ADDR:PORT | IPV6[/LEN]            who has that public end, or which public end that
 //                                           subscriber has (RFC 7422 under --port-mapping
-//                                           deterministic), with the live bindings that match
+//                                           deterministic; its port blocks under
+//                                           --port-block-size), with the live bindings that match
 //                                           (b4s and sessions: the old names of subscribers and
 //                                           bindings, still understood; control_commands.hpp)
 // A request that cannot be served gets {"error":"..."}.
@@ -79,9 +80,12 @@ struct Mapped {
     std::uint16_t first = 0, last = 0;
 };
 
-// whois: `mapped` only under deterministic mapping and when the formula
-// has an answer; the bindings are the live ones that match.
-std::string whois_json(bool deterministic, const std::optional<Mapped>& mapped, std::span<const BindingInfo> bindings);
+// How whois answers: "dynamic" (the live bindings only), "deterministic"
+// (`mapped`, when the formula has an answer) or "port-blocks" (the blocks
+// given out that hold the end or belong to the subscriber); the bindings
+// are the live ones that match.
+std::string whois_json(std::string_view mapping, const std::optional<Mapped>& mapped,
+                       std::span<const PortBlockInfo> blocks, std::span<const BindingInfo> bindings);
 
 // What one engine shows for a request, taken on the engine's own thread.
 struct EngineView {
@@ -89,8 +93,9 @@ struct EngineView {
     std::vector<BindingInfo> bindings;  // those the request's filter matches
     std::vector<SubscriberInfo> subscribers;
     Gauges gauges;
-    bool deterministic = false;  // whois
+    std::string_view mapping = "dynamic";  // whois
     std::optional<Mapped> mapped;
+    std::vector<PortBlockInfo> blocks;
 };
 EngineView view_of(const Request& request, const Engine& engine, Gauges gauges);
 // The answer over every engine's view: counters and gauges summed, one table.

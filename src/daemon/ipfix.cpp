@@ -18,6 +18,8 @@ enum Ie : std::uint16_t {
     postNAPTSourceTransportPort = 227,
     natEvent = 230,
     natPoolId = 283,
+    portRangeStart = 361,
+    portRangeEnd = 362,
     observationTimeMilliseconds = 323,  // RFC 8158's timeStamp
     natQuotaExceededEvent = 466,
     maxBIBEntries = 472,
@@ -34,7 +36,16 @@ struct Field {
 constexpr Field kTime{observationTimeMilliseconds, 8};
 constexpr Field kEvent{natEvent, 1};
 
-enum Template : std::size_t { bib, address_binding, addresses_exhausted, ports_exhausted, per_user, max_bib, max_subs };
+enum Template : std::size_t {
+    bib,
+    address_binding,
+    addresses_exhausted,
+    ports_exhausted,
+    per_user,
+    max_bib,
+    max_subs,
+    port_block,
+};
 
 const std::array<std::vector<Field>, IpfixExporter::kTemplates>& templates() {
     static const std::array<std::vector<Field>, IpfixExporter::kTemplates> t = {{
@@ -57,6 +68,7 @@ const std::array<std::vector<Field>, IpfixExporter::kTemplates>& templates() {
          {sourceIPv4Address, 4}},
         {kTime, kEvent, {natQuotaExceededEvent, 4}, {maxBIBEntries, 4}},
         {kTime, kEvent, {natQuotaExceededEvent, 4}, {maxSubscribers, 4}},
+        {kTime, kEvent, {sourceIPv6Address, 16}, {postNATSourceIPv4Address, 4}, {portRangeStart, 2}, {portRangeEnd, 2}},
     }};
     return t;
 }
@@ -107,6 +119,8 @@ void IpfixExporter::add(const Event& e, std::chrono::system_clock::time_point at
     case EventKind::quota_exhausted: t = per_user, event = 13; break;
     case EventKind::binding_table_full: t = max_bib, event = 13; break;
     case EventKind::subscriber_table_full: t = max_subs, event = 13; break;
+    case EventKind::port_block_allocated: t = port_block, event = 16; break;
+    case EventKind::port_block_released: t = port_block, event = 17; break;
     }
     Bytes& b = queued_[t];
     put64(b, static_cast<std::uint64_t>(ms < 0 ? 0 : ms));
@@ -146,6 +160,12 @@ void IpfixExporter::add(const Event& e, std::chrono::system_clock::time_point at
     case max_subs:
         put32(b, kQuotaSubscribers);
         put32(b, limits_.max_subscribers);
+        break;
+    case port_block:
+        b4();
+        put32(b, e.public_address.value);
+        put16(b, e.public_port);
+        put16(b, e.public_port_last);
         break;
     }
     ++queued_records_[t];

@@ -2,7 +2,7 @@
 // logging templates of RFC 8158. Encoding only: the sink in binding_log.cpp
 // sends the messages over UDP. Our own few hundred lines rather than
 // libfixbuf: its exporter brings GLib and a session model for what is here
-// seven fixed templates; libfixbuf's ipfixDump reads what this writes in the
+// eight fixed templates; libfixbuf's ipfixDump reads what this writes in the
 // tests, as an outside decoder.
 //
 // Which event becomes which record (natEvent, RFC 8158 4.3):
@@ -15,6 +15,9 @@
 //   quota_exhausted               13   quota exceeded, max entries per user (4.6.7.3)
 //   binding_table_full            13   max BIB entries (4.6.7.2)
 //   subscriber_table_full         13   max subscribers (4.6.7.4)
+//   port_block_allocated/released 16/17 port block (4.6.10), the B4 as
+//                                      sourceIPv6Address; a block holds its
+//                                      ports for every protocol
 #pragma once
 
 #include <array>
@@ -49,7 +52,7 @@ public:
         std::size_t records = 0;  // data records in it
     };
     static constexpr std::uint16_t kFirstTemplate = 256;
-    static constexpr std::size_t kTemplates = 7;
+    static constexpr std::size_t kTemplates = 8;
 
     // `max_message`: bytes per message, so a message fits one UDP datagram
     // without fragments on the usual paths.

@@ -100,6 +100,14 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config) {
     if (split_port_range(config.port_min, config.port_max, threads).size() < threads)
         return refuse("threads: " + std::to_string(threads) + " threads need at least as many ports in --port-range");
     const Shares shares(config, threads);
+    // Each thread's engine gives blocks from its own share of the ports.
+    for (unsigned i = 0; i < threads && config.port_block_size; ++i) {
+        const EngineConfig share = shares.config_of(i);
+        if (std::uint32_t{share.port_max} - share.port_min + 1 < config.port_block_size)
+            return refuse("port-block-size: " + std::to_string(threads) + " threads each have " +
+                          std::to_string(std::uint32_t{share.port_max} - share.port_min + 1) +
+                          " ports of --port-range, fewer than a block of " + std::to_string(config.port_block_size));
+    }
 
     asio::io_context io;
     std::vector<Worker> workers(threads);

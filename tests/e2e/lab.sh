@@ -206,6 +206,25 @@ lab_restart_aftr() {
     lab_wait 10 test -S "$LAB_CONTROL" || { lab_fail_start aftr; return 1; }
 }
 
+# A private rsyslogd on a UNIX socket ($LAB_DIR/syslog.sock), writing each
+# message's msgid|structured-data|msg to $LAB_DIR/syslog.txt as it parsed them.
+lab_start_rsyslog() {
+    mkdir -p "$LAB_DIR/rsyslog"
+    cat >"$LAB_DIR/rsyslog.conf" <<CONF
+global(workDirectory="$LAB_DIR/rsyslog")
+module(load="imuxsock" SysSock.Use="off")
+input(type="imuxsock" Socket="$LAB_DIR/syslog.sock" UseSpecialParser="off" ParseHostname="on" IgnoreTimestamp="off")
+template(name="fields" type="list") {
+  property(name="msgid") constant(value="|")
+  property(name="structured-data") constant(value="|")
+  property(name="msg") constant(value="\n")
+}
+*.* action(type="omfile" file="$LAB_DIR/syslog.txt" template="fields")
+CONF
+    lab_start rsyslog "$LAB_NS_AFTR" rsyslogd -n -f "$LAB_DIR/rsyslog.conf" -i "$LAB_DIR/rsyslog/pid"
+    lab_wait 10 test -S "$LAB_DIR/syslog.sock"
+}
+
 lab_start_b4() {  # SITE [extra dslite-b4 options]
     local s=$1
     shift

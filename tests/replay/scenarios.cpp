@@ -367,6 +367,55 @@ Scenario quota_prefix_64() {
     return s;
 }
 
+// ---- port_blocks ----
+
+// --port-block-size 64 on one address (issue 11): A's 70 UDP flows and a TCP
+// one take two whole blocks of consecutive ports, B's flows with the same
+// private tuples a block of their own, never one of A's.
+std::string block_tag(char b4, int i) { return std::string(1, b4) + "-" + std::to_string(i); }
+
+void check_port_blocks(const Result& r) {
+    const auto block_of = [](const auto& d) { return (source_port(*d.ip4()) - 1024) / 64; };
+    std::set<int> a_blocks, b_blocks;
+    for (int i = 0; i < 70; ++i) {
+        const auto* out = r.one_uplink(block_tag('a', i));
+        REQUIRE(out);
+        a_blocks.insert(block_of(*out));
+    }
+    const auto* syn = r.one_uplink("a-tcp");
+    REQUIRE(syn);
+    EXPECT_EQ(a_blocks.count(block_of(*syn)), 1u) << "a block holds its ports for every protocol";
+    EXPECT_EQ(a_blocks.size(), 2u) << "a new block only when the last is full";
+    for (int i = 0; i < 10; ++i) {
+        const auto* out = r.one_uplink(block_tag('b', i));
+        REQUIRE(out);
+        EXPECT_EQ(a_blocks.count(block_of(*out)), 0u) << "B's ports are never in A's blocks";
+        b_blocks.insert(block_of(*out));
+    }
+    EXPECT_EQ(b_blocks.size(), 1u);
+    EXPECT_TRUE(r.b4.empty()) << r.dump();
+}
+
+Scenario port_blocks() {
+    Script s;
+    for (int i = 0; i < 70; ++i)
+        s.from_b4(0, b4_a, udp(host, static_cast<std::uint16_t>(5000 + i), server1, 53, block_tag('a', i)));
+    s.from_b4(1, b4_a, tcp(host, 6000, server1, 80, SYN, "a-tcp"));
+    for (int i = 0; i < 10; ++i)
+        s.from_b4(2, b4_b, udp(host, static_cast<std::uint16_t>(5000 + i), server1, 53, block_tag('b', i)));
+    return {"port_blocks",
+            "--port-block-size 64: each subscriber's ports in whole blocks of its own, every protocol",
+            base_flags({"--pool", "198.51.100.1/32", "--port-block-size", "64", "--quota-udp", "128", "--quota-tcp",
+                        "128", "--quota-icmp", "64"}),
+            s.capture(),
+            {{C::in_b4_packets, 81},
+             {C::out_uplink_packets, 81},
+             {C::bindings_created, 81},
+             {C::subscribers_created, 2},
+             {C::port_blocks_allocated, 3}},
+            check_port_blocks};
+}
+
 // ---- softwire_move, softwire_limit_2 ----
 
 // Where the replies to each public port went after each change: the B4, or
@@ -2240,6 +2289,7 @@ const Registration registered{two_b4_same_tuple,
                               filtering_adf,
                               quota,
                               quota_prefix_64,
+                              port_blocks,
                               softwire_move,
                               softwire_limit_2,
                               port_reuse,

@@ -304,6 +304,39 @@ TEST_F(Replay, WritesTheBindingLogAtTheCapturesTimes) {
     }
 }
 
+TEST_F(Replay, WithPortBlocksTheLogHasABlocksRecordsInsteadOfItsBindings) {
+    write_input({{softwire(udp4(net::host, 5000, net::server1, 53)), kStart},
+                 {softwire(udp4(net::host, 5002, net::server1, 53)), kStart + 1s},
+                 {softwire(udp4(net::host, 5001, net::server1, 53)), kStart + 1000s}});
+    config_.port_block_size = 256;
+    const std::string log = path("blocks.json");
+    out_.str("");
+    ASSERT_EQ(run_replay(settings_, {daemon::FileSinkSpec{log}}, config_, out_, err_), 0) << err_.str();
+    auto uplink = read(settings_.out_uplink);
+    ASSERT_EQ(uplink.size(), 3u);
+    const std::uint16_t port = wire::load16(uplink[0].ip.data() + 20 + wire::l4::source_port);
+    const std::uint16_t start = static_cast<std::uint16_t>(config_.port_min + (port - config_.port_min) / 256 * 256);
+
+    std::ifstream in(log);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    ASSERT_EQ(lines.size(), 6u) << "subscriber and block, both released 120 s after 301 s, both again";
+    const std::string block =
+        "\"port_range_start\":" + std::to_string(start) + ",\"port_range_end\":" + std::to_string(start + 255) + "}";
+    EXPECT_NE(lines[1].find("{\"time\":\"2023-11-14T22:13:20.000Z\",\"event\":\"port_block_allocated\""),
+              std::string::npos)
+        << lines[1];
+    EXPECT_NE(lines[1].find(block), std::string::npos) << lines[1];
+    // The second binding (at 1 s) kept the block until 302 + 120 s.
+    EXPECT_NE(lines[2].find("{\"time\":\"2023-11-14T22:20:22.000Z\",\"event\":\"port_block_released\""),
+              std::string::npos)
+        << lines[2];
+    EXPECT_NE(lines[2].find(block), std::string::npos) << lines[2];
+    EXPECT_NE(lines[3].find("\"event\":\"subscriber_removed\""), std::string::npos) << lines[3];
+    EXPECT_NE(lines[5].find("\"event\":\"port_block_allocated\""), std::string::npos) << lines[5];
+    for (const std::string& line : lines) EXPECT_EQ(line.find("binding_"), std::string::npos) << line;
+}
+
 TEST_F(Replay, RefusesABindingLogItCannotOpen) {
     write_input({{softwire(udp4(net::host, 5000, net::server1, 53)), kStart}});
     EXPECT_EQ(run_replay(settings_, {daemon::FileSinkSpec{path("no/such/dir/log.json")}}, config_, out_, err_), 2);

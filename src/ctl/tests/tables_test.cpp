@@ -41,16 +41,30 @@ TEST(Tables, WhoisNamesTheSubscriberThenTheLiveBindings) {
     const BindingInfo binding[] = {{*parse_ipv6("2001:db8:a::2"), *parse_ipv4("192.168.1.10"), 5000, Protocol::udp,
                                     *parse_ipv4("198.51.100.0"), 1500, "udp", 3, 297}};
     const daemon::Mapped mapped{*parse_ipv6_prefix("2001:db8:a::/56"), *parse_ipv4("198.51.100.0"), 1024, 3071};
-    EXPECT_EQ(whois_table(json(daemon::whois_json(true, mapped, binding))),
+    EXPECT_EQ(whois_table(json(daemon::whois_json("deterministic", mapped, {}, binding))),
               "SUBSCRIBER       PUBLIC        PORTS\n"
               "2001:db8:a::/56  198.51.100.0  1024-3071\n"
               "B4             PROTO  INSIDE             PUBLIC             STATE  IDLE  EXPIRES\n"
               "2001:db8:a::2  udp    192.168.1.10:5000  198.51.100.0:1500  udp    3s    297s\n"
               "1 binding\n");
-    EXPECT_EQ(whois_table(json(daemon::whois_json(true, std::nullopt, {}))),
+    EXPECT_EQ(whois_table(json(daemon::whois_json("deterministic", std::nullopt, {}, {}))),
               "no subscriber has that under the deterministic mapping\nno live binding\n");
-    EXPECT_EQ(whois_table(json(daemon::whois_json(false, std::nullopt, {}))),
+    EXPECT_EQ(whois_table(json(daemon::whois_json("dynamic", std::nullopt, {}, {}))),
               "dynamic port mapping: the live bindings only (earlier ones are in the binding log)\nno live binding\n");
+}
+
+TEST(Tables, WhoisUnderPortBlocksListsTheBlocks) {
+    const PortBlockInfo blocks[] = {{*parse_ipv6_prefix("2001:db8:a::/56"), *parse_ipv6("2001:db8:a::2"),
+                                     *parse_ipv4("198.51.100.3"), 40960, 41471, 2, 0},
+                                    {*parse_ipv6_prefix("2001:db8:a::/56"), *parse_ipv6("2001:db8:a::2"),
+                                     *parse_ipv4("198.51.100.3"), 1024, 1535, 0, 97}};
+    EXPECT_EQ(whois_table(json(daemon::whois_json("port-blocks", std::nullopt, blocks, {}))),
+              "SUBSCRIBER       B4             PUBLIC        PORTS        BINDINGS  RELEASE\n"
+              "2001:db8:a::/56  2001:db8:a::2  198.51.100.3  40960-41471  2         -\n"
+              "2001:db8:a::/56  2001:db8:a::2  198.51.100.3  1024-1535    0         97s\n"
+              "no live binding\n");
+    EXPECT_EQ(whois_table(json(daemon::whois_json("port-blocks", std::nullopt, {}, {}))),
+              "no port block holds that now (earlier ones are in the binding log)\nno live binding\n");
 }
 
 TEST(Tables, B4sListSoftwiresAndCounts) {

@@ -78,6 +78,24 @@ TEST(BindingLogRecords, JsonHoldsTheFieldsOfEachKind) {
     EXPECT_EQ(event_json(a_binding(EventKind::quota_exhausted), kAt).find("public_port"), std::string::npos);
 }
 
+TEST(BindingLogRecords, APortBlockHasItsRangeAndNoFlow) {
+    Event block = a_binding(EventKind::port_block_allocated);
+    block.public_port = 40960;
+    block.public_port_last = 41023;
+    EXPECT_EQ(event_json(block, kAt),
+              "{\"time\":\"2023-11-14T22:13:20.250Z\",\"event\":\"port_block_allocated\",\"b4\":\"2001:db8:a::2\","
+              "\"subscriber\":\"2001:db8:a::/56\",\"public_address\":\"198.51.100.3\",\"port_range_start\":40960,"
+              "\"port_range_end\":41023}");
+    block.kind = EventKind::port_block_released;
+    const std::string m = event_syslog(block, kAt, "aftr1", 4242);
+    EXPECT_EQ(m.rfind("<30>1 ", 0), 0u) << "informational, as bindings are: " << m;
+    EXPECT_NE(m.find(" port_block_released [dslite@32473 b4=\"2001:db8:a::2\" subscriber=\"2001:db8:a::/56\" "
+                     "public=\"198.51.100.3:40960-41023\"]"),
+              std::string::npos)
+        << m;
+    EXPECT_EQ(m.find("inside"), std::string::npos) << m;
+}
+
 TEST(BindingLogRecords, SyslogIsRfc5424WithStructuredData) {
     const std::string m = event_syslog(a_binding(), kAt, "aftr1", 4242);
     // RFC 5424 6: <PRI>VERSION SP TIMESTAMP SP HOSTNAME SP APP-NAME SP PROCID SP MSGID SP SD [SP MSG]

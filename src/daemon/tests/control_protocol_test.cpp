@@ -212,6 +212,37 @@ TEST(ControlResponse, WhoisAnswersFromTheFormulaAndTheTable) {
               R"({"error":"whois: 'example' is neither IPv4ADDR:PORT nor an IPv6 address or prefix"})");
 }
 
+// whois under port blocks: the block that holds the end, even when no
+// binding is live on that port; a subscriber's blocks by its prefix.
+TEST(ControlResponse, WhoisUnderPortBlocksNamesTheBlock) {
+    EngineConfig config = lab_config();
+    config.port_block_size = 512;
+    Engine engine(config);
+    NoEmit none;
+    PacketBuffer buffer;
+    Packet packet = buffer.holding(softwire_udp(net::b4_a, 5000, "hi"));
+    ASSERT_EQ(engine.from_b4(packet, Time{1'000'000}, none), Verdict::to_uplink);
+    const std::uint16_t port = wire::load16(packet.data() + 20);
+    const std::string address = to_string(Ipv4Address{wire::load32(packet.data() + 12)});
+    const auto first = static_cast<std::uint16_t>(config.port_min + (port - config.port_min) / 512 * 512);
+    const std::string block = R"({"subscriber":"2001:db8:a::/56","b4":"2001:db8:a::2","public_address":")" + address +
+                              R"(","ports":")" + std::to_string(first) + "-" + std::to_string(first + 511) +
+                              R"(","bindings":1,"release_seconds":0})";
+    const Gauges gauges;
+    // Another port of the same block: no live binding, but the block says whose it is.
+    const auto other = static_cast<std::uint16_t>(port == first ? first + 1 : first);
+    const std::string by_end = respond("whois " + address + ":" + std::to_string(other), engine, gauges);
+    EXPECT_EQ(by_end, R"({"mapping":"port-blocks","blocks":[)" + block + R"(],"bindings":[],"count":0})");
+    const std::string by_prefix = respond("whois 2001:db8:a::/48", engine, gauges);
+    EXPECT_NE(by_prefix.find(block), std::string::npos) << by_prefix;
+    EXPECT_NE(by_prefix.find(R"("count":1)"), std::string::npos) << by_prefix;
+    EXPECT_EQ(respond("whois 2001:db8:b::2", engine, gauges),
+              R"({"mapping":"port-blocks","blocks":[],"bindings":[],"count":0})");
+    const int outside = first > config.port_min ? first - 1 : first + 512;
+    EXPECT_EQ(respond("whois " + address + ":" + std::to_string(outside), engine, gauges),
+              R"({"mapping":"port-blocks","blocks":[],"bindings":[],"count":0})");
+}
+
 TEST(ControlResponse, AnswersOverSeveralEnginesAsOne) {
     std::vector<std::unique_ptr<Engine>> engines;
     NoEmit none;

@@ -87,10 +87,17 @@ TEST(Ipfix, AFirstMessageHasTheHeaderTheTemplatesAndTheRecord) {
 TEST(Ipfix, EachEventHasItsNatEventAndNoDestination) {
     IpfixExporter exporter({.quota_tcp = 1, .quota_udp = 2, .quota_icmp = 3, .max_bindings = 4, .max_subscribers = 5});
     const std::pair<EventKind, std::uint8_t> kinds[] = {
-        {EventKind::binding_created, 8},     {EventKind::binding_removed, 9},       {EventKind::subscriber_created, 14},
-        {EventKind::subscriber_removed, 15}, {EventKind::quota_exhausted, 13},      {EventKind::pool_exhausted, 12},
-        {EventKind::binding_table_full, 13}, {EventKind::subscriber_table_full, 13}};
-    for (const auto& [kind, _] : kinds) exporter.add(binding(kind), kAt);
+        {EventKind::binding_created, 8},       {EventKind::binding_removed, 9},
+        {EventKind::subscriber_created, 14},   {EventKind::subscriber_removed, 15},
+        {EventKind::quota_exhausted, 13},      {EventKind::pool_exhausted, 12},
+        {EventKind::binding_table_full, 13},   {EventKind::subscriber_table_full, 13},
+        {EventKind::port_block_allocated, 16}, {EventKind::port_block_released, 17}};
+    for (const auto& [kind, _] : kinds) {
+        Event e = binding(kind);
+        if (kind == EventKind::port_block_allocated || kind == EventKind::port_block_released)
+            e.public_port_last = 40123 + 63;
+        exporter.add(e, kAt);
+    }
     Event no_address = binding(EventKind::pool_exhausted);
     no_address.public_address = {};
     exporter.add(no_address, kAt);
@@ -102,7 +109,7 @@ TEST(Ipfix, EachEventHasItsNatEventAndNoDestination) {
     for (const Set& s : sets_of(m)) {
         if (s.id == 2) continue;
         const std::size_t size = std::map<std::uint16_t, std::size_t>{{256, 38}, {257, 29}, {258, 13}, {259, 14},
-                                                                      {260, 37}, {261, 17}, {262, 17}}
+                                                                      {260, 37}, {261, 17}, {262, 17}, {263, 33}}
                                      .at(s.id);
         ASSERT_EQ(s.length % size, 0u) << s.id;
         for (std::size_t at = s.at; at < s.at + s.length; at += size) {
@@ -115,14 +122,21 @@ TEST(Ipfix, EachEventHasItsNatEventAndNoDestination) {
                 EXPECT_EQ(u32(m, at + 13), 4u);
             } else if (s.id == 262) {
                 EXPECT_EQ(u32(m, at + 13), 5u);
+            } else if (s.id == 263) {
+                // RFC 8158 4.6.10: the B4, the public address, portRangeStart and portRangeEnd.
+                EXPECT_TRUE(std::equal(net::b4_a.begin(), net::b4_a.end(), m.begin() + at + 9));
+                EXPECT_EQ(u32(m, at + 25), test::v4("198.51.100.3").value);
+                EXPECT_EQ(u16(m, at + 29), 40123);
+                EXPECT_EQ(u16(m, at + 31), 40123 + 63);
             }
         }
     }
-    EXPECT_EQ(events, (std::multiset<std::uint8_t>{3, 8, 9, 12, 13, 13, 13, 14, 15}));
+    EXPECT_EQ(events, (std::multiset<std::uint8_t>{3, 8, 9, 12, 13, 13, 13, 14, 15, 16, 17}));
     EXPECT_EQ(records[256], 2u);
     EXPECT_EQ(records[258], 1u) << "no address to give: addresses exhausted";
     EXPECT_EQ(records[259], 1u) << "the subscriber's address is out of ports";
-    EXPECT_EQ(messages[0].records, 9u);
+    EXPECT_EQ(records[263], 2u);
+    EXPECT_EQ(messages[0].records, 11u);
 }
 
 TEST(Ipfix, SequenceNumbersCountRecordsAndMessagesStayUnderTheLimit) {

@@ -5,25 +5,8 @@
 # after SIGTERM, its removed record; logrotate's move plus SIGHUP starts a new
 # file; no record holds a destination.
 
-start_rsyslog() {
-    mkdir -p "$LAB_DIR/rsyslog"
-    cat >"$LAB_DIR/rsyslog.conf" <<CONF
-global(workDirectory="$LAB_DIR/rsyslog")
-module(load="imuxsock" SysSock.Use="off")
-input(type="imuxsock" Socket="$LAB_DIR/syslog.sock" UseSpecialParser="off" ParseHostname="on" IgnoreTimestamp="off")
-template(name="fields" type="list") {
-  property(name="msgid") constant(value="|")
-  property(name="structured-data") constant(value="|")
-  property(name="msg") constant(value="\n")
-}
-*.* action(type="omfile" file="$LAB_DIR/syslog.txt" template="fields")
-CONF
-    lab_start rsyslog "$LAB_NS_AFTR" rsyslogd -n -f "$LAB_DIR/rsyslog.conf" -i "$LAB_DIR/rsyslog/pid"
-    lab_wait 10 test -S "$LAB_DIR/syslog.sock"
-}
-
 case_main() {
-    check "rsyslogd starts" start_rsyslog
+    check "rsyslogd starts" lab_start_rsyslog
     lab_start collector "$LAB_NS_AFTR" "$LAB_PYTHON" "$LAB_HERE/lab_collector.py" --bind 127.0.0.1:4739 \
         --out "$LAB_DIR/bindings.ipfix"
     check "dslite-aftr starts with a file, a syslog and an IPFIX log" lab_restart_aftr \
