@@ -29,11 +29,16 @@ namespace {
 Ipv4Prefix v4_prefix(const char* text) { return *parse_ipv4_prefix(text); }
 Ipv6Prefix v6_prefix(const char* text) { return *parse_ipv6_prefix(text); }
 
+enum class LaneKind { base, adf, port_blocks, deterministic };
+
 // Small tables, pool and quotas so that every exhaustion path is a few
 // packets away: 16 subscribers x 4 ports > 5 addresses x 8 ports, and 48
 // bindings < 16 subscribers x 10 bindings. The AFTR address and pools match
-// captures/, whose packets seed the corpus.
-EngineConfig make_config(bool adf) {
+// captures/, whose packets seed the corpus. The port-block engine has 5 x 4
+// blocks of 64 for 16 subscribers of 2 blocks each; the deterministic one
+// maps the 8 /56s of two /54s onto 5 addresses x 2 ranges of 4 ports.
+EngineConfig make_config(LaneKind kind) {
+    const bool adf = kind == LaneKind::adf;
     EngineConfig c;
     c.aftr_address = test::net::aftr;
     c.pools = {Ipv4Prefix{test::net::pool, 32}, v4_prefix("198.51.100.8/30")};
@@ -52,6 +57,15 @@ EngineConfig make_config(bool adf) {
         c.b4_prefixes = {v6_prefix("2001:db8::/32")};
         c.subscriber_prefix_length = 64;
         c.extra_inner_prefixes = {v4_prefix("100.64.0.0/10")};
+    }
+    if (kind == LaneKind::port_blocks) {
+        c.port_max = 40255;
+        c.port_block_size = 64;
+        c.quota = Quota{.tcp = 70, .udp = 70, .icmp = 2};
+    }
+    if (kind == LaneKind::deterministic) {
+        c.port_mapping = PortMapping::deterministic;
+        c.b4_prefixes = {v6_prefix("2001:db8:a::/54"), v6_prefix("2001:db8:b::/54")};
     }
     if (auto problem = validate(c)) {
         std::fprintf(stderr, "dslite-fuzz: own configuration refused: %s\n", problem->c_str());
@@ -87,7 +101,7 @@ struct Lane {
 
 struct State {
     Target target = Target::b4;
-    std::array<Lane, 2> lanes;
+    std::array<Lane, 4> lanes;  // by LaneKind
     Lane* current = nullptr;
     bool fresh = false;  // a new engine for every input (replaying a saved failure)
     bool replaying_history = false;
@@ -132,8 +146,8 @@ void initialise(Target target) {
     s.history_path = std::getenv("DSLITE_FUZZ_HISTORY");
     for (int i = 0; i < 128; ++i) s.buffers.push_back(std::make_unique<PacketBuffer>());
     s.reply = std::make_unique<PacketBuffer>();
-    s.lanes[0].config = make_config(false);
-    s.lanes[1].config = make_config(true);
+    for (const LaneKind kind : {LaneKind::base, LaneKind::adf, LaneKind::port_blocks, LaneKind::deterministic})
+        s.lanes[static_cast<std::size_t>(kind)].config = make_config(kind);
     __sanitizer_set_death_callback(write_history);
 }
 
@@ -210,6 +224,46 @@ void check_verdict(const Lane& lane, Side from, Verdict verdict, const Packet& p
     }
 }
 
+// Under port blocks every binding's port lies in a block of its own
+// subscriber, and no two blocks overlap; under deterministic mapping in the
+// formula's range of its subscriber.
+void check_ports(const Lane& lane) {
+    const Engine& engine = *lane.engine;
+    const std::uint8_t length = lane.config.subscriber_prefix_length;
+    if (lane.config.port_block_size) {
+        static std::vector<PortBlockInfo> blocks;
+        blocks.clear();
+        std::uint64_t in_blocks = 0;
+        engine.for_each_port_block([&](const PortBlockInfo& b) {
+            in_blocks += b.bindings;
+            require(b.last - b.first + 1 == lane.config.port_block_size &&
+                        (b.first - lane.config.port_min) % lane.config.port_block_size == 0,
+                    "a port block is not an aligned block of the configured size");
+            for (const PortBlockInfo& other : blocks)
+                require(other.public_address != b.public_address || other.first != b.first,
+                        "two port blocks hold the same ports");
+            blocks.push_back(b);
+        });
+        engine.for_each_binding([&](const BindingInfo& s) {
+            const auto holding = std::count_if(blocks.begin(), blocks.end(), [&](const PortBlockInfo& b) {
+                return b.public_address == s.public_address && s.public_port >= b.first && s.public_port <= b.last &&
+                       b.subscriber.address == mask_ipv6(s.b4, length);
+            });
+            require(holding == 1, "a binding's port is in no block of its subscriber");
+        });
+        require(in_blocks == engine.binding_count(), "the blocks' binding counts do not add up to the bindings");
+    }
+    if (const DeterministicMap* map = engine.deterministic()) {
+        engine.for_each_binding([&](const BindingInfo& s) {
+            const auto number = map->number_of(mask_ipv6(s.b4, length));
+            require(number.has_value(), "a deterministic binding of a B4 outside every --b4-prefix");
+            const auto range = map->range_of(*number);
+            require(range.address == s.public_address && s.public_port >= range.first && s.public_port <= range.last,
+                    "a deterministic binding outside its subscriber's range");
+        });
+    }
+}
+
 void check_after_input(const Lane& lane) {
     const Engine& engine = *lane.engine;
     const Counters& counters = engine.counters();
@@ -222,6 +276,7 @@ void check_after_input(const Lane& lane) {
     require(in == out, "counters: in_b4 + in_uplink != sum(out_*) + sum(drop_*) + sum(held_*)");
     require(engine.binding_count() <= lane.config.max_bindings, "more bindings than max_bindings");
     require(engine.subscriber_count() <= lane.config.max_subscribers, "more subscribers than max_subscribers");
+    check_ports(lane);
     if (lane.reference) {
         require(counters.values() == lane.reference->counters().values(),
                 "burst and one-at-a-time engines count differently");
@@ -254,6 +309,13 @@ void check_events(Lane& lane) {
                     "an event's public address is not a pool address");
             require((e.kind == EventKind::binding_removed) == (e.reason != RemovalReason::none),
                     "a removal without a reason, or a reason without a removal");
+            const bool block = e.kind == EventKind::port_block_allocated || e.kind == EventKind::port_block_released;
+            require(!block || (lane.config.port_block_size &&
+                               e.public_port_last - e.public_port + 1 == lane.config.port_block_size),
+                    "a port block event without port blocks, or of the wrong size");
+            require(!lane.config.port_block_size ||
+                        (e.kind != EventKind::binding_created && e.kind != EventKind::binding_removed),
+                    "a binding event under port blocks");
             require(e.subscriber_length == lane.config.subscriber_prefix_length &&
                         e.subscriber == mask_ipv6(e.subscriber, e.subscriber_length),
                     "an event's subscriber is not a prefix of the configured length");
@@ -431,7 +493,8 @@ void run_one(std::span<const std::uint8_t> input) {
     State& s = state();
     if (input.empty()) return;
     const std::uint8_t selector = input[0];
-    Lane& lane = s.lanes[selector & kSelectorAdf];
+    const unsigned mode = (selector >> kSelectorModeShift) & 3;
+    Lane& lane = s.lanes[mode == 1 ? 2 : mode == 2 ? 3 : selector & kSelectorAdf];
     s.current = &lane;
     if (!lane.engine || s.fresh || lane.history_inputs >= kInputsPerEngine) reset(lane);
     const std::uint32_t n = static_cast<std::uint32_t>(input.size());

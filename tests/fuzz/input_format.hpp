@@ -4,8 +4,9 @@
 //   input    := selector record*
 //   selector := bit 0: the second engine (address-dependent filtering, B4
 //               prefix list, /64 subscribers); bits 1-3: burst size index
-//               (burst target); bit 7: the rest is a saved history
-//               (32-bit big-endian length + input, repeated)
+//               (burst target); bits 4-5: 1 the port-block engine, 2 the
+//               deterministic engine (bit 0 then ignored); bit 7: the rest
+//               is a saved history (32-bit big-endian length + input, repeated)
 //   record   := ctl len_hi len_lo bytes[len]   (a short last record takes
 //               what is left)
 //   ctl      := bit 0: the other side than the target's own; bit 1: aim at an
@@ -25,6 +26,9 @@ namespace dslite::fuzz {
 
 inline constexpr std::uint8_t kSelectorAdf = 0x01;
 inline constexpr unsigned kSelectorBurstShift = 1;
+inline constexpr unsigned kSelectorModeShift = 4;
+inline constexpr std::uint8_t kSelectorPortBlocks = 1 << kSelectorModeShift;
+inline constexpr std::uint8_t kSelectorDeterministic = 2 << kSelectorModeShift;
 inline constexpr std::uint8_t kSelectorHistory = 0x80;
 inline constexpr std::array<std::size_t, 8> kBurstSizes = {1, 2, 3, 4, 8, 16, 32, 64};
 

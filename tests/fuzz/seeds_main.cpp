@@ -64,6 +64,12 @@ void write_engine_seeds(const fs::path& out, const std::string& name, const std:
     write(out / "burst", name, engine_input(packets, 7 << kSelectorBurstShift, true, extra_ctl));
     write(out / "burst", name + "-adf",
           engine_input(packets, kSelectorAdf | 2 << kSelectorBurstShift, true, extra_ctl));
+    // The port-block and deterministic engines, from the B4 side and in bursts.
+    for (const auto& [mode, suffix] : {std::pair{kSelectorPortBlocks, "-blocks"}, {kSelectorDeterministic, "-det"}}) {
+        write(out / "b4", name + suffix, engine_input(packets, mode, true, extra_ctl));
+        write(out / "burst", name + suffix,
+              engine_input(packets, static_cast<std::uint8_t>(mode | 4 << kSelectorBurstShift), true, extra_ctl));
+    }
 }
 
 std::vector<Packet> read_packets(const fs::path& file) {
