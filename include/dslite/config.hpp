@@ -56,6 +56,11 @@ struct EngineConfig {
     // B4's packet to one of them is sent toward the uplink, for the driver to
     // hand to its owner, instead of hairpinning here.
     bool pool_shared = false;
+    // With pool_shared: the whole --port-range the engines share, which the
+    // deterministic formula (RFC 7422) is over; each engine serves the
+    // subscribers whose range lies in its slice.
+    std::uint16_t shared_port_min = 0;
+    std::uint16_t shared_port_max = 0;
 
     Quota quota;
     Timeouts timeouts;
@@ -119,8 +124,14 @@ inline constexpr std::uint8_t kMaxSoftwires = 16;
 // the checks are those of the option rows (engine_options.hpp).
 std::optional<std::string> validate(const EngineConfig& config);
 
-// Splits [min, max] into n disjoint contiguous slices of near-equal size, for
-// running n engines side by side.
-std::vector<std::pair<std::uint16_t, std::uint16_t>> split_port_range(std::uint16_t min, std::uint16_t max, unsigned n);
+// Splits [min, max] into n disjoint contiguous slices of near-equal size,
+// for running n engines side by side: whole units of `unit` ports each from
+// min (the last slice takes the tail), fewer slices when there are fewer
+// units than n.
+std::vector<std::pair<std::uint16_t, std::uint16_t>> split_port_range(std::uint16_t min, std::uint16_t max, unsigned n,
+                                                                      std::uint32_t unit = 1);
+// What engines side by side split the port range in: a port block, a
+// deterministic range (the largest quota), or single ports.
+std::uint32_t share_unit(const EngineConfig& config);
 
 }  // namespace dslite

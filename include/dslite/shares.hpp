@@ -1,17 +1,20 @@
 // Several engines side by side, one per thread: each owns a disjoint share of
-// every pool address's ports (split_port_range) and the subscribers whose
-// prefix hashes to it, so paired pooling and quotas still hold per subscriber
+// every pool address's ports (split_port_range, in whole port blocks or
+// deterministic ranges) and the subscribers whose prefix hashes to it (under
+// deterministic mapping: whose range lies in its share), so paired pooling and quotas still hold per subscriber
 // and no two engines ever touch one binding. Shares says which engine owns a
 // packet, so a driver can hand one that arrived on the wrong thread to the
 // engine that holds, or will hold, its binding. Pure: bytes in, an index out.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
 #include "dslite/address.hpp"
 #include "dslite/config.hpp"
+#include "dslite/deterministic.hpp"
 
 namespace dslite {
 
@@ -29,9 +32,14 @@ struct Owner {
 
 class Shares {
 public:
-    // `config` must have passed validate(); count >= 1 and no more than the
-    // port range has ports.
+    // `config` must have passed validate(); count >= 1 and no more than
+    // split() gives slices.
     Shares(const EngineConfig& config, unsigned count);
+    // The engines' slices of the port range: whole port blocks, or whole
+    // deterministic ranges split so each engine serves as many subscribers
+    // (the last takes the unused rest); fewer than `count` when the range
+    // has too few.
+    static std::vector<std::pair<std::uint16_t, std::uint16_t>> split(const EngineConfig& config, unsigned count);
 
     unsigned count() const { return count_; }
     // Engine i's configuration: its slice of the ports, its part of the table
@@ -56,11 +64,14 @@ private:
     bool in_pool(std::uint32_t address) const;
     Owner of_subscriber(const std::uint8_t* address) const;
     Owner by_ports(std::span<const std::uint8_t> packet, bool fragments_too) const;
+    // Under deterministic mapping, how many subscribers' ranges engine i's slice holds.
+    std::uint64_t subscribers_served(unsigned i) const;
 
     EngineConfig config_;
     unsigned count_;
     std::vector<std::pair<std::uint16_t, std::uint16_t>> slices_;
     std::vector<Ipv4Prefix> pools_;
+    std::optional<DeterministicMap> deterministic_;  // several engines under --port-mapping deterministic
 };
 
 }  // namespace dslite

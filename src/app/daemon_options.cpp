@@ -88,8 +88,6 @@ Parsed<DaemonSettings> daemon_settings(const po::variables_map& values) {
             s.threads = static_cast<unsigned>(n);
         }
     }
-    if (s.threads > 1 && text(values, "port-mapping") && *text(values, "port-mapping") == "deterministic")
-        return bad("threads", "--port-mapping deterministic runs on one thread for now (--threads 1)");
     if (s.threads > 1) {
         for (const auto& [name, spec] :
              {std::pair{"b4-device", &s.b4_device}, std::pair{"uplink-device", &s.uplink_device}}) {

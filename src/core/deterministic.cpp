@@ -28,7 +28,10 @@ constexpr unsigned kMostSubscriberBits = 32;
 std::variant<DeterministicMap, std::string> DeterministicMap::make(const EngineConfig& c) {
     DeterministicMap m;
     m.length_ = c.subscriber_prefix_length;
-    m.port_min_ = c.port_min;
+    // Engines side by side all use the formula over the whole range.
+    const std::uint16_t port_min = c.pool_shared ? c.shared_port_min : c.port_min;
+    const std::uint16_t port_max = c.pool_shared ? c.shared_port_max : c.port_max;
+    m.port_min_ = port_min;
     m.pool_ = Pool(c.pools);
     if (c.b4_prefixes.empty())
         return std::string("needs --b4-prefix: the subscribers it maps are that prefix's /") +
@@ -52,7 +55,7 @@ std::variant<DeterministicMap, std::string> DeterministicMap::make(const EngineC
     }
     const std::uint64_t addresses = m.pool_.size();
     m.ports_each_ = std::max({c.quota.tcp, c.quota.udp, c.quota.icmp});
-    const std::uint32_t ports = std::uint32_t{c.port_max} - c.port_min + 1;
+    const std::uint32_t ports = std::uint32_t{port_max} - port_min + 1;
     m.ranges_per_address_ = m.ports_each_ ? ports / m.ports_each_ : 0;
     if (m.ranges_per_address_ == 0)
         return "a range of " + std::to_string(m.ports_each_) + " ports (the largest quota) does not fit --port-range";

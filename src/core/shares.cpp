@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "dslite/deterministic.hpp"
 #include "dslite/wire.hpp"
 #include "hash.hpp"
 #include "ipv4.hpp"
@@ -16,11 +17,31 @@ std::uint32_t divided(std::uint32_t total, unsigned count) { return (total + cou
 
 }  // namespace
 
+std::vector<std::pair<std::uint16_t, std::uint16_t>> Shares::split(const EngineConfig& config, unsigned count) {
+    if (config.port_mapping != PortMapping::deterministic || count < 2)
+        return split_port_range(config.port_min, config.port_max, count, share_unit(config));
+    // RFC 7422 ranges fill from the start of the range: split the ranges in
+    // use, so each engine serves as many subscribers as the others, and the
+    // last takes the unused rest.
+    auto made = DeterministicMap::make(config);
+    const auto* map = std::get_if<DeterministicMap>(&made);
+    if (!map) return {};
+    const std::uint64_t addresses = Pool(config.pools).size();
+    const std::uint64_t used = (map->subscribers() + addresses - 1) / addresses;
+    auto slices =
+        split_port_range(config.port_min, static_cast<std::uint16_t>(config.port_min + used * map->ports_each() - 1),
+                         count, map->ports_each());
+    if (!slices.empty()) slices.back().second = config.port_max;
+    return slices;
+}
+
 Shares::Shares(const EngineConfig& config, unsigned count)
-    : config_(config),
-      count_(count),
-      slices_(split_port_range(config.port_min, config.port_max, count)),
-      pools_(config.pools) {}
+    : config_(config), count_(count), slices_(split(config, count)), pools_(config.pools) {
+    if (config.port_mapping == PortMapping::deterministic && count > 1) {
+        auto made = DeterministicMap::make(config);
+        if (auto* map = std::get_if<DeterministicMap>(&made)) deterministic_ = std::move(*map);
+    }
+}
 
 EngineConfig Shares::config_of(unsigned i) const {
     EngineConfig c = config_;
@@ -28,12 +49,33 @@ EngineConfig Shares::config_of(unsigned i) const {
     c.port_min = slices_[i].first;
     c.port_max = slices_[i].second;
     c.pool_shared = true;
+    c.shared_port_min = config_.port_min;
+    c.shared_port_max = config_.port_max;
     // The same memory as one engine: a subscriber's bindings all live in the
-    // engine that owns it, so each table gets its part of the whole.
+    // engine that owns it, so each table gets its part of the whole (under
+    // deterministic mapping, at least the part of the subscribers it serves).
     c.max_bindings = divided(config_.max_bindings, count_);
     c.max_subscribers = divided(config_.max_subscribers, count_);
+    if (deterministic_) {
+        const std::uint64_t served = subscribers_served(i), all = deterministic_->subscribers();
+        c.max_subscribers = static_cast<std::uint32_t>(
+            std::min<std::uint64_t>(config_.max_subscribers, std::max<std::uint64_t>(c.max_subscribers, served)));
+        c.max_bindings = static_cast<std::uint32_t>(std::min<std::uint64_t>(
+            config_.max_bindings,
+            std::max<std::uint64_t>(c.max_bindings, (std::uint64_t{config_.max_bindings} * served + all - 1) / all)));
+    }
     c.seed = mix64(config_.seed + i + 1);
     return c;
+}
+
+std::uint64_t Shares::subscribers_served(unsigned i) const {
+    // Subscriber n has range n div A: those of engine i's ranges.
+    const std::uint64_t addresses = Pool(config_.pools).size();
+    const std::uint64_t each = deterministic_->ports_each();
+    const std::uint64_t first = (slices_[i].first - config_.port_min) / each;
+    const std::uint64_t last = (std::uint64_t{slices_[i].second} + 1 - config_.port_min) / each;
+    const std::uint64_t all = deterministic_->subscribers();
+    return std::min(all, last * addresses) - std::min(all, first * addresses);
 }
 
 Owner Shares::of_subscriber(const std::uint8_t* address) const {
@@ -41,6 +83,10 @@ Owner Shares::of_subscriber(const std::uint8_t* address) const {
     Ipv6Address a;
     std::memcpy(a.data(), address, 16);
     const Ipv6Address prefix = mask_ipv6(a, config_.subscriber_prefix_length);
+    // RFC 7422: the engine whose slice holds the subscriber's range.
+    if (deterministic_)
+        if (const auto number = deterministic_->number_of(prefix))
+            return of_port(deterministic_->range_of(*number).first);
     std::uint64_t high = 0, low = 0;
     std::memcpy(&high, prefix.data(), 8);
     std::memcpy(&low, prefix.data() + 8, 8);
@@ -62,15 +108,9 @@ Owner Shares::from_b4(std::span<const std::uint8_t> p) const {
 }
 
 Owner Shares::of_port(std::uint16_t port) const {
-    if (port < config_.port_min || port > config_.port_max) return {};
-    // Slices differ by at most one port, the longer ones first (split_port_range).
-    const std::uint32_t offset = port - config_.port_min;
-    const std::uint32_t total = std::uint32_t{config_.port_max} - config_.port_min + 1;
-    const std::uint32_t small = total / count_;
-    const std::uint32_t longer = total % count_;
-    const std::uint32_t in_longer = longer * (small + 1);
-    if (offset < in_longer) return Owner::of(offset / (small + 1));
-    return Owner::of(longer + (offset - in_longer) / small);
+    for (unsigned i = 0; i < slices_.size(); ++i)
+        if (port >= slices_[i].first && port <= slices_[i].second) return Owner::of(i);
+    return {};
 }
 
 bool Shares::in_pool(std::uint32_t address) const {

@@ -97,17 +97,16 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config) {
     // Events only for a log that writes them.
     if (settings.binding_log.empty()) config.event_ring = 0;
     const unsigned threads = settings.threads;
-    if (split_port_range(config.port_min, config.port_max, threads).size() < threads)
-        return refuse("threads: " + std::to_string(threads) + " threads need at least as many ports in --port-range");
-    const Shares shares(config, threads);
-    // Each thread's engine gives blocks from its own share of the ports.
-    for (unsigned i = 0; i < threads && config.port_block_size; ++i) {
-        const EngineConfig share = shares.config_of(i);
-        if (std::uint32_t{share.port_max} - share.port_min + 1 < config.port_block_size)
-            return refuse("port-block-size: " + std::to_string(threads) + " threads each have " +
-                          std::to_string(std::uint32_t{share.port_max} - share.port_min + 1) +
-                          " ports of --port-range, fewer than a block of " + std::to_string(config.port_block_size));
+    // Engines split the range in whole port blocks or deterministic ranges.
+    if (Shares::split(config, threads).size() < threads) {
+        const std::uint32_t unit = share_unit(config);
+        return refuse("threads: " + std::to_string(threads) + " threads need at least as many " +
+                      (config.port_mapping == PortMapping::deterministic
+                           ? "deterministic ranges in use (each pool address's first range, second, ...)"
+                       : unit == 1 ? std::string("ports in --port-range")
+                                   : "port blocks of " + std::to_string(unit) + " in --port-range"));
     }
+    const Shares shares(config, threads);
 
     asio::io_context io;
     std::vector<Worker> workers(threads);

@@ -89,6 +89,72 @@ TEST(Shares, EveryPortIsOwnedByTheEngineWhoseSliceHasIt) {
     }
 }
 
+TEST(Shares, SharesAreWholePortBlocksOrDeterministicRanges) {
+    EngineConfig blocks = base_config();
+    blocks.port_block_size = 512;
+    EngineConfig deterministic = base_config();
+    deterministic.port_mapping = PortMapping::deterministic;
+    // 256 subscribers on 16 addresses: ranges 0-15 of 2048 ports are in use.
+    deterministic.b4_prefixes = {*parse_ipv6_prefix("2001:db8:a::/48")};
+    for (const auto& [c, unit] : {std::pair{blocks, 512u}, std::pair{deterministic, 2048u}}) {
+        ASSERT_EQ(Shares::split(c, 3).size(), 3u);
+        const Shares shares(c, 3);
+        for (unsigned i = 0; i < 3; ++i) {
+            const EngineConfig e = shares.config_of(i);
+            EXPECT_EQ((e.port_min - c.port_min) % unit, 0u) << unit << " engine " << i;
+            if (i < 2) {
+                EXPECT_EQ((e.port_max + 1u - c.port_min) % unit, 0u) << unit << " engine " << i;
+            }
+        }
+        EXPECT_EQ(shares.config_of(2).port_max, c.port_max) << "the last share takes the tail";
+    }
+    // The ranges in use split evenly (6, 5 and 5 of them), not the whole port range.
+    const Shares shares(deterministic, 3);
+    EXPECT_EQ(shares.config_of(1).port_min, 1024 + 6 * 2048);
+    EXPECT_EQ(shares.config_of(2).port_min, 1024 + 11 * 2048);
+    EXPECT_GE(shares.config_of(0).max_subscribers, 6u * 16) << "room for every subscriber it serves";
+    EXPECT_EQ(split_port_range(1024, 2047, 3, 512).size(), 2u) << "fewer shares than engines: refused by the daemon";
+    deterministic.b4_prefixes = {*parse_ipv6_prefix("2001:db8:a::/56")};
+    EXPECT_EQ(Shares::split(deterministic, 2).size(), 1u) << "one subscriber, one range in use: one engine at most";
+}
+
+// RFC 7422 on several engines: a subscriber is the engine whose share holds
+// its range, that engine binds it inside the range, and the answers come back
+// to it.
+TEST(Shares, UnderDeterministicMappingASubscriberIsTheEngineOfItsRange) {
+    EngineConfig c = base_config();
+    c.port_mapping = PortMapping::deterministic;
+    c.b4_prefixes = {*parse_ipv6_prefix("2001:db8:a::/48")};  // 256 subscribers
+    ASSERT_FALSE(validate(c).has_value()) << *validate(c);
+    const Shares shares(c, 3);
+    const auto map = std::get<DeterministicMap>(DeterministicMap::make(c));
+    std::vector<std::unique_ptr<Engine>> engines;
+    for (unsigned i = 0; i < 3; ++i) engines.push_back(std::make_unique<Engine>(shares.config_of(i)));
+    std::set<unsigned> used;
+    Extra extra;
+    for (unsigned n = 0; n < 256; ++n) {
+        Ipv6Address b4 = net::b4_a;
+        b4[6] = static_cast<std::uint8_t>(n);
+        const Bytes packet = from_b4_bytes(b4, udp_packet(net::host, 5000, net::server1, 53));
+        const Owner owner = shares.from_b4(packet);
+        ASSERT_EQ(owner.kind, Owner::engine);
+        used.insert(owner.index);
+        const auto range = map.range_of(*map.number_of(mask_ipv6(b4, 56)));
+        EXPECT_EQ(shares.of_port(range.first), owner) << n;
+        EXPECT_EQ(shares.of_port(range.last), owner) << n;
+        auto buffer = std::make_unique<PacketBuffer>();
+        Packet p = buffer->holding(packet);
+        ASSERT_EQ(engines[owner.index]->from_b4(p, Time{0}, extra), Verdict::to_uplink) << n;
+        const Decoded out = decode(Bytes(p.data(), p.data() + p.size()));
+        ASSERT_NE(out.ip4(), nullptr);
+        EXPECT_EQ(out.ip4()->source, range.address) << n;
+        EXPECT_GE(out.ip4()->l4.source_port, range.first) << n;
+        EXPECT_LE(out.ip4()->l4.source_port, range.last) << n;
+        EXPECT_EQ(shares.from_uplink(udp_packet(net::server1, 53, range.address, out.ip4()->l4.source_port)), owner);
+    }
+    EXPECT_EQ(used.size(), 3u);
+}
+
 TEST(Shares, ASubscriberIsOneEngineAndSubscribersSpreadOverAll) {
     const Shares shares(base_config(), 3);
     std::map<unsigned, unsigned> per_engine;

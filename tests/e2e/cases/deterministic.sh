@@ -1,8 +1,8 @@
 # Deterministic NAT (RFC 7422): --print-deterministic-map says which public
 # address and port range each site's subscriber has, and every binding the
 # running AFTR makes is inside it, before and after a restart (which draws a
-# new random seed, so only the formula can make them agree); dslite-ctl whois
-# gives the same answer both ways.
+# new random seed, so only the formula can make them agree) and on two
+# threads; dslite-ctl whois gives the same answer both ways.
 
 DET_ARGS=(--port-mapping deterministic --b4-prefix 2001:db8:a::/56 --b4-prefix 2001:db8:b::/56)
 
@@ -56,13 +56,35 @@ case_main() {
     check "site a's UDP again" wait "${LAB_UDP_PIDS[0]}"
     check "site b's UDP again" wait "${LAB_UDP_PIDS[1]}"
     check "the same ranges after the restart" bindings_in_map "$LAB_DIR/map.txt"
-    check "more than one thread is refused" refused_threads
+
+    # Two threads: the ranges in use are split between the engines, each
+    # serving the subscribers whose range is in its share. With the /52s
+    # (32 subscribers on 16 addresses) site A's subscriber has the first
+    # range, site B's the second: one on each engine.
+    local two=(--port-mapping deterministic --b4-prefix 2001:db8:a::/52 --b4-prefix 2001:db8:b::/52)
+    ip netns exec "$LAB_NS_AFTR" "$LAB_AFTR" --aftr-address "$LAB_AFTR_ADDRESS" --pool "$LAB_POOL" \
+        "${two[@]}" --print-deterministic-map >"$LAB_DIR/map2.txt"
+    check "restarted on two threads" lab_restart_aftr "${two[@]}" --threads 2
+    lab_udp_both_sites 7000 5
+    check "site a's UDP on two threads" wait "${LAB_UDP_PIDS[0]}"
+    check "site b's UDP on two threads" wait "${LAB_UDP_PIDS[1]}"
+    check "site a's HTTP on two threads" lab_in hosta curl -sS --max-time 10 -o /dev/null "http://$LAB_SERVER/"
+    check "every binding is in its range on two threads" bindings_in_map "$LAB_DIR/map2.txt"
+    check "... and the two sites are on different engines" sites_on_two_engines
+    check "three threads are refused: only two ranges are in use" refused_threads "${two[@]}"
+}
+
+sites_on_two_engines() {
+    lab_ctl --json bindings | "$LAB_PYTHON" -c '
+import json, sys
+engines = {b["b4"]: b["engine"] for b in json.load(sys.stdin)["bindings"]}
+sys.exit(0 if len(set(engines.values())) == 2 and len(engines) == 2 else 1)'
 }
 
 refused_threads() {
     local out status=0
     out=$(ip netns exec "$LAB_NS_AFTR" "$LAB_AFTR" --aftr-address "$LAB_AFTR_ADDRESS" --pool "$LAB_POOL" \
-        "${DET_ARGS[@]}" --b4-device tun:x6 --uplink-device tun:x4 --threads 2 2>&1) || status=$?
-    [[ $status -eq 2 && $out == "dslite-aftr: threads: --port-mapping deterministic runs on one thread for now (--threads 1)" ]] ||
+        "$@" --b4-device tun:x6 --uplink-device tun:x4 --threads 3 2>&1) || status=$?
+    [[ $status -eq 2 && $out == "dslite-aftr: threads: 3 threads need at least as many deterministic ranges in use"* ]] ||
         { echo "status $status: $out"; return 1; }
 }
