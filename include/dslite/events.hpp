@@ -33,7 +33,8 @@ namespace dslite {
     X(binding_table_full)    /* --max-bindings reached */                        \
     X(subscriber_table_full) /* --max-subscribers reached */                     \
     X(port_block_allocated)  /* b4, subscriber, public address, ports */         \
-    X(port_block_released)   /* the same, after its last binding's port hold */
+    X(port_block_released)   /* the same, after its last binding's port hold */  \
+    X(softwire_moved)        /* subscriber, new b4, previous b4 (RFC 7785 4) */
 
 enum class EventKind : std::uint8_t {
 #define DSLITE_EVENT_ENUM(name) name,
@@ -56,8 +57,9 @@ struct Event {
     // a binding that timed out carries the second it expired, which may be
     // before the engine noticed (a quiet AFTR, a replay's idle gap).
     std::int64_t time_us = 0;
-    Ipv6Address b4{};          // the softwire's B4 address (all but the table-full kinds)
-    Ipv6Address subscriber{};  // the subscriber's prefix; length below
+    Ipv6Address b4{};           // the softwire's B4 address (all but the table-full kinds)
+    Ipv6Address previous_b4{};  // softwire_moved: the address the softwire led to before
+    Ipv6Address subscriber{};   // the subscriber's prefix; length below
     Ipv4Address inside_address{};
     Ipv4Address public_address{};        // zero when the pool had none to give
     std::uint16_t inside_port = 0;       // or ICMP identifier

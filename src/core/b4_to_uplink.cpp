@@ -196,7 +196,16 @@ std::uint8_t Engine::Impl::softwire_slot(std::uint32_t sub, const Ipv6Address& b
     const Subscriber& s = subscribers[sub];
     if (s.moved && now_ - s.moved_at < config_.softwire_move_hold) return SubscriberTable::no_softwire;
     counters_.add(Counter::softwires_moved);
-    return subscribers.move_softwire(sub, b4, now_);
+    const std::uint8_t moved = subscribers.oldest_softwire(sub);
+    if (events_) {
+        // Bindings made through the old address are now reached through the
+        // new one: the log says so, or their records would name the old B4.
+        Event e = subscriber_event(EventKind::softwire_moved, sub, b4);
+        e.previous_b4 = subscribers.b4(sub, moved);
+        report(e);
+    }
+    subscribers.move_softwire(sub, moved, b4, now_);
+    return moved;
 }
 
 std::uint32_t Engine::Impl::find_binding(const Ipv6Address& b4, std::uint32_t address, std::uint16_t port,

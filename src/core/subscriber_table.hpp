@@ -90,15 +90,18 @@ public:
         set(id, s.softwire_count, address, now);
         return s.softwire_count++;
     }
-    // The least recently used softwire now leads to `address`.
-    std::uint8_t move_softwire(std::uint32_t id, const Ipv6Address& address, std::uint32_t now) {
+    // The least recently used softwire: the one a new address takes over.
+    std::uint8_t oldest_softwire(std::uint32_t id) const {
         std::uint8_t oldest = 0;
         for (std::uint8_t slot = 1; slot < slab_[id].softwire_count; ++slot)
             if (last_seen(id, slot) < last_seen(id, oldest)) oldest = slot;
-        set(id, oldest, address, now);
+        return oldest;
+    }
+    // That softwire now leads to `address`.
+    void move_softwire(std::uint32_t id, std::uint8_t slot, const Ipv6Address& address, std::uint32_t now) {
+        set(id, slot, address, now);
         slab_[id].moved = true;
         slab_[id].moved_at = now;
-        return oldest;
     }
 
     void erase(std::uint32_t id) {

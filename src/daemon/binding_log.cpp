@@ -54,6 +54,7 @@ Fields fields_of(const Event& e) {
     case EventKind::subscriber_table_full: return {true, false, false, false};
     case EventKind::port_block_allocated:
     case EventKind::port_block_released: return {false, true, false, true};
+    case EventKind::softwire_moved: return {false, true, false, false};
     }
     return {false, false, false, false};
 }
@@ -292,7 +293,9 @@ std::string event_json(const Event& e, WallTime at) {
     json.begin_object();
     json.member("time", timestamp(at)).member("event", event_name(e.kind));
     if (e.kind == EventKind::binding_removed) json.member("reason", reason_name(e.reason));
-    json.member("b4", to_string(e.b4)).member("subscriber", subscriber_text(e));
+    json.member("b4", to_string(e.b4));
+    if (e.kind == EventKind::softwire_moved) json.member("previous_b4", to_string(e.previous_b4));
+    json.member("subscriber", subscriber_text(e));
     if (f.flow) {
         json.member("protocol", protocol_name(e.protocol));
         json.member("inside_address", to_string(e.inside_address)).member("inside_port", e.inside_port);
@@ -324,6 +327,7 @@ std::string event_syslog(const Event& e, WallTime at, std::string_view hostname,
     };
     if (e.kind == EventKind::binding_removed) param("reason", std::string(reason_name(e.reason)));
     param("b4", to_string(e.b4));
+    if (e.kind == EventKind::softwire_moved) param("previous_b4", to_string(e.previous_b4));
     param("subscriber", subscriber_text(e));
     if (f.flow) {
         param("protocol", std::string(protocol_name(e.protocol)));

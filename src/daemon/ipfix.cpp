@@ -121,6 +121,7 @@ void IpfixExporter::add(const Event& e, std::chrono::system_clock::time_point at
     case EventKind::subscriber_table_full: t = max_subs, event = 13; break;
     case EventKind::port_block_allocated: t = port_block, event = 16; break;
     case EventKind::port_block_released: t = port_block, event = 17; break;
+    case EventKind::softwire_moved: return;  // RFC 8158 has no event for it
     }
     Bytes& b = queued_[t];
     put64(b, static_cast<std::uint64_t>(ms < 0 ? 0 : ms));

@@ -18,6 +18,8 @@
 //   port_block_allocated/released 16/17 port block (4.6.10), the B4 as
 //                                      sourceIPv6Address; a block holds its
 //                                      ports for every protocol
+//   softwire_moved                 -   none: RFC 8158 has no such event (the
+//                                      JSON and syslog records have it)
 #pragma once
 
 #include <array>

@@ -165,6 +165,27 @@ TEST_F(EventsTest, AFullPoolIsRecordedWithTheSubscriberThatAskedAndTheAddressItH
     EXPECT_EQ(events[0].inside_port, 2000);
 }
 
+// RFC 7785 4: a softwire taken over by a new B4 address takes its bindings
+// along; the record says from which address to which, so a binding's
+// record naming the old B4 can be followed.
+TEST_F(EventsTest, ASoftwireMoveIsRecordedWithBothAddresses) {
+    make_with([](EngineConfig& c) { c.softwire_move_hold = 10; });
+    const Ipv6Address renumbered = v6("2001:db8:a:1::7");  // net::b4_a's /56
+    const Bound b = bind_udp(net::b4_a, 0);
+    drain();
+    from_b4(renumbered, udp(net::host, 5000, net::server1, 53), 1);
+    const auto events = drain();
+    ASSERT_EQ(kinds(events), (std::vector{EventKind::softwire_moved}));
+    EXPECT_EQ(events[0].b4, renumbered);
+    EXPECT_EQ(events[0].previous_b4, net::b4_a);
+    EXPECT_EQ(events[0].subscriber, mask_ipv6(net::b4_a, 56));
+    EXPECT_EQ(events[0].public_address, b.pub);
+    EXPECT_EQ(events[0].time_us, at(1));
+    // Refused within the hold: no move, no record.
+    from_b4(net::b4_a, udp(net::host, 5000, net::server1, 53), 2);
+    EXPECT_TRUE(drain().empty());
+}
+
 TEST_F(EventsTest, WithoutARingTheEngineRecordsNothingAndCountsNothing) {
     make_with([](EngineConfig& c) { c.event_ring = 0; });
     EXPECT_EQ(engine->events(), nullptr);

@@ -96,6 +96,19 @@ TEST(BindingLogRecords, APortBlockHasItsRangeAndNoFlow) {
     EXPECT_EQ(m.find("inside"), std::string::npos) << m;
 }
 
+TEST(BindingLogRecords, ASoftwireMoveNamesBothB4s) {
+    Event moved = a_binding(EventKind::softwire_moved);
+    moved.b4 = test::v6("2001:db8:a:1::7");
+    moved.previous_b4 = test::net::b4_a;
+    EXPECT_EQ(
+        event_json(moved, kAt),
+        "{\"time\":\"2023-11-14T22:13:20.250Z\",\"event\":\"softwire_moved\",\"b4\":\"2001:db8:a:1::7\","
+        "\"previous_b4\":\"2001:db8:a::2\",\"subscriber\":\"2001:db8:a::/56\",\"public_address\":\"198.51.100.3\"}");
+    EXPECT_NE(event_syslog(moved, kAt, "aftr1", 1)
+                  .find("[dslite@32473 b4=\"2001:db8:a:1::7\" previous_b4=\"2001:db8:a::2\" subscriber="),
+              std::string::npos);
+}
+
 TEST(BindingLogRecords, SyslogIsRfc5424WithStructuredData) {
     const std::string m = event_syslog(a_binding(), kAt, "aftr1", 4242);
     // RFC 5424 6: <PRI>VERSION SP TIMESTAMP SP HOSTNAME SP APP-NAME SP PROCID SP MSGID SP SD [SP MSG]
