@@ -32,8 +32,6 @@ std::optional<Protocol> parse_protocol(std::string_view text) {
     return std::nullopt;
 }
 
-std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
-
 std::variant<BindingFilter, std::string> parse_filter(std::span<const std::string_view> args) {
     BindingFilter filter;
     for (std::size_t i = 0; i < args.size(); i += 2) {
@@ -42,15 +40,15 @@ std::variant<BindingFilter, std::string> parse_filter(std::span<const std::strin
         const std::string_view value = args[i + 1];
         if (name == "--b4") {
             filter.b4 = parse_ipv6_prefix(value);
-            if (!filter.b4) return "--b4: " + quoted(value) + " is not an IPv6 address or prefix";
+            if (!filter.b4) return "--b4: " + in_quotes(value) + " is not an IPv6 address or prefix";
         } else if (name == "--protocol") {
             filter.protocol = parse_protocol(value);
-            if (!filter.protocol) return "--protocol: " + quoted(value) + " is not tcp, udp or icmp";
+            if (!filter.protocol) return "--protocol: " + in_quotes(value) + " is not tcp, udp or icmp";
         } else if (name == "--public") {
             filter.public_address = parse_ipv4(value);
-            if (!filter.public_address) return "--public: " + quoted(value) + " is not an IPv4 address";
+            if (!filter.public_address) return "--public: " + in_quotes(value) + " is not an IPv4 address";
         } else {
-            return quoted(name) + " is not a bindings filter (--b4, --protocol, --public)";
+            return in_quotes(name) + " is not a bindings filter (--b4, --protocol, --public)";
         }
     }
     return filter;
@@ -92,17 +90,17 @@ std::variant<Request, std::string> parse_request(std::string_view line) {
         if (what.find('.') != std::string_view::npos && colon != std::string_view::npos) {
             const auto address = parse_ipv4(what.substr(0, colon));
             const auto port = parse_unsigned(what.substr(colon + 1));
-            if (!address || !port || *port > 65535) return "whois: " + quoted(what) + " is not IPv4ADDR:PORT";
+            if (!address || !port || *port > 65535) return "whois: " + in_quotes(what) + " is not IPv4ADDR:PORT";
             request.filter.public_address = address;
             request.filter.public_port = static_cast<std::uint16_t>(*port);
         } else {
             request.filter.b4 = parse_ipv6_prefix(what);
             if (!request.filter.b4)
-                return "whois: " + quoted(what) + " is neither IPv4ADDR:PORT nor an IPv6 address or prefix";
+                return "whois: " + in_quotes(what) + " is neither IPv4ADDR:PORT nor an IPv6 address or prefix";
         }
         return request;
     }
-    return quoted(w[0]) + " is not a command: try stats, bindings, subscribers or whois";
+    return in_quotes(w[0]) + " is not a command: try stats, bindings, subscribers or whois";
 }
 
 std::string stats_json(const Counters& counters, const Gauges& gauges) {
