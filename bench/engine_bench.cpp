@@ -187,7 +187,8 @@ void BM_Established(benchmark::State& state) {
 // timed region) takes `flows` first packets, filling its tables from empty.
 // Logged: with the binding log's ring on and drained by a second thread;
 // `events_lost` is reported (the ring is the daemon's default, 65536).
-template <bool logged>
+// `block_size`: with --port-block-size, one record per block instead of per binding.
+template <bool logged, std::uint16_t block_size = 0>
 void BM_NewBindings(benchmark::State& state) {
     const auto flows = static_cast<std::uint32_t>(state.range(0));
     static std::map<std::uint32_t, std::vector<Template>> cache;
@@ -202,6 +203,7 @@ void BM_NewBindings(benchmark::State& state) {
         engine.reset();
         EngineConfig config = config_for(flows);
         if (logged) config.event_ring = 1u << 16;
+        config.port_block_size = block_size;
         engine.emplace(config);
         Clock clock;
         std::optional<Consumer> consumer;
@@ -261,6 +263,8 @@ BENCHMARK(BM_Established<Direction::from_b4, 32, true>)->ArgName("bindings")->Ar
 BENCHMARK(BM_Established<Direction::from_uplink, 32, true>)->ArgName("bindings")->Arg(1'000'000);
 BENCHMARK(BM_NewBindings<false>)->ArgName("bindings")->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_NewBindings<true>)->ArgName("bindings")->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_NewBindings<false, 512>)->ArgName("bindings")->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_NewBindings<true, 512>)->ArgName("bindings")->Arg(1'000'000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace dslite::bench
