@@ -278,6 +278,16 @@ lab_udp_both_sites() {  # PORT COUNT
     done
 }
 
+# Traffic of every kind through the AFTR, each part a check (run.sh's
+# check): UDP from both sites, HTTP from site A, a ping from site B.
+lab_mixed_traffic() {  # UDP-PORT COUNT [WHAT: said after each check]
+    lab_udp_both_sites "$1" "$2"
+    check "site a's UDP${3:-}" wait "${LAB_UDP_PIDS[0]}"
+    check "site b's UDP${3:-}" wait "${LAB_UDP_PIDS[1]}"
+    check "site a's HTTP${3:-}" lab_in hosta curl -sS --max-time 10 -o /dev/null "http://$LAB_SERVER/"
+    check "site b's ping${3:-}" lab_in hostb ping -c 2 -i 0.2 -W 2 "$LAB_SERVER"
+}
+
 # Starts the 8 MiB download from both sites' hosts at once (curl), into
 # $LAB_DIR/down-SITE.bin: their pids in LAB_DOWNLOAD_PIDS.
 lab_download_both_sites() {

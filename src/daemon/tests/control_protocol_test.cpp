@@ -15,6 +15,21 @@ struct NoEmit final : Emitter {
     void emit(Side, std::span<const std::uint8_t>) override { ADD_FAILURE() << "unexpected emitted packet"; }
 };
 
+struct PublicEnd {
+    Ipv4Address address;
+    std::uint16_t port = 0;
+    std::string text() const { return to_string(address) + ":" + std::to_string(port); }
+};
+
+// Host 5000 behind `b4` sends once: the public end its binding got.
+PublicEnd bind_one(Engine& engine, const Ipv6Address& b4) {
+    NoEmit none;
+    PacketBuffer buffer;
+    Packet packet = buffer.holding(softwire_udp(b4, 5000, "hi"));
+    EXPECT_EQ(engine.from_b4(packet, Time{1'000'000}, none), Verdict::to_uplink);
+    return {Ipv4Address{wire::load32(packet.data() + 12)}, wire::load16(packet.data() + 20)};
+}
+
 Request parsed(std::string_view line) {
     auto r = parse_request(line);
     if (auto* e = std::get_if<std::string>(&r)) ADD_FAILURE() << line << ": " << *e;
@@ -170,13 +185,7 @@ TEST(ControlResponse, WhoisAnswersFromTheFormulaAndTheTable) {
     config.port_mapping = PortMapping::deterministic;
     config.b4_prefixes = {*parse_ipv6_prefix("2001:db8:a::/56"), *parse_ipv6_prefix("2001:db8:b::/56")};
     Engine engine(config);
-    NoEmit none;
-    PacketBuffer buffer;
-    Packet packet = buffer.holding(softwire_udp(net::b4_b, 5000, "hi"));
-    ASSERT_EQ(engine.from_b4(packet, Time{1'000'000}, none), Verdict::to_uplink);
-    const std::uint16_t port = wire::load16(packet.data() + 20);
-    const std::string public_end =
-        to_string(Ipv4Address{wire::load32(packet.data() + 12)}) + ":" + std::to_string(port);
+    const std::string public_end = bind_one(engine, net::b4_b).text();
     const Gauges gauges;
 
     // Subscriber 1 (2001:db8:b::/56): the pool's second address, the first range.
@@ -197,10 +206,7 @@ TEST(ControlResponse, WhoisAnswersFromTheFormulaAndTheTable) {
         << "a range nobody has";
 
     Engine dynamic(lab_config());
-    Packet again = buffer.holding(softwire_udp(net::b4_a, 5000, "hi"));
-    ASSERT_EQ(dynamic.from_b4(again, Time{1'000'000}, none), Verdict::to_uplink);
-    const std::string end =
-        to_string(Ipv4Address{wire::load32(again.data() + 12)}) + ":" + std::to_string(wire::load16(again.data() + 20));
+    const std::string end = bind_one(dynamic, net::b4_a).text();
     const std::string live = respond("whois " + end, dynamic, gauges);
     EXPECT_NE(live.find(R"({"mapping":"dynamic","bindings":[{"b4":"2001:db8:a::2")"), std::string::npos) << live;
     EXPECT_NE(live.find(R"("count":1)"), std::string::npos) << live;
@@ -218,12 +224,9 @@ TEST(ControlResponse, WhoisUnderPortBlocksNamesTheBlock) {
     EngineConfig config = lab_config();
     config.port_block_size = 512;
     Engine engine(config);
-    NoEmit none;
-    PacketBuffer buffer;
-    Packet packet = buffer.holding(softwire_udp(net::b4_a, 5000, "hi"));
-    ASSERT_EQ(engine.from_b4(packet, Time{1'000'000}, none), Verdict::to_uplink);
-    const std::uint16_t port = wire::load16(packet.data() + 20);
-    const std::string address = to_string(Ipv4Address{wire::load32(packet.data() + 12)});
+    const PublicEnd end = bind_one(engine, net::b4_a);
+    const std::uint16_t port = end.port;
+    const std::string address = to_string(end.address);
     const auto first = static_cast<std::uint16_t>(config.port_min + (port - config.port_min) / 512 * 512);
     const std::string block = R"({"subscriber":"2001:db8:a::/56","b4":"2001:db8:a::2","public_address":")" + address +
                               R"(","ports":")" + std::to_string(first) + "-" + std::to_string(first + 511) +

@@ -34,11 +34,7 @@ case_main() {
     check "the map has one line per subscriber" test "$(wc -l <"$LAB_DIR/map.txt")" -eq 2
     check "... the sites' /56s" contains "$(<"$LAB_DIR/map.txt")" "2001:db8:b::/56 "
     check "dslite-aftr starts with deterministic mapping" lab_restart_aftr "${DET_ARGS[@]}"
-    lab_udp_both_sites 5000 20
-    check "site a's UDP" wait "${LAB_UDP_PIDS[0]}"
-    check "site b's UDP" wait "${LAB_UDP_PIDS[1]}"
-    check "site a's HTTP" lab_in hosta curl -sS --max-time 10 -o /dev/null "http://$LAB_SERVER/"
-    check "site b's ping" lab_in hostb ping -c 2 -i 0.2 -W 2 "$LAB_SERVER"
+    lab_mixed_traffic 5000 20
     check "every binding is in its subscriber's range of the map" bindings_in_map "$LAB_DIR/map.txt"
     local site_b_end
     site_b_end=$(lab_ctl --json bindings --b4 2001:db8:b::2 --protocol udp |
@@ -65,10 +61,7 @@ case_main() {
     ip netns exec "$LAB_NS_AFTR" "$LAB_AFTR" --aftr-address "$LAB_AFTR_ADDRESS" --pool "$LAB_POOL" \
         "${two[@]}" --print-deterministic-map >"$LAB_DIR/map2.txt"
     check "restarted on two threads" lab_restart_aftr "${two[@]}" --threads 2
-    lab_udp_both_sites 7000 5
-    check "site a's UDP on two threads" wait "${LAB_UDP_PIDS[0]}"
-    check "site b's UDP on two threads" wait "${LAB_UDP_PIDS[1]}"
-    check "site a's HTTP on two threads" lab_in hosta curl -sS --max-time 10 -o /dev/null "http://$LAB_SERVER/"
+    lab_mixed_traffic 7000 5 " on two threads"
     check "every binding is in its range on two threads" bindings_in_map "$LAB_DIR/map2.txt"
     check "... and the two sites are on different engines" sites_on_two_engines
     check "three threads are refused: only two ranges are in use" refused_threads "${two[@]}"

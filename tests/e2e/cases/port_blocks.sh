@@ -49,11 +49,7 @@ case_main() {
         --log-bindings "file:$LAB_DIR/bindings.json" --log-bindings "syslog:unix:$LAB_DIR/syslog.sock" \
         --log-bindings ipfix:127.0.0.1:4739
 
-    lab_udp_both_sites 5000 20
-    check "site a's UDP" wait "${LAB_UDP_PIDS[0]}"
-    check "site b's UDP" wait "${LAB_UDP_PIDS[1]}"
-    check "site a's HTTP" lab_in hosta curl -sS --max-time 10 -o /dev/null "http://$LAB_SERVER/"
-    check "site b's ping" lab_in hostb ping -c 2 -i 0.2 -W 2 "$LAB_SERVER"
+    lab_mixed_traffic 5000 20
     check "600 more flows from site a" many_flows
     lab_ctl --json bindings >"$LAB_DIR/shown.json"
     check "site a holds two blocks, site b one" \
