@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "dslite/address.hpp"
+#include "dslite/protocol.hpp"
 
 namespace dslite {
 
@@ -41,6 +42,19 @@ struct ReassemblyConfig {
     std::uint32_t slots = 64;     // datagrams in progress at once
     std::uint32_t per_owner = 8;  // per subscriber (from B4s) or remote host (from the uplink)
     std::uint32_t timeout = 10;   // seconds a datagram may take to complete
+};
+
+// An operator's port forward (issue 12): the public end is reserved at
+// start, never expires, and carries both ways for the inside end behind
+// that B4.
+struct StaticMapping {
+    Protocol protocol = Protocol::tcp;  // tcp or udp; "both" in the option is two of these
+    Ipv6Address b4{};
+    Ipv4Address inside_address{};
+    std::uint16_t inside_port = 0;
+    Ipv4Address public_address{};
+    std::uint16_t public_port = 0;
+    friend bool operator==(const StaticMapping&, const StaticMapping&) = default;
 };
 
 struct EngineConfig {
@@ -92,6 +106,7 @@ struct EngineConfig {
     std::uint32_t softwire_move_hold = 1800;  // RFC 7785 4.3: 30 minutes
     // Inner sources allowed besides RFC 1918 and 192.0.0.0/29 (RFC 6333 section 11).
     std::vector<Ipv4Prefix> extra_inner_prefixes;
+    std::vector<StaticMapping> static_mappings;
 
     ReassemblyConfig reassembly;
     // Largest IPv6 packet toward a B4 before the AFTR fragments it (or, for
@@ -119,6 +134,17 @@ struct EngineConfig {
 inline constexpr std::uint16_t kMaxMtu = 9000;
 // The most softwires per subscriber validate() accepts.
 inline constexpr std::uint8_t kMaxSoftwires = 16;
+
+// An inner IPv4 source the AFTR takes from a B4: RFC 1918 and 192.0.0.0/29
+// (RFC 6333 5.7), then what the operator added (RFC 6333 11).
+inline bool inner_source_allowed(const EngineConfig& c, std::uint32_t a) {
+    if ((a & 0xff000000) == 0x0a000000 || (a & 0xfff00000) == 0xac100000 || (a & 0xffff0000) == 0xc0a80000 ||
+        (a & 0xfffffff8) == 0xc0000000)
+        return true;
+    for (const Ipv4Prefix& p : c.extra_inner_prefixes)
+        if (p.contains(Ipv4Address{a})) return true;
+    return false;
+}
 
 // Returns "option: what is wrong" for the first problem found, or nothing;
 // the checks are those of the option rows (engine_options.hpp).

@@ -50,7 +50,8 @@ struct BindingInfo {
     std::uint16_t public_port;
     const char* state;              // "udp", "icmp", "syn", "established", "closing", "reset"
     std::uint32_t idle_seconds;     // since last refresh
-    std::uint32_t expires_seconds;  // until removal unless refreshed
+    std::uint32_t expires_seconds;  // until removal unless refreshed; 0 for a static mapping
+    bool is_static = false;         // --static-mapping: never expires
 };
 
 struct SubscriberInfo {

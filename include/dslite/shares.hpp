@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "dslite/address.hpp"
@@ -59,6 +60,9 @@ public:
     Owner from_first_fragment(std::span<const std::uint8_t> packet) const;
     // A pool address with a port (or ICMP identifier) of it.
     Owner of_port(std::uint16_t port) const;
+    // Why these engines cannot run this configuration (a subscriber's static
+    // mappings in two engines' slices), or nothing.
+    const std::optional<std::string>& conflict() const { return conflict_; }
 
 private:
     bool in_pool(std::uint32_t address) const;
@@ -71,7 +75,9 @@ private:
     unsigned count_;
     std::vector<std::pair<std::uint16_t, std::uint16_t>> slices_;
     std::vector<Ipv4Prefix> pools_;
-    std::optional<DeterministicMap> deterministic_;  // several engines under --port-mapping deterministic
+    std::optional<DeterministicMap> deterministic_;         // several engines under --port-mapping deterministic
+    std::vector<std::pair<Ipv6Address, unsigned>> pinned_;  // subscribers with static mappings, by prefix
+    std::optional<std::string> conflict_;
 };
 
 }  // namespace dslite

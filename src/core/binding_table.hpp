@@ -39,8 +39,10 @@ struct Binding {
     std::uint32_t subscriber;
     std::uint8_t softwire;     // the subscriber's softwire slot: replies go to its B4
     std::uint8_t adf_next;     // next slot to overwrite in the remote list
+    bool is_static;            // a static mapping: never in the wheel, open to every remote
     std::uint32_t inner_hash;  // of its inner key, kept for erase
 };
+static_assert(sizeof(Binding) == 32);
 
 // The inner key. The subscriber's prefix is what is hashed, so a burst's
 // lookahead can hash a packet without finding its subscriber first; the

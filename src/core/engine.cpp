@@ -70,6 +70,48 @@ Engine::Impl::Impl(const EngineConfig& config)
       events_(config.event_ring ? std::make_unique<EventRing>(config.event_ring) : nullptr) {
     if (config.port_mapping == PortMapping::deterministic)  // validate() made sure it can be made
         deterministic_ = std::get<DeterministicMap>(DeterministicMap::make(config));
+    for (const StaticMapping& m : config.static_mappings) install(m);
+}
+
+// validate() checked the mapping against the pool, the range, the quotas and
+// the others, so only the engine's share of the ports is left to look at
+// (engines side by side each install the mappings of their own slice).
+void Engine::Impl::install(const StaticMapping& m) {
+    const std::uint32_t pool_index = pool_.index_of(m.public_address.value);
+    if (pool_index == Pool::npos || m.public_port < config_.port_min || m.public_port > config_.port_max) return;
+    InnerKey key{mask_ipv6(m.b4, config_.subscriber_prefix_length),
+                 SubscriberTable::npos,
+                 0,
+                 m.inside_address.value,
+                 m.inside_port,
+                 m.protocol};
+    SubscriberTable& subscribers = tables_.subscribers;
+    key.subscriber = subscribers.find(key.prefix);
+    if (key.subscriber == SubscriberTable::npos) {
+        key.subscriber = subscribers.insert(key.prefix, pool_index, config_.tunnel_mtu);
+        if (key.subscriber == SubscriberTable::npos) return;
+        counters_.add(Counter::subscribers_created);
+    }
+    key.softwire = subscribers.slot_of(key.subscriber, m.b4);
+    if (key.softwire == SubscriberTable::no_softwire) key.softwire = subscribers.add_softwire(key.subscriber, m.b4, 0);
+    if (key.softwire == SubscriberTable::no_softwire || !tables_.ports.take(pool_index, m.protocol, m.public_port))
+        return;
+    Binding s{};
+    s.inner_address = key.address;
+    s.inner_port = key.port;
+    s.proto = key.proto;
+    s.public_address = m.public_address.value;
+    s.public_port = m.public_port;
+    s.pool_index = static_cast<std::uint16_t>(pool_index);
+    s.subscriber = key.subscriber;
+    s.softwire = key.softwire;
+    s.is_static = true;
+    s.inner_hash = tables_.bindings.inner_hash(key);
+    const std::uint32_t id = tables_.bindings.insert(s);
+    if (id == BindingTable::npos) return;
+    ++subscribers[key.subscriber].bindings[index_of(m.protocol)];
+    if (!tables_.remotes.empty()) tables_.remotes[id] = {};
+    counters_.add(Counter::bindings_created);
 }
 
 void Engine::Impl::advance(Time now) {
@@ -80,6 +122,7 @@ void Engine::Impl::advance(Time now) {
         now_ = second;
         tables_.wheel.start(second);
         tables_.blocks.wheel().start(second);
+        report_static_mappings();
         return;
     }
     if (second <= now_) return;  // the clock never runs backwards for the tables
@@ -103,6 +146,20 @@ void Engine::Impl::advance(Time now) {
                 release_block(block, b.release_at);
                 remove_subscriber_if_idle(b.owner, b.softwire, b.release_at);
             });
+}
+
+// The static mappings' records, once the clock is known.
+void Engine::Impl::report_static_mappings() {
+    if (!events_ || config_.static_mappings.empty()) return;
+    std::vector<bool> reported(config_.max_subscribers);
+    tables_.bindings.for_each([&](std::uint32_t, const Binding& s) {
+        if (!s.is_static) return;
+        if (!reported[s.subscriber]) {
+            reported[s.subscriber] = true;
+            report(subscriber_event(EventKind::subscriber_created, s.subscriber, b4_of(s)));
+        }
+        if (binding_events()) report(binding_event(EventKind::binding_created, s, clock_.count()));
+    });
 }
 
 std::uint32_t Engine::Impl::timeout_seconds(const Binding& s) const {
@@ -136,6 +193,7 @@ void Engine::Impl::update_tcp(std::uint32_t id, Binding& s, std::uint8_t flags, 
     if (flags & tcp::fin) seen |= outbound ? tcp_fin_out : tcp_fin_in;
     if (seen == s.tcp) return;
     s.tcp = seen;
+    if (s.is_static) return;  // never in the wheel
     // Lengthening needs nothing (the wheel asks again when the slot comes);
     // shortening must move the binding to the earlier slot.
     if (timeout_seconds(s) < before) {
@@ -294,14 +352,7 @@ bool Engine::Impl::b4_allowed(const Ipv6Address& b4) const {
                                                       [&](const Ipv6Prefix& p) { return p.contains(b4); });
 }
 
-bool Engine::Impl::inner_source_allowed(std::uint32_t a) const {
-    // RFC 1918 and 192.0.0.0/29 (RFC 6333 5.7), then what the operator added.
-    if ((a & 0xff000000) == 0x0a000000 || (a & 0xfff00000) == 0xac100000 || (a & 0xffff0000) == 0xc0a80000 ||
-        (a & 0xfffffff8) == 0xc0000000)
-        return true;
-    return std::any_of(config_.extra_inner_prefixes.begin(), config_.extra_inner_prefixes.end(),
-                       [&](const Ipv4Prefix& p) { return p.contains(Ipv4Address{a}); });
-}
+bool Engine::Impl::inner_source_allowed(std::uint32_t a) const { return dslite::inner_source_allowed(config_, a); }
 
 // ---- public face -------------------------------------------------------
 
@@ -369,7 +420,7 @@ void Engine::for_each_binding(const std::function<void(const BindingInfo&)>& vis
         const std::uint32_t timeout = i.timeout_seconds(s);
         visit(BindingInfo{i.b4_of(s), Ipv4Address{s.inner_address}, s.inner_port, s.proto,
                           Ipv4Address{s.public_address}, s.public_port, state_name(s), idle,
-                          timeout > idle ? timeout - idle : 0});
+                          s.is_static || timeout <= idle ? 0 : timeout - idle, s.is_static});
     });
 }
 

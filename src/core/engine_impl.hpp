@@ -99,6 +99,8 @@ public:
     Keys public_key_hash(const Packet& packet) const;
 
     // engine.cpp
+    void install(const StaticMapping& mapping);
+    void report_static_mappings();
     void update_tcp(std::uint32_t id, Binding& s, std::uint8_t flags, bool outbound);
     void remember_remote(std::uint32_t id, Binding& s, std::uint32_t remote);
     bool remote_allowed(std::uint32_t id, std::uint32_t remote) const;

@@ -4,9 +4,11 @@
 #include "port_blocks.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <limits>
 #include <type_traits>
+#include <vector>
 
 namespace dslite {
 
@@ -164,6 +166,110 @@ Problem read_b4_prefix(const EngineOption&, EngineConfig& c, std::string_view te
     Ipv6Prefix prefix;
     if (auto problem = read_ipv6_prefix(text, prefix)) return problem;
     c.b4_prefixes.push_back(prefix);
+    return fine;
+}
+
+Problem read_endpoint(std::string_view text, Ipv4Address& address, std::uint16_t& port) {
+    const auto colon = text.rfind(':');
+    const auto a = colon == std::string_view::npos ? std::nullopt : parse_ipv4(text.substr(0, colon));
+    const auto p = colon == std::string_view::npos ? std::nullopt : parse_unsigned(text.substr(colon + 1));
+    if (!a || !p || *p == 0 || *p > 65535) return in_quotes(text) + " is not IPV4:PORT";
+    address = *a;
+    port = static_cast<std::uint16_t>(*p);
+    return fine;
+}
+
+// PROTO B4ADDR INSIDE:PORT PUBLIC:PORT, PROTO tcp, udp or both.
+Problem read_static_mapping(const EngineOption&, EngineConfig& c, std::string_view text) {
+    std::vector<std::string_view> words;
+    for (std::size_t at = 0; at < text.size();) {
+        const std::size_t start = text.find_first_not_of(" \t", at);
+        if (start == std::string_view::npos) break;
+        const std::size_t end = std::min(text.find_first_of(" \t", start), text.size());
+        words.push_back(text.substr(start, end - start));
+        at = end;
+    }
+    if (words.size() != 4) return in_quotes(text) + " is not PROTO B4ADDR INSIDE:PORT PUBLIC:PORT";
+    StaticMapping m;
+    if (auto problem = read_ipv6_address(words[1], m.b4)) return problem;
+    if (auto problem = read_endpoint(words[2], m.inside_address, m.inside_port)) return problem;
+    if (auto problem = read_endpoint(words[3], m.public_address, m.public_port)) return problem;
+    if (words[0] == "tcp" || words[0] == "both") {
+        m.protocol = Protocol::tcp;
+        c.static_mappings.push_back(m);
+    }
+    if (words[0] == "udp" || words[0] == "both") {
+        m.protocol = Protocol::udp;
+        c.static_mappings.push_back(m);
+    }
+    if (words[0] != "tcp" && words[0] != "udp" && words[0] != "both")
+        return in_quotes(words[0]) + " is not tcp, udp or both";
+    return fine;
+}
+
+std::string describe(const StaticMapping& m) {
+    return std::string(protocol_name(m.protocol)) + " " + to_string(m.public_address) + ":" +
+           std::to_string(m.public_port);
+}
+
+// Reserved at start, so everything about them is checked now: a public end
+// of the pool and the port range, given once; an inside end the AFTR takes
+// from that B4, given once; a subscriber's on one public address (paired
+// pooling) and within its quota and softwires.
+Problem check_static_mappings(const EngineOption&, const EngineConfig& c) {
+    const auto& all = c.static_mappings;
+    if (all.empty()) return fine;
+    if (c.port_mapping == PortMapping::deterministic) return "not with --port-mapping deterministic (for now)";
+    if (c.port_block_size) return "not with --port-block-size (for now)";
+    if (all.size() > c.max_bindings) return "more static mappings than --max-bindings";
+    struct Subscriber {
+        Ipv6Address prefix;
+        Ipv4Address address;
+        std::array<std::uint32_t, kProtocols> count{};
+        std::vector<Ipv6Address> b4s;
+    };
+    std::vector<Subscriber> subscribers;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        const StaticMapping& m = all[i];
+        if (!std::any_of(c.pools.begin(), c.pools.end(),
+                         [&](const Ipv4Prefix& p) { return p.contains(m.public_address); }))
+            return describe(m) + ": " + to_string(m.public_address) + " is not in --pool";
+        if (m.public_port < c.port_min || m.public_port > c.port_max)
+            return describe(m) + ": port " + std::to_string(m.public_port) + " is outside --port-range";
+        if (!c.b4_prefixes.empty() && !std::any_of(c.b4_prefixes.begin(), c.b4_prefixes.end(),
+                                                   [&](const Ipv6Prefix& p) { return p.contains(m.b4); }))
+            return describe(m) + ": B4 " + to_string(m.b4) + " is outside every --b4-prefix";
+        if (m.b4[0] == 0xff || m.b4 == Ipv6Address{} || m.b4 == c.aftr_address)
+            return describe(m) + ": " + to_string(m.b4) + " cannot be a B4";
+        if (!inner_source_allowed(c, m.inside_address.value))
+            return describe(m) + ": inside " + to_string(m.inside_address) +
+                   " is not private, 192.0.0.0/29 or an --inner-prefix";
+        for (std::size_t j = 0; j < i; ++j) {
+            const StaticMapping& o = all[j];
+            if (o.protocol != m.protocol) continue;
+            if (o.public_address == m.public_address && o.public_port == m.public_port)
+                return describe(m) + " is mapped twice";
+            if (o.b4 == m.b4 && o.inside_address == m.inside_address && o.inside_port == m.inside_port)
+                return describe(m) + ": its inside end " + to_string(m.inside_address) + ":" +
+                       std::to_string(m.inside_port) + " behind " + to_string(m.b4) + " has another mapping";
+        }
+        const Ipv6Address prefix = mask_ipv6(m.b4, c.subscriber_prefix_length);
+        auto it = std::find_if(subscribers.begin(), subscribers.end(),
+                               [&](const Subscriber& s) { return s.prefix == prefix; });
+        if (it == subscribers.end())
+            it = subscribers.insert(subscribers.end(), Subscriber{prefix, m.public_address, {}, {}});
+        if (it->address != m.public_address)
+            return describe(m) + ": subscriber " + to_string(Ipv6Prefix{prefix, c.subscriber_prefix_length}) +
+                   " already has public address " + to_string(it->address) + " (one address per subscriber)";
+        const std::uint32_t quota = m.protocol == Protocol::tcp ? c.quota.tcp : c.quota.udp;
+        if (++it->count[index_of(m.protocol)] > quota)
+            return describe(m) + ": more static mappings than the subscriber's " +
+                   std::string(protocol_name(m.protocol)) + " quota";
+        if (std::find(it->b4s.begin(), it->b4s.end(), m.b4) == it->b4s.end()) it->b4s.push_back(m.b4);
+        if (it->b4s.size() > c.softwires_per_subscriber)
+            return describe(m) + ": more B4 addresses for one subscriber than --softwires-per-subscriber";
+    }
+    if (subscribers.size() > c.max_subscribers) return "static mappings of more subscribers than --max-subscribers";
     return fine;
 }
 
@@ -390,6 +496,13 @@ constexpr EngineOption kRows[] = {
      .help = "IPv4 source prefix allowed inside softwires besides RFC 1918 and 192.0.0.0/29; repeat for more",
      .repeated = true,
      .read = read_ipv4_list<&EngineConfig::extra_inner_prefixes>},
+    {.name = "static-mapping",
+     .value_name = "MAPPING",
+     .help = "'PROTO B4ADDR INSIDE:PORT PUBLIC:PORT': a port forward that never expires, PROTO tcp, udp or both; "
+             "the public end is reserved at start and reaches the inside end behind that B4; repeat for more",
+     .repeated = true,
+     .read = read_static_mapping,
+     .check = check_static_mappings},
     number(
         "tunnel-mtu", "BYTES",
         "largest IPv6 packet toward a B4 before the AFTR fragments it (DF=1: ICMP 3/4); "

@@ -72,6 +72,15 @@ std::optional<std::uint16_t> PortAllocator::allocate_in(std::uint32_t address, P
     return std::nullopt;
 }
 
+bool PortAllocator::take(std::uint32_t address, Protocol proto, std::uint16_t port) {
+    if (port < port_min_ || std::uint32_t{port} - port_min_ >= range_ || taken(address, proto, port)) return false;
+    const std::uint32_t space = address * kProtocols + index_of(proto);
+    const std::uint32_t offset = port - port_min_;
+    words(space)[offset / 64] |= std::uint64_t{1} << (offset % 64);
+    --free_[space];
+    return true;
+}
+
 void PortAllocator::set_free(std::uint32_t space, std::uint16_t port) {
     const std::uint32_t offset = port - port_min_;
     words(space)[offset / 64] &= ~(std::uint64_t{1} << (offset % 64));

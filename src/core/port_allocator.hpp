@@ -29,6 +29,8 @@ public:
     std::optional<std::uint16_t> allocate_in(std::uint32_t address, Protocol proto, Rng& rng,
                                              std::optional<std::uint8_t> parity, std::uint16_t first,
                                              std::uint16_t last);
+    // Takes that very port (a static mapping's); false if it is taken already.
+    bool take(std::uint32_t address, Protocol proto, std::uint16_t port);
     // Returns the port to the pool after the hold time. Returns false if the
     // hold queue was full and the oldest held port had to be released early.
     bool release(std::uint32_t address, Protocol proto, std::uint16_t port, std::uint32_t now);

@@ -1,5 +1,6 @@
 #include "dslite/shares.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "dslite/deterministic.hpp"
@@ -41,6 +42,24 @@ Shares::Shares(const EngineConfig& config, unsigned count)
         auto made = DeterministicMap::make(config);
         if (auto* map = std::get_if<DeterministicMap>(&made)) deterministic_ = std::move(*map);
     }
+    if (count < 2) return;
+    // A subscriber with static mappings belongs to the engine whose slice
+    // holds their public ports, so its other bindings are made there too.
+    for (const StaticMapping& m : config.static_mappings) {
+        const Ipv6Address prefix = mask_ipv6(m.b4, config.subscriber_prefix_length);
+        const Owner owner = of_port(m.public_port);
+        auto it = std::find_if(pinned_.begin(), pinned_.end(), [&](const auto& p) { return p.first == prefix; });
+        if (it == pinned_.end()) {
+            pinned_.emplace_back(prefix, owner.index);
+        } else if (it->second != owner.index && !conflict_) {
+            conflict_ = "the static mappings of " + to_string(Ipv6Prefix{prefix, config.subscriber_prefix_length}) +
+                        " have ports in two threads' shares of --port-range (" +
+                        std::to_string(slices_[it->second].first) + "-" + std::to_string(slices_[it->second].second) +
+                        " and " + std::to_string(slices_[owner.index].first) + "-" +
+                        std::to_string(slices_[owner.index].second) + ")";
+        }
+    }
+    std::sort(pinned_.begin(), pinned_.end());
 }
 
 EngineConfig Shares::config_of(unsigned i) const {
@@ -83,6 +102,10 @@ Owner Shares::of_subscriber(const std::uint8_t* address) const {
     Ipv6Address a;
     std::memcpy(a.data(), address, 16);
     const Ipv6Address prefix = mask_ipv6(a, config_.subscriber_prefix_length);
+    if (!pinned_.empty()) {
+        const auto it = std::lower_bound(pinned_.begin(), pinned_.end(), std::pair{prefix, 0u});
+        if (it != pinned_.end() && it->first == prefix) return Owner::of(it->second);
+    }
     // RFC 7422: the engine whose slice holds the subscriber's range.
     if (deterministic_)
         if (const auto number = deterministic_->number_of(prefix))

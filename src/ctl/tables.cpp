@@ -79,7 +79,8 @@ std::string bindings_table(const JsonValue& answer) {
     std::vector<std::vector<std::string>> rows;
     for (const JsonValue& s : answer["bindings"].items) {
         rows.push_back({s["b4"].text, s["protocol"].text, s["inside"].text, s["public"].text, s["state"].text,
-                        seconds(s["idle_seconds"]), seconds(s["expires_seconds"])});
+                        seconds(s["idle_seconds"]),
+                        s.has("static") ? std::string("never") : seconds(s["expires_seconds"])});
     }
     return format_table({"B4", "PROTO", "INSIDE", "PUBLIC", "STATE", "IDLE", "EXPIRES"}, rows) +
            count_line(answer, "binding", "bindings");

@@ -107,6 +107,7 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config) {
                                    : "port blocks of " + std::to_string(unit) + " in --port-range"));
     }
     const Shares shares(config, threads);
+    if (shares.conflict()) return refuse("static-mapping: " + *shares.conflict());
 
     asio::io_context io;
     std::vector<Worker> workers(threads);

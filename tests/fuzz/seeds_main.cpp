@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <variant>
 #include <vector>
@@ -18,6 +17,7 @@
 #include "pcap/capture_reader.hpp"
 #include "support/packet_builder.hpp"
 #include "support/topology.hpp"
+#include "support/words.hpp"
 
 namespace {
 
@@ -168,15 +168,8 @@ void write_made_seeds(const fs::path& out) {
 
 // --- option seeds -----------------------------------------------------------
 
-std::vector<std::string> words(const std::string& text) {
-    std::istringstream in(text);
-    std::vector<std::string> out;
-    for (std::string word; in >> word;) out.push_back(word);
-    return out;
-}
-
 void write_option_seeds(const fs::path& out, const std::string& name, const std::string& flags) {
-    const auto args = words(flags);
+    const auto args = dslite::test::split_words(flags);
     Bytes argv;
     for (std::size_t i = 0; i < args.size(); ++i) {
         if (i) argv.push_back(0);

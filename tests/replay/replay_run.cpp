@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <sstream>
 
 #include "support/pcap_file.hpp"
 #include "support/temp_dir.hpp"
@@ -85,13 +84,6 @@ std::optional<ReplayFiles> run_replay(const std::string& binary, const std::stri
         return std::nullopt;
     }
     return files;
-}
-
-std::vector<std::string> split_words(const std::string& text) {
-    std::istringstream in(text);
-    std::vector<std::string> words;
-    for (std::string w; in >> w;) words.push_back(w);
-    return words;
 }
 
 }  // namespace dslite::test

@@ -11,6 +11,7 @@
 #include "support/counters_json.hpp"
 #include "support/packet_builder.hpp"
 #include "support/temp_dir.hpp"
+#include "support/words.hpp"
 
 namespace dslite::test {
 
@@ -24,7 +25,5 @@ struct ReplayFiles {
 // Fails (nothing, `error` set) only if the run could not happen or left no files.
 std::optional<ReplayFiles> run_replay(const std::string& binary, const std::string& input,
                                       const std::vector<std::string>& flags, std::string& error);
-
-std::vector<std::string> split_words(const std::string& text);
 
 }  // namespace dslite::test

@@ -42,7 +42,10 @@ std::int64_t at(double seconds) { return kEpochMicros + std::llround(seconds * 1
 
 std::string flags_line(const std::vector<std::string>& flags) {
     std::string line;
-    for (const auto& f : flags) line += (line.empty() ? "" : " ") + f;
+    for (const auto& f : flags) {
+        if (!line.empty()) line += ' ';
+        line += f.find(' ') == std::string::npos ? f : "'" + f + "'";
+    }
     return line;
 }
 

@@ -416,6 +416,68 @@ Scenario port_blocks() {
             check_port_blocks};
 }
 
+// ---- static_mapping ----
+
+// --static-mapping (issue 12): a camera behind B4 A is reached on
+// 198.51.100.1:40001/udp and :40002/tcp before it ever sent, a day of
+// silence does not close them, its own traffic leaves from those ports, and
+// the dynamic bindings of B4 B never get them (the range has four ports).
+const Ipv4Address kCamera = v4("192.168.1.20");
+
+void check_static_mapping(const Result& r) {
+    for (const char* tag : {"in-udp", "in-udp-day-later"}) {
+        const auto* in = r.one_b4(tag);
+        REQUIRE(in);
+        expect_softwire_to(*in, b4_a);
+        expect_addresses(*in, server1, 5555, kCamera, 8080);
+    }
+    const auto* syn = r.one_b4("in-tcp");
+    REQUIRE(syn);
+    expect_softwire_to(*syn, b4_a);
+    expect_addresses(*syn, server1, 6000, kCamera, 80);
+    const auto* out = r.one_uplink("out-udp");
+    REQUIRE(out);
+    expect_addresses(*out, v4("198.51.100.1"), 40001, server1, 53);
+    std::set<std::uint16_t> dynamic;
+    for (int i = 0; i < 3; ++i) {
+        const auto* b = r.one_uplink("b-" + std::to_string(i));
+        REQUIRE(b);
+        dynamic.insert(source_port(*b->ip4()));
+    }
+    EXPECT_EQ(dynamic, (std::set<std::uint16_t>{40000, 40002, 40003})) << "40001/udp is the mapping's";
+    r.none_uplink("b-3");
+    r.none_b4("in-nothing");
+}
+
+Scenario static_mapping() {
+    Script s;
+    s.uplink(0, udp(server1, 5555, v4("198.51.100.1"), 40001, "in-udp"));
+    s.uplink(0.1, tcp(server1, 6000, v4("198.51.100.1"), 40002, SYN, "in-tcp"));
+    s.uplink(0.2, udp(server1, 5555, v4("198.51.100.1"), 40003, "in-nothing"));
+    s.from_b4(1, b4_a, udp(kCamera, 8080, server1, 53, "out-udp"));
+    for (int i = 0; i < 4; ++i)
+        s.from_b4(2, b4_b, udp(host, static_cast<std::uint16_t>(5000 + i), server1, 53, "b-" + std::to_string(i)));
+    s.uplink(86400, udp(server1, 5555, v4("198.51.100.1"), 40001, "in-udp-day-later"));
+    return {"static_mapping",
+            "--static-mapping: reached before it sent, never expires, its port never handed out",
+            base_flags({"--pool", "198.51.100.1/32", "--port-range", "40000-40003", "--static-mapping",
+                        "udp 2001:db8:a::2 192.168.1.20:8080 198.51.100.1:40001", "--static-mapping",
+                        "tcp 2001:db8:a::2 192.168.1.20:80 198.51.100.1:40002"}),
+            s.capture(),
+            {{C::in_b4_packets, 5},
+             {C::in_uplink_packets, 4},
+             {C::out_uplink_packets, 4},
+             {C::out_b4_packets, 3},
+             {C::drop_uplink_no_binding, 1},
+             {C::drop_pool_exhausted, 1},
+             {C::sent_icmp_unreachable, 1},
+             {C::bindings_created, 5},
+             {C::bindings_expired, 3},
+             {C::subscribers_created, 2},
+             {C::subscribers_removed, 1}},
+            check_static_mapping};
+}
+
 // ---- softwire_move, softwire_limit_2 ----
 
 // Where the replies to each public port went after each change: the B4, or
@@ -2290,6 +2352,7 @@ const Registration registered{two_b4_same_tuple,
                               quota,
                               quota_prefix_64,
                               port_blocks,
+                              static_mapping,
                               softwire_move,
                               softwire_limit_2,
                               port_reuse,
