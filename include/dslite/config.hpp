@@ -57,6 +57,15 @@ struct StaticMapping {
     friend bool operator==(const StaticMapping&, const StaticMapping&) = default;
 };
 
+// A business subscriber's public prefix routed over its softwire without
+// NAT (RFC 6333 11, RFC 6888 REQ-6): from that B4 with a source in the
+// prefix, out unchanged; to the prefix from the Internet, to that B4.
+struct NoNat {
+    Ipv6Address b4{};
+    Ipv4Prefix prefix{};
+    friend bool operator==(const NoNat&, const NoNat&) = default;
+};
+
 struct EngineConfig {
     Ipv6Address aftr_address{};
     std::vector<Ipv4Prefix> pools;
@@ -107,6 +116,7 @@ struct EngineConfig {
     // Inner sources allowed besides RFC 1918 and 192.0.0.0/29 (RFC 6333 section 11).
     std::vector<Ipv4Prefix> extra_inner_prefixes;
     std::vector<StaticMapping> static_mappings;
+    std::vector<NoNat> no_nat;
 
     ReassemblyConfig reassembly;
     // Largest IPv6 packet toward a B4 before the AFTR fragments it (or, for

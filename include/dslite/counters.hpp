@@ -20,6 +20,8 @@ namespace dslite {
     X(out_uplink_packets, "B4 packets translated and sent to the uplink")                               \
     X(out_b4_packets, "uplink IPv4 packets translated and sent to their B4")                            \
     X(out_hairpin_packets, "packets from a B4 delivered to another B4 (hairpin)")                       \
+    X(out_uplink_no_nat_packets, "B4 packets from its --no-nat prefix sent to the uplink untranslated") \
+    X(out_b4_no_nat_packets, "uplink packets to a --no-nat prefix sent to its B4 untranslated")         \
     X(out_icmpv6_errors, "ICMPv6 errors about softwire packets used (PTB learned, relayed)")            \
     X(out_aftr_echo_replies, "echo replies from the AFTR itself (192.0.0.1 or AFTR IPv6)")              \
     X(sent_icmp_time_exceeded, "ICMPv4 Time Exceeded generated (TTL expired)")                          \

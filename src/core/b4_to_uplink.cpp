@@ -78,6 +78,11 @@ Verdict Engine::Impl::b4_to_uplink(Packet& packet, const Ipv6Address& b4, std::u
     const std::uint32_t destination = load32(ip + ipv4::destination);
     // Before reassembly: a refused source must not hold a reassembly slot
     // either (RFC 6333 11: dropped without creating state).
+    // A --no-nat prefix: routed as it is, from its own B4 only.
+    if (!config_.no_nat.empty())
+        if (const NoNat* route = no_nat_of(source))
+            return route->b4 == b4 ? no_nat_to_uplink(packet, b4, outer_tc, emitter)
+                                   : drop(Counter::drop_inner_bad_source);
     if (!inner_source_allowed(source)) return drop(Counter::drop_inner_bad_source);
     if (is_fragment(ip)) {
         // RFC 4787 REQ-14: later fragments carry no ports, so the datagram is

@@ -71,6 +71,11 @@ public:
     // encapsulates it to its B4; `hairpin` when it came from another B4.
     Verdict uplink_to_b4(Packet& packet, const Transport& t, bool hairpin, Emitter& emitter);
 
+    // no_nat.cpp: --no-nat prefixes, routed without translation.
+    const NoNat* no_nat_of(std::uint32_t address) const;
+    Verdict no_nat_to_uplink(Packet& packet, const Ipv6Address& b4, std::uint8_t outer_tc, Emitter& emitter);
+    Verdict no_nat_to_b4(Packet& packet, const NoNat& route, Emitter& emitter);
+
     // icmp_errors.cpp
     Verdict error_from_b4(Packet& packet, const Ipv6Address& b4, const Transport& t, std::uint8_t outer_tc);
     Verdict error_to_b4(Packet& packet, const Transport& t, bool hairpin);

@@ -273,6 +273,43 @@ Problem check_static_mappings(const EngineOption&, const EngineConfig& c) {
     return fine;
 }
 
+// B4ADDR PREFIX
+Problem read_no_nat(const EngineOption&, EngineConfig& c, std::string_view text) {
+    const std::size_t space = text.find_first_of(" \t");
+    const std::size_t rest = space == std::string_view::npos ? space : text.find_first_not_of(" \t", space);
+    if (rest == std::string_view::npos || text.find_first_of(" \t", rest) != std::string_view::npos)
+        return in_quotes(text) + " is not B4ADDR PREFIX";
+    NoNat route;
+    if (auto problem = read_ipv6_address(text.substr(0, space), route.b4)) return problem;
+    if (auto problem = read_ipv4_prefix(text.substr(rest), route.prefix)) return problem;
+    c.no_nat.push_back(route);
+    return fine;
+}
+
+// Routed as they are, so they must be addresses of the Internet no other
+// part of the AFTR claims.
+Problem check_no_nat(const EngineOption&, const EngineConfig& c) {
+    for (std::size_t i = 0; i < c.no_nat.size(); ++i) {
+        const NoNat& r = c.no_nat[i];
+        const std::string what = to_string(r.prefix);
+        const std::uint32_t a = r.prefix.address.value;
+        if (r.prefix.length < 8) return what + " is larger than a /8";
+        if ((a & 0xff000000) == 0 || (a & 0xff000000) == 0x7f000000 || (a & 0xffff0000) == 0xa9fe0000 ||
+            (a & 0xfffffff8) == 0xc0000000 || a >= 0xe0000000 || inner_source_allowed(EngineConfig{}, a))
+            return what + " is not a public unicast prefix";
+        for (const Ipv4Prefix& pool : c.pools)
+            if (r.prefix.overlaps(pool)) return what + " overlaps --pool " + to_string(pool);
+        for (std::size_t j = 0; j < i; ++j)
+            if (r.prefix.overlaps(c.no_nat[j].prefix)) return what + " overlaps " + to_string(c.no_nat[j].prefix);
+        if (r.b4[0] == 0xff || r.b4 == Ipv6Address{} || r.b4 == c.aftr_address)
+            return what + ": " + to_string(r.b4) + " cannot be a B4";
+        if (!c.b4_prefixes.empty() && !std::any_of(c.b4_prefixes.begin(), c.b4_prefixes.end(),
+                                                   [&](const Ipv6Prefix& p) { return p.contains(r.b4); }))
+            return what + ": B4 " + to_string(r.b4) + " is outside every --b4-prefix";
+    }
+    return fine;
+}
+
 Problem check_pool(const EngineOption&, const EngineConfig& c) {
     if (c.pools.empty()) return "at least one IPv4 prefix is needed";
     std::uint64_t addresses = 0;
@@ -503,6 +540,13 @@ constexpr EngineOption kRows[] = {
      .repeated = true,
      .read = read_static_mapping,
      .check = check_static_mappings},
+    {.name = "no-nat",
+     .value_name = "ROUTE",
+     .help = "'B4ADDR PREFIX': a public IPv4 prefix routed over that B4's softwire without NAT, both ways; "
+             "repeat for more",
+     .repeated = true,
+     .read = read_no_nat,
+     .check = check_no_nat},
     number(
         "tunnel-mtu", "BYTES",
         "largest IPv6 packet toward a B4 before the AFTR fragments it (DF=1: ICMP 3/4); "

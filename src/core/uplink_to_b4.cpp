@@ -24,7 +24,11 @@ Verdict Engine::Impl::uplink_in(Packet& packet, bool reassembled, Emitter& emitt
     if (const Ipv4Error e = check_ipv4(packet); e != Ipv4Error::none) return drop(drop_counter(e, kUplinkDrops));
     std::uint8_t* ip = packet.data();
     const std::uint32_t destination = load32(ip + ipv4::destination);
-    if (pool_.index_of(destination) == Pool::npos) return drop(Counter::drop_uplink_not_pool);
+    if (pool_.index_of(destination) == Pool::npos) {
+        if (const NoNat* route = config_.no_nat.empty() ? nullptr : no_nat_of(destination))
+            return no_nat_to_b4(packet, *route, emitter);
+        return drop(Counter::drop_uplink_not_pool);
+    }
     if (is_fragment(ip)) {
         // RFC 4787 REQ-14: later fragments carry no ports, so the datagram is
         // put together first. The sender is the owner for the slot limit.

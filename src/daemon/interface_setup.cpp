@@ -31,6 +31,7 @@ void add_uplink(platform::InterfaceConfig& c, const EngineConfig& config) {
     c.ipv4 = platform::InterfaceConfig::Ipv4Ends{platform::kAftrIpv4, platform::kB4Ipv4};
     c.ipv4_only_for_routes = true;
     c.ipv4_routes = config.pools;
+    for (const NoNat& route : config.no_nat) c.ipv4_routes.push_back(route.prefix);
 }
 
 std::string routes_text(const platform::InterfaceConfig& c) {

@@ -210,9 +210,12 @@ TEST_P(Replay, Behaviour) {
     ASSERT_TRUE(result);
     const Result& r = *result;
 
+    // Translated packets leave from the pools; a --no-nat prefix's own, untranslated.
     std::vector<Ipv4Prefix> pools;
-    for (std::size_t i = 0; i + 1 < flags_.size(); ++i)
+    for (std::size_t i = 0; i + 1 < flags_.size(); ++i) {
         if (flags_[i] == "--pool") pools.push_back(*parse_ipv4_prefix(flags_[i + 1]));
+        if (flags_[i] == "--no-nat") pools.push_back(*parse_ipv4_prefix(split_words(flags_[i + 1]).at(1)));
+    }
     std::set<std::string> b4s;
     for (const auto& rec : input_.records) {
         auto ip = ip_of(input_, rec);

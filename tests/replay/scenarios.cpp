@@ -478,6 +478,50 @@ Scenario static_mapping() {
             check_static_mapping};
 }
 
+// ---- no_nat ----
+
+// --no-nat (issue 12): B4 B's 192.0.2.0/28 is routed both ways untranslated;
+// the same source from B4 A is dropped; B4 B's private host still goes
+// through NAT.
+const Ipv4Address kOffice = v4("192.0.2.5");
+
+void check_no_nat(const Result& r) {
+    const auto* out = r.one_uplink("office-out");
+    REQUIRE(out);
+    expect_addresses(*out, kOffice, 5000, server1, 53);
+    EXPECT_EQ(out->ip4()->ttl, 63);
+    const auto* in = r.one_b4("office-in");
+    REQUIRE(in);
+    expect_softwire_to(*in, b4_b);
+    expect_addresses(*in, server1, 53, kOffice, 5000);
+    EXPECT_EQ(in->ip4()->ttl, 63);
+    r.none_uplink("spoofed");
+    const auto* nat = r.one_uplink("private");
+    REQUIRE(nat);
+    EXPECT_EQ(to_string(nat->ip4()->source), "198.51.100.1") << "the private host is translated";
+}
+
+Scenario no_nat() {
+    Script s;
+    s.from_b4(0, b4_b, udp(kOffice, 5000, server1, 53, "office-out"));
+    s.uplink(0.1, udp(server1, 53, kOffice, 5000, "office-in"));
+    s.from_b4(0.2, b4_a, udp(kOffice, 5000, server1, 53, "spoofed"));
+    s.from_b4(0.3, b4_b, udp(host, 5000, server1, 53, "private"));
+    return {"no_nat",
+            "--no-nat: a B4's public prefix routed both ways untranslated, from that B4 only",
+            base_flags({"--pool", "198.51.100.1/32", "--no-nat", "2001:db8:b::2 192.0.2.0/28"}),
+            s.capture(),
+            {{C::in_b4_packets, 3},
+             {C::in_uplink_packets, 1},
+             {C::out_uplink_no_nat_packets, 1},
+             {C::out_b4_no_nat_packets, 1},
+             {C::out_uplink_packets, 1},
+             {C::drop_inner_bad_source, 1},
+             {C::bindings_created, 1},
+             {C::subscribers_created, 1}},
+            check_no_nat};
+}
+
 // ---- softwire_move, softwire_limit_2 ----
 
 // Where the replies to each public port went after each change: the B4, or
@@ -2353,6 +2397,7 @@ const Registration registered{two_b4_same_tuple,
                               quota_prefix_64,
                               port_blocks,
                               static_mapping,
+                              no_nat,
                               softwire_move,
                               softwire_limit_2,
                               port_reuse,
