@@ -128,6 +128,12 @@ struct EngineConfig {
     // never needs fragmentation or PMTUD across the softwire.
     std::uint16_t mss_clamp = 0;
 
+    // Mappings a subscriber's hosts may ask for with NAT-PMP (RFC 6886) or
+    // PCP (RFC 6887) at 192.0.0.1:5351, beside its quota (0: the service
+    // answers "refused"), and the longest lifetime one may get.
+    std::uint32_t pcp_max_mappings = 16;
+    std::uint32_t pcp_max_lifetime = 86400;
+
     // ICMP errors the engine generates, per second (RFC 5508 REQ-10); 0: no limit.
     std::uint32_t icmp_errors_per_second = 1000;
 

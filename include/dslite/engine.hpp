@@ -52,6 +52,7 @@ struct BindingInfo {
     std::uint32_t idle_seconds;     // since last refresh
     std::uint32_t expires_seconds;  // until removal unless refreshed; 0 for a static mapping
     bool is_static = false;         // --static-mapping: never expires
+    bool requested = false;         // asked for with NAT-PMP or PCP: lives at least to its lifetime
 };
 
 struct SubscriberInfo {

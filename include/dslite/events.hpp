@@ -47,6 +47,7 @@ enum class RemovalReason : std::uint8_t {
     timeout,     // idle past its protocol's timeout
     tcp_closed,  // a TCP binding after FIN both ways or RST (RFC 7857 2.2)
     shutdown,    // the AFTR stopped (Engine::shutdown)
+    deleted,     // its host asked for it to go (NAT-PMP or PCP lifetime 0)
 };
 
 std::string_view event_name(EventKind kind);

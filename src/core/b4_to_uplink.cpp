@@ -97,6 +97,9 @@ Verdict Engine::Impl::b4_to_uplink(Packet& packet, const Ipv6Address& b4, std::u
         if (parsed == TransportError::none && t.proto == Protocol::icmp && t.icmp_type == icmp::echo_request &&
             checksum({ip + t.offset, packet.size() - t.offset}) == 0)
             return answer_aftr_echo(packet, b4);
+        // NAT-PMP (port_control.cpp): only from a B4 and a source let in above.
+        if (parsed == TransportError::none && t.proto == Protocol::udp && t.destination == 5351)
+            return answer_port_control(packet, b4, t);
         return drop(Counter::drop_inner_bad_destination);
     }
     if (martian_destination(destination)) return drop(Counter::drop_inner_bad_destination);
@@ -225,6 +228,14 @@ std::uint32_t Engine::Impl::find_binding(const Ipv6Address& b4, std::uint32_t ad
 
 std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4, InnerKey key, const Transport& t,
                                            Verdict& refused) {
+    Counter why = Counter::drop_pool_exhausted;
+    const std::uint32_t id = make_binding(b4, key, t, std::nullopt, why);
+    if (id == BindingTable::npos) refused = refuse_unreachable(packet, b4, why);
+    return id;
+}
+
+std::uint32_t Engine::Impl::make_binding(const Ipv6Address& b4, InnerKey key, const Transport& t,
+                                         std::optional<std::uint16_t> wanted, Counter& why) {
     std::uint32_t sub = key.subscriber;
     const bool fresh = sub == SubscriberTable::npos;
     // RFC 7422: the subscriber's address and ports are the formula's (every
@@ -237,14 +248,12 @@ std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4
         const std::uint32_t address =
             range ? range->pool_index : choose_address(tables_.subscribers.hash(key.prefix), t.proto);
         if (address == Pool::npos) {
-            report_refusal(Counter::drop_pool_exhausted, key, b4, t);
-            refused = refuse_unreachable(packet, b4, Counter::drop_pool_exhausted);
+            report_refusal(why = Counter::drop_pool_exhausted, key, b4, t);
             return BindingTable::npos;
         }
         sub = tables_.subscribers.insert(key.prefix, address, config_.tunnel_mtu);
         if (sub == SubscriberTable::npos) {
-            report_refusal(Counter::drop_subscriber_table_full, key, b4, t);
-            refused = refuse_unreachable(packet, b4, Counter::drop_subscriber_table_full);
+            report_refusal(why = Counter::drop_subscriber_table_full, key, b4, t);
             return BindingTable::npos;
         }
         key.subscriber = sub;
@@ -252,13 +261,12 @@ std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4
         counters_.add(Counter::subscribers_created);
     }
     Subscriber& subscriber = tables_.subscribers[sub];
-    auto refuse = [&](Counter why) {
-        report_refusal(why, key, b4, t);
+    auto refuse = [&](Counter reason) {
+        report_refusal(why = reason, key, b4, t);
         if (fresh) {
             tables_.subscribers.erase(sub);
             counters_.add(Counter::subscribers_removed);
         }
-        refused = refuse_unreachable(packet, b4, why);
         return BindingTable::npos;
     };
     // RFC 6888 REQ-4 and REQ-11: refuse the new flow, never evict an old one.
@@ -275,8 +283,13 @@ std::uint32_t Engine::Impl::create_binding(Packet& packet, const Ipv6Address& b4
     const auto parity = t.proto == Protocol::udp ? std::optional<std::uint8_t>(t.source & 1) : std::nullopt;
     Counter no_port = Counter::drop_pool_exhausted;
     std::uint32_t new_block = PortBlocks::npos;
+    // A port a client asked for (NAT-PMP, PCP) when it is free; with ranges
+    // or blocks, the subscriber's own only.
+    const bool wanted_free = wanted && !range && !tables_.blocks.enabled() && owns_port(*wanted) &&
+                             tables_.ports.take(subscriber.pool_index, t.proto, *wanted);
     const auto port =
-        range ? tables_.ports.allocate_in(subscriber.pool_index, t.proto, rng_, parity, range->first, range->last)
+        wanted_free ? wanted
+        : range     ? tables_.ports.allocate_in(subscriber.pool_index, t.proto, rng_, parity, range->first, range->last)
         : tables_.blocks.enabled() ? block_port(sub, key.softwire, t.proto, parity, no_port, new_block)
                                    : tables_.ports.allocate(subscriber.pool_index, t.proto, rng_, parity);
     if (!port) return refuse(no_port);

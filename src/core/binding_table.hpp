@@ -40,6 +40,7 @@ struct Binding {
     std::uint8_t softwire;     // the subscriber's softwire slot: replies go to its B4
     std::uint8_t adf_next;     // next slot to overwrite in the remote list
     bool is_static;            // a static mapping: never in the wheel, open to every remote
+    bool requested;            // asked for with NAT-PMP or PCP: open to every remote, lives to its lifetime
     std::uint32_t inner_hash;  // of its inner key, kept for erase
 };
 static_assert(sizeof(Binding) == 32);

@@ -55,7 +55,9 @@ Engine::Impl::Tables::Tables(const EngineConfig& config)
             config.max_bindings),
       wheel(config.max_bindings),
       blocks(config, pool_address_count(config.pools)),
-      remotes(config.filtering == Filtering::address_dependent ? config.max_bindings : 0) {}
+      remotes(config.filtering == Filtering::address_dependent ? config.max_bindings : 0),
+      requested_until(config.pcp_max_mappings ? config.max_bindings : 0),
+      requested_count(config.pcp_max_mappings ? config.max_subscribers : 0) {}
 
 Engine::Impl::Impl(const EngineConfig& config)
     : config_(config),
@@ -120,6 +122,7 @@ void Engine::Impl::advance(Time now) {
     if (!started_) {
         started_ = true;
         now_ = second;
+        started_at_ = second;
         tables_.wheel.start(second);
         tables_.blocks.wheel().start(second);
         report_static_mappings();
@@ -129,12 +132,7 @@ void Engine::Impl::advance(Time now) {
     now_ = second;
     counters_.add(Counter::fragment_datagrams_expired, reassembly_.expire(now_));
     tables_.wheel.advance(
-        now_,
-        [this](std::uint32_t id) {
-            const Binding& s = tables_.bindings[id];
-            return s.last_seen + timeout_seconds(s) + 1;
-        },
-        [this](std::uint32_t id) { expire(id); });
+        now_, [this](std::uint32_t id) { return due_of(id); }, [this](std::uint32_t id) { expire(id); });
     // After the wheel: ports of bindings that expired long ago may be free already.
     tables_.ports.advance(now_);
     // After the ports: a block goes when the hold of its last port is over.
@@ -160,6 +158,12 @@ void Engine::Impl::report_static_mappings() {
         }
         if (binding_events()) report(binding_event(EventKind::binding_created, s, clock_.count()));
     });
+}
+
+std::uint32_t Engine::Impl::due_of(std::uint32_t id) const {
+    const Binding& s = tables_.bindings[id];
+    const std::uint32_t idle = s.last_seen + timeout_seconds(s) + 1;
+    return s.requested ? std::max(idle, tables_.requested_until[id]) : idle;
 }
 
 std::uint32_t Engine::Impl::timeout_seconds(const Binding& s) const {
@@ -218,7 +222,7 @@ void Engine::Impl::expire(std::uint32_t id) {
     const Binding& s = tables_.bindings[id];
     // The hold runs from when the binding expired, which may be before the
     // engine noticed (a replay's idle gap).
-    const std::uint32_t expired_at = std::min(now_, s.last_seen + timeout_seconds(s) + 1);
+    const std::uint32_t expired_at = std::min(now_, due_of(id));
     const bool closed = s.proto == Protocol::tcp && tcp_closed(s.tcp);
     remove(id, closed ? RemovalReason::tcp_closed : RemovalReason::timeout, expired_at);
     counters_.add(Counter::bindings_expired);
@@ -228,6 +232,7 @@ void Engine::Impl::remove(std::uint32_t id, RemovalReason reason, std::uint32_t 
     const Binding& s = tables_.bindings[id];
     Subscriber& sub = tables_.subscribers[s.subscriber];
     --sub.bindings[index_of(s.proto)];
+    if (s.requested) --tables_.requested_count[s.subscriber];
     if (!tables_.ports.release(s.pool_index, s.proto, s.public_port, second))
         counters_.add(Counter::port_hold_overflow);
     if (binding_events()) {
@@ -409,18 +414,21 @@ std::size_t Engine::memory_bytes() const {
     const Impl& i = *impl_;
     return i.tables_.bindings.memory_bytes() + i.tables_.subscribers.memory_bytes() + i.tables_.ports.memory_bytes() +
            i.tables_.wheel.memory_bytes() + i.tables_.blocks.memory_bytes() +
-           i.tables_.remotes.size() * sizeof(i.tables_.remotes[0]) + i.reassembly_.memory_bytes() +
+           i.tables_.remotes.size() * sizeof(i.tables_.remotes[0]) +
+           i.tables_.requested_until.size() * sizeof(std::uint32_t) +
+           i.tables_.requested_count.size() * sizeof(std::uint16_t) + i.reassembly_.memory_bytes() +
            (i.events_ ? i.events_->capacity() * sizeof(Event) : 0);
 }
 
 void Engine::for_each_binding(const std::function<void(const BindingInfo&)>& visit) const {
     const Impl& i = *impl_;
-    i.tables_.bindings.for_each([&](std::uint32_t, const Binding& s) {
+    i.tables_.bindings.for_each([&](std::uint32_t id, const Binding& s) {
         const std::uint32_t idle = i.now_ - std::min(i.now_, s.last_seen);
-        const std::uint32_t timeout = i.timeout_seconds(s);
+        // Removed in the second after it is due: the time left until then.
+        const std::uint32_t due = i.due_of(id) - 1;
         visit(BindingInfo{i.b4_of(s), Ipv4Address{s.inner_address}, s.inner_port, s.proto,
                           Ipv4Address{s.public_address}, s.public_port, state_name(s), idle,
-                          s.is_static || timeout <= idle ? 0 : timeout - idle, s.is_static});
+                          s.is_static || due <= i.now_ ? 0 : due - i.now_, s.is_static, s.requested});
     });
 }
 

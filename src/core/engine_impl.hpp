@@ -50,9 +50,14 @@ public:
     // The slot of the subscriber's softwire that `b4` is, once it was added
     // or moved there (RFC 7785 4); no_softwire when refused.
     std::uint8_t softwire_slot(std::uint32_t subscriber, const Ipv6Address& b4);
-    // `key` without a subscriber makes one, with `b4` as its first softwire.
+    // `key` without a subscriber makes one, with `b4` as its first softwire;
+    // refused, the packet becomes the ICMP error that says so.
     std::uint32_t create_binding(Packet& packet, const Ipv6Address& b4, InnerKey key, const Transport& t,
                                  Verdict& refused);
+    // The same without a packet to answer: npos and `why` when refused.
+    // `wanted`: the public port to give if it is free.
+    std::uint32_t make_binding(const Ipv6Address& b4, InnerKey key, const Transport& t,
+                               std::optional<std::uint16_t> wanted, Counter& why);
     // The binding a B4's inner address, port and protocol have, changing nothing.
     std::uint32_t find_binding(const Ipv6Address& b4, std::uint32_t address, std::uint16_t port, Protocol proto) const;
     const Ipv6Address& b4_of(const Binding& s) const { return tables_.subscribers.b4(s.subscriber, s.softwire); }
@@ -75,6 +80,18 @@ public:
     const NoNat* no_nat_of(std::uint32_t address) const;
     Verdict no_nat_to_uplink(Packet& packet, const Ipv6Address& b4, std::uint8_t outer_tc, Emitter& emitter);
     Verdict no_nat_to_b4(Packet& packet, const NoNat& route, Emitter& emitter);
+
+    // port_control.cpp: NAT-PMP (RFC 6886) at 192.0.0.1:5351 from inside a softwire.
+    Verdict answer_port_control(Packet& packet, const Ipv6Address& b4, const Transport& t);
+    // The NAT-PMP mapping request's answer: result, public port, lifetime.
+    struct Granted {
+        std::uint16_t result = 0;
+        std::uint16_t port = 0;
+        std::uint32_t lifetime = 0;
+    };
+    Granted map_requested(const Ipv6Address& b4, std::uint32_t host, std::uint16_t port, Protocol proto,
+                          std::uint16_t wanted, std::uint32_t lifetime);
+    std::uint32_t epoch_seconds() const { return now_ - started_at_; }
 
     // icmp_errors.cpp
     Verdict error_from_b4(Packet& packet, const Ipv6Address& b4, const Transport& t, std::uint8_t outer_tc);
@@ -110,6 +127,9 @@ public:
     void remember_remote(std::uint32_t id, Binding& s, std::uint32_t remote);
     bool remote_allowed(std::uint32_t id, std::uint32_t remote) const;
     std::uint32_t timeout_seconds(const Binding& s) const;
+    // The second a binding is due to go: idle past its timeout, and for a
+    // requested one not before its lifetime ends.
+    std::uint32_t due_of(std::uint32_t id) const;
     std::uint8_t timeout_class(const Binding& s) const;
     void expire(std::uint32_t id);
     // Removes a binding the wheel no longer holds (and its subscriber after
@@ -185,11 +205,16 @@ private:
         TimerWheel wheel;
         PortBlocks blocks;                                            // empty unless --port-block-size
         std::vector<std::array<std::uint32_t, kRemembered>> remotes;  // only under ADF
+        // NAT-PMP/PCP: each requested binding's end of lifetime (engine
+        // seconds) and each subscriber's count of them; empty when off.
+        std::vector<std::uint32_t> requested_until;
+        std::vector<std::uint16_t> requested_count;
     };
     Tables tables_;
     std::uint32_t now_ = 0;
     Time clock_{0};  // the latest time handed in, for event times finer than now_
     bool started_ = false;
+    std::uint32_t started_at_ = 0;  // engine second of the first packet: NAT-PMP's epoch
     std::uint16_t ip_id_;
     Reassembler reassembly_;
     std::uint32_t fragment_id_;

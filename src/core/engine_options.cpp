@@ -568,6 +568,13 @@ constexpr EngineOption kRows[] = {
         "reassembly-timeout", "SECONDS", "time a fragmented datagram may take to complete",
         {.min = 1, .max = 120, .unit = "s"}, [](auto& c) -> auto& { return c.reassembly.timeout; }),
     number(
+        "pcp-max-mappings", "N",
+        "mappings a subscriber's hosts may ask for with NAT-PMP or PCP (192.0.0.1:5351), 0 to refuse them all", {},
+        [](auto& c) -> auto& { return c.pcp_max_mappings; }),
+    number(
+        "pcp-max-lifetime", "SECONDS", "longest lifetime a NAT-PMP or PCP mapping gets",
+        {.min = 120, .max = 30 * 86400, .unit = "s"}, [](auto& c) -> auto& { return c.pcp_max_lifetime; }),
+    number(
         "icmp-errors-per-second", "N", "ICMP errors the AFTR generates per second, 0 for no limit", {},
         [](auto& c) -> auto& { return c.icmp_errors_per_second; }),
     number(

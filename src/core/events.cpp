@@ -21,6 +21,7 @@ std::string_view reason_name(RemovalReason reason) {
     case RemovalReason::timeout: return "timeout";
     case RemovalReason::tcp_closed: return "tcp_closed";
     case RemovalReason::shutdown: return "shutdown";
+    case RemovalReason::deleted: return "deleted";
     }
     return "unknown";
 }

@@ -147,6 +147,7 @@ void write_bindings(JsonWriter& json, std::span<const BindingInfo> bindings, std
             .member("idle_seconds", s.idle_seconds)
             .member("expires_seconds", s.expires_seconds);
         if (s.is_static) json.member("static", true);
+        if (s.requested) json.member("requested", true);
         if (!engines.empty()) json.member("engine", engines[i]);
         json.end_object();
     }

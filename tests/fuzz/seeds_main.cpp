@@ -132,6 +132,41 @@ std::vector<Packet> tcp_and_echo() {
     };
 }
 
+// NAT-PMP requests to 192.0.0.1:5351 (port_control.cpp): the public address,
+// TCP and UDP mappings with and without a wanted port, a renewal, a
+// deletion, delete-all, a PCP (version 2) request, an unknown opcode and a
+// request cut short, then an answer from the Internet to a mapped port.
+std::vector<Packet> nat_pmp() {
+    const auto request = [](std::int64_t t, Bytes payload) {
+        return at(t,
+                  softwire(from_b4(1),
+                           ipv4_udp({.source = v4("10.0.0.2"), .destination = v4("192.0.0.1")},
+                                    {.source_port = 5350, .destination_port = 5351, .payload = std::move(payload)})));
+    };
+    const auto map = [](std::uint8_t op, std::uint16_t internal, std::uint16_t wanted, std::uint32_t life) {
+        Bytes m(12, 0);
+        m[1] = op;
+        w::store16(m.data() + 4, internal);
+        w::store16(m.data() + 6, wanted);
+        w::store32(m.data() + 8, life);
+        return m;
+    };
+    Bytes pcp(24, 0);
+    pcp[0] = 2;
+    pcp[1] = 1;
+    return {request(0, {0, 0}),
+            request(1, map(2, 8080, 40001, 3600)),
+            request(2, map(1, 9000, 0, 600)),
+            request(3, map(1, 9000, 0, 7200)),
+            request(4, map(2, 8080, 0, 0)),
+            request(5, map(1, 0, 0, 0)),
+            request(6, pcp),
+            request(7, {0, 77}),
+            request(8, {0, 1, 0}),
+            at(9, ipv4_udp({.source = net::server1, .destination = v4("198.51.100.1")},
+                           {.source_port = 53, .destination_port = 40001, .payload = text_bytes("in")}))};
+}
+
 // An ICMP error from the Internet about a binding's packet; aimed at a live binding.
 Bytes icmp_error_from_uplink() {
     const Bytes quoted = ipv4_udp({.source = v4("198.51.100.1"), .destination = net::server1},
@@ -144,6 +179,7 @@ void write_made_seeds(const fs::path& out) {
     // Quotas, pool, binding table and subscriber table run out (see make_config in harness.cpp).
     write_engine_seeds(out, "made-udp-flood", udp_flood(20, 6), kCtlReflect);
     write_engine_seeds(out, "made-tcp-echo", tcp_and_echo(), kCtlReflect);
+    write_engine_seeds(out, "made-nat-pmp", nat_pmp());
     // Uplink packets aimed at bindings the first record made.
     std::vector<Packet> aimed = udp_flood(1, 2);
     aimed.push_back(at(1, icmp_error_from_uplink()));

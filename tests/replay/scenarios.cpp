@@ -522,6 +522,89 @@ Scenario no_nat() {
             check_no_nat};
 }
 
+// ---- nat_pmp ----
+
+// NAT-PMP (issue 12): host behind B4 A asks 192.0.0.1:5351 for the public
+// address, maps TCP 8080 on the wanted 40001 and UDP 9000 on any port; a PCP
+// request, an unknown opcode and a request cut short get "unsupported
+// version", "unsupported opcode" and nothing; a SYN from the Internet to
+// 40001 reaches the host, and after the deletion no more.
+Bytes nat_pmp_map(std::uint8_t opcode, std::uint16_t internal, std::uint16_t wanted, std::uint32_t lifetime) {
+    Bytes m(12, 0);
+    m[1] = opcode;
+    w::store16(m.data() + 4, internal);
+    w::store16(m.data() + 6, wanted);
+    w::store32(m.data() + 8, lifetime);
+    return m;
+}
+
+void check_nat_pmp(const Result& r) {
+    std::vector<Bytes> answers;
+    for (const OutPacket& p : r.b4) {
+        const Ipv4Info* ip = p.ip4();
+        if (ip && ip->source == aftr_v4 && ip->protocol == w::proto_udp) {
+            expect_softwire_to(p, b4_a);
+            EXPECT_EQ(ip->l4.source_port, 5351) << p.text();
+            EXPECT_EQ(ip->l4.destination_port, 5350) << p.text();
+            answers.push_back(ip->l4.payload);
+        }
+    }
+    ASSERT_EQ(answers.size(), 6u) << r.dump();
+    // (version, opcode, result) of each, then what each says.
+    const std::uint8_t expected[][2] = {{128, 0}, {130, 0}, {129, 0}, {129, 1}, {137, 5}, {130, 0}};
+    for (std::size_t i = 0; i < answers.size(); ++i) {
+        ASSERT_GE(answers[i].size(), 8u);
+        EXPECT_EQ(answers[i][0], 0) << i;
+        EXPECT_EQ(answers[i][1], expected[i][0]) << i;
+        EXPECT_EQ(w::load16(answers[i].data() + 2), expected[i][1]) << i;
+    }
+    EXPECT_EQ(to_string(Ipv4Address{w::load32(answers[0].data() + 8)}), "198.51.100.1");
+    EXPECT_EQ(w::load16(answers[1].data() + 10), 40001) << "the wanted port";
+    EXPECT_EQ(w::load32(answers[1].data() + 12), 3600u);
+    EXPECT_NE(w::load16(answers[2].data() + 10), 0) << "UDP 9000 mapped";
+    EXPECT_EQ(answers[3].size(), 8u) << "unsupported version: the short answer";
+    EXPECT_EQ(w::load32(answers[5].data() + 12), 0u) << "deleted";
+    const auto* in = r.one_b4("in-syn");
+    REQUIRE(in);
+    expect_softwire_to(*in, b4_a);
+    expect_addresses(*in, server1, 6000, host, 8080);
+    r.none_b4("after-delete");
+}
+
+Scenario nat_pmp() {
+    Script s;
+    const auto request = [&](double t, Bytes payload) {
+        s.from_b4(t, b4_a,
+                  ipv4_udp({.source = host, .destination = aftr_v4},
+                           {.source_port = 5350, .destination_port = 5351, .payload = std::move(payload)}));
+    };
+    Bytes pcp(24, 0);
+    pcp[0] = 2;
+    pcp[1] = 1;
+    request(0, {0, 0});
+    request(1, nat_pmp_map(2, 8080, 40001, 3600));
+    request(2, nat_pmp_map(1, 9000, 0, 600));
+    request(3, pcp);
+    request(4, {0, 9});
+    request(5, {0, 1, 0});
+    s.uplink(6, tcp(server1, 6000, v4("198.51.100.1"), 40001, SYN, "in-syn"));
+    request(7, nat_pmp_map(2, 8080, 0, 0));
+    s.uplink(8, tcp(server1, 6001, v4("198.51.100.1"), 40001, SYN, "after-delete"));
+    return {"nat_pmp",
+            "NAT-PMP at 192.0.0.1:5351: address, mappings, every result code, inbound to a mapping, deletion",
+            base_flags({"--pool", "198.51.100.1/32", "--port-range", "40000-40003"}),
+            s.capture(),
+            {{C::in_b4_packets, 7},
+             {C::in_uplink_packets, 2},
+             {C::out_port_control_answers, 6},
+             {C::drop_port_control_malformed, 1},
+             {C::out_b4_packets, 1},
+             {C::drop_uplink_no_binding, 1},
+             {C::bindings_created, 2},
+             {C::subscribers_created, 1}},
+            check_nat_pmp};
+}
+
 // ---- softwire_move, softwire_limit_2 ----
 
 // Where the replies to each public port went after each change: the B4, or
@@ -2398,6 +2481,7 @@ const Registration registered{two_b4_same_tuple,
                               port_blocks,
                               static_mapping,
                               no_nat,
+                              nat_pmp,
                               softwire_move,
                               softwire_limit_2,
                               port_reuse,
