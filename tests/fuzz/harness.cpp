@@ -57,6 +57,11 @@ EngineConfig make_config(LaneKind kind) {
         c.b4_prefixes = {v6_prefix("2001:db8::/32")};
         c.subscriber_prefix_length = 64;
         c.extra_inner_prefixes = {v4_prefix("100.64.0.0/10")};
+        // A static mapping and a no-nat prefix of the captures' B4s, so the
+        // fuzzer reaches both paths (and packets to B4s that never sent).
+        c.static_mappings = {
+            StaticMapping{Protocol::udp, test::net::b4_a, test::v4("192.168.1.10"), 5060, test::net::pool, 40007}};
+        c.no_nat = {NoNat{test::net::b4_b, v4_prefix("192.0.2.0/28")}};
     }
     if (kind == LaneKind::port_blocks) {
         c.port_max = 40255;
@@ -158,6 +163,9 @@ void reset(Lane& lane) {
     lane.history.clear();
     lane.history_inputs = 0;
     lane.b4s.clear();
+    // The engine may send to these before they ever sent.
+    for (const StaticMapping& m : lane.config.static_mappings) lane.b4s.insert(m.b4);
+    for (const NoNat& route : lane.config.no_nat) lane.b4s.insert(route.b4);
 }
 
 // --- checks on what the engine hands back ----------------------------------
@@ -178,10 +186,13 @@ void check_to_uplink(std::span<const std::uint8_t> p) {
     require(valid_ipv4(p), "packet to the uplink: not IPv4, wrong IHL or total length, or bad header checksum");
 }
 
+// A pool address, or a --no-nat prefix's own (routed untranslated).
 bool from_pool(const Lane& lane, std::span<const std::uint8_t> p) {
     const Ipv4Address source{w::load32(&p[w::ipv4::source])};
     return std::any_of(lane.config.pools.begin(), lane.config.pools.end(),
-                       [&](const Ipv4Prefix& pool) { return pool.contains(source); });
+                       [&](const Ipv4Prefix& pool) { return pool.contains(source); }) ||
+           std::any_of(lane.config.no_nat.begin(), lane.config.no_nat.end(),
+                       [&](const NoNat& route) { return route.prefix.contains(source); });
 }
 
 struct Emitted {
