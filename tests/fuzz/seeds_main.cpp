@@ -143,14 +143,7 @@ std::vector<Packet> nat_pmp() {
                            ipv4_udp({.source = v4("10.0.0.2"), .destination = v4("192.0.0.1")},
                                     {.source_port = 5350, .destination_port = 5351, .payload = std::move(payload)})));
     };
-    const auto map = [](std::uint8_t op, std::uint16_t internal, std::uint16_t wanted, std::uint32_t life) {
-        Bytes m(12, 0);
-        m[1] = op;
-        w::store16(m.data() + 4, internal);
-        w::store16(m.data() + 6, wanted);
-        w::store32(m.data() + 8, life);
-        return m;
-    };
+    const auto map = nat_pmp_map_request;
     Bytes pcp(24, 0);
     pcp[0] = 2;
     pcp[1] = 1;

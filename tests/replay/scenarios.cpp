@@ -529,15 +529,6 @@ Scenario no_nat() {
 // request, an unknown opcode and a request cut short get "unsupported
 // version", "unsupported opcode" and nothing; a SYN from the Internet to
 // 40001 reaches the host, and after the deletion no more.
-Bytes nat_pmp_map(std::uint8_t opcode, std::uint16_t internal, std::uint16_t wanted, std::uint32_t lifetime) {
-    Bytes m(12, 0);
-    m[1] = opcode;
-    w::store16(m.data() + 4, internal);
-    w::store16(m.data() + 6, wanted);
-    w::store32(m.data() + 8, lifetime);
-    return m;
-}
-
 void check_nat_pmp(const Result& r) {
     std::vector<Bytes> answers;
     for (const OutPacket& p : r.b4) {
@@ -582,13 +573,13 @@ Scenario nat_pmp() {
     pcp[0] = 2;
     pcp[1] = 1;
     request(0, {0, 0});
-    request(1, nat_pmp_map(2, 8080, 40001, 3600));
-    request(2, nat_pmp_map(1, 9000, 0, 600));
+    request(1, nat_pmp_map_request(2, 8080, 40001, 3600));
+    request(2, nat_pmp_map_request(1, 9000, 0, 600));
     request(3, pcp);
     request(4, {0, 9});
     request(5, {0, 1, 0});
     s.uplink(6, tcp(server1, 6000, v4("198.51.100.1"), 40001, SYN, "in-syn"));
-    request(7, nat_pmp_map(2, 8080, 0, 0));
+    request(7, nat_pmp_map_request(2, 8080, 0, 0));
     s.uplink(8, tcp(server1, 6001, v4("198.51.100.1"), 40001, SYN, "after-delete"));
     return {"nat_pmp",
             "NAT-PMP at 192.0.0.1:5351: address, mappings, every result code, inbound to a mapping, deletion",

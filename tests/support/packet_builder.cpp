@@ -113,6 +113,16 @@ Bytes ipv4_tcp(const Ipv4Header& h, const TcpSegment& t) {
     return ipv4_packet(h, w::proto_tcp, l4);
 }
 
+Bytes nat_pmp_map_request(std::uint8_t opcode, std::uint16_t internal_port, std::uint16_t wanted_port,
+                          std::uint32_t lifetime) {
+    Bytes m(12, 0);
+    m[1] = opcode;
+    wire::store16(m.data() + 4, internal_port);
+    wire::store16(m.data() + 6, wanted_port);
+    wire::store32(m.data() + 8, lifetime);
+    return m;
+}
+
 Bytes ipv4_icmp(const Ipv4Header& h, const IcmpMessage& m) {
     Bytes l4 = icmp_message(m);
     w::store16(&l4[w::icmp::checksum], checksum(l4));

@@ -74,6 +74,9 @@ Bytes ipv4_packet(const Ipv4Header& header, std::uint8_t protocol, std::span<con
 Bytes ipv4_udp(const Ipv4Header& header, const UdpDatagram& udp);
 Bytes ipv4_tcp(const Ipv4Header& header, const TcpSegment& tcp);
 Bytes ipv4_icmp(const Ipv4Header& header, const IcmpMessage& icmp);
+// A NAT-PMP mapping request (RFC 6886 3.3): opcode 1 UDP, 2 TCP; a UDP payload.
+Bytes nat_pmp_map_request(std::uint8_t opcode, std::uint16_t internal_port, std::uint16_t wanted_port,
+                          std::uint32_t lifetime);
 
 Bytes ipv6_packet(const Ipv6Header& header, std::uint8_t next_header, std::span<const std::uint8_t> payload);
 // IPv4 inside IPv6 (next header 4), as a B4 sends it.

@@ -35,12 +35,7 @@ protected:
         return Bytes(out.bytes.end() - static_cast<std::ptrdiff_t>(ip.total_length - 28), out.bytes.end());
     }
     static Bytes map_request(std::uint8_t opcode, std::uint16_t internal, std::uint16_t wanted, std::uint32_t life) {
-        Bytes m(12, 0);
-        m[1] = opcode;
-        w::store16(m.data() + 4, internal);
-        w::store16(m.data() + 6, wanted);
-        w::store32(m.data() + 8, life);
-        return m;
+        return nat_pmp_map_request(opcode, internal, wanted, life);
     }
     static std::uint16_t result(const Bytes& r) { return r.size() >= 4 ? w::load16(r.data() + 2) : 0xffff; }
     static std::uint16_t mapped(const Bytes& r) { return w::load16(r.data() + 10); }
