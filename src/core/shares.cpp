@@ -83,6 +83,9 @@ EngineConfig Shares::config_of(unsigned i) const {
             config_.max_bindings,
             std::max<std::uint64_t>(c.max_bindings, (std::uint64_t{config_.max_bindings} * served + all - 1) / all)));
     }
+    // The static mappings of the subscribers it serves come on top.
+    for (const auto& [prefix, engine] : pinned_) c.max_subscribers += engine == i;
+    for (const StaticMapping& m : config_.static_mappings) c.max_bindings += of_port(m.public_port) == Owner::of(i);
     c.seed = mix64(config_.seed + i + 1);
     return c;
 }

@@ -179,8 +179,10 @@ TEST(StaticMappingShares, ASubscriberGoesWhereItsMappingsAre) {
     inner.source = net::host;
     inner.destination = net::server1;
     EXPECT_EQ(shares.from_b4(softwire(h, ipv4_udp(inner, UdpDatagram{1, 2, text_bytes("x"), false}))), Owner::of(2));
-    // Only engine 2 holds it.
+    // Only engine 2 holds it, and has room for it beside its share of the tables.
     for (unsigned i = 0; i < 3; ++i) EXPECT_EQ(Engine(shares.config_of(i)).binding_count(), i == 2 ? 1u : 0u) << i;
+    EXPECT_EQ(shares.config_of(2).max_bindings, shares.config_of(1).max_bindings + 1);
+    EXPECT_EQ(shares.config_of(2).max_subscribers, shares.config_of(1).max_subscribers + 1);
 
     c.static_mappings.push_back(mapping(Protocol::tcp, 81, 2000));
     ASSERT_FALSE(validate(c).has_value());
