@@ -151,6 +151,14 @@ inline constexpr std::uint16_t kMaxMtu = 9000;
 // The most softwires per subscriber validate() accepts.
 inline constexpr std::uint8_t kMaxSoftwires = 16;
 
+// Addresses nothing may be sent to across the AFTR, nor routed to without
+// NAT: this network, loopback, link-local, 192.0.0.0/29 (RFC 6333 5.7),
+// multicast and above.
+inline bool is_martian(std::uint32_t a) {
+    return (a & 0xff000000) == 0 || (a & 0xff000000) == 0x7f000000 || (a & 0xffff0000) == 0xa9fe0000 ||
+           (a & 0xfffffff8) == 0xc0000000 || a >= 0xe0000000;
+}
+
 // An inner IPv4 source the AFTR takes from a B4: RFC 1918 and 192.0.0.0/29
 // (RFC 6333 5.7), then what the operator added (RFC 6333 11).
 inline bool inner_source_allowed(const EngineConfig& c, std::uint32_t a) {

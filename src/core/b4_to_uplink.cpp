@@ -13,16 +13,6 @@ namespace dslite {
 
 using namespace wire;
 
-namespace {
-
-// Destinations no host behind a B4 may reach through the AFTR.
-bool martian_destination(std::uint32_t a) {
-    return (a & 0xff000000) == 0 || (a & 0xff000000) == 0x7f000000 || (a & 0xffff0000) == 0xa9fe0000 ||
-           (a & 0xfffffff8) == 0xc0000000 || a >= 0xe0000000;
-}
-
-}  // namespace
-
 Verdict Engine::Impl::from_b4(Packet& packet, Time now, Emitter& emitter) {
     counters_.add(Counter::in_b4_packets);
     advance(now);
@@ -102,7 +92,7 @@ Verdict Engine::Impl::b4_to_uplink(Packet& packet, const Ipv6Address& b4, std::u
             return answer_port_control(packet, b4, t);
         return drop(Counter::drop_inner_bad_destination);
     }
-    if (martian_destination(destination)) return drop(Counter::drop_inner_bad_destination);
+    if (is_martian(destination)) return drop(Counter::drop_inner_bad_destination);
     if (parsed == TransportError::protocol) return drop(Counter::drop_inner_protocol);
     if (parsed == TransportError::truncated) return drop(Counter::drop_b4_l4_truncated);
     if (t.proto == Protocol::icmp) {

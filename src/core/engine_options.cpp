@@ -294,9 +294,7 @@ Problem check_no_nat(const EngineOption&, const EngineConfig& c) {
         const std::string what = to_string(r.prefix);
         const std::uint32_t a = r.prefix.address.value;
         if (r.prefix.length < 8) return what + " is larger than a /8";
-        if ((a & 0xff000000) == 0 || (a & 0xff000000) == 0x7f000000 || (a & 0xffff0000) == 0xa9fe0000 ||
-            (a & 0xfffffff8) == 0xc0000000 || a >= 0xe0000000 || inner_source_allowed(EngineConfig{}, a))
-            return what + " is not a public unicast prefix";
+        if (is_martian(a) || inner_source_allowed(EngineConfig{}, a)) return what + " is not a public unicast prefix";
         for (const Ipv4Prefix& pool : c.pools)
             if (r.prefix.overlaps(pool)) return what + " overlaps --pool " + to_string(pool);
         for (std::size_t j = 0; j < i; ++j)

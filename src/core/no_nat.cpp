@@ -18,10 +18,7 @@ const NoNat* Engine::Impl::no_nat_of(std::uint32_t address) const {
 Verdict Engine::Impl::no_nat_to_uplink(Packet& packet, const Ipv6Address& b4, std::uint8_t outer_tc, Emitter& emitter) {
     std::uint8_t* ip = packet.data();
     const std::uint32_t destination = load32(ip + ipv4::destination);
-    if ((destination & 0xff000000) == 0 || (destination & 0xff000000) == 0x7f000000 ||
-        (destination & 0xffff0000) == 0xa9fe0000 || (destination & 0xfffffff8) == 0xc0000000 ||
-        destination >= 0xe0000000)
-        return drop(Counter::drop_inner_bad_destination);
+    if (is_martian(destination)) return drop(Counter::drop_inner_bad_destination);
     if (ip[ipv4::ttl] <= 1)
         return refuse_to_b4(packet, b4, Counter::drop_inner_ttl_expired, icmp::time_exceeded, icmp::code_ttl_exceeded);
     if ((load16(ip + ipv4::flags_fragment) & ipv4::flag_df) && packet.size() > config_.uplink_mtu)
