@@ -133,6 +133,14 @@ struct EngineConfig {
     // answers "refused"), and the longest lifetime one may get.
     std::uint32_t pcp_max_mappings = 16;
     std::uint32_t pcp_max_lifetime = 86400;
+    // PCP's THIRD_PARTY option (RFC 6887 13.1) from these inner sources only
+    // (e.g. 192.0.0.2/32, a B4 that proxies PCP for its hosts, RFC 7648),
+    // for other hosts of the same softwire; from any other, UNSUPP_OPTION.
+    std::vector<Ipv4Prefix> pcp_third_party;
+    // Seconds after start in which each new softwire gets one unsolicited
+    // PCP ANNOUNCE (RFC 6887 14.1.3) to 224.0.0.1:5350, so that clients
+    // that had mappings before a restart make them again; 0: none.
+    std::uint32_t pcp_announce = 0;
 
     // ICMP errors the engine generates, per second (RFC 5508 REQ-10); 0: no limit.
     std::uint32_t icmp_errors_per_second = 1000;

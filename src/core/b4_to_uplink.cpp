@@ -16,7 +16,10 @@ using namespace wire;
 Verdict Engine::Impl::from_b4(Packet& packet, Time now, Emitter& emitter) {
     counters_.add(Counter::in_b4_packets);
     advance(now);
-    return b4_in(packet, false, emitter);
+    const Verdict verdict = b4_in(packet, false, emitter);
+    if (announce_) [[unlikely]]
+        send_announce(emitter);
+    return verdict;
 }
 
 Verdict Engine::Impl::b4_in(Packet& packet, bool reassembled, Emitter& emitter) {
@@ -249,6 +252,10 @@ std::uint32_t Engine::Impl::make_binding(const Ipv6Address& b4, InnerKey key, co
         key.subscriber = sub;
         key.softwire = tables_.subscribers.add_softwire(sub, b4, now_);
         counters_.add(Counter::subscribers_created);
+        // RFC 6887 14.1.3: a client of the AFTR before it started again
+        // learns from the epoch in this that its mappings are gone.
+        if (config_.pcp_announce && config_.pcp_max_mappings && now_ - started_at_ < config_.pcp_announce)
+            announce_ = b4;
     }
     Subscriber& subscriber = tables_.subscribers[sub];
     auto refuse = [&](Counter reason) {

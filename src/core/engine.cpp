@@ -56,7 +56,7 @@ Engine::Impl::Tables::Tables(const EngineConfig& config)
       wheel(config.max_bindings),
       blocks(config, pool_address_count(config.pools)),
       remotes(config.filtering == Filtering::address_dependent ? config.max_bindings : 0),
-      requested_until(config.pcp_max_mappings ? config.max_bindings : 0),
+      pcp(config.pcp_max_mappings ? config.max_bindings : 0),
       requested_count(config.pcp_max_mappings ? config.max_subscribers : 0) {}
 
 Engine::Impl::Impl(const EngineConfig& config)
@@ -163,7 +163,7 @@ void Engine::Impl::report_static_mappings() {
 std::uint32_t Engine::Impl::due_of(std::uint32_t id) const {
     const Binding& s = tables_.bindings[id];
     const std::uint32_t idle = s.last_seen + timeout_seconds(s) + 1;
-    return s.requested ? std::max(idle, tables_.requested_until[id]) : idle;
+    return s.requested ? std::max(idle, tables_.pcp[id].until) : idle;
 }
 
 std::uint32_t Engine::Impl::timeout_seconds(const Binding& s) const {
@@ -233,6 +233,7 @@ void Engine::Impl::remove(std::uint32_t id, RemovalReason reason, std::uint32_t 
     Subscriber& sub = tables_.subscribers[s.subscriber];
     --sub.bindings[index_of(s.proto)];
     if (s.requested) --tables_.requested_count[s.subscriber];
+    if (!tables_.pcp.empty()) tables_.pcp[id] = {};
     if (!tables_.ports.release(s.pool_index, s.proto, s.public_port, second))
         counters_.add(Counter::port_hold_overflow);
     if (binding_events()) {
@@ -414,8 +415,7 @@ std::size_t Engine::memory_bytes() const {
     const Impl& i = *impl_;
     return i.tables_.bindings.memory_bytes() + i.tables_.subscribers.memory_bytes() + i.tables_.ports.memory_bytes() +
            i.tables_.wheel.memory_bytes() + i.tables_.blocks.memory_bytes() +
-           i.tables_.remotes.size() * sizeof(i.tables_.remotes[0]) +
-           i.tables_.requested_until.size() * sizeof(std::uint32_t) +
+           i.tables_.remotes.size() * sizeof(i.tables_.remotes[0]) + i.tables_.pcp.size() * sizeof(PcpMapping) +
            i.tables_.requested_count.size() * sizeof(std::uint16_t) + i.reassembly_.memory_bytes() +
            (i.events_ ? i.events_->capacity() * sizeof(Event) : 0);
 }

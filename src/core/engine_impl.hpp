@@ -25,6 +25,21 @@ namespace dslite {
 inline constexpr std::uint32_t kAftrIpv4 = 0xc0000001;  // 192.0.0.1, RFC 6333 6.5
 inline constexpr std::size_t kRemembered = 4;           // remotes per binding under ADF
 
+inline constexpr std::uint16_t kPortControlPort = 5351;  // NAT-PMP and PCP, RFC 6887 19.1
+// The shortest mapping lifetime given (RFC 6887 15): a client asking for
+// less would renew too often.
+inline constexpr std::uint32_t kPcpMinLifetime = 120;
+
+// What NAT-PMP and PCP keep of a binding they touched (RFC 6887 11.3, 13.3).
+struct PcpMapping {
+    std::uint32_t until = 0;  // a requested binding's end of lifetime, engine seconds
+    std::array<std::uint8_t, 12> nonce{};
+    std::uint32_t filter_address = 0;  // FILTER: the remote prefix let in
+    std::uint16_t filter_port = 0;     // 0: every port
+    std::uint8_t filter_length = 0;    // the prefix length + 1; 0: no filter
+    bool has_nonce = false;            // a PCP MAP or PEER named it (NAT-PMP has none)
+};
+
 // A packet's lookup hashes, computed ahead for a burst (burst.cpp): its
 // binding's, and for a B4's packet its subscriber's, which that path finds first.
 struct Keys {
@@ -81,7 +96,8 @@ public:
     Verdict no_nat_to_uplink(Packet& packet, const Ipv6Address& b4, std::uint8_t outer_tc, Emitter& emitter);
     Verdict no_nat_to_b4(Packet& packet, const NoNat& route, Emitter& emitter);
 
-    // port_control.cpp: NAT-PMP (RFC 6886) at 192.0.0.1:5351 from inside a softwire.
+    // port_control.cpp: NAT-PMP (RFC 6886) at 192.0.0.1:5351 from inside a
+    // softwire; PCP's own versions go to answer_pcp.
     Verdict answer_port_control(Packet& packet, const Ipv6Address& b4, const Transport& t);
     // The NAT-PMP mapping request's answer: result, public port, lifetime.
     struct Granted {
@@ -91,7 +107,43 @@ public:
     };
     Granted map_requested(const Ipv6Address& b4, std::uint32_t host, std::uint16_t port, Protocol proto,
                           std::uint16_t wanted, std::uint32_t lifetime);
+    // The binding of a B4's host, port and protocol, npos if none; `key` is
+    // filled for make_binding, its softwire no_softwire when the B4 is refused.
+    std::uint32_t requested_binding(const Ipv6Address& b4, std::uint32_t host, std::uint16_t port, Protocol proto,
+                                    InnerKey& key);
+    // Makes a binding requested (NAT-PMP or PCP) for `lifetime` seconds;
+    // false when its subscriber already holds --pcp-max-mappings of them.
+    bool request(std::uint32_t id, std::uint32_t lifetime);
+    // The binding is no longer requested: it goes when its traffic would let it.
+    void unrequest(std::uint32_t id);
+    // Seconds until the binding goes unless refreshed.
+    std::uint32_t remaining_seconds(std::uint32_t id) const;
+    // Writes the answer `message` from 192.0.0.1:5351 to host:port over the
+    // packet (IPv4, not yet encapsulated).
+    void write_port_control_answer(Packet& packet, std::uint32_t host, std::uint16_t port,
+                                   std::span<const std::uint8_t> message, std::uint8_t ttl);
     std::uint32_t epoch_seconds() const { return now_ - started_at_; }
+
+    // pcp.cpp: PCP (RFC 6887) requests, the FILTER option's check, ANNOUNCE.
+    Verdict answer_pcp(Packet& packet, const Ipv6Address& b4, const Transport& t, std::span<const std::uint8_t> m);
+    struct PcpRequest;
+    std::uint8_t pcp_map(const Ipv6Address& b4, const PcpRequest& r, std::uint8_t* out, std::uint32_t& lifetime);
+    std::uint8_t pcp_peer(const Ipv6Address& b4, const PcpRequest& r, std::uint8_t* out, std::uint32_t& lifetime);
+    // False when a requested binding's FILTER keeps the remote out.
+    bool pcp_filter_allows(std::uint32_t id, std::uint32_t remote, std::uint16_t port) const;
+    // The drop counter for a remote's packet to binding `id`, or nothing: ADF
+    // for bindings made by traffic, the FILTER option for requested ones.
+    std::optional<Counter> inbound_refused(std::uint32_t id, std::uint32_t remote, std::uint16_t port) const {
+        const Binding& s = tables_.bindings[id];
+        if (s.requested) {
+            if (!pcp_filter_allows(id, remote, port)) return Counter::drop_uplink_pcp_filtered;
+        } else if (!tables_.remotes.empty() && !s.is_static && !remote_allowed(id, remote)) {
+            return Counter::drop_uplink_filtered;
+        }
+        return std::nullopt;
+    }
+    // Sends the unsolicited ANNOUNCE a new softwire is owed (--pcp-announce).
+    void send_announce(Emitter& emitter);
 
     // icmp_errors.cpp
     Verdict error_from_b4(Packet& packet, const Ipv6Address& b4, const Transport& t, std::uint8_t outer_tc);
@@ -205,16 +257,17 @@ private:
         TimerWheel wheel;
         PortBlocks blocks;                                            // empty unless --port-block-size
         std::vector<std::array<std::uint32_t, kRemembered>> remotes;  // only under ADF
-        // NAT-PMP/PCP: each requested binding's end of lifetime (engine
-        // seconds) and each subscriber's count of them; empty when off.
-        std::vector<std::uint32_t> requested_until;
+        // NAT-PMP/PCP: what each binding was asked for with and each
+        // subscriber's count of requested ones; empty when off.
+        std::vector<PcpMapping> pcp;
         std::vector<std::uint16_t> requested_count;
     };
     Tables tables_;
     std::uint32_t now_ = 0;
     Time clock_{0};  // the latest time handed in, for event times finer than now_
     bool started_ = false;
-    std::uint32_t started_at_ = 0;  // engine second of the first packet: NAT-PMP's epoch
+    std::uint32_t started_at_ = 0;         // engine second of the first packet: NAT-PMP's epoch
+    std::optional<Ipv6Address> announce_;  // a new softwire owed a PCP ANNOUNCE
     std::uint16_t ip_id_;
     Reassembler reassembly_;
     std::uint32_t fragment_id_;

@@ -572,6 +572,17 @@ constexpr EngineOption kRows[] = {
     number(
         "pcp-max-lifetime", "SECONDS", "longest lifetime a NAT-PMP or PCP mapping gets",
         {.min = 120, .max = 30 * 86400, .unit = "s"}, [](auto& c) -> auto& { return c.pcp_max_lifetime; }),
+    {.name = "pcp-third-party",
+     .value_name = "PREFIX",
+     .help = "inner sources that may map ports for other hosts of their softwire with PCP's THIRD_PARTY option "
+             "(e.g. 192.0.0.2/32, a B4 that proxies PCP); repeat for more",
+     .repeated = true,
+     .read = read_ipv4_list<&EngineConfig::pcp_third_party>},
+    number(
+        "pcp-announce", "SECONDS",
+        "after start, each new softwire gets one PCP ANNOUNCE (224.0.0.1:5350) for this long, so clients renew "
+        "what a restart lost",
+        {.max = 30 * 86400, .unit = "s"}, [](auto& c) -> auto& { return c.pcp_announce; }),
     number(
         "icmp-errors-per-second", "N", "ICMP errors the AFTR generates per second, 0 for no limit", {},
         [](auto& c) -> auto& { return c.icmp_errors_per_second; }),

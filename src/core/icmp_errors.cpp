@@ -85,9 +85,8 @@ Verdict Engine::Impl::error_to_b4(Packet& packet, const Transport& t, bool hairp
     if (id == BindingTable::npos) return drop(Counter::drop_uplink_icmp_no_binding);
     // Under ADF the error must concern a remote the binding has sent to; the
     // router that reports it may be anywhere on the path.
-    if (!tables_.remotes.empty() && !tables_.bindings[id].is_static && !tables_.bindings[id].requested &&
-        !remote_allowed(id, load32(q.ip + ipv4::destination)))
-        return drop(Counter::drop_uplink_filtered);
+    if (const auto refused = inbound_refused(id, load32(q.ip + ipv4::destination), q.t.destination))
+        return drop(*refused);
     const Binding& s = tables_.bindings[id];
     const std::size_t room = tunnel_mtu_of(s) - ipv6::header_size;
     if (packet.size() > room) {

@@ -72,10 +72,10 @@ Verdict Engine::Impl::uplink_to_b4(Packet& packet, const Transport& t, bool hair
     if (id == BindingTable::npos)
         return drop(hairpin ? Counter::drop_hairpin_no_binding : Counter::drop_uplink_no_binding);
     Binding& s = tables_.bindings[id];
-    // RFC 4787 REQ-8 / RFC 7857 7: a filtered packet neither passes nor refreshes.
-    if (!tables_.remotes.empty() && !tables_.bindings[id].is_static && !tables_.bindings[id].requested &&
-        !remote_allowed(id, load32(ip + ipv4::source)))
-        return drop(Counter::drop_uplink_filtered);
+    // RFC 4787 REQ-8 / RFC 7857 7, RFC 6887 13.3: a filtered packet neither
+    // passes nor refreshes.
+    if (const auto refused = inbound_refused(id, load32(ip + ipv4::source), t.source)) [[unlikely]]
+        return drop(*refused);
     const std::uint16_t mtu = tunnel_mtu_of(s);
     if (packet.size() + ipv6::header_size > mtu && (load16(ip + ipv4::flags_fragment) & ipv4::flag_df)) {
         // RFC 2473 7.2(a): the sender learns the softwire's MTU less the

@@ -62,6 +62,9 @@ EngineConfig make_config(LaneKind kind) {
         c.static_mappings = {
             StaticMapping{Protocol::udp, test::net::b4_a, test::v4("192.168.1.10"), 5060, test::net::pool, 40007}};
         c.no_nat = {NoNat{test::net::b4_b, v4_prefix("192.0.2.0/28")}};
+        // PCP's THIRD_PARTY from the seeds' host, and ANNOUNCEs to new softwires.
+        c.pcp_third_party = {v4_prefix("10.0.0.2/32")};
+        c.pcp_announce = 3600;
     }
     if (kind == LaneKind::port_blocks) {
         c.port_max = 40255;

@@ -134,7 +134,7 @@ std::vector<Packet> tcp_and_echo() {
 
 // NAT-PMP requests to 192.0.0.1:5351 (port_control.cpp): the public address,
 // TCP and UDP mappings with and without a wanted port, a renewal, a
-// deletion, delete-all, a PCP (version 2) request, an unknown opcode and a
+// deletion, delete-all, a PCP MAP cut to its header, an unknown opcode and a
 // request cut short, then an answer from the Internet to a mapped port.
 std::vector<Packet> nat_pmp() {
     const auto request = [](std::int64_t t, Bytes payload) {
@@ -160,6 +160,40 @@ std::vector<Packet> nat_pmp() {
                            {.source_port = 53, .destination_port = 40001, .payload = text_bytes("in")}))};
 }
 
+// PCP requests (pcp.cpp): ANNOUNCE, MAP with FILTER and PREFER_FAILURE, a
+// renewal, PEER, THIRD_PARTY, a wrong client address, a bad option length,
+// a deletion, then answers from the Internet to the mapped port.
+std::vector<Packet> pcp() {
+    const auto host = v4("10.0.0.2");
+    const auto request = [&](std::int64_t t, PcpMessage m) {
+        if (m.client.value == 0) m.client = host;
+        return at(t, softwire(from_b4(1),
+                              ipv4_udp({.source = host, .destination = v4("192.0.0.1")},
+                                       {.source_port = 5350, .destination_port = 5351, .payload = pcp_request(m)})));
+    };
+    PcpMessage map{.lifetime = 3600, .protocol = 6, .internal_port = 8080, .suggested_port = 40001};
+    map.options = pcp_filter(24, 0, net::server1);
+    const Bytes prefer = pcp_option(2, {});
+    map.options.insert(map.options.end(), prefer.begin(), prefer.end());
+    PcpMessage bad_option = map;
+    bad_option.options = {0x81, 0, 0, 40};
+    PcpMessage removal = map;
+    removal.lifetime = 0;
+    removal.options.clear();
+    return {request(0, {.opcode = 0, .lifetime = 0}),
+            request(1, map),
+            request(2, map),
+            request(3, {.opcode = 2, .protocol = 17, .internal_port = 5000, .remote_port = 53, .remote = net::server1}),
+            request(4, {.protocol = 17, .internal_port = 6000, .options = pcp_third_party(v4("10.0.0.3"))}),
+            request(5, {.client = v4("10.0.0.9"), .protocol = 6, .internal_port = 8081}),
+            request(6, bad_option),
+            at(7, ipv4_tcp({.source = net::server1, .destination = v4("198.51.100.1")},
+                           {.source_port = 6000, .destination_port = 40001, .flags = w::tcp::syn})),
+            at(8, ipv4_tcp({.source = v4("203.0.113.99"), .destination = v4("198.51.100.1")},
+                           {.source_port = 6000, .destination_port = 40001, .flags = w::tcp::syn})),
+            request(9, removal)};
+}
+
 // An ICMP error from the Internet about a binding's packet; aimed at a live binding.
 Bytes icmp_error_from_uplink() {
     const Bytes quoted = ipv4_udp({.source = v4("198.51.100.1"), .destination = net::server1},
@@ -173,6 +207,7 @@ void write_made_seeds(const fs::path& out) {
     write_engine_seeds(out, "made-udp-flood", udp_flood(20, 6), kCtlReflect);
     write_engine_seeds(out, "made-tcp-echo", tcp_and_echo(), kCtlReflect);
     write_engine_seeds(out, "made-nat-pmp", nat_pmp());
+    write_engine_seeds(out, "made-pcp", pcp());
     // Uplink packets aimed at bindings the first record made.
     std::vector<Packet> aimed = udp_flood(1, 2);
     aimed.push_back(at(1, icmp_error_from_uplink()));

@@ -526,8 +526,8 @@ Scenario no_nat() {
 
 // NAT-PMP (issue 12): host behind B4 A asks 192.0.0.1:5351 for the public
 // address, maps TCP 8080 on the wanted 40001 and UDP 9000 on any port; a PCP
-// request, an unknown opcode and a request cut short get "unsupported
-// version", "unsupported opcode" and nothing; a SYN from the Internet to
+// MAP cut to its header, an unknown opcode and a request cut short get PCP's
+// MALFORMED_REQUEST, "unsupported opcode" and nothing; a SYN from the Internet to
 // 40001 reaches the host, and after the deletion no more.
 void check_nat_pmp(const Result& r) {
     std::vector<Bytes> answers;
@@ -541,19 +541,20 @@ void check_nat_pmp(const Result& r) {
         }
     }
     ASSERT_EQ(answers.size(), 6u) << r.dump();
-    // (version, opcode, result) of each, then what each says.
-    const std::uint8_t expected[][2] = {{128, 0}, {130, 0}, {129, 0}, {129, 1}, {137, 5}, {130, 0}};
+    // (opcode, result) of each, then what each says; the fourth is PCP's.
+    const std::uint8_t expected[][2] = {{128, 0}, {130, 0}, {129, 0}, {129, 3}, {137, 5}, {130, 0}};
     for (std::size_t i = 0; i < answers.size(); ++i) {
         ASSERT_GE(answers[i].size(), 8u);
-        EXPECT_EQ(answers[i][0], 0) << i;
+        const bool pcp = i == 3;
+        EXPECT_EQ(answers[i][0], pcp ? 2 : 0) << i;
         EXPECT_EQ(answers[i][1], expected[i][0]) << i;
-        EXPECT_EQ(w::load16(answers[i].data() + 2), expected[i][1]) << i;
+        EXPECT_EQ(pcp ? answers[i][3] : w::load16(answers[i].data() + 2), expected[i][1]) << i;
     }
     EXPECT_EQ(to_string(Ipv4Address{w::load32(answers[0].data() + 8)}), "198.51.100.1");
     EXPECT_EQ(w::load16(answers[1].data() + 10), 40001) << "the wanted port";
     EXPECT_EQ(w::load32(answers[1].data() + 12), 3600u);
     EXPECT_NE(w::load16(answers[2].data() + 10), 0) << "UDP 9000 mapped";
-    EXPECT_EQ(answers[3].size(), 8u) << "unsupported version: the short answer";
+    EXPECT_EQ(answers[3].size(), 24u) << "PCP's MALFORMED_REQUEST: a MAP too short";
     EXPECT_EQ(w::load32(answers[5].data() + 12), 0u) << "deleted";
     const auto* in = r.one_b4("in-syn");
     REQUIRE(in);
@@ -594,6 +595,109 @@ Scenario nat_pmp() {
              {C::bindings_created, 2},
              {C::subscribers_created, 1}},
             check_nat_pmp};
+}
+
+// ---- pcp ----
+
+// PCP (RFC 6887, issue 12), host A behind B4 A: ANNOUNCE; a MAP of TCP 8080
+// on the suggested 40001 with a FILTER for server 1, which lets server 1's
+// SYN in and keeps server 2's out; a PEER of UDP 5000 to server 1, whose
+// reply comes back on the same port; the errors a client meets (another
+// client address, THIRD_PARTY not allowed, an unknown opcode, version 1);
+// the MAP deleted. The MAP made B4 A's subscriber, which --pcp-announce
+// greets with an unsolicited ANNOUNCE to 224.0.0.1:5350. tests/replay/
+// pcp_tshark.sh has tshark's PCP dissector read the same answers.
+namespace pcp {
+// (opcode, result) of each answer, in order.
+constexpr std::uint8_t kAnswers[][2] = {{0x80, 0}, {0x81, 0}, {0x82, 0}, {0x81, 12},
+                                        {0x81, 5}, {0x89, 4}, {0x81, 1}, {0x81, 0}};
+}  // namespace pcp
+
+void check_pcp(const Result& r) {
+    std::vector<Bytes> answers;
+    const OutPacket* announce = nullptr;
+    for (const OutPacket& p : r.b4) {
+        const Ipv4Info* ip = p.ip4();
+        if (!ip || ip->source != aftr_v4 || ip->protocol != w::proto_udp) continue;
+        expect_softwire_to(p, b4_a);
+        EXPECT_EQ(ip->l4.source_port, 5351) << p.text();
+        if (ip->destination == v4("224.0.0.1")) {
+            EXPECT_EQ(announce, nullptr) << "one ANNOUNCE";
+            announce = &p;
+            continue;
+        }
+        EXPECT_EQ(ip->destination, host) << p.text();
+        answers.push_back(ip->l4.payload);
+    }
+    REQUIRE(announce);
+    EXPECT_EQ(announce->ip4()->l4.destination_port, 5350);
+    EXPECT_EQ(announce->ip4()->l4.payload.size(), 24u);
+    EXPECT_EQ(announce->ip4()->l4.payload[1], 0x80);
+    ASSERT_EQ(answers.size(), std::size(pcp::kAnswers)) << r.dump();
+    for (std::size_t i = 0; i < answers.size(); ++i) {
+        ASSERT_GE(answers[i].size(), 24u) << i;
+        EXPECT_EQ(answers[i][0], 2) << i;
+        EXPECT_EQ(answers[i][1], pcp::kAnswers[i][0]) << i;
+        EXPECT_EQ(answers[i][3], pcp::kAnswers[i][1]) << i;
+    }
+    EXPECT_EQ(w::load16(answers[1].data() + 24 + 18), 40001) << "the suggested port";
+    EXPECT_EQ(w::load32(answers[1].data() + 24 + 32), v4("198.51.100.1").value);
+    EXPECT_EQ(answers[1].size(), 84u) << "the FILTER processed is in the answer";
+    const auto* in = r.one_b4("in-syn");
+    REQUIRE(in);
+    expect_softwire_to(*in, b4_a);
+    expect_addresses(*in, server1, 6000, host, 8080);
+    r.none_b4("filtered-syn");
+    const auto* out = r.one_uplink("peer-out");
+    REQUIRE(out);
+    EXPECT_EQ(out->ip4()->l4.source_port, w::load16(answers[2].data() + 24 + 18)) << "PEER's port";
+    const auto* after = r.one_b4("after-delete");
+    REQUIRE(after);
+    expect_addresses(*after, server2, 6001, host, 8080);
+}
+
+Scenario pcp_scenario() {
+    Script s;
+    const auto request = [&](double t, PcpMessage m) {
+        if (m.client.value == 0) m.client = host;
+        s.from_b4(t, b4_a,
+                  ipv4_udp({.source = host, .destination = aftr_v4},
+                           {.source_port = 5350, .destination_port = 5351, .payload = pcp_request(m)}));
+    };
+    PcpMessage map{.lifetime = 3600, .protocol = 6, .internal_port = 8080, .suggested_port = 40001};
+    map.options = pcp_filter(32, 0, server1);
+    request(0, {.opcode = 0, .lifetime = 0});
+    request(1, map);
+    request(2, {.opcode = 2, .protocol = 17, .internal_port = 5000, .remote_port = 53, .remote = server1});
+    request(3, {.client = host2, .protocol = 6, .internal_port = 8081});
+    request(4, {.protocol = 6, .internal_port = 8082, .options = pcp_third_party(host2)});
+    request(5, {.opcode = 9});
+    request(6, {.version = 1, .protocol = 6, .internal_port = 8083});
+    s.uplink(7, tcp(server1, 6000, v4("198.51.100.1"), 40001, SYN, "in-syn"));
+    s.uplink(7.5, tcp(server2, 6000, v4("198.51.100.1"), 40001, SYN, "filtered-syn"));
+    s.from_b4(8, b4_a, udp(host, 5000, server1, 53, "peer-out"));
+    PcpMessage remove = map;
+    remove.lifetime = 0;
+    remove.suggested_port = 0;
+    remove.options.clear();
+    request(9, remove);
+    // The binding stays for its TCP timeout (RFC 6887 15), endpoint-
+    // independent again: server 2 is filtered no more.
+    s.uplink(10, tcp(server2, 6001, v4("198.51.100.1"), 40001, SYN, "after-delete"));
+    return {"pcp",
+            "PCP at 192.0.0.1:5351: ANNOUNCE, MAP with FILTER, PEER, the errors, deletion; an ANNOUNCE after start",
+            base_flags({"--pool", "198.51.100.1/32", "--port-range", "40000-40003", "--pcp-announce", "600"}),
+            s.capture(),
+            {{C::in_b4_packets, 9},
+             {C::in_uplink_packets, 3},
+             {C::out_port_control_answers, 8},
+             {C::sent_pcp_announces, 1},
+             {C::out_b4_packets, 2},
+             {C::out_uplink_packets, 1},
+             {C::drop_uplink_pcp_filtered, 1},
+             {C::bindings_created, 2},
+             {C::subscribers_created, 1}},
+            check_pcp};
 }
 
 // ---- softwire_move, softwire_limit_2 ----
@@ -2473,6 +2577,7 @@ const Registration registered{two_b4_same_tuple,
                               static_mapping,
                               no_nat,
                               nat_pmp,
+                              pcp_scenario,
                               softwire_move,
                               softwire_limit_2,
                               port_reuse,

@@ -123,6 +123,62 @@ Bytes nat_pmp_map_request(std::uint8_t opcode, std::uint16_t internal_port, std:
     return m;
 }
 
+namespace {
+void put_mapped(Bytes& m, Ipv4Address a) {
+    m.insert(m.end(), {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff});
+    m.resize(m.size() + 4);
+    wire::store32(m.data() + m.size() - 4, a.value);
+}
+void put16(Bytes& m, std::uint16_t v) {
+    m.resize(m.size() + 2);
+    wire::store16(m.data() + m.size() - 2, v);
+}
+}  // namespace
+
+Bytes pcp_request(const PcpMessage& p) {
+    Bytes m{p.version, p.opcode, 0, 0, 0, 0, 0, 0};
+    wire::store32(m.data() + 4, p.lifetime);
+    put_mapped(m, p.client);
+    if (p.opcode == 1 || p.opcode == 2) {
+        m.insert(m.end(), p.nonce.begin(), p.nonce.end());
+        m.insert(m.end(), {p.protocol, 0, 0, 0});
+        put16(m, p.internal_port);
+        put16(m, p.suggested_port);
+        if (p.suggested_address.value == 0)
+            m.resize(m.size() + 16);
+        else
+            put_mapped(m, p.suggested_address);
+    }
+    if (p.opcode == 2) {
+        put16(m, p.remote_port);
+        put16(m, 0);
+        put_mapped(m, p.remote);
+    }
+    m.insert(m.end(), p.options.begin(), p.options.end());
+    return m;
+}
+
+Bytes pcp_option(std::uint8_t code, const Bytes& data) {
+    Bytes o{code, 0, 0, 0};
+    wire::store16(o.data() + 2, static_cast<std::uint16_t>(data.size()));
+    o.insert(o.end(), data.begin(), data.end());
+    o.resize((o.size() + 3) & ~std::size_t{3});
+    return o;
+}
+
+Bytes pcp_filter(std::uint8_t ipv4_prefix_length, std::uint16_t port, Ipv4Address remote) {
+    Bytes d{0, static_cast<std::uint8_t>(ipv4_prefix_length == 0 ? 0 : ipv4_prefix_length + 96)};
+    put16(d, port);
+    put_mapped(d, remote);
+    return pcp_option(3, d);
+}
+
+Bytes pcp_third_party(Ipv4Address internal) {
+    Bytes d;
+    put_mapped(d, internal);
+    return pcp_option(1, d);
+}
+
 Bytes ipv4_icmp(const Ipv4Header& h, const IcmpMessage& m) {
     Bytes l4 = icmp_message(m);
     w::store16(&l4[w::icmp::checksum], checksum(l4));

@@ -3,6 +3,7 @@
 // by editing the bytes of a well-formed one afterwards (see refresh_ipv4_header_checksum).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -77,6 +78,27 @@ Bytes ipv4_icmp(const Ipv4Header& header, const IcmpMessage& icmp);
 // A NAT-PMP mapping request (RFC 6886 3.3): opcode 1 UDP, 2 TCP; a UDP payload.
 Bytes nat_pmp_map_request(std::uint8_t opcode, std::uint16_t internal_port, std::uint16_t wanted_port,
                           std::uint32_t lifetime);
+// A PCP request (RFC 6887 7.1, 11.1, 12.1): ANNOUNCE (0), MAP (1) or PEER (2)
+// with their data, then `options` as they are; a UDP payload.
+struct PcpMessage {
+    std::uint8_t version = 2;
+    std::uint8_t opcode = 1;
+    std::uint32_t lifetime = 600;
+    Ipv4Address client{};  // the PCP Client's IP Address, IPv4-mapped
+    std::array<std::uint8_t, 12> nonce{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+    std::uint8_t protocol = 6;
+    std::uint16_t internal_port = 0;
+    std::uint16_t suggested_port = 0;
+    Ipv4Address suggested_address{};  // 0.0.0.0: none
+    std::uint16_t remote_port = 0;    // PEER
+    Ipv4Address remote{};             // PEER
+    Bytes options{};
+};
+Bytes pcp_request(const PcpMessage& message);
+// One PCP option, padded to 4 (RFC 6887 7.3); FILTER takes the IPv4 prefix length.
+Bytes pcp_option(std::uint8_t code, const Bytes& data);
+Bytes pcp_filter(std::uint8_t ipv4_prefix_length, std::uint16_t port, Ipv4Address remote);
+Bytes pcp_third_party(Ipv4Address internal);
 
 Bytes ipv6_packet(const Ipv6Header& header, std::uint8_t next_header, std::span<const std::uint8_t> payload);
 // IPv4 inside IPv6 (next header 4), as a B4 sends it.

@@ -118,14 +118,15 @@ TEST_F(NatPmpTest, LifetimesAreKeptWithinBounds) {
 }
 
 TEST_F(NatPmpTest, EveryRefusalHasItsResultCode) {
-    // 1: not version 0 (a PCP request gets this, and falls back to NAT-PMP).
-    Bytes pcp(24, 0);
-    pcp[0] = 2;
-    pcp[1] = 1;
-    const Bytes v = ask(pcp);
-    ASSERT_EQ(v.size(), 8u);
+    // Version 1 is neither NAT-PMP nor PCP's 2: PCP's UNSUPP_VERSION (pcp_test.cpp).
+    Bytes v1(24, 0);
+    v1[0] = 1;
+    v1[1] = 1;
+    const Bytes v = ask(v1);
+    ASSERT_EQ(v.size(), 24u);
+    EXPECT_EQ(v[0], 2) << "the version spoken here";
     EXPECT_EQ(v[1], 129);
-    EXPECT_EQ(result(v), 1);
+    EXPECT_EQ(v[3], 1);
     // 5: no such opcode.
     EXPECT_EQ(result(ask({0, 9})), 5);
     // 2: deleting every mapping of the host is not offered.
