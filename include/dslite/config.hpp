@@ -167,6 +167,18 @@ inline bool is_martian(std::uint32_t a) {
            (a & 0xfffffff8) == 0xc0000000 || a >= 0xe0000000;
 }
 
+// An IPv6 source that can be a B4: not multicast, unspecified or the AFTR.
+inline bool can_be_b4(const EngineConfig& c, const Ipv6Address& a) {
+    return a[0] != 0xff && a != Ipv6Address{} && a != c.aftr_address;
+}
+
+// RFC 6333 11: softwires only from the configured B4 prefixes (all if none).
+inline bool b4_allowed(const EngineConfig& c, const Ipv6Address& b4) {
+    for (const Ipv6Prefix& p : c.b4_prefixes)
+        if (p.contains(b4)) return true;
+    return c.b4_prefixes.empty();
+}
+
 // An inner IPv4 source the AFTR takes from a B4: RFC 1918 and 192.0.0.0/29
 // (RFC 6333 5.7), then what the operator added (RFC 6333 11).
 inline bool inner_source_allowed(const EngineConfig& c, std::uint32_t a) {

@@ -30,7 +30,7 @@ Verdict Engine::Impl::b4_in(Packet& packet, bool reassembled, Emitter& emitter) 
         return drop(Counter::drop_b4_wrong_destination);
     Ipv6Address b4;
     std::memcpy(b4.data(), h + ipv6::source, 16);
-    if (b4[0] == 0xff || b4 == Ipv6Address{} || b4 == config_.aftr_address) return drop(Counter::drop_b4_bad_source);
+    if (!can_be_b4(config_, b4)) return drop(Counter::drop_b4_bad_source);
     // ICMPv6 errors come from routers on the path, not from B4s: they are
     // checked against the B4 they are about instead.
     if (header.protocol == proto_icmpv6 && packet.size() > header.payload &&

@@ -353,10 +353,7 @@ void Engine::Impl::report_refusal(Counter why, InnerKey key, const Ipv6Address& 
     report(e);
 }
 
-bool Engine::Impl::b4_allowed(const Ipv6Address& b4) const {
-    return config_.b4_prefixes.empty() || std::any_of(config_.b4_prefixes.begin(), config_.b4_prefixes.end(),
-                                                      [&](const Ipv6Prefix& p) { return p.contains(b4); });
-}
+bool Engine::Impl::b4_allowed(const Ipv6Address& b4) const { return dslite::b4_allowed(config_, b4); }
 
 bool Engine::Impl::inner_source_allowed(std::uint32_t a) const { return dslite::inner_source_allowed(config_, a); }
 

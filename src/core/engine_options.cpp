@@ -216,6 +216,13 @@ std::string describe(const StaticMapping& m) {
 // of the pool and the port range, given once; an inside end the AFTR takes
 // from that B4, given once; a subscriber's on one public address (paired
 // pooling) and within its quota and softwires.
+// A configured B4 (static mapping, no-nat) the AFTR would take softwires from.
+Problem b4_problem(const EngineConfig& c, const Ipv6Address& b4) {
+    if (!can_be_b4(c, b4)) return to_string(b4) + " cannot be a B4";
+    if (!b4_allowed(c, b4)) return "B4 " + to_string(b4) + " is outside every --b4-prefix";
+    return fine;
+}
+
 Problem check_static_mappings(const EngineOption&, const EngineConfig& c) {
     const auto& all = c.static_mappings;
     if (all.empty()) return fine;
@@ -236,11 +243,7 @@ Problem check_static_mappings(const EngineOption&, const EngineConfig& c) {
             return describe(m) + ": " + to_string(m.public_address) + " is not in --pool";
         if (m.public_port < c.port_min || m.public_port > c.port_max)
             return describe(m) + ": port " + std::to_string(m.public_port) + " is outside --port-range";
-        if (!c.b4_prefixes.empty() && !std::any_of(c.b4_prefixes.begin(), c.b4_prefixes.end(),
-                                                   [&](const Ipv6Prefix& p) { return p.contains(m.b4); }))
-            return describe(m) + ": B4 " + to_string(m.b4) + " is outside every --b4-prefix";
-        if (m.b4[0] == 0xff || m.b4 == Ipv6Address{} || m.b4 == c.aftr_address)
-            return describe(m) + ": " + to_string(m.b4) + " cannot be a B4";
+        if (auto problem = b4_problem(c, m.b4)) return describe(m) + ": " + *problem;
         if (!inner_source_allowed(c, m.inside_address.value))
             return describe(m) + ": inside " + to_string(m.inside_address) +
                    " is not private, 192.0.0.0/29 or an --inner-prefix";
@@ -299,11 +302,7 @@ Problem check_no_nat(const EngineOption&, const EngineConfig& c) {
             if (r.prefix.overlaps(pool)) return what + " overlaps --pool " + to_string(pool);
         for (std::size_t j = 0; j < i; ++j)
             if (r.prefix.overlaps(c.no_nat[j].prefix)) return what + " overlaps " + to_string(c.no_nat[j].prefix);
-        if (r.b4[0] == 0xff || r.b4 == Ipv6Address{} || r.b4 == c.aftr_address)
-            return what + ": " + to_string(r.b4) + " cannot be a B4";
-        if (!c.b4_prefixes.empty() && !std::any_of(c.b4_prefixes.begin(), c.b4_prefixes.end(),
-                                                   [&](const Ipv6Prefix& p) { return p.contains(r.b4); }))
-            return what + ": B4 " + to_string(r.b4) + " is outside every --b4-prefix";
+        if (auto problem = b4_problem(c, r.b4)) return what + ": " + *problem;
     }
     return fine;
 }
