@@ -96,8 +96,22 @@ void Engine::Impl::install(const StaticMapping& m) {
     }
     key.softwire = subscribers.slot_of(key.subscriber, m.b4);
     if (key.softwire == SubscriberTable::no_softwire) key.softwire = subscribers.add_softwire(key.subscriber, m.b4, 0);
-    if (key.softwire == SubscriberTable::no_softwire || !tables_.ports.take(pool_index, m.protocol, m.public_port))
-        return;
+    if (key.softwire == SubscriberTable::no_softwire) return;
+    // Under port blocks the mapping's block is its subscriber's while it lasts.
+    const std::uint32_t block =
+        tables_.blocks.enabled() ? tables_.blocks.block_of(pool_index, m.public_port) : PortBlocks::npos;
+    if (tables_.blocks.enabled()) {
+        if (block == PortBlocks::npos) return;
+        const std::uint32_t owner = tables_.blocks[block].owner;
+        if (owner == PortBlocks::npos) {
+            if (!tables_.blocks.take(block, key.subscriber, key.softwire)) return;
+            counters_.add(Counter::port_blocks_allocated);
+            if (started_ && events_) report(block_event(EventKind::port_block_allocated, block, clock_.count()));
+        } else if (owner != key.subscriber) {
+            return;
+        }
+    }
+    if (!tables_.ports.take(pool_index, m.protocol, m.public_port)) return;
     Binding s{};
     s.inner_address = key.address;
     s.inner_port = key.port;
@@ -113,6 +127,13 @@ void Engine::Impl::install(const StaticMapping& m) {
     if (id == BindingTable::npos) return;
     ++subscribers[key.subscriber].bindings[index_of(m.protocol)];
     if (!tables_.remotes.empty()) tables_.remotes[id] = {};
+    if (block != PortBlocks::npos) {
+        PortBlocks::Block& b = tables_.blocks[block];
+        if (b.bindings++ == 0 && b.release_at != 0) {  // a reload's mapping in a block on hold
+            tables_.blocks.wheel().cancel(block);
+            b.release_at = 0;
+        }
+    }
     counters_.add(Counter::bindings_created);
 }
 
@@ -158,6 +179,10 @@ void Engine::Impl::report_static_mappings() {
         }
         if (binding_events()) report(binding_event(EventKind::binding_created, s, clock_.count()));
     });
+    // Under port blocks the mappings' blocks are the records.
+    for (std::uint32_t block = 0; block < tables_.blocks.capacity(); ++block)
+        if (tables_.blocks[block].owner != PortBlocks::npos)
+            report(block_event(EventKind::port_block_allocated, block, clock_.count()));
 }
 
 std::uint32_t Engine::Impl::due_of(std::uint32_t id) const {

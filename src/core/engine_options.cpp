@@ -226,16 +226,25 @@ Problem b4_problem(const EngineConfig& c, const Ipv6Address& b4) {
 Problem check_static_mappings(const EngineOption&, const EngineConfig& c) {
     const auto& all = c.static_mappings;
     if (all.empty()) return fine;
-    if (c.port_mapping == PortMapping::deterministic) return "not with --port-mapping deterministic (for now)";
-    if (c.port_block_size) return "not with --port-block-size (for now)";
     if (all.size() > c.max_bindings) return "more static mappings than --max-bindings";
+    // Under deterministic mapping a mapping must lie in its subscriber's
+    // range, so the formula still names who had every port (RFC 7422).
+    std::optional<DeterministicMap> ranges;
+    if (c.port_mapping == PortMapping::deterministic) {
+        auto made = DeterministicMap::make(c);
+        if (!std::holds_alternative<DeterministicMap>(made)) return fine;  // --port-mapping says why
+        ranges = std::get<DeterministicMap>(std::move(made));
+    }
     struct Subscriber {
         Ipv6Address prefix;
         Ipv4Address address;
         std::array<std::uint32_t, kProtocols> count{};
         std::vector<Ipv6Address> b4s;
+        std::vector<std::uint64_t> blocks;  // under --port-block-size: its mappings' (address, block number)
     };
     std::vector<Subscriber> subscribers;
+    const std::uint32_t blocks_per_address =
+        c.port_block_size ? (std::uint32_t{c.port_max} - c.port_min + 1) / c.port_block_size : 0;
     for (std::size_t i = 0; i < all.size(); ++i) {
         const StaticMapping& m = all[i];
         if (!std::any_of(c.pools.begin(), c.pools.end(),
@@ -271,6 +280,33 @@ Problem check_static_mappings(const EngineOption&, const EngineConfig& c) {
         if (std::find(it->b4s.begin(), it->b4s.end(), m.b4) == it->b4s.end()) it->b4s.push_back(m.b4);
         if (it->b4s.size() > c.softwires_per_subscriber)
             return describe(m) + ": more B4 addresses for one subscriber than --softwires-per-subscriber";
+        const std::string subscriber = "subscriber " + to_string(Ipv6Prefix{prefix, c.subscriber_prefix_length});
+        if (ranges) {
+            const auto number = ranges->number_of(prefix);
+            if (!number) return describe(m) + ": " + subscriber + " has no deterministic range";
+            const DeterministicMap::Range r = ranges->range_of(*number);
+            if (r.address != m.public_address || m.public_port < r.first || m.public_port > r.last)
+                return describe(m) + ": " + subscriber + "'s deterministic range is " + to_string(r.address) + ":" +
+                       std::to_string(r.first) + "-" + std::to_string(r.last);
+        }
+        if (c.port_block_size) {
+            // The mapping's block is its subscriber's for as long as it lasts.
+            const std::uint32_t n = (m.public_port - c.port_min) / c.port_block_size;
+            if (n >= blocks_per_address)
+                return describe(m) + ": port " + std::to_string(m.public_port) +
+                       " is past the last whole --port-block-size block of --port-range";
+            const std::uint64_t block = std::uint64_t{m.public_address.value} << 32 | n;
+            for (const Subscriber& other : subscribers)
+                if (&other != &*it && std::find(other.blocks.begin(), other.blocks.end(), block) != other.blocks.end())
+                    return describe(m) + ": its port block " + to_string(m.public_address) + ":" +
+                           std::to_string(c.port_min + n * c.port_block_size) + "-" +
+                           std::to_string(c.port_min + (n + 1) * c.port_block_size - 1) +
+                           " has another subscriber's static mapping";
+            if (std::find(it->blocks.begin(), it->blocks.end(), block) == it->blocks.end()) it->blocks.push_back(block);
+            if (it->blocks.size() > PortBlocks::each_for(c))
+                return describe(m) + ": " + subscriber + "'s static mappings are in more port blocks than the " +
+                       std::to_string(PortBlocks::each_for(c)) + " it may hold";
+        }
     }
     if (subscribers.size() > c.max_subscribers) return "static mappings of more subscribers than --max-subscribers";
     return fine;

@@ -32,6 +32,16 @@ std::uint32_t PortBlocks::acquire(std::uint32_t address, std::uint32_t subscribe
     return block;
 }
 
+bool PortBlocks::take(std::uint32_t block, std::uint32_t subscriber, std::uint8_t softwire) {
+    if (block >= blocks_.size() || held_count_[subscriber] == each_ ||
+        !free_.take(address_of(block), Protocol::udp, static_cast<std::uint16_t>(block % per_address_)))
+        return false;
+    blocks_[block] = Block{subscriber, 0, 0, softwire};
+    held_[std::size_t{subscriber} * each_ + held_count_[subscriber]++] = block;
+    ++in_use_;
+    return true;
+}
+
 void PortBlocks::release(std::uint32_t block) {
     const std::uint32_t owner = blocks_[block].owner;
     std::uint32_t* list = held_.data() + std::size_t{owner} * each_;

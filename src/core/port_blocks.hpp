@@ -66,6 +66,9 @@ public:
     // A free block of `address`, chosen at random, now the subscriber's
     // newest; npos when the address has none.
     std::uint32_t acquire(std::uint32_t address, std::uint32_t subscriber, std::uint8_t softwire, Rng& rng);
+    // That block (a static mapping's), if it is free and the subscriber may
+    // hold one more; false otherwise.
+    bool take(std::uint32_t block, std::uint32_t subscriber, std::uint8_t softwire);
     // Back to the pool, and off its owner's list.
     void release(std::uint32_t block);
     // The subscriber's blocks, oldest first.

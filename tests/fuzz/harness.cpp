@@ -70,6 +70,9 @@ EngineConfig make_config(LaneKind kind) {
         c.port_max = 40255;
         c.port_block_size = 64;
         c.quota = Quota{.tcp = 70, .udp = 70, .icmp = 2};
+        // A static mapping holds its block from the start (check_ports sees it there).
+        c.static_mappings = {
+            StaticMapping{Protocol::udp, test::net::b4_a, test::v4("192.168.1.10"), 5060, test::net::pool, 40007}};
     }
     if (kind == LaneKind::deterministic) {
         c.port_mapping = PortMapping::deterministic;

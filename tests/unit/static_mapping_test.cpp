@@ -138,8 +138,93 @@ TEST_F(StaticMappingTest, WhatCannotBeKeptIsRefusedAtStart) {
     EXPECT_EQ(problem({public_inside}, none),
               "static-mapping: tcp 198.51.100.1:40001: inside 203.0.113.5 is not private, 192.0.0.0/29 or an "
               "--inner-prefix");
-    EXPECT_EQ(problem({mapping(Protocol::tcp, 80, 40001)}, [](EngineConfig& c) { c.port_block_size = 512; }),
-              "static-mapping: not with --port-block-size (for now)");
+    // Port blocks: a mapping's block is its subscriber's, past the last whole block there is none.
+    const auto blocks = [](EngineConfig& c) {
+        c.port_min = 40000;
+        c.port_max = 40199;
+        c.port_block_size = 64;
+    };
+    EXPECT_EQ(problem({mapping(Protocol::tcp, 80, 40001), mapping(Protocol::tcp, 81, 40063)}, blocks), "");
+    EXPECT_EQ(problem({mapping(Protocol::tcp, 80, 40001), mapping(Protocol::tcp, 81, 40063, net::b4_b)}, blocks),
+              "static-mapping: tcp 198.51.100.1:40063: its port block 198.51.100.1:40000-40063 has another "
+              "subscriber's static mapping");
+    EXPECT_EQ(problem({mapping(Protocol::tcp, 80, 40001), mapping(Protocol::tcp, 81, 40064, net::b4_b)}, blocks), "");
+    EXPECT_EQ(problem({mapping(Protocol::tcp, 80, 40195)}, blocks),
+              "static-mapping: tcp 198.51.100.1:40195: port 40195 is past the last whole --port-block-size block "
+              "of --port-range");
+    EXPECT_EQ(problem({mapping(Protocol::tcp, 80, 40001), mapping(Protocol::tcp, 81, 40100)},
+                      [&](EngineConfig& c) {
+                          blocks(c);
+                          c.quota = Quota{.tcp = 64, .udp = 64, .icmp = 8};
+                      }),
+              "static-mapping: tcp 198.51.100.1:40100: subscriber 2001:db8:a::/56's static mappings are in more "
+              "port blocks than the 1 it may hold");
+}
+
+// Deterministic mapping (RFC 7422): a mapping inside its subscriber's range
+// is kept, one outside it refused; the range's other ports go on by formula.
+TEST_F(StaticMappingTest, UnderDeterministicMappingAMappingLiesInItsSubscribersRange) {
+    EngineConfig c = base_config();
+    c.pools = {Ipv4Prefix{net::pool, 32}};
+    c.port_min = 40000;
+    c.port_max = 40255;
+    c.quota = Quota{.tcp = 16, .udp = 16, .icmp = 4};
+    c.b4_prefixes = {*parse_ipv6_prefix("2001:db8:a::/52")};  // 16 subscribers of 16 ports
+    c.port_mapping = PortMapping::deterministic;
+    const auto map = std::get<DeterministicMap>(DeterministicMap::make(c));
+    const DeterministicMap::Range a = map.range_of(*map.number_of(mask_ipv6(net::b4_a, 56)));
+    c.static_mappings = {mapping(Protocol::udp, 8080, static_cast<std::uint16_t>(a.first + 3))};
+    make(c);
+    const Out in = from_uplink(udp(net::server1, 5555, net::pool, a.first + 3), 0);
+    ASSERT_EQ(in.verdict, Verdict::to_b4);
+    EXPECT_EQ(in.decoded.ipv6->destination, net::b4_a);
+    // The subscriber's dynamic ports are the rest of its range.
+    for (std::uint16_t p = 1; p <= 15; ++p) {
+        const Out out = from_b4(net::b4_a, udp(net::host, p, net::server1, 53), 1);
+        ASSERT_EQ(out.verdict, Verdict::to_uplink) << p;
+        const std::uint16_t port = out.decoded.ip4()->l4.source_port;
+        EXPECT_TRUE(port >= a.first && port <= a.last && port != a.first + 3) << port;
+    }
+    c.static_mappings = {mapping(Protocol::udp, 8080, static_cast<std::uint16_t>(a.last + 1))};
+    EXPECT_EQ(validate(c).value_or(""), "static-mapping: udp 198.51.100.1:" + std::to_string(a.last + 1) +
+                                            ": subscriber 2001:db8:a::/56's deterministic range is 198.51.100.1:" +
+                                            std::to_string(a.first) + "-" + std::to_string(a.last));
+}
+
+// Port blocks: the mapping's block is its subscriber's from the start, for
+// as long as the mapping lasts; its other ports serve that subscriber only.
+TEST_F(StaticMappingTest, UnderPortBlocksTheMappingsBlockIsItsSubscribers) {
+    make_with([](EngineConfig& c) {
+        c.pools = {Ipv4Prefix{net::pool, 32}};
+        c.port_min = 40000;
+        c.port_max = 40127;
+        c.port_block_size = 64;
+        c.quota = Quota{.tcp = 64, .udp = 64, .icmp = 8};
+        c.static_mappings = {mapping(Protocol::udp, 8080, 40070)};
+    });
+    from_uplink(udp(net::server1, 5555, net::pool, 40070), 0);
+    const auto events = drain();
+    ASSERT_EQ(events.size(), 2u);
+    EXPECT_EQ(events[0].kind, EventKind::subscriber_created);
+    EXPECT_EQ(events[1].kind, EventKind::port_block_allocated) << "the block is the record, as for any binding";
+    EXPECT_EQ(events[1].public_port, 40064);
+    EXPECT_EQ(events[1].public_port_last, 40127);
+    // Another subscriber gets the other block; the mapping's subscriber uses its own.
+    const Out b = from_b4(net::b4_b, udp(net::host, 1, net::server1, 53), 1);
+    ASSERT_EQ(b.verdict, Verdict::to_uplink);
+    EXPECT_LT(b.decoded.ip4()->l4.source_port, 40064);
+    const Out a = from_b4(net::b4_a, udp(net::host, 1, net::server1, 53), 1);
+    ASSERT_EQ(a.verdict, Verdict::to_uplink);
+    EXPECT_GE(a.decoded.ip4()->l4.source_port, 40064);
+    // The block stays while the mapping does, whatever else comes and goes.
+    engine->advance(std::chrono::seconds(1'700'000'000 + 100'000));
+    std::size_t held = 0;
+    engine->for_each_port_block([&](const PortBlockInfo& i) {
+        EXPECT_EQ(i.first, 40064);
+        EXPECT_EQ(i.subscriber, (Ipv6Prefix{mask_ipv6(net::b4_a, 56), 56}));
+        ++held;
+    });
+    EXPECT_EQ(held, 1u);
 }
 
 TEST(StaticMappingOption, ReadsProtoB4InsideAndPublic) {
