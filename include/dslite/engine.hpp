@@ -136,7 +136,9 @@ public:
     // an inner source no longer allowed, a softwire beyond the limit, a
     // static mapping removed, and a dynamic binding on the public end (or
     // the inside end) of a new static mapping, or of its subscriber on
-    // another public address: the operator's mapping wins. New static
+    // another public address (or, engines side by side, in another engine's
+    // share, which serves that subscriber from now on): the operator's
+    // mapping wins. New static
     // mappings are installed and reported as at start. Quotas lowered evict
     // nothing (RFC 6888): new bindings wait until the subscriber is under.
     Reconfigured reconfigure(const EngineConfig& next, Time now);

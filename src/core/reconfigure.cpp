@@ -164,8 +164,17 @@ Reconfigured Engine::reconfigure(const EngineConfig& next, Time now) {
         return std::find(list.begin(), list.end(), m) != list.end();
     };
     std::vector<StaticMapping> added;
-    for (const StaticMapping& m : c.static_mappings)
-        if (owned(m) && !listed(old.static_mappings, m)) added.push_back(m);
+    // Engines side by side: a subscriber with a new mapping in another
+    // engine's share is that engine's from now on (Shares), so what it has
+    // here can no longer be reached.
+    std::vector<Ipv6Address> moved_away;
+    for (const StaticMapping& m : c.static_mappings) {
+        if (listed(old.static_mappings, m)) continue;
+        if (owned(m))
+            added.push_back(m);
+        else if (c.pool_shared)
+            moved_away.push_back(mask_ipv6(m.b4, c.subscriber_prefix_length));
+    }
     for (const StaticMapping& m : old.static_mappings)
         if (owned(m) && !listed(c.static_mappings, m)) ++out.static_removed;
 
@@ -180,6 +189,7 @@ Reconfigured Engine::reconfigure(const EngineConfig& next, Time now) {
             return !listed(c.static_mappings, m);
         }
         const Ipv6Address prefix = t.subscribers[s.subscriber].prefix;
+        if (std::find(moved_away.begin(), moved_away.end(), prefix) != moved_away.end()) return true;
         for (const StaticMapping& m : added) {
             if (same_end(m, s)) return true;  // its public end
             if (m.protocol == s.proto && m.b4 == b4 && m.inside_address.value == s.inner_address &&

@@ -240,6 +240,13 @@ TEST_F(ReconfigureTest, EachEngineOfSeveralInstallsTheMappingsOfItsShare) {
     all.port_max = 40009;
     const Shares before(all, 2);
     Engine e0(before.config_of(0)), e1(before.config_of(1));
+    // B4 A's subscriber has a binding in the first engine (say its hash put it there).
+    auto buffer = std::make_unique<PacketBuffer>();
+    Ipv6Header h;
+    h.source = net::b4_a;
+    h.destination = net::aftr;
+    Packet p = buffer->holding(softwire(h, udp(net::host, 5000, net::server1, 53)));
+    ASSERT_EQ(e0.from_b4(p, at(0), extra), Verdict::to_uplink);
     EngineConfig next = all;
     next.static_mappings = {mapping(Protocol::udp, 8080, 40007)};
     const Shares after(next, 2);
@@ -248,6 +255,7 @@ TEST_F(ReconfigureTest, EachEngineOfSeveralInstallsTheMappingsOfItsShare) {
     const Reconfigured r1 = e1.reconfigure(after.config_of(1), at(1));
     EXPECT_EQ(r0.static_added + r1.static_added, 1u);
     EXPECT_EQ(r1.static_added, 1u) << "40007 is in the second share";
+    EXPECT_EQ(r0.bindings_removed, 1u) << "the subscriber is the second engine's now: its binding here is unreachable";
     EXPECT_EQ(e0.binding_count(), 0u);
     EXPECT_EQ(e1.binding_count(), 1u);
     // Room for the mapping (and its subscriber) is part of each share's
