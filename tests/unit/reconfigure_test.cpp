@@ -74,6 +74,17 @@ TEST_F(ReconfigureTest, ABindingTheNewConfigurationAllowsKeepsItsPublicPort) {
     EXPECT_TRUE(reconfigured_removals().empty());
 }
 
+TEST_F(ReconfigureTest, AShorterTimeoutExpiresBindingsSooner) {
+    EngineConfig start = small_config();
+    start.timeouts.udp = 3000;
+    make(start);
+    bind_udp(net::b4_a, 0);
+    reload(small_config(), 10);  // 300 s
+    engine->advance(at(10 + 400));
+    EXPECT_EQ(engine->binding_count(), 0u) << "idle past the new 300 s, not waiting for the old 3000";
+    EXPECT_EQ(count(Counter::bindings_expired), 1u);
+}
+
 TEST_F(ReconfigureTest, AStaticMappingAddedWorksInboundAtOnceAndIsLogged) {
     EXPECT_EQ(from_uplink(udp(net::server1, 5555, net::pool, 40001), 0).verdict, Verdict::drop);
     drain();
