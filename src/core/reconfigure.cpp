@@ -183,12 +183,18 @@ Reconfigured Engine::reconfigure(const EngineConfig& next, Time now) {
         const Ipv6Address& b4 = i.b4_of(s);
         if (!i.b4_allowed(b4) || !i.inner_source_allowed(s.inner_address) || s.softwire >= c.softwires_per_subscriber)
             return true;
-        if (s.is_static) {
-            const StaticMapping m{
-                s.proto, b4, Ipv4Address{s.inner_address}, s.inner_port, Ipv4Address{s.public_address}, s.public_port};
-            return !listed(c.static_mappings, m);
-        }
         const Ipv6Address prefix = t.subscribers[s.subscriber].prefix;
+        if (s.is_static) {
+            StaticMapping m{s.proto,      b4, Ipv4Address{s.inner_address}, s.inner_port, Ipv4Address{s.public_address},
+                            s.public_port};
+            if (listed(c.static_mappings, m)) return false;
+            // A softwire move (RFC 7785 4) took it to another B4 of its
+            // subscriber: still the mapping the file has, if it is unchanged there.
+            return std::none_of(old.static_mappings.begin(), old.static_mappings.end(), [&](const StaticMapping& o) {
+                m.b4 = o.b4;
+                return o == m && mask_ipv6(o.b4, c.subscriber_prefix_length) == prefix && listed(c.static_mappings, o);
+            });
+        }
         if (std::find(moved_away.begin(), moved_away.end(), prefix) != moved_away.end()) return true;
         for (const StaticMapping& m : added) {
             if (same_end(m, s)) return true;  // its public end

@@ -131,6 +131,22 @@ TEST_F(ReconfigureTest, AStaticMappingRemovedIsGoneAndItsPortFreeAfterTheHold) {
     EXPECT_EQ(later.decoded.ip4()->l4.source_port, 40001);
 }
 
+TEST_F(ReconfigureTest, AStaticMappingItsSoftwireMovedKeepsGoingIfTheFileStillHasIt) {
+    EngineConfig with = small_config();
+    with.static_mappings = {mapping(Protocol::udp, 8080, 40001)};
+    make(with);
+    // The subscriber's B4 comes back with a new address of its /56: the mapping moves along.
+    ASSERT_EQ(from_b4(net::b4_a2, udp(kCamera, 8080, net::server1, 53), 0).verdict, Verdict::to_uplink);
+    ASSERT_EQ(count(Counter::softwires_moved), 1u);
+    drain();
+    const Reconfigured r = reload(with, 5);
+    EXPECT_EQ(r.static_removed + r.static_added + r.bindings_removed, 0u);
+    EXPECT_TRUE(reconfigured_removals().empty());
+    const Out in = from_uplink(udp(net::server1, 5555, net::pool, 40001), 5);
+    ASSERT_EQ(in.verdict, Verdict::to_b4);
+    EXPECT_EQ(in.decoded.ipv6->destination, net::b4_a2);
+}
+
 TEST_F(ReconfigureTest, AB4PrefixRemovedDropsThatB4sBindings) {
     EngineConfig start = small_config();
     start.b4_prefixes = {*parse_ipv6_prefix("2001:db8:a::/48"), *parse_ipv6_prefix("2001:db8:b::/48")};
