@@ -6,7 +6,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "dslite/address.hpp"
 #include "dslite/config.hpp"
@@ -74,6 +78,32 @@ struct PortBlockInfo {
     std::uint32_t release_in;  // seconds until it goes back to the pool; 0 while it has bindings
 };
 
+// A configuration reloaded at run time (SIGHUP): `running` with every option
+// of `next` that may change at run time, and the names ("--pool") of those
+// that cannot and differ, whose running values were kept. Which options
+// reload is one table (reconfigure.cpp).
+struct ConfigMerge {
+    EngineConfig config;
+    std::vector<std::string> kept;
+    std::vector<std::string> changed;  // the options that reload and differ
+};
+ConfigMerge merge_reloadable(const EngineConfig& running, const EngineConfig& next);
+// Whether an engine option (its row name, "quota-udp") can change at run
+// time under `running` (with --port-mapping deterministic the formula is of
+// the quotas and the B4 prefixes, so they cannot); nothing for a name the
+// table does not have.
+std::optional<bool> option_reloads(std::string_view option, const EngineConfig& running);
+
+// What Engine::reconfigure did. Static mappings are counted by the engine
+// whose share of the ports holds them.
+struct Reconfigured {
+    std::vector<std::string> kept;       // as ConfigMerge::kept
+    std::uint32_t static_added = 0;      // new mappings installed
+    std::uint32_t static_removed = 0;    // mappings gone from the configuration, their bindings removed
+    std::uint32_t static_failed = 0;     // new mappings that could not be installed (a table full)
+    std::uint32_t bindings_removed = 0;  // other bindings the new configuration forbids
+};
+
 class Engine {
 public:
     // `config` must have passed validate(); the engine pre-sizes every table now.
@@ -99,6 +129,19 @@ public:
     // how many of both are left, so a driver can drain the events between
     // calls instead of losing them to a full ring.
     std::size_t shutdown(Time now, std::size_t at_most);
+    // A reloaded configuration (`next` must have passed validate()): takes
+    // the options that may change at run time from it and keeps the others
+    // (named in `kept`). Bindings it no longer allows are removed
+    // (binding_removed, reason reconfigured): a B4 outside the B4 prefixes,
+    // an inner source no longer allowed, a softwire beyond the limit, a
+    // static mapping removed, and a dynamic binding on the public end (or
+    // the inside end) of a new static mapping, or of its subscriber on
+    // another public address (or, engines side by side, in another engine's
+    // share, which serves that subscriber from now on): the operator's
+    // mapping wins. New static
+    // mappings are installed and reported as at start. Quotas lowered evict
+    // nothing (RFC 6888): new bindings wait until the subscriber is under.
+    Reconfigured reconfigure(const EngineConfig& next, Time now);
 
     // The events the engine reports (events.hpp), for one consumer to drain,
     // from any one thread; none when EngineConfig::event_ring is 0.

@@ -43,11 +43,12 @@ enum class EventKind : std::uint8_t {
 };
 
 enum class RemovalReason : std::uint8_t {
-    none,        // not a removal
-    timeout,     // idle past its protocol's timeout
-    tcp_closed,  // a TCP binding after FIN both ways or RST (RFC 7857 2.2)
-    shutdown,    // the AFTR stopped (Engine::shutdown)
-    deleted,     // its host asked for it to go (NAT-PMP or PCP lifetime 0)
+    none,          // not a removal
+    timeout,       // idle past its protocol's timeout
+    tcp_closed,    // a TCP binding after FIN both ways or RST (RFC 7857 2.2)
+    shutdown,      // the AFTR stopped (Engine::shutdown)
+    deleted,       // its host asked for it to go (NAT-PMP or PCP lifetime 0)
+    reconfigured,  // a reloaded configuration (SIGHUP) no longer allows it (Engine::reconfigure)
 };
 
 std::string_view event_name(EventKind kind);

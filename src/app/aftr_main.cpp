@@ -6,6 +6,7 @@
 #include "aftr_options.hpp"
 #include "daemon_options.hpp"
 #include "logging.hpp"
+#include "reload_config.hpp"
 #include "replay.hpp"
 #include "run_daemon.hpp"
 
@@ -19,12 +20,7 @@ int refuse(const std::string& line) {
 }
 
 int run(int argc, const char* const argv[]) {
-    po::options_description options;
-    options.add(common_options())
-        .add(engine_options())
-        .add(daemon_options())
-        .add(binding_log_options())
-        .add(replay_options());
+    const po::options_description options = aftr_option_set();
     po::variables_map values;
     if (auto error = parse_options(argc, argv, options, values)) return refuse(error->line);
     if (values.count("help")) {
@@ -57,7 +53,16 @@ int run(int argc, const char* const argv[]) {
     const auto settings = daemon_settings(values);
     if (!settings) return refuse(settings.error());
     start_logging(*level);
-    return dslite::daemon::run_daemon(*settings, *config);
+    // SIGHUP reads the same command line and the file again.
+    const std::vector<std::string> args(argv, argv + argc);
+    Running running{{}, *settings, *level};
+    const auto reread = [&](const dslite::EngineConfig& now) -> std::variant<dslite::daemon::Reloaded, std::string> {
+        running.config = now;
+        auto reloaded = reload_config(args, running);
+        if (!reloaded) return reloaded.error();
+        return std::move(*reloaded);
+    };
+    return dslite::daemon::run_daemon(*settings, *config, reread);
 }
 
 }  // namespace

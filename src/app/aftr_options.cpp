@@ -81,7 +81,7 @@ po::options_description common_options() {
         ("help", "print this help and exit")  //
         ("config", po::value<std::string>()->value_name("FILE"),
          "read options from FILE: one `name = value` per line, names as here without --; "
-         "the command line wins")  //
+         "the command line wins; the daemon reads it again on SIGHUP")  //
         ("log-level", po::value<std::string>()->value_name("LEVEL"),
          (std::string("log to stderr from LEVEL up: ") + kLogLevels + " (default info)").c_str());
     return d;

@@ -97,6 +97,7 @@ Parsed<DaemonSettings> daemon_settings(const po::variables_map& values) {
         }
     }
     s.random_seed = values.count("seed") == 0;
+    if (const auto* file = text(values, "config")) s.config_file = *file;
     auto sinks = binding_log_sinks(values);
     if (!sinks) return OptionError{sinks.error()};
     s.binding_log = std::move(*sinks);

@@ -22,6 +22,7 @@ std::string_view reason_name(RemovalReason reason) {
     case RemovalReason::tcp_closed: return "tcp_closed";
     case RemovalReason::shutdown: return "shutdown";
     case RemovalReason::deleted: return "deleted";
+    case RemovalReason::reconfigured: return "reconfigured";
     }
     return "unknown";
 }

@@ -96,7 +96,7 @@ bool PortAllocator::release(std::uint32_t address, Protocol proto, std::uint16_t
     bool in_time = true;
     if (held_size_ == held_.size()) {
         const Held& oldest = held_[held_head_];
-        set_free(oldest.space, oldest.port);
+        if (oldest.space != kEnded) set_free(oldest.space, oldest.port);
         held_head_ = (held_head_ + 1) % held_.size();
         --held_size_;
         in_time = false;
@@ -108,10 +108,27 @@ bool PortAllocator::release(std::uint32_t address, Protocol proto, std::uint16_t
 
 void PortAllocator::advance(std::uint32_t now) {
     while (held_size_ > 0 && held_[held_head_].release_at <= now) {
-        set_free(held_[held_head_].space, held_[held_head_].port);
+        if (held_[held_head_].space != kEnded) set_free(held_[held_head_].space, held_[held_head_].port);
         held_head_ = (held_head_ + 1) % held_.size();
         --held_size_;
     }
+}
+
+bool PortAllocator::end_hold(std::uint32_t address, Protocol proto, std::uint16_t port) {
+    const std::uint32_t space = address * kProtocols + index_of(proto);
+    for (std::size_t i = 0; i < held_size_; ++i) {
+        Held& h = held_[(held_head_ + i) % held_.size()];
+        if (h.space != space || h.port != port) continue;
+        h.space = kEnded;  // advance() passes it by
+        set_free(space, port);
+        return true;
+    }
+    return false;
+}
+
+void PortAllocator::set_hold(std::uint32_t hold_seconds, std::uint32_t hold_capacity) {
+    if (hold_seconds && held_.empty()) held_.resize(hold_capacity ? hold_capacity : 1);
+    hold_seconds_ = hold_seconds;
 }
 
 bool PortAllocator::taken(std::uint32_t address, Protocol proto, std::uint16_t port) const {

@@ -36,6 +36,12 @@ public:
     bool release(std::uint32_t address, Protocol proto, std::uint16_t port, std::uint32_t now);
     // Releases held ports whose hold time is over.
     void advance(std::uint32_t now);
+    // Ends the hold of that port now, if it is held (a static mapping added
+    // at run time takes it over); false if it is not held.
+    bool end_hold(std::uint32_t address, Protocol proto, std::uint16_t port);
+    // Ports freed from now on are held this long; `hold_capacity` as at
+    // construction, for a hold that was 0 there.
+    void set_hold(std::uint32_t hold_seconds, std::uint32_t hold_capacity);
 
     bool taken(std::uint32_t address, Protocol proto, std::uint16_t port) const;
     std::uint32_t free_count(std::uint32_t address, Protocol proto) const {
@@ -47,11 +53,12 @@ public:
 private:
     struct Held {
         std::uint32_t release_at;
-        std::uint32_t space;  // address * kProtocols + proto
+        std::uint32_t space;  // address * kProtocols + proto; kEnded once end_hold() freed it
         std::uint16_t port;
     };
     std::uint64_t* words(std::uint32_t space) { return bits_.data() + std::size_t{space} * words_per_space_; }
     void set_free(std::uint32_t space, std::uint16_t port);
+    static constexpr std::uint32_t kEnded = 0xffffffff;
 
     std::uint16_t port_min_;
     std::uint32_t range_;

@@ -7,6 +7,7 @@
 // of its bindings along at once.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -102,6 +103,24 @@ public:
         set(id, slot, address, now);
         slab_[id].moved = true;
         slab_[id].moved_at = now;
+    }
+
+    // A new limit of softwires per subscriber (a reloaded configuration):
+    // a subscriber keeps its first `each` softwires. Allocates.
+    void set_softwires_each(std::uint8_t each) {
+        if (each == softwires_each_) return;
+        std::vector<Softwire> extra(std::size_t{slab_.capacity()} * (each - 1u));
+        const std::uint8_t old_each = softwires_each_;
+        for (std::uint32_t id = 0; id < slab_.capacity(); ++id) {
+            if (!slab_.in_use(id)) continue;
+            Subscriber& s = slab_[id];
+            s.softwire_count = std::min(s.softwire_count, each);
+            for (std::uint8_t slot = 1; slot < s.softwire_count; ++slot)
+                extra[std::size_t{id} * (each - 1u) + slot - 1u] =
+                    extra_[std::size_t{id} * (old_each - 1u) + slot - 1u];
+        }
+        extra_ = std::move(extra);
+        softwires_each_ = each;
     }
 
     void erase(std::uint32_t id) {

@@ -25,16 +25,19 @@ namespace dslite::daemon {
 
 struct FileSinkSpec {
     std::string path;
+    bool operator==(const FileSinkSpec&) const = default;
 };
 struct SyslogSinkSpec {
     bool udp = false;
     std::string path = {};  // unix
     std::string host = {};  // udp: an address or a name (resolved when the sink opens)
     std::uint16_t port = 514;
+    bool operator==(const SyslogSinkSpec&) const = default;
 };
 struct IpfixSinkSpec {
     std::string host = {};  // an address or a name (resolved when the sink opens)
     std::uint16_t port = 4739;
+    bool operator==(const IpfixSinkSpec&) const = default;
 };
 using SinkSpec = std::variant<FileSinkSpec, SyslogSinkSpec, IpfixSinkSpec>;
 

@@ -27,6 +27,8 @@ struct DaemonSettings {
     unsigned threads = 1;
     // Where the binding log goes (--log-bindings); none: no log.
     std::vector<SinkSpec> binding_log;
+    // The --config file, read again on SIGHUP; empty: none was given.
+    std::string config_file;
 
     // One interface (TUN, utun) serving both sides: open once, dispatch by IP version.
     bool shared_device() const { return platform::is_interface(b4_device) && b4_device == uplink_device; }

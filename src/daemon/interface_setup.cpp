@@ -79,6 +79,46 @@ void unconfigure_interfaces(const std::vector<OwnedInterface>& interfaces) {
     for (const auto& owned : interfaces) platform::unconfigure(owned.config);
 }
 
+std::optional<std::string> update_no_nat_routes(std::vector<OwnedInterface>& interfaces, const EngineConfig& running,
+                                                const EngineConfig& next) {
+    const auto prefixes = [](const EngineConfig& c) {
+        std::vector<Ipv4Prefix> out;
+        for (const NoNat& route : c.no_nat) out.push_back(route.prefix);
+        return out;
+    };
+    const std::vector<Ipv4Prefix> before = prefixes(running), after = prefixes(next);
+    const auto in = [](const std::vector<Ipv4Prefix>& list, const Ipv4Prefix& p) {
+        return std::find(list.begin(), list.end(), p) != list.end();
+    };
+    std::optional<std::string> problem;
+    for (auto& owned : interfaces) {
+        // The interface that carries the pool's routes carries these.
+        if (owned.config.ipv4_routes.empty()) continue;
+        platform::InterfaceConfig gone = owned.config, added = owned.config;
+        gone.ipv6_routes.clear();
+        added.ipv6_routes.clear();
+        gone.ipv4_routes.clear();
+        added.ipv4_routes.clear();
+        added.ipv4_only = false;  // done at start
+        for (const Ipv4Prefix& p : before)
+            if (!in(after, p)) gone.ipv4_routes.push_back(p);
+        for (const Ipv4Prefix& p : after)
+            if (!in(before, p)) added.ipv4_routes.push_back(p);
+        if (!gone.ipv4_routes.empty()) platform::unconfigure(gone);
+        auto& routes = owned.config.ipv4_routes;
+        routes.erase(
+            std::remove_if(routes.begin(), routes.end(), [&](const Ipv4Prefix& p) { return in(gone.ipv4_routes, p); }),
+            routes.end());
+        if (added.ipv4_routes.empty()) continue;
+        if (auto e = platform::configure(added)) {
+            problem = std::string(owned.option) + ": " + *e;
+            continue;
+        }
+        routes.insert(routes.end(), added.ipv4_routes.begin(), added.ipv4_routes.end());
+    }
+    return problem;
+}
+
 void log_configuration(const std::vector<OwnedInterface>& interfaces) {
     bool ipv4 = false;
     bool ipv6 = false;

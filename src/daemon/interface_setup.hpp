@@ -33,6 +33,12 @@ std::optional<std::string> configure_interfaces(const std::vector<OwnedInterface
 // Removes what configure_interfaces added, before the devices close.
 void unconfigure_interfaces(const std::vector<OwnedInterface>& interfaces);
 
+// A reloaded configuration's --no-nat prefixes (SIGHUP): routes the new ones
+// into the uplink interface and removes the routes of those gone, and
+// remembers them for unconfigure_interfaces. Nothing, or what failed.
+std::optional<std::string> update_no_nat_routes(std::vector<OwnedInterface>& interfaces, const EngineConfig& running,
+                                                const EngineConfig& next);
+
 // Logs what configure_interfaces did, and warns when the kernel will not
 // forward to or from the interfaces.
 void log_configuration(const std::vector<OwnedInterface>& interfaces);

@@ -6,10 +6,12 @@
 #include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
 #include <csignal>
 #include <functional>
 #include <future>
 #include <iostream>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -89,9 +91,47 @@ Gauges gauges_of(const Worker& w) {
     return gauges;
 }
 
+// "1 static mapping", "2 static mappings".
+std::string counted(std::uint32_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+std::string joined(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
+    return out;
+}
+
+// Runs `work` on this thread while every worker of several waits in its own
+// loop, so nothing they share (the Shares) is read meanwhile.
+template <typename Work>
+void with_workers_paused(std::vector<Worker>& workers, Work&& work) {
+    if (workers.size() < 2 || !workers[0].io) return work();
+    std::mutex m;
+    std::condition_variable cv;
+    std::size_t arrived = 0, left = 0;
+    bool go = false;
+    for (Worker& w : workers) {
+        asio::post(*w.io, [&] {
+            std::unique_lock lock(m);
+            ++arrived;
+            cv.notify_all();
+            cv.wait(lock, [&] { return go; });
+            ++left;
+            cv.notify_all();
+        });
+    }
+    std::unique_lock lock(m);
+    cv.wait(lock, [&] { return arrived == workers.size(); });
+    work();
+    go = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return left == workers.size(); });
+}
+
 }  // namespace
 
-int run_daemon(const DaemonSettings& settings, EngineConfig config) {
+int run_daemon(const DaemonSettings& settings, EngineConfig config, Reread reread) {
     // Port choice an outsider cannot predict (RFC 6056): a fresh seed per run.
     if (settings.random_seed) config.seed = os_seed();
     // Events only for a log that writes them.
@@ -106,7 +146,8 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config) {
                        : unit == 1 ? std::string("ports in --port-range")
                                    : "port blocks of " + std::to_string(unit) + " in --port-range"));
     }
-    const Shares shares(config, threads);
+    // Not const: a reload (SIGHUP) puts the new configuration's in its place.
+    Shares shares(config, threads);
     if (shares.conflict()) return refuse("static-mapping: " + *shares.conflict());
 
     asio::io_context io;
@@ -147,7 +188,7 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config) {
     }
     Device& b4 = *workers[0].b4;
     Device& uplink = workers[0].uplink_device();
-    const auto interfaces = plan_interfaces(settings, config, b4, uplink);
+    auto interfaces = plan_interfaces(settings, config, b4, uplink);
     // On a refusal nothing is undone: the failing step may have met a route
     // that is someone else's. Interfaces made here vanish as the devices close.
     if (auto e = configure_interfaces(interfaces)) return refuse(*e);
@@ -176,8 +217,55 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config) {
         for (Worker& w : workers) rings.push_back(w.engine->events());
         pump = std::make_unique<BindingLogPump>(*binding_log, std::move(rings));
     }
-    // logrotate moved the files: write new ones. (Caught with or without a
-    // log: SIGHUP's default would end the daemon.)
+    // SIGHUP: logrotate moved the files, write new ones; and with --config,
+    // the configuration is read again (Engine::reconfigure). (Caught with
+    // or without either: SIGHUP's default would end the daemon.)
+    EngineConfig running = config;
+    const auto reload = [&] {
+        if (!reread || settings.config_file.empty()) {
+            spdlog::info("SIGHUP: started without --config, no configuration to read again");
+            return;
+        }
+        auto got = reread(running);
+        if (auto* refused = std::get_if<std::string>(&got)) {
+            spdlog::error("SIGHUP: {} refused, the running configuration stays: {}", settings.config_file, *refused);
+            return;
+        }
+        Reloaded& next = std::get<Reloaded>(got);
+        if (!next.kept.empty())
+            spdlog::warn("SIGHUP: not reloadable, keeping the running values: {}", joined(next.kept));
+        Reconfigured total;
+        with_workers_paused(workers, [&] {
+            shares = Shares(next.config, threads);
+            const Time now = steady_now();
+            for (unsigned i = 0; i < threads; ++i) {
+                const Reconfigured r = workers[i].engine->reconfigure(shares.config_of(i), now);
+                total.static_added += r.static_added;
+                total.static_removed += r.static_removed;
+                total.static_failed += r.static_failed;
+                total.bindings_removed += r.bindings_removed;
+            }
+        });
+        std::uint32_t no_nat_added = 0, no_nat_removed = 0;
+        for (const NoNat& r : next.config.no_nat)
+            no_nat_added += std::find(running.no_nat.begin(), running.no_nat.end(), r) == running.no_nat.end();
+        for (const NoNat& r : running.no_nat)
+            no_nat_removed +=
+                std::find(next.config.no_nat.begin(), next.config.no_nat.end(), r) == next.config.no_nat.end();
+        if (auto e = update_no_nat_routes(interfaces, running, next.config))
+            spdlog::warn("SIGHUP: no-nat routes: {}", *e);
+        running = next.config;
+        spdlog::info("SIGHUP: reloaded {}{}: {} added, {} removed, {} removed, {} added, {} removed",
+                     settings.config_file, next.changed.empty() ? " (no change)" : " (" + joined(next.changed) + ")",
+                     counted(total.static_added, "static mapping", "static mappings"), total.static_removed,
+                     counted(total.bindings_removed, "binding", "bindings"),
+                     counted(no_nat_added, "no-nat prefix", "no-nat prefixes"), no_nat_removed);
+        if (total.static_failed)
+            spdlog::warn(
+                "SIGHUP: {} not installed: the binding or subscriber table is full, or the subscriber "
+                "has --softwires-per-subscriber other B4 addresses",
+                counted(total.static_failed, "new static mapping", "new static mappings"));
+    };
     asio::signal_set hangups(io, SIGHUP);
     std::function<void()> await_hangup = [&] {
         hangups.async_wait([&](boost::system::error_code e, int) {
@@ -188,6 +276,7 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config) {
             } else {
                 spdlog::info("SIGHUP: no binding log to reopen");
             }
+            reload();
             await_hangup();
         });
     };
