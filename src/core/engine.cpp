@@ -104,9 +104,10 @@ void Engine::Impl::install(const StaticMapping& m) {
         if (block == PortBlocks::npos) return;
         const std::uint32_t owner = tables_.blocks[block].owner;
         if (owner == PortBlocks::npos) {
-            if (!tables_.blocks.take(block, key.subscriber, key.softwire)) return;
-            counters_.add(Counter::port_blocks_allocated);
-            if (started_ && events_) report(block_event(EventKind::port_block_allocated, block, clock_.count()));
+            if (tables_.ports.taken(pool_index, m.protocol, m.public_port) ||
+                !tables_.blocks.take(block, key.subscriber, key.softwire))
+                return;
+            counters_.add(Counter::port_blocks_allocated);  // its record: report_static_mappings, reconfigure
         } else if (owner != key.subscriber) {
             return;
         }

@@ -258,6 +258,7 @@ Reconfigured Engine::reconfigure(const EngineConfig& next, Time now) {
         t.ports.end_hold(pool_index, m.protocol, m.public_port);
         const Ipv6Address prefix = mask_ipv6(m.b4, c.subscriber_prefix_length);
         const bool subscriber_existed = t.subscribers.find(prefix) != SubscriberTable::npos;
+        const std::uint64_t blocks_before = i.counters_[Counter::port_blocks_allocated];
         i.install(m);
         const std::uint32_t id = t.bindings.find_public(m.public_address.value, m.public_port, m.protocol);
         if (id == BindingTable::npos || !t.bindings[id].is_static) {
@@ -278,6 +279,10 @@ Reconfigured Engine::reconfigure(const EngineConfig& next, Time now) {
         if (!subscriber_existed && i.events_)
             i.report(i.subscriber_event(EventKind::subscriber_created, s.subscriber, i.b4_of(s)));
         if (i.binding_events()) i.report(i.binding_event(EventKind::binding_created, s, i.clock_.count()));
+        // Under port blocks the block it took is the record.
+        if (i.events_ && i.counters_[Counter::port_blocks_allocated] != blocks_before)
+            i.report(i.block_event(EventKind::port_block_allocated, t.blocks.block_of(pool_index, m.public_port),
+                                   i.clock_.count()));
     }
     return out;
 }

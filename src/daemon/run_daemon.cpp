@@ -262,8 +262,8 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config, Reread rerea
                      counted(no_nat_added, "no-nat prefix", "no-nat prefixes"), no_nat_removed);
         if (total.static_failed)
             spdlog::warn(
-                "SIGHUP: {} not installed: the binding or subscriber table is full, or the subscriber "
-                "has --softwires-per-subscriber other B4 addresses",
+                "SIGHUP: {} not installed: the binding or subscriber table is full, the subscriber has "
+                "--softwires-per-subscriber other B4 addresses, or its port block is another subscriber's",
                 counted(total.static_failed, "new static mapping", "new static mappings"));
     };
     asio::signal_set hangups(io, SIGHUP);

@@ -261,6 +261,49 @@ TEST_F(ReconfigureTest, NatPmpOffAtStartCanBeTurnedOn) {
     EXPECT_GT(engine->memory_bytes(), Engine(off).memory_bytes()) << "its tables were sized";
 }
 
+// Under port blocks a reload's mapping takes its block for its subscriber,
+// reported as the block (port_block_allocated), not as a binding.
+TEST_F(ReconfigureTest, UnderPortBlocksAnAddedMappingTakesItsBlock) {
+    EngineConfig blocks = small_config();
+    blocks.port_max = 40127;
+    blocks.port_block_size = 64;
+    blocks.quota = Quota{.tcp = 64, .udp = 64, .icmp = 8};
+    make(blocks);
+    from_uplink(udp(net::server1, 5555, net::pool, 40070), 0);
+    drain();
+    EngineConfig next = blocks;
+    next.static_mappings = {mapping(Protocol::udp, 8080, 40070)};
+    const Reconfigured r = reload(next, 1);
+    EXPECT_EQ(r.static_added, 1u);
+    EXPECT_EQ(from_uplink(udp(net::server1, 5555, net::pool, 40070), 1).verdict, Verdict::to_b4);
+    const auto events = drain();
+    ASSERT_FALSE(events.empty());
+    EXPECT_EQ(events.back().kind, EventKind::port_block_allocated);
+    EXPECT_EQ(events.back().public_port, 40064);
+    // Another subscriber's ports come from the other block.
+    const Out b = from_b4(net::b4_b, udp(net::host, 1, net::server1, 53), 2);
+    ASSERT_EQ(b.verdict, Verdict::to_uplink);
+    EXPECT_LT(b.decoded.ip4()->l4.source_port, 40064);
+}
+
+// PCP turned on by a reload answers MAP at once.
+TEST_F(ReconfigureTest, PcpOffAtStartMapsAfterTheReload) {
+    EngineConfig off = small_config();
+    off.pcp_max_mappings = 0;
+    make(off);
+    reload(small_config(), 1);
+    Ipv4Header h;
+    h.source = net::host;
+    h.destination = net::aftr_v4;
+    const Bytes request = pcp_request({.lifetime = 600, .client = net::host, .protocol = 17, .internal_port = 9000});
+    const Out out = from_b4(net::b4_a, ipv4_udp(h, UdpDatagram{5350, 5351, request, false}), 2);
+    ASSERT_EQ(out.verdict, Verdict::to_b4);
+    const Bytes& answer = out.decoded.ip4()->l4.payload;
+    ASSERT_GE(answer.size(), 24u);
+    EXPECT_EQ(answer[3], 0) << "SUCCESS";
+    EXPECT_EQ(engine->binding_count(), 1u);
+}
+
 TEST_F(ReconfigureTest, EachEngineOfSeveralInstallsTheMappingsOfItsShare) {
     EngineConfig all = base_config();
     all.port_min = 40000;
