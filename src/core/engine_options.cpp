@@ -269,7 +269,7 @@ Problem check_static_mappings(const EngineOption&, const EngineConfig& c) {
         auto it = std::find_if(subscribers.begin(), subscribers.end(),
                                [&](const Subscriber& s) { return s.prefix == prefix; });
         if (it == subscribers.end())
-            it = subscribers.insert(subscribers.end(), Subscriber{prefix, m.public_address, {}, {}});
+            it = subscribers.insert(subscribers.end(), Subscriber{prefix, m.public_address, {}, {}, {}});
         if (it->address != m.public_address)
             return describe(m) + ": subscriber " + to_string(Ipv6Prefix{prefix, c.subscriber_prefix_length}) +
                    " already has public address " + to_string(it->address) + " (one address per subscriber)";
