@@ -129,6 +129,14 @@ public:
     struct PcpRequest;
     std::uint8_t pcp_map(const Ipv6Address& b4, const PcpRequest& r, std::uint8_t* out, std::uint32_t& lifetime);
     std::uint8_t pcp_peer(const Ipv6Address& b4, const PcpRequest& r, std::uint8_t* out, std::uint32_t& lifetime);
+    // The pool address a PCP request's subscriber has or would get (npos:
+    // not known before its first binding), whether a suggested port of it
+    // can be given, and the binding made for MAP or PEER (npos and the PCP
+    // result when refused).
+    std::uint32_t pcp_address_of(const InnerKey& key, Protocol p) const;
+    bool pcp_port_free(std::uint32_t index, Protocol p, std::uint16_t port) const;
+    std::uint32_t pcp_make(const Ipv6Address& b4, const InnerKey& key, Protocol p, std::uint16_t port,
+                           std::optional<std::uint16_t> wanted, std::uint8_t& refusal);
     // False when a requested binding's FILTER keeps the remote out.
     bool pcp_filter_allows(std::uint32_t id, std::uint32_t remote, std::uint16_t port) const;
     // The drop counter for a remote's packet to binding `id`, or nothing: ADF

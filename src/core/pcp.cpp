@@ -97,7 +97,37 @@ struct Engine::Impl::PcpRequest {
     unsigned filters = 0;          // FILTERs after the last clearing
     PcpMapping filter{};           // the last of them
     std::uint32_t internal() const { return third_party.value_or(host); }
+    // MAP's and PEER's data share their first 36 octets (11.1, 12.1).
+    const std::uint8_t* data() const { return m + kHeader; }
+    std::uint8_t protocol() const { return data()[12]; }
+    std::uint16_t internal_port() const { return load16(data() + 16); }
+    std::uint16_t suggested_port() const { return load16(data() + 18); }
+    const std::uint8_t* suggested() const { return data() + 20; }
 };
+
+std::uint32_t Engine::Impl::pcp_address_of(const InnerKey& key, Protocol p) const {
+    if (key.subscriber != SubscriberTable::npos) return tables_.subscribers[key.subscriber].pool_index;
+    return deterministic_ ? Pool::npos : choose_address(tables_.subscribers.hash(key.prefix), p);
+}
+
+bool Engine::Impl::pcp_port_free(std::uint32_t index, Protocol p, std::uint16_t port) const {
+    // 11.3: never UDP 5350 or 5351 for a client, whatever it suggests.
+    if (port == 0 || (p == Protocol::udp && (port == 5350 || port == kPortControlPort))) return false;
+    return index != Pool::npos && !deterministic_ && !tables_.blocks.enabled() && owns_port(port) &&
+           port >= config_.port_min && port <= config_.port_max && !tables_.ports.taken(index, p, port);
+}
+
+std::uint32_t Engine::Impl::pcp_make(const Ipv6Address& b4, const InnerKey& key, Protocol p, std::uint16_t port,
+                                     std::optional<std::uint16_t> wanted, std::uint8_t& refusal) {
+    Transport t{};
+    t.proto = p;
+    t.source = port;
+    Counter why = Counter::drop_pool_exhausted;
+    const std::uint32_t id = make_binding(b4, key, t, wanted, why);
+    refusal =
+        why == Counter::drop_quota_exhausted || why == Counter::drop_port_blocks_full ? user_ex_quota : no_resources;
+    return id;
+}
 
 Verdict Engine::Impl::answer_pcp(Packet& packet, const Ipv6Address& b4, const Transport& t,
                                  std::span<const std::uint8_t> m) {
@@ -226,11 +256,11 @@ Verdict Engine::Impl::answer_pcp(Packet& packet, const Ipv6Address& b4, const Tr
 // answer keeps but for the assigned port and address.
 std::uint8_t Engine::Impl::pcp_map(const Ipv6Address& b4, const PcpRequest& r, std::uint8_t* out,
                                    std::uint32_t& lifetime) {
-    const std::uint8_t* op = r.m + kHeader;
-    const std::uint8_t proto = op[12];
-    const std::uint16_t internal_port = load16(op + 16);
-    const std::uint16_t suggested_port = load16(op + 18);
-    const std::uint8_t* suggested = op + 20;
+    const std::uint8_t* op = r.data();
+    const std::uint8_t proto = r.protocol();
+    const std::uint16_t internal_port = r.internal_port();
+    const std::uint16_t suggested_port = r.suggested_port();
+    const std::uint8_t* suggested = r.suggested();
     if (proto == 0 && internal_port != 0) return malformed_request;
     // Every protocol, or every port of one (a DMZ host): not offered.
     if (!is_protocol(proto) || internal_port == 0) return unsupp_protocol;
@@ -286,31 +316,14 @@ std::uint8_t Engine::Impl::pcp_map(const Ipv6Address& b4, const PcpRequest& r, s
         if (key.subscriber != SubscriberTable::npos &&
             tables_.requested_count[key.subscriber] >= config_.pcp_max_mappings)
             return user_ex_quota;
-        // 11.3: never UDP 5350 or 5351 for a client, whatever it suggests.
-        const bool usable = suggested_port != 0 &&
-                            !(p == Protocol::udp && (suggested_port == 5350 || suggested_port == kPortControlPort));
-        std::uint32_t index = Pool::npos;
-        if (key.subscriber != SubscriberTable::npos)
-            index = tables_.subscribers[key.subscriber].pool_index;
-        else if (!deterministic_)
-            index = choose_address(tables_.subscribers.hash(key.prefix), p);
+        const std::uint32_t index = pcp_address_of(key, p);
         const bool address_fits = any_address || (index != Pool::npos && wanted_address == pool_.address_at(index));
-        if (r.prefer_failure) {
-            const bool free = usable && address_fits && index != Pool::npos && !deterministic_ &&
-                              !tables_.blocks.enabled() && owns_port(suggested_port) &&
-                              suggested_port >= config_.port_min && suggested_port <= config_.port_max &&
-                              !tables_.ports.taken(index, p, suggested_port);
-            if (!free) return cannot_provide_external;
-        }
-        Transport t{};
-        t.proto = p;
-        t.source = internal_port;
-        Counter why = Counter::drop_pool_exhausted;
-        id = make_binding(b4, key, t,
-                          usable && address_fits ? std::optional<std::uint16_t>(suggested_port) : std::nullopt, why);
-        if (id == BindingTable::npos)
-            return why == Counter::drop_quota_exhausted || why == Counter::drop_port_blocks_full ? user_ex_quota
-                                                                                                 : no_resources;
+        const bool fits = address_fits && pcp_port_free(index, p, suggested_port);
+        if (r.prefer_failure && !fits) return cannot_provide_external;
+        std::uint8_t refusal = no_resources;
+        id = pcp_make(b4, key, p, internal_port, fits ? std::optional<std::uint16_t>(suggested_port) : std::nullopt,
+                      refusal);
+        if (id == BindingTable::npos) return refusal;
     }
     const std::uint32_t granted = lasting();
     request(id, granted);
@@ -332,11 +345,11 @@ std::uint8_t Engine::Impl::pcp_map(const Ipv6Address& b4, const PcpRequest& r, s
 // refresh, with the lifetime that traffic gives it.
 std::uint8_t Engine::Impl::pcp_peer(const Ipv6Address& b4, const PcpRequest& r, std::uint8_t* out,
                                     std::uint32_t& lifetime) {
-    const std::uint8_t* op = r.m + kHeader;
-    const std::uint8_t proto = op[12];
-    const std::uint16_t internal_port = load16(op + 16);
-    const std::uint16_t suggested_port = load16(op + 18);
-    const std::uint8_t* suggested = op + 20;
+    const std::uint8_t* op = r.data();
+    const std::uint8_t proto = r.protocol();
+    const std::uint16_t internal_port = r.internal_port();
+    const std::uint16_t suggested_port = r.suggested_port();
+    const std::uint8_t* suggested = r.suggested();
     const std::uint16_t remote_port = load16(op + 36);
     const auto remote = mapped_ipv4(op + 40);
     if (proto == 0 || internal_port == 0 || remote_port == 0 || !remote || is_martian(*remote))
@@ -357,27 +370,15 @@ std::uint8_t Engine::Impl::pcp_peer(const Ipv6Address& b4, const PcpRequest& r, 
     } else {
         // A suggestion that cannot be honoured fails the request (12.1).
         const bool any = unspecified(suggested) && suggested_port == 0;
-        std::uint32_t index = Pool::npos;
-        if (key.subscriber != SubscriberTable::npos)
-            index = tables_.subscribers[key.subscriber].pool_index;
-        else if (!deterministic_)
-            index = choose_address(tables_.subscribers.hash(key.prefix), p);
-        if (!any) {
-            const bool fits = index != Pool::npos &&
-                              (unspecified(suggested) || mapped_ipv4(suggested) == pool_.address_at(index)) &&
-                              suggested_port != 0 && !deterministic_ && !tables_.blocks.enabled() &&
-                              owns_port(suggested_port) && suggested_port >= config_.port_min &&
-                              suggested_port <= config_.port_max && !tables_.ports.taken(index, p, suggested_port);
-            if (!fits) return cannot_provide_external;
-        }
-        Transport t{};
-        t.proto = p;
-        t.source = internal_port;
-        Counter why = Counter::drop_pool_exhausted;
-        id = make_binding(b4, key, t, any ? std::nullopt : std::optional<std::uint16_t>(suggested_port), why);
-        if (id == BindingTable::npos)
-            return why == Counter::drop_quota_exhausted || why == Counter::drop_port_blocks_full ? user_ex_quota
-                                                                                                 : no_resources;
+        const std::uint32_t index = pcp_address_of(key, p);
+        const bool fits = index != Pool::npos &&
+                          (unspecified(suggested) || mapped_ipv4(suggested) == pool_.address_at(index)) &&
+                          pcp_port_free(index, p, suggested_port);
+        if (!any && !fits) return cannot_provide_external;
+        std::uint8_t refusal = no_resources;
+        id = pcp_make(b4, key, p, internal_port, any ? std::nullopt : std::optional<std::uint16_t>(suggested_port),
+                      refusal);
+        if (id == BindingTable::npos) return refusal;
     }
     Binding& s = tables_.bindings[id];
     if (!s.is_static) {
