@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The engine alone, no I/O: established UDP flows each way, binding
 // creation, and memory per binding. Single-threaded, so every rate is per
 // core. See README.md for how to run it and what it measured.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // dslite-lab-blast: the load generator and counter of bench/lab-throughput.
 //
 //   send --to ADDR:PORT [--from ADDR:PORT] [--size N] [--seconds S] [--rate PPS]

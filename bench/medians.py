@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Reads Google Benchmark JSON (--benchmark_format=json, with repetitions) on
 stdin and prints each benchmark's median real time divided by that of the
 benchmark named BASELINE (default: the first one), one run's ratios on one line.

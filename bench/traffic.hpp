@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Synthetic DS-Lite traffic for the engine benchmark: an engine configuration
 // sized for N UDP flows, and pre-built packets for both directions. Flow f
 // belongs to B4 f / kFlowsPerB4, and every B4 is its own /56 subscriber.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Where dslite-aftr's control socket is unless --control says otherwise, for
 // the daemon and dslite-ctl alike: /run on Linux; macOS and the BSDs have
 // /var/run only.

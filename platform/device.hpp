@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The one interface between the daemon and the outside world: a device moves
 // whole IP packets in bursts. Platforms that give one packet per call loop
 // inside read_burst/write_burst; recvmmsg, io_uring or TUN offloads can fill a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Device specs (platform/device_spec.hpp) to devices. Parsing is separate
 // from opening so configuration errors show before any privileged call, and
 // so it can be tested without privileges.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Device specs as given on the command line (--b4-device, --uplink-device,
 // dslite-b4 --device), parsed the same way on every OS; which of them this OS
 // can open is platform/system.hpp's to say.

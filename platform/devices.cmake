@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Devices behind platform/device.hpp, their factory and interface setup:
 # the portable part, then the folder of the target system (DSLITE_PLATFORM).
 # Included from platform/CMakeLists.txt.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // An in-memory device for tests of everything above the device layer: queue
 // packets to be read, inspect what was written. No privileges. As a capture
 // stand-in it has no handle and ends when drained; as a live-device stand-in

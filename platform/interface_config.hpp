@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // What a daemon wants of a network interface it owns (a TUN or utun), as
 // data: the daemons say what, each OS says how (Linux over rtnetlink, macOS
 // and the BSDs by running their own ifconfig and route, see bsd/).

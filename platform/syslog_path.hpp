@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The local syslog socket, for `--log-bindings syslog`: /dev/log on Linux
 // and OpenBSD, /var/run/syslog on macOS, /var/run/log on FreeBSD. The macOS
 // and BSD paths are from their syslogd manuals and are unrun here.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // What differs between the operating systems, declared once here and defined
 // by one folder per OS (platform/linux, darwin, freebsd, openbsd), of which
 // CMake builds the one for the target system. Everything above platform/

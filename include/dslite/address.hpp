@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Addresses and prefixes as plain values. IPv4 addresses are kept in host
 // byte order here (config, control output); the packet path works on the
 // wire bytes and converts only at the edges.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Engine configuration as data. The daemon and replay fill it from flags or
 // a config file; validate() refuses anything the engine cannot run with.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Every packet handed to the engine ends in exactly one disposition counter:
 // "out_*" (forwarded or answered), "drop_*" (dropped, by reason) or
 // "held_*" (a fragment kept for reassembly; its datagram's fate is counted

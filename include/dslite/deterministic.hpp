@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Deterministic NAT (RFC 7422): each subscriber prefix of the configured B4
 // prefixes maps by a formula of the configuration alone to one public
 // address and one range of ports, so no per-binding record is needed and an

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The AFTR engine: packet + time in, packet(s) + counters out. No I/O, no
 // threads, no clock, no globals; several engines can run side by side.
 #pragma once

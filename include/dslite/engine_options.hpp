@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The engine's options, each declared once as a row: its name, value name,
 // help, default, range and the EngineConfig field it sets. The programs make
 // their --help and config-file reading from these rows, and validate() checks

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // What the engine reports so an operator can say who had a public address
 // and port at a time (RFC 6333 11, RFC 6888 REQ-12): bindings, subscribers,
 // port blocks and exhaustion. With port blocks (--port-block-size) bindings

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // IPv4 fragments from the uplink, to the engine that owns their datagram
 // (shares.hpp). Only the first fragment carries the ports, so later fragments
 // that arrive before it are held, as copies in storage allocated up front,

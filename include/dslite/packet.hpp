@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A packet is a window into caller-owned storage. The window starts
 // `kHeadroom` bytes in, so the engine can prepend an IPv6 header (and an
 // ICMP error header in front of a quoted packet) without moving the payload.

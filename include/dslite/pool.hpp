@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The public IPv4 pool: several non-overlapping prefixes (RFC 6333 8.1)
 // flattened into one index space so per-address state is a plain array.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The transport protocols the AFTR translates, as one type whose values are
 // their IP protocol numbers: the wire constants are these, and per-protocol
 // tables index by index_of().

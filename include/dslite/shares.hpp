@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Several engines side by side, one per thread: each owns a disjoint share of
 // every pool address's ports (split_port_range, in whole port blocks or
 // deterministic ranges) and the subscribers whose prefix hashes to it (under

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Field access on wire bytes: big-endian loads and stores and the header
 // layouts the AFTR touches. Offsets are from the start of each header.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "platform/bsd/interface_commands.hpp"
 
 #include <spdlog/spdlog.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // How macOS, FreeBSD and OpenBSD set up a tun: the system's own ifconfig and
 // route, as argv lists built from an InterfaceConfig. Pure, and compiled on
 // every OS, so the lists for all three are unit-tested on Linux; only the

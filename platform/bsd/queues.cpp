@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // macOS, FreeBSD and OpenBSD: their tun and utun devices have one queue, so
 // --threads above 1 is Linux's (system.hpp). Not run here: compiled for
 // macOS by scripts/check-macos only.

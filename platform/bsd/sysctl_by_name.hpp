@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Reading an integer sysctl by name, as macOS and FreeBSD can (OpenBSD has
 // no sysctlbyname). Included only by those two systems' files.
 #pragma once

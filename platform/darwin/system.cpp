@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // macOS: utun devices, setup with ifconfig and route, forwarding from
 // sysctl. Not run here: compiled against the macOS SDK headers by
 // scripts/check-macos; the command lists are unit-tested on Linux.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // macOS utun: a kernel control socket per interface (xnu bsd/net/if_utun.c).
 // The interface lives as long as the socket. Not run here: compiled against
 // the macOS SDK headers by scripts/check-macos.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // FreeBSD: tun devices, setup with ifconfig and route, forwarding from
 // sysctl. Not compiled or run here; the command lists are unit-tested on
 // Linux.

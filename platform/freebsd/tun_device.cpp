@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // FreeBSD tun(4): /dev/tun clones the next free tunN, /dev/NAME makes or
 // attaches to NAME. TUNSIFHEAD puts the address-family header before each
 // packet. A tun outlives its descriptor on FreeBSD, so one made here is

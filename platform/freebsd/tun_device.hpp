@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // FreeBSD tun devices (tun, tun:NAME); see platform/posix/framed_tun_device.hpp
 // for how their packets are framed.
 #pragma once

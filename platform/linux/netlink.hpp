@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Interface setup over rtnetlink, for the TUNs the daemons own: bring a link
 // up, set its MTU, give it addresses and route prefixes into it. Each call
 // returns nothing on success or one line saying what failed. Start-up only;

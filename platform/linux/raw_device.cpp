@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "platform/linux/raw_device.hpp"
 
 #include <netinet/in.h>

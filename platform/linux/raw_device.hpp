@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The softwire side over the kernel's own IPv6: a raw socket for next header
 // 4 (IPv4-in-IPv6, RFC 2473) bound to the local tunnel endpoint. The kernel
 // reassembles fragments and strips the IPv6 header; read_burst rebuilds it in

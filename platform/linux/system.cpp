@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Linux: TUNs from /dev/net/tun, the raw IPv4-in-IPv6 socket, setup over
 // rtnetlink, forwarding from /proc/sys.
 #include "platform/system.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A Linux TUN interface carrying bare IPv4 and IPv6 packets (IFF_NO_PI), so
 // one TUN can serve both sides of the AFTR; the daemon dispatches by version.
 // Its bursts go through io_uring (tun_ring.hpp) where the kernel allows,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "platform/linux/tun_offload.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // TUN offloads (IFF_VNET_HDR + TUNSETOFFLOAD): the kernel hands a TUN
 // reader TCP and UDP super-packets of up to 64 KiB, each behind a
 // virtio-net header that says how to cut it, and takes such super-packets

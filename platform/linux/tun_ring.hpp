@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // TUN I/O through io_uring (liburing): a TUN gives one packet per read(),
 // so a burst's reads go to the kernel as one submission of several reads,
 // each into a buffer of the ring's own, and complete within that call; a

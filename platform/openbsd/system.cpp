@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // OpenBSD: tun devices, setup with ifconfig and route, forwarding from
 // sysctl(2) by MIB (OpenBSD has no sysctlbyname). Not compiled or run here;
 // the command lists are unit-tested on Linux.

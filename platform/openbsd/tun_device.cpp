@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // OpenBSD tun(4): opening /dev/tunN makes tunN, closing it destroys it; the
 // address-family header is always there. Written from tun(4) and
 // wireguard-go's tun_openbsd.go; not compiled or run here.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Reads IP packets and their timestamps from a pcap or pcapng file, whatever
 // link layer they were captured on (see link_layer.hpp).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Writes IP packets to a pcap file as LINKTYPE_RAW, with the timestamps given.
 #pragma once
 

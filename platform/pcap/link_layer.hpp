@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Finds the IP packet inside a captured frame, for the link types replay
 // captures come in: raw IP, Ethernet (optionally one VLAN tag) and Linux
 // "cooked" captures (tcpdump -i any).

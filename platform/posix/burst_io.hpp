@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Bursts over datagram sockets (the UDP and raw softwire devices), a batch
 // of datagrams per system call (platform/posix/datagrams.hpp).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A capture file as a device, for replaying traffic through the daemon:
 // packets come from IN until it ends; what the daemon sends goes to OUT
 // (stamped with the time of the last packet read, so output lines up with the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Runs the system's own tools (ifconfig, route) at start-up and exit. An
 // argv, never a shell: no interface name or address is ever taken for shell
 // syntax. Not on the packet path.

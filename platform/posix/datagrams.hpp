@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Many datagrams per system call where the OS has it (recvmmsg and sendmmsg
 // on Linux: platform/linux/datagrams.cpp), one call each elsewhere
 // (platform/posix/datagrams_one_by_one.cpp). Devices fill each message's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Systems without recvmmsg/sendmmsg (macOS): one call per datagram, the
 // same contract as platform/linux/datagrams.cpp.
 #include "platform/posix/datagrams.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Counting what a device sees (DeviceStats, platform/device.hpp). Errors on the packet
 // path are counted and logged sparingly: a flood of bad packets must not
 // become a flood of log lines.

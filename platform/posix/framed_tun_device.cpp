@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "platform/posix/framed_tun_device.hpp"
 
 #include <sys/uio.h>

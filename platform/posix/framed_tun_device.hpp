@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A tun device whose every packet comes after a 4-byte header holding the
 // packet's address family in network byte order: macOS utun, FreeBSD tun
 // (with TUNSIFHEAD) and OpenBSD tun. Each OS numbers AF_INET6 its own way,

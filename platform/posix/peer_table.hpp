@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Which UDP peer last spoke for a B4 address, so answers to that B4 go back
 // the way its packets came. Fixed size, allocated once: a flood of new
 // sources evicts old entries instead of growing memory.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // "[2001:db8::1]:4789", "192.0.2.1:4789" or "host:4789" to a socket address.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A softwire over UDP, for labs and hosts without raw sockets: each datagram
 // carries one whole IPv6 packet (header included). Listening (the AFTR), it
 // answers a B4 through the UDP peer that last sent for that B4's IPv6

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Owns one file descriptor; closing it is the only way a device lets go of
 // the kernel object behind it (a non-persistent TUN disappears with its fd).
 #pragma once

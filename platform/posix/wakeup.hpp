@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Wakes a thread waiting in its event loop: a non-blocking pipe whose read
 // end polls readable once notify() was called, with a flag so that many
 // notifications before the waiter runs cost one write.

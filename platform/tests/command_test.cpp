@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Running the system's tools for interface setup: an argv, its exit status,
 // and one line naming the command when it fails.
 #include "platform/posix/command.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "platform/device_factory.hpp"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "platform/fake_device.hpp"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The macOS / FreeBSD / OpenBSD tun framing, on Linux: a SOCK_DGRAM
 // socketpair stands in for the device (one datagram is one read, as on a
 // tun), with each OS's address-family numbers.

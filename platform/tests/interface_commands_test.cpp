@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The ifconfig and route argv lists macOS, FreeBSD and OpenBSD get for the
 // AFTR's two interfaces, a shared one and dslite-b4's, written out in full:
 // what the README tells --no-configure users to type. Checked here on Linux;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Device tests against the real kernel. Run only through run_in_netns.sh:
 // they create interfaces and addresses, which must not touch the host.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // TUN offloads against the real kernel, inside a namespace of its own (run
 // only through run_in_netns.sh). The test plays the far end of a TCP
 // connection the kernel opens through the TUN: the kernel's data must come

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Runs a command as root inside a network namespace made for it, with only
 # lo up, and deletes the namespace however the command ends. Needs root: CI
 # runs as root, so this fails rather than skips without it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Packets for the device tests, built on the shared wire helpers.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // TUN offloads without a TUN: cutting super-packets as TSO/USO would, and
 // joining segments as GRO would. Every segment is checked by the test
 // decoder (tests/support), which recomputes checksums from scratch; a join

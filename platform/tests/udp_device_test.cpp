@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Two "B4s" and an "AFTR" as UDP devices on 127.0.0.1 in one process.
 #include "platform/posix/udp_device.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // dslite-aftr: the AFTR. Parses and checks every option first, so a bad
 // configuration is refused with one line and status 2 before anything runs.
 #include <exception>

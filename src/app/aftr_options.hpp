@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Command-line and config-file options. Every option works as a flag
 // (--name VALUE) and as a line `name = VALUE` in the INI file named by
 // --config; the command line wins over the file, option by option.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Counters as text for people (non-zero ones, `name value` per line) and as
 // a flat JSON object for tools (every counter).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The daemon's own options (the engine's are in aftr_options.hpp), into
 // daemon::DaemonSettings. Like every option they work as flags and as
 // `name = value` in --config files.

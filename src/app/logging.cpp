@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "logging.hpp"
 
 #include <spdlog/sinks/stdout_sinks.h>

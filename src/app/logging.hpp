@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Logs go to stderr, so stdout stays free for what a command prints
 // (replay's counters).
 #pragma once

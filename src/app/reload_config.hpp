@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // SIGHUP (issue 12): dslite-aftr's options read again, the same command line
 // and the --config file as it is now, checked as at start, then merged with
 // the running configuration: what may change at run time is taken, the rest

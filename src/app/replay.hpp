@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Offline replay: runs the engine over a capture file, with the capture's
 // timestamps as its clock, and writes what it sends to each side to capture
 // files. Needs no privileges and no devices; same input, same output.

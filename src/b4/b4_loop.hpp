@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The B4's event loop: IPv4 read from the TUN leaves encapsulated through
 // the softwire device; IPv4-in-IPv6 read from the softwire device arrives on
 // the TUN. Devices are polled through Boost.Asio and drained in bursts.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "b4_options.hpp"
 
 #include <boost/program_options.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // dslite-b4's command line. Problems come back as one line, "option: what is
 // wrong", which main prints before exiting with status 2.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The B4's half of RFC 6333 (section 6): IPv4 from the home network goes
 // into IPv6 addressed to the AFTR; IPv6 from the AFTR comes out as IPv4.
 // Pure functions on a packet window, so they are tested without devices.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // dslite-b4: a userspace B4 (RFC 6333 section 6) for labs and tests. IPv4
 // from a TUN goes to the AFTR inside IPv6, and back.
 #include <boost/asio/io_context.hpp>

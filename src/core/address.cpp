@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "dslite/address.hpp"
 
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // B4 -> uplink: a softwire packet is checked (b4_in), its inner IPv4 bound to
 // a public address and port (creating the binding if needed), rewritten, and
 // sent to the uplink, or hairpinned back to another B4 (b4_to_uplink).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Bindings (RFC 6333 6.6: B4 address, inner address, port or ICMP id,
 // protocol -> public address and port), with the two indexes the two
 // directions need: the inner key (softwire, inner address, port, protocol)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Burst processing: before handling a burst's packets one by one, compute
 // each packet's binding hash and prefetch its index slot, then its record.
 // With a million bindings every lookup is two cache misses; overlapping them

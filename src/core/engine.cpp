@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Engine construction, the clock, binding timers and TCP state, and the
 // read-only views the control socket uses. The two packet directions live in
 // b4_to_uplink.cpp and uplink_to_b4.cpp.

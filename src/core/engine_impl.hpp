@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The engine's state, shared by the two directions (b4_to_uplink.cpp, uplink_to_b4.cpp)
 // and the housekeeping in engine.cpp.
 #pragma once

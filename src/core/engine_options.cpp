@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "dslite/engine_options.hpp"
 
 #include "dslite/deterministic.hpp"

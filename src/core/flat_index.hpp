@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Open-addressing index from a 32-bit key hash to a 32-bit record id, linear
 // probing, backward-shift deletion (no tombstones, so probe chains stay short
 // under churn). Keys live in the records; the caller's predicate compares them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "dslite/fragment_steering.hpp"
 
 #include <array>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Fragments: reassembled on the way in (the softwire's IPv6 fragments before
 // decapsulation, RFC 6333 6.3; inner IPv4 fragments before NAPT, RFC 4787
 // REQ-14), made on the way out when a packet exceeds the tunnel MTU (IPv6

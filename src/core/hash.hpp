@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Seeded 64-bit mixing for table keys. Seeded per engine so that remote
 // hosts cannot aim packets at one probe chain.
 #pragma once

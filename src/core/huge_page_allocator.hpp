@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Allocator for the big per-binding tables. With a million bindings every
 // lookup lands on a random page; on 4 KiB pages that is a TLB miss as well as
 // a cache miss (and a two-dimensional page walk under a hypervisor). Asking

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // ICMP messages the AFTR makes itself: errors quoting a packet it could not
 // forward (RFC 792, sized per RFC 1812 4.3.2.3), and echo replies.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // ICMP errors about translated packets (RFC 5508 REQ-3..7): the quoted packet
 // is translated back like the packet it quotes, the outer header like a
 // packet of the same binding, and every checksum is fixed. An error never

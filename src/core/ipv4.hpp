@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // IPv4 checks and the NAPT rewrite itself: addresses, ports or ICMP ids, TTL,
 // each with an incremental checksum update (RFC 1624), never a full recompute.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Public prefixes without NAT (--no-nat, RFC 6333 11, RFC 6888 REQ-6): the
 // AFTR routes them, statelessly, between the Internet and one B4's softwire.
 #include "dslite/wire.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // PCP (RFC 6887) at 192.0.0.1:5351 from the hosts behind the B4s, beside
 // NAT-PMP (port_control.cpp) on the same port. The softwire says who asks:
 // the internal address is the request's inner source (or, for the sources

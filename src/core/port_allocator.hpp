@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Ports (and ICMP identifiers) of every pool address, per protocol: a bitmap
 // of taken ports, random choice inside this engine's port slice (RFC 6056),
 // and a FIFO that keeps a freed port taken for the hold time (RFC 6888 REQ-8).

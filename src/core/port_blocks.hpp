@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Port blocks (--port-block-size N): a subscriber's ports come from blocks of
 // N consecutive ports of its public address, which it holds for every
 // protocol, so one record when a block is given and one when it is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // NAT-PMP (RFC 6886) at 192.0.0.1:5351, from the hosts behind the B4s (RFC
 // 6888 REQ-9: subscribers control their mappings). A host sends from its
 // private address through its softwire, so the AFTR knows who asks: the

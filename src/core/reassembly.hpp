@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Fragment reassembly for both families (RFC 791 for the inner IPv4, RFC 8200
 // 4.5 for the softwire's IPv6), bounded in memory and time: a fixed number of
 // datagram slots allocated up front, a limit per owner (subscriber or remote

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A configuration reloaded at run time (SIGHUP, issue 12): which options may
 // change (one table), and the engine taking the new values without dropping
 // any binding the new configuration still allows.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // xoshiro256** seeded through splitmix64: small, fast, and reproducible from
 // one 64-bit seed, which is all replay needs. Port choice does not need a
 // cryptographic generator (RFC 6056 asks for hard to guess, and the daemon

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Fixed-capacity record storage with a free stack: ids stay stable, nothing
 // is allocated after construction.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The softwire itself (RFC 6333 over RFC 2473): reading the IPv6 header and
 // extension headers a B4 sends, and prepending the one the AFTR sends back.
 #pragma once

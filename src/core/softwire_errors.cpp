@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // ICMPv6 errors from the IPv6 path between the AFTR and a B4, about a
 // softwire packet the AFTR sent (RFC 2473 8). Packet Too Big lowers that B4's
 // tunnel MTU (RFC 2473 6.7); the IPv4 sender hears about it as RFC 2473 8.3

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Subscribers: a B4 prefix of the configured length (RFC 7785), holding the
 // one public address all its bindings use (paired pooling, RFC 6888 REQ-2),
 // its binding counts per protocol (the quota, RFC 6888 REQ-4) and its

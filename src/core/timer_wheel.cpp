@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "timer_wheel.hpp"
 
 namespace dslite {

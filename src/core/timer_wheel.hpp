@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // One-second timer wheel over record ids. Refreshing a binding only writes its
 // last-seen time; the wheel finds out when the slot comes round and asks the
 // owner for the real due time, moving the id on if it is not due yet. So the

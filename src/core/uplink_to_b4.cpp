@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Uplink -> B4: IPv4 to a pool address is matched to its binding by
 // (public address, port or ICMP id, protocol), filtered, rewritten, and
 // encapsulated to the B4 that owns the binding.

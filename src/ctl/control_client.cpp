@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "control_client.hpp"
 
 #include <fcntl.h>

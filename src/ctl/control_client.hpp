@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // One request to the daemon's control socket and its one-line answer.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Reads the daemon's JSON answers: a small, strict parser for one document.
 // Numbers keep their text, so 64-bit counters print exactly as sent.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // dslite-ctl: asks a running dslite-aftr what it is doing, over its control
 // socket. Tables for people by default, the daemon's JSON with --json.
 #include <cstdio>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The daemon's JSON answers as tables for people.
 #pragma once
 

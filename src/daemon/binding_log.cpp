@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "binding_log.hpp"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The binding log: the engine's events (dslite/events.hpp) written where an
 // operator keeps them, so "who had 198.51.100.3 port 40123 at 14:02:17?"
 // has an answer after the binding is gone (RFC 6333 11, RFC 6888 REQ-12).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "binding_log_pump.hpp"
 
 #include "daemon_loop.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Moves the engines' events into the binding log on a thread of its own, so
 // forwarding never waits for a disk or a syslog daemon: each engine's ring
 // has this one consumer, which wakes every period and drains them all (10 ms:

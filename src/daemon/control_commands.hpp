@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The control socket's command names, shared by the daemon and dslite-ctl,
 // which both take a command's earlier name for scripts that still say it.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The control socket's protocol: one request per line, one JSON object per
 // line back. Requests:
 //   stats                                   every counter, the daemon's gauges, each device's counts

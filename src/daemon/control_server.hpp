@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The control socket: a UNIX stream socket, mode 0600, serving one request
 // line at a time per connection through a handler (control_protocol.hpp).
 #pragma once

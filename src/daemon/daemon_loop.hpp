@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The event loop around the forwarder: waits for each device to poll
 // readable, pumps bursts, and ticks the engine's timers once a second.
 // Engine time is the steady clock. Signals and the control socket are added

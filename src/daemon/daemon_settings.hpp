@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // What the daemon runs with besides the engine's configuration: its devices,
 // control socket and interface setup. Plain data: src/app fills it from
 // flags and config files (daemon_options.hpp), tests fill it by hand.

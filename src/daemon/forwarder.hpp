@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Moves packets between the devices and the engine, a burst at a time: read
 // a burst from one device, run the engine over it (its burst entry points),
 // write what goes to each side as one burst. No event loop here, so tests drive it directly.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Packets one worker thread hands to another (the engine owning them, see
 // dslite/shares.hpp): a single-producer single-consumer ring of records
 // [length][side][bytes padded to 8], copied in and out. No lock: the producer

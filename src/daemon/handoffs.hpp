@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // What the workers of --threads N share, made before their threads start:
 // who owns which packet (Shares), a ring from every worker to every worker
 // (to itself too, for fragments it held and let go), and a wakeup each.

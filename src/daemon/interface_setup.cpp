@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "interface_setup.hpp"
 
 #include <spdlog/spdlog.h>

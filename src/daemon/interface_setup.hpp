@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Start-up configuration of the daemon's interfaces (a TUN or utun on either
 // side), so one command gives a working AFTR: up, MTUs set, the AFTR address
 // routed into the B4 side and the pools into the uplink. What each interface

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // IPFIX (RFC 7011) messages of the binding log's events, with the NAT
 // logging templates of RFC 8158. Encoding only: the sink in binding_log.cpp
 // sends the messages over UDP. Our own few hundred lines rather than

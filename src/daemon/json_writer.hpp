@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A tiny JSON emitter for the control socket: enough for objects, arrays,
 // strings and unsigned numbers, with commas placed for the caller. Output is
 // one line, so a response ends at the first newline.

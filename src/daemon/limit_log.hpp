@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A warning in the log when a limit is hit (quota, rate, table or
 // reassembly space, ICMP error rate), at most once per interval per limit:
 // the counters tell how often, the log tells the operator when it started,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "run_daemon.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>

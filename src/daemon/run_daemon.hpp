@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // dslite-aftr's daemon mode: devices, engine, event loop, signals and the
 // control socket, from parsed options to exit status.
 #pragma once

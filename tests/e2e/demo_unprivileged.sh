@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # e2e.demo_unprivileged: scripts/demo run by an ordinary user, as on a desktop
 # whose /dev/net/tun is mode 0666, with the programs of a build dir that user
 # cannot write. CI runs as root, so this makes a throwaway user and opens

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The DS-Lite lab in network namespaces, shared by scripts/demo and the
 # end-to-end tests. Source it, then:
 #   lab_init NAME [DIR]   names every namespace dslite-NAME-*; files go in DIR

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Checks the binding log the lab's AFTR wrote against what dslite-ctl showed.
 
 lab_binding_log.py --bindings CTL_JSON --json FILE [--json FILE...] --syslog FILE

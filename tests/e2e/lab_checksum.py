@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """The Internet checksum (RFC 1071), for the lab's scripts that build packets
 by hand (lab_datagram.py, lab_flood.py). Only the Python standard library."""
 import struct

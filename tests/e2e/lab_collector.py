@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """A UDP collector for the lab: writes every datagram it receives to a file,
 one after the other, until SIGTERM, and exits 0.
 

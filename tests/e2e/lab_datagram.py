@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Large and unusual UDP datagrams for the lab's fragmentation and ICMP cases.
 
   echo --to ADDR:PORT --size N [--bind ADDR:PORT] [--reverse]

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Many misbehaving B4s from one namespace, for the soak test.
 
 Each B4 has its own IPv6 address in its own /56 (--b4 FORMAT with {:02x} for

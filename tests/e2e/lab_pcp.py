@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """A minimal PCP client (RFC 6887) for the lab: one request to the server,
 retransmitted as RFC 6887 8.1.1 has it (3 s, then doubling) for up to four
 tries; the answer is checked as a client must (version, R bit, opcode, and

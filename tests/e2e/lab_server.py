@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """The lab's Internet server: HTTP on port 80 and a UDP echo on port 7.
 
 GET serves files from --root; GET /whoami answers with the address and port

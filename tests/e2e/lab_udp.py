@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Sends numbered UDP datagrams from a fixed source address and port to an
 echo server and checks that every answer is one of ours.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Runs one end-to-end case in a lab of its own and always tears it down:
 #   run.sh CASE DSLITE-AFTR DSLITE-B4 DSLITE-CTL
 # CASE is a file in cases/ defining case_main; it uses check/expect below.

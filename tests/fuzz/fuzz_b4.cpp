@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // libFuzzer target for Engine::from_b4 (uplink packets too, to answer): see harness.hpp.
 #include <cstddef>
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // libFuzzer target for the burst entry points, both sides, against one-at-a-time calls: see harness.hpp.
 #include <cstddef>
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // libFuzzer target for the TUN offloads (platform/linux/tun_offload.hpp):
 // what a TUN might hand over, cut; what a burst might hold, joined.
 // Input: one byte of mode, then

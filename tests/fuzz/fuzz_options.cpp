@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // libFuzzer target for the option parser: parse_options() on an argv and a
 // config file, then engine_config() and log_level().
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // libFuzzer target for steering between engines side by side (--threads):
 // Shares reads owners out of hostile bytes from both sides, FragmentSteering
 // holds and lets go of uplink fragments. Input: records [side][length:2][bytes],

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // libFuzzer target for Engine::from_uplink (B4 packets too, to make bindings): see harness.hpp.
 #include <cstddef>
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Drives Engines with fuzzer input and checks what must hold after every
 // input, whatever the bytes were: every packet handed in is counted exactly
 // once, what goes to a B4 is an IPv6 packet from the AFTR to a B4 that spoke

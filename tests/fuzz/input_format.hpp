@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The byte format of an engine fuzzer input, shared by the harness that
 // reads it and dslite-fuzz-seeds that writes the seed corpus:
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "packet_edits.hpp"
 
 #include <algorithm>

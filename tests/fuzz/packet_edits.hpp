@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Edits the fuzzer applies to its packets before the engine sees them, so
 // random bytes get past the cheap checks (lengths, checksums) and reach the
 // binding lookups, and checks of what the engine hands back.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # run_fuzzer.sh FUZZER TARGET SECONDS SEEDS REGRESSIONS WORK
 # Replays every input under REGRESSIONS (each on a fresh engine), then fuzzes
 # for SECONDS starting from SEEDS, the minimized corpus kept in the repository

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // dslite-fuzz-seeds CAPTURES_DIR OUT_DIR: writes the seed corpus of every
 // fuzz target into OUT_DIR/<target>/. Engine seeds come from each
 // CAPTURES_DIR/*/in.pcap (the whole capture in order, the same answered from

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // dslite-capgen DIR [SCENARIO...]: writes DIR/<scenario>/in.pcap and flags
 // for every scenario (or the named ones). The expected outputs next to them
 // come from scripts/gen-captures.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # An outside reading of our PCP encoding (issue 12): replays captures/pcp
 # through dslite-aftr and has tshark's Port Control dissector (Wireshark's
 # portcontrol, not ours) decode every answer and the ANNOUNCE the AFTR sent.

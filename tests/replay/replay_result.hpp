@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A finished replay, decoded: the packets each side received and the
 // counters, with lookups by the payload tag every scenario packet carries.
 #pragma once

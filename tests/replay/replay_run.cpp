@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "replay_run.hpp"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Runs the real `dslite-aftr --replay` binary on a capture into a private
 // temporary directory and loads what it wrote.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Replays every scenario in captures/ through the real dslite-aftr binary:
 // the outputs must match the golden files byte for byte, the counters must
 // be the ones the table lists, and the decoded output must show the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A replay scenario, all in one place: one function in
 // tests/replay/scenarios.cpp builds its input capture and names its replay flags, the counters it must
 // end with (keyed by Counter; every other counter must be zero) and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // What the replay scenarios (scenarios.cpp) are written with: the
 // topology's names, packets and their capture times, replay flags, and the
 // checks of decoded outputs.

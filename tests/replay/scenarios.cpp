@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Every replay scenario, one function each: it builds the input, names
 // the replay flags, the counters the run must end with and the check of its
 // decoded output; the checks a group of scenarios shares sit just above it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Reads the replay's --counters-json output: one flat JSON object.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Builds well-formed test packets byte by byte: IPv4 with TCP/UDP/ICMP and
 // correct checksums, wrapped in IPv6 as a B4 would. Malformed packets are made
 // by editing the bytes of a well-formed one afterwards (see refresh_ipv4_header_checksum).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "support/packet_decoder.hpp"
 
 #include <algorithm>

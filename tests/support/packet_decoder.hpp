@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Decodes raw IPv6/IPv4 packets into plain fields for test assertions and
 // checks every checksum by recomputing it from scratch (never incrementally),
 // so a wrong incremental update in the engine shows up as a problem here.

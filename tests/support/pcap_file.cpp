@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "support/pcap_file.hpp"
 
 #include <pcap/pcap.h>

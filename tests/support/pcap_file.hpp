@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Whole-file pcap reading and writing for tests, through libpcap so the
 // files are exactly what tcpdump and the replay tool read and write.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The test support itself: builder output against known answers, decoder
 // round trips, and that every kind of corruption is reported.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "support/temp_dir.hpp"
 
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A private temporary directory for a test, removed with its contents.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The one topology of every test that builds packets in memory: unit,
 // daemon, replay scenarios, fuzz seeds. Documentation ranges; hosts private.
 // (The e2e lab, tests/e2e/lab.sh, is real interfaces in namespaces: the same

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The words of a one-line flags file (captures/*/flags): separated by
 // spaces, a word with spaces in it in single quotes, as a shell reads them.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Deterministic NAT (RFC 7422): the formula, its refusals, and the engine
 // keeping every subscriber to its address and range whatever its seed.
 #include "dslite/deterministic.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The engine driven packet by packet, with the test builder and an
 // independent decoder that recomputes every checksum from scratch.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Softwire MTU, fragments and ICMPv6 from the path (issue: "Softwire MTU,
 // fragmentation and ICMP"). Fragments are split and joined here by the test's
 // own code, independent of the engine's.

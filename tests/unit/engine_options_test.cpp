@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The option rows are the one place an engine option is declared: these
 // tests hold each row to the field it names and the range it claims.
 #include "dslite/engine_options.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // NAPT behaviour of the engine, packet by packet.
 #include <map>
 #include <set>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The events the engine reports for the binding log (events.hpp): what each
 // holds, when it comes, that none holds a destination, and that a full ring
 // costs records, never forwarding.

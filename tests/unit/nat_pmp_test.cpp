@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // NAT-PMP (RFC 6886) at 192.0.0.1:5351 from inside the softwires (issue
 // 12): the public address, mappings asked for by port with a lifetime,
 // renewal, deletion, every result code, and a request that is no request.

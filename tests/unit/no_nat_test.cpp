@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Public prefixes without NAT (--no-nat, issue 12, RFC 6333 11, RFC 6888
 // REQ-6): routed untranslated between the Internet and that one B4, with
 // no binding, TTL decremented, MTUs kept; refused at start where they would

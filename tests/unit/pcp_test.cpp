@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // PCP (RFC 6887) at 192.0.0.1:5351 from inside the softwires (issue 12):
 // MAP with its nonce, suggestions, PREFER_FAILURE, FILTER and THIRD_PARTY;
 // PEER; ANNOUNCE solicited and after start; every error where it applies,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Port blocks (--port-block-size): a subscriber's ports come from blocks of
 // consecutive ports of its address, one record per block given and released
 // (RFC 8158 4.6.10), released only after the last binding's port hold

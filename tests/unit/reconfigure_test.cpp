@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // A configuration reloaded at run time (SIGHUP, issue 12): Engine::reconfigure
 // keeps every binding the new configuration allows, with its public port,
 // removes the others (reason reconfigured), installs new static mappings at

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Engines side by side: who owns which packet, and that the engine a packet
 // is steered to is the one holding (or about to make) its binding.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Static mappings (--static-mapping, issue 12): a port forward reserved at
 // start, never expiring, open both ways, never handed out dynamically, and
 // refused at start with one line when it cannot be kept.

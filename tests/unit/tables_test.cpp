@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The engine's tables on their own: index, timer wheel, port allocator.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Test fixtures: packets and capture files written straight with libpcap, so
 // the reader is checked against libpcap rather than against our own writer.
 #pragma once

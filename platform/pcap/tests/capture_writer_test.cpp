@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "pcap/capture_writer.hpp"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "pcap/link_layer.hpp"
 
 #include <gtest/gtest.h>

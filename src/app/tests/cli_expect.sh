@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Runs a command and checks how it ends, the way an operator sees it:
 #   cli_expect.sh STATUS STDERR [--stdout-matches REGEX] -- COMMAND ARGS...
 # STATUS is the exit status, STDERR the whole of stderr (one line, or "" for

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // SIGHUP (issue 12): the config file read again, checked as at start and
 // merged with the running configuration, or refused with one line.
 #include "reload_config.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Replay against the real engine: routing by IP version, outputs per side
 // with the input's timestamps, counters, same output run to run, and refusals.
 #include "replay.hpp"

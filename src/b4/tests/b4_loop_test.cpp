@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The B4's loop between two in-memory devices whose handles Asio can poll.
 #include "b4_loop.hpp"
 

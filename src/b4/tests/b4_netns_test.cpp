@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // dslite-b4 itself, run as a child process in a namespace made by
 // run_in_netns.sh; this test plays the AFTR through a raw device on lo and
 // a host on the B4's home side through an ordinary UDP socket.

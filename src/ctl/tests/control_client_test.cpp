@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // dslite-ctl's client against the daemon's real control server.
 #include "control_client.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "json_reader.hpp"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Tables from exactly what the daemon sends (its own formatting functions).
 #include "tables.hpp"
 

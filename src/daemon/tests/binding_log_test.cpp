@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The binding log's sinks and records: what --log-bindings accepts, the JSON
 // and RFC 5424 records of each kind, a UNIX syslog socket and a file that
 // logrotate moves (SIGHUP reopens it), and the pump between engine and log.

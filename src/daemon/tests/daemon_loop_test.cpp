@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The event loop with in-memory devices: no privileges, real io_context.
 #include "daemon_loop.hpp"
 

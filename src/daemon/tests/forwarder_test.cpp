@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The forwarder on its own, a burst at a time: what comes out of one device
 // serving both sides leaves in the order it arrived.
 #include "forwarder.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The ring between two workers: records come out as they went in, across the
 // wrap, never more than it holds, and with two threads at full speed.
 #include "handoff_ring.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // What the daemon asks of its interfaces: the same plan on every OS, which
 // platform::configure then carries out the OS's way.
 #include "interface_setup.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // IPFIX messages (RFC 7011) of the binding log, read back field by field
 // here; libfixbuf's ipfixDump reads them in the e2e case binding_log.
 #include "ipfix.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // Packets of the lab topology for the daemon tests: a site host behind a B4
 // talking UDP or ping to a server through the AFTR.
 #pragma once

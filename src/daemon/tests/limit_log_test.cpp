@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 #include "limit_log.hpp"
 
 #include <gtest/gtest.h>

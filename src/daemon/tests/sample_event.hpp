@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // One event of each kind as the engine would report it, for the binding
 // log's tests: a TCP binding of net::host behind net::b4_a.
 #pragma once

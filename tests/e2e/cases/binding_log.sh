@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The binding log with consumers this project did not write: the JSON file
 # read by python3's json module, RFC 5424 through a UNIX socket into a
 # private rsyslogd, IPFIX over UDP (to a collector on the AFTR namespace's

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # 100,000 bindings through the binding log: 64 B4s in a flood namespace open
 # 1,600 UDP flows each (lab_flood.py); at SIGTERM the AFTR removes them all.
 # The IPFIX collector (lab_collector.py on the AFTR namespace's loopback)

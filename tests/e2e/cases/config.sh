@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Bad configuration is refused at start: status 2, one line naming the option.
 case_needs_lab() { return 1; }
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # dslite-ctl against the running daemon after real traffic from both sites.
 
 case_main() {

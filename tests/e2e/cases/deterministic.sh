@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Deterministic NAT (RFC 7422): --print-deterministic-map says which public
 # address and port range each site's subscriber has, and every binding the
 # running AFTR makes is inside it, before and after a restart (which draws a

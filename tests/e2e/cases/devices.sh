@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The other softwire devices in the same lab, both sites at once each time:
 # a raw IPv6 socket bound to the AFTR address, then IPv6 packets in UDP
 # (dslite-b4 --aftr udp:...). The uplink stays a TUN.

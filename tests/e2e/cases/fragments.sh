@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Fragmented UDP and ICMP through the softwire, from both sites: 3000- and
 # 8000-byte datagrams to the server's echo and back, whole. Non-first IPv4
 # fragments carry no ports, so the AFTR must reassemble them to find the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # TCP through the AFTR with real clients: a small page, an 8 MiB download
 # and a 4 MiB upload from both sites at the same time, checked byte for byte.
 in_pool() { [[ $1 =~ ^198\.51\.100\.([0-9]+):[0-9]+$ ]] && ((BASH_REMATCH[1] < 16)); }

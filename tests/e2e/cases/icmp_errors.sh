@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # ICMP errors through the AFTR with real sockets, both ways: a closed UDP
 # port on the server is reported to the host behind the B4 as "connection
 # refused" (3/3 translated toward the B4), and a host's closed port to the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Path MTU with real TCP: the softwire's 40-byte IPv6 header does not fit a
 # 1500-byte packet in a 1500-byte tunnel MTU, so the AFTR must tell the
 # server (ICMP 3/4), learn smaller MTUs from ICMPv6 Packet Too Big, take the

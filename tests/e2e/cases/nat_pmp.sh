@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # NAT-PMP (issue 12) with Debian's natpmpc, a client this project did not
 # write: from host A behind B4 A it asks 192.0.0.1 for the public address
 # and for a TCP mapping of its web server on port 8080; a connection from

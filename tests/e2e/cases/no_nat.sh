@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Public prefixes without NAT (issue 12): site B is a business subscriber
 # with 192.0.2.0/28 routed over its softwire untranslated (--no-nat). Its
 # host holds 192.0.2.5 beside its private address: a ping from the server

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # TCP bulk through the offloaded TUNs (IFF_VNET_HDR, on by default): the
 # server's kernel sends super-packets, which reach the AFTR's uplink TUN
 # whole and are cut there; the upload's segments, cut by dslite-b4 from the

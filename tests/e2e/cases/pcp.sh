@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # PCP (issue 12) from host A behind B4 A, with the lab's PCP client
 # (lab_pcp.py; Debian 12 has none): a MAP of TCP 8080 with a FILTER for the
 # server reaches host A's web server from the server and from no other

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # ping through the AFTR from both sites at once, and the AFTR's own echo
 # replies: 192.0.0.1 from a site host, the AFTR address from a B4.
 case_main() {

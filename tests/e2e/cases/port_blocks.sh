@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Port blocks (--port-block-size 512) on two threads, with consumers this
 # project did not write: the JSON file read by python3's json module, RFC
 # 5424 into a private rsyslogd, IPFIX decoded by libfixbuf's ipfixDump.

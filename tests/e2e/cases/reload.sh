@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Reload on SIGHUP (issue 12): dslite-aftr runs from a config file; while
 # host B downloads a large file (rate-limited, so it runs through the
 # reload), a static mapping for host A's web server is appended to the file

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # SIGTERM stops the daemon cleanly and removes what it created; it then
 # starts again from a config file and the sites reach the server again.
 

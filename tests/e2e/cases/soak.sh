@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Soak: 80 misbehaving B4s (each its own /56) open flows far past their
 # quota and rate limit while site A, a real dslite-b4, downloads 8 MiB over
 # TCP and exchanges UDP with the server. Afterwards site A lost nothing, the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Static mappings (issue 12): a camera's web server and a UDP echo on host A
 # behind B4 A, published on 198.51.100.1:8080/tcp and :7007/udp, are reached
 # from the Internet by curl and a UDP client before the host ever sent

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # --threads 2: two engines, a thread and a queue of each TUN each. The seed
 # makes site A's subscriber engine 0's and site B's engine 1's (checked
 # below, not assumed); whichever queue the kernel hands a packet to, the

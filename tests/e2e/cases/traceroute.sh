@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # traceroute from a host behind each B4, in its three flavours: UDP (the
 # default), ICMP echo (-I, what Windows' tracert does) and TCP SYNs (-T).
 # Every hop must answer: the B4's router, the AFTR itself (192.0.0.1, from

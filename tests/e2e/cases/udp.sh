@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # UDP from both sites with the same inside source address and port at the
 # same time: the softwire keeps them apart, each gets only its own echoes.
 case_main() {
