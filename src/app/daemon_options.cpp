@@ -4,6 +4,7 @@
 #include <ostream>
 #include <thread>
 
+#include "metrics_server.hpp"
 #include "platform/device_factory.hpp"
 #include "platform/system.hpp"
 
@@ -36,6 +37,8 @@ po::options_description daemon_options() {
         ("control", value("PATH"),
          (std::string("UNIX socket for dslite-ctl, created mode 0600 (default ") + platform::kDefaultControlPath + ")")
              .c_str())  //
+        ("metrics", value("[ADDR]:PORT"),
+         "serve Prometheus metrics over HTTP at GET /metrics there (ADDR omitted: 127.0.0.1; default off)")  //
         ("no-configure", po::bool_switch(),
          "leave the TUNs' state, MTU and routes to the operator (default: bring them up, set the MTU, "
          "route the AFTR address into the B4 TUN and the pools into the uplink TUN)")  //
@@ -69,6 +72,11 @@ Parsed<DaemonSettings> daemon_settings(const po::variables_map& values) {
     if (const auto* path = text(values, "control")) {
         if (path->empty()) return bad("control", "needs a path");
         s.control = *path;
+    }
+    if (const auto* metrics = text(values, "metrics")) {
+        auto where = daemon::parse_metrics_endpoint(*metrics);
+        if (auto* e = std::get_if<std::string>(&where)) return bad("metrics", *e);
+        s.metrics = *metrics;
     }
     s.configure = !(values.count("no-configure") && values["no-configure"].as<bool>());
     if (values.count("mtu") && text(values, "mtu")) {

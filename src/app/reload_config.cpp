@@ -51,6 +51,7 @@ Parsed<daemon::Reloaded> reload_config(const std::vector<std::string>& args, con
         {"--b4-device", now.b4_device != was.b4_device},
         {"--uplink-device", now.uplink_device != was.uplink_device},
         {"--control", now.control != was.control},
+        {"--metrics", now.metrics != was.metrics},
         {"--no-configure", now.configure != was.configure},
         {"--mtu", now.mtu != was.mtu},
         {"--threads", now.threads != was.threads},

@@ -30,6 +30,8 @@ struct DaemonSettings {
     std::vector<SinkSpec> binding_log;
     // The --config file, read again on SIGHUP; empty: none was given.
     std::string config_file;
+    // --metrics [ADDR]:PORT: the Prometheus endpoint, as given; empty: off.
+    std::string metrics;
 
     // One interface (TUN, utun) serving both sides: open once, dispatch by IP version.
     bool shared_device() const { return platform::is_interface(b4_device) && b4_device == uplink_device; }

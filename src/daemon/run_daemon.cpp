@@ -23,6 +23,8 @@
 #include "dslite/shares.hpp"
 #include "handoffs.hpp"
 #include "interface_setup.hpp"
+#include "metrics.hpp"
+#include "metrics_server.hpp"
 #include "platform/device_factory.hpp"
 
 namespace dslite::daemon {
@@ -168,6 +170,21 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config, Reread rerea
         return answer(request, views);
     });
     if (auto* e = std::get_if<std::string>(&control)) return refuse(*e);
+    // Prometheus next (--metrics): a scrape is the stats request, on each
+    // engine's own thread like the control socket's.
+    std::unique_ptr<MetricsServer> metrics;
+    if (!settings.metrics.empty()) {
+        const auto where = std::get<asio::ip::tcp::endpoint>(parse_metrics_endpoint(settings.metrics));
+        auto opened = MetricsServer::open(io, where, [&] {
+            const Request stats{Command::stats, {}};
+            std::vector<EngineView> views(workers.size());
+            for (std::size_t i = 0; i < workers.size(); ++i)
+                workers[i].on_thread([&] { views[i] = view_of(stats, *workers[i].engine, gauges_of(workers[i])); });
+            return metrics_text(views);
+        });
+        if (auto* e = std::get_if<std::string>(&opened)) return refuse(*e);
+        metrics = std::move(std::get<std::unique_ptr<MetricsServer>>(opened));
+    }
     // The binding log next, before any interface is touched.
     std::unique_ptr<BindingLog> binding_log;
     if (!settings.binding_log.empty()) {
@@ -319,6 +336,12 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config, Reread rerea
                      to_string(config.aftr_address), pools_text(config), b4.interface(), uplink.interface(), threads,
                      settings.control);
     }
+    if (metrics)
+        spdlog::info(
+            "metrics at http://{}/metrics",
+            metrics->endpoint().address().is_v6()
+                ? "[" + metrics->endpoint().address().to_string() + "]:" + std::to_string(metrics->endpoint().port())
+                : metrics->endpoint().address().to_string() + ":" + std::to_string(metrics->endpoint().port()));
     io.run();
     for (Worker& w : workers)
         if (w.thread.joinable()) w.thread.join();

@@ -71,6 +71,8 @@ TEST(DaemonOptions, RefusesWithOneLineNamingTheOption) {
     EXPECT_EQ(refusal({"--b4-device", "tun:a", "--uplink-device", "tun:b", "--mtu", "1400", "--no-configure"}),
               "mtu: has no effect with --no-configure");
     EXPECT_EQ(refusal({"--b4-device", "tun:a", "--uplink-device", "tun:b", "--control", ""}), "control: needs a path");
+    EXPECT_EQ(refusal({"--b4-device", "tun:a", "--uplink-device", "tun:b", "--metrics", "localhost:9100"}),
+              "metrics: \"localhost\" is not an IPv4 or [IPv6] address");
 }
 
 }  // namespace
