@@ -12,10 +12,14 @@ namespace {
 std::string escaped(std::string_view text, bool label) {
     std::string out;
     for (const char c : text) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '\n') out += "\\n";
-        else if (label && c == '"') out += "\\\"";
-        else out += c;
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '\n')
+            out += "\\n";
+        else if (label && c == '"')
+            out += "\\\"";
+        else
+            out += c;
     }
     return out;
 }

@@ -24,10 +24,9 @@ public:
         : socket_(std::move(socket)), body_(std::move(body)), input_(MetricsServer::kMaxHead) {}
 
     void read() {
-        asio::async_read_until(socket_, input_, "\r\n\r\n",
-                               [self = shared_from_this()](boost::system::error_code e, std::size_t n) {
-                                   self->on_head(e, n);
-                               });
+        asio::async_read_until(
+            socket_, input_, "\r\n\r\n",
+            [self = shared_from_this()](boost::system::error_code e, std::size_t n) { self->on_head(e, n); });
     }
 
 private:
@@ -35,10 +34,11 @@ private:
         if (e && e != asio::error::not_found) return;  // peer gone
         const std::string_view head(static_cast<const char*>(input_.data().data()), e ? 0 : n);
         output_ = http_answer(head, *body_);
-        asio::async_write(socket_, asio::buffer(output_), [self = shared_from_this()](boost::system::error_code, std::size_t) {
-            boost::system::error_code ignored;
-            self->socket_.shutdown(tcp::socket::shutdown_both, ignored);
-        });
+        asio::async_write(socket_, asio::buffer(output_),
+                          [self = shared_from_this()](boost::system::error_code, std::size_t) {
+                              boost::system::error_code ignored;
+                              self->socket_.shutdown(tcp::socket::shutdown_both, ignored);
+                          });
     }
 
     tcp::socket socket_;
@@ -77,8 +77,7 @@ std::string http_answer(std::string_view head, const std::function<std::string()
     std::string_view path = line.substr(a + 1, b - a - 1);
     path = path.substr(0, path.find('?'));
     if (path != "/metrics") return response("404 Not Found", "text/plain", "only /metrics is here\n");
-    if (method != "GET" && method != "HEAD")
-        return response("405 Method Not Allowed", "text/plain", "GET /metrics\n");
+    if (method != "GET" && method != "HEAD") return response("405 Method Not Allowed", "text/plain", "GET /metrics\n");
     std::string answer = response("200 OK", "text/plain; version=0.0.4; charset=utf-8", body());
     if (method == "HEAD") answer.resize(answer.find("\r\n\r\n") + 4);
     return answer;
@@ -92,7 +91,8 @@ std::variant<std::unique_ptr<MetricsServer>, std::string> MetricsServer::open(as
     if (!e) acceptor.set_option(asio::socket_base::reuse_address(true), e);
     if (!e) acceptor.bind(where, e);
     if (!e) acceptor.listen(asio::socket_base::max_listen_connections, e);
-    if (e) return "metrics: " + where.address().to_string() + " port " + std::to_string(where.port()) + ": " + e.message();
+    if (e)
+        return "metrics: " + where.address().to_string() + " port " + std::to_string(where.port()) + ": " + e.message();
     auto server = std::make_unique<MetricsServer>(Opened{}, std::move(acceptor), std::move(body));
     server->accept();
     return server;

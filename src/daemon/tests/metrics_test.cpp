@@ -50,9 +50,8 @@ TEST(MetricsText, EveryCounterOnceAThreadAndTheDropsByReason) {
         << "label values escaped";
     for (std::size_t i = 0; i < kCounterCount; ++i) {
         const auto c = static_cast<Counter>(i);
-        const std::string series = is_drop(c)
-                                       ? "reason=\"" + std::string(counter_name(c).substr(5)) + "\"}"
-                                       : "dslite_" + std::string(counter_name(c)) + "_total{";
+        const std::string series = is_drop(c) ? "reason=\"" + std::string(counter_name(c).substr(5)) + "\"}"
+                                              : "dslite_" + std::string(counter_name(c)) + "_total{";
         EXPECT_EQ(occurrences(text, series), 2u) << counter_name(c);
     }
 }
