@@ -3,6 +3,7 @@
 // threads, no clock, no globals; several engines can run side by side.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -46,6 +47,13 @@ protected:
     ~Emitter() = default;
 };
 
+// What a binding is doing (RFC 7857 2.1 for TCP), as BindingInfo::state
+// names it; the engine keeps a count of each (Occupancy).
+enum class BindingState : std::uint8_t { udp, icmp, syn, established, closing, reset };
+inline constexpr std::size_t kBindingStates = 6;
+const char* binding_state_name(BindingState state);  // "udp", ..., "reset"
+Protocol protocol_of(BindingState state);
+
 struct BindingInfo {
     Ipv6Address b4;
     Ipv4Address inner_address;
@@ -66,6 +74,26 @@ struct SubscriberInfo {
     std::uint32_t tcp;  // bindings in use per protocol
     std::uint32_t udp;
     std::uint32_t icmp;
+    std::vector<Ipv6Address> softwires = {};  // its B4 addresses (RFC 7785 4)
+};
+
+// How full the engine's pre-sized tables are (--metrics).
+struct Occupancy {
+    std::array<std::uint32_t, kBindingStates> bindings{};  // by BindingState
+    std::uint32_t bindings_capacity = 0;
+    std::uint32_t subscribers = 0;
+    std::uint32_t subscribers_capacity = 0;
+    std::uint32_t reassembly = 0;  // datagrams being reassembled
+    std::uint32_t reassembly_capacity = 0;
+    std::size_t events = 0;  // waiting in the event ring for the binding log
+    std::size_t events_capacity = 0;
+};
+
+// A public address's ports in use (or held after use, RFC 6888 REQ-8), per
+// protocol, out of ports_per_address.
+struct PoolAddressUse {
+    Ipv4Address address;
+    std::array<std::uint32_t, kProtocols> ports{};
 };
 
 // A subscriber's port block (--port-block-size).
@@ -156,9 +184,24 @@ public:
     std::size_t subscriber_count() const;
     // Bytes of pre-sized table memory this engine holds.
     std::size_t memory_bytes() const;
+    Occupancy occupancy() const;
+    // Every pool address with a port in use or held; each has
+    // ports_per_address() of each protocol (--port-range). Engines side by
+    // side (--threads) count their own only.
+    void for_each_pool_address(const std::function<void(const PoolAddressUse&)>& visit) const;
+    std::uint32_t ports_per_address() const;
 
     void for_each_binding(const std::function<void(const BindingInfo&)>& visit) const;
     void for_each_subscriber(const std::function<void(const SubscriberInfo&)>& visit) const;
+    // The same walks in pieces, so that a driver can forward packets between
+    // them (a million bindings take far longer to list than a burst may wait):
+    // the records in table slots [from, from + slots), and the slot the next
+    // piece starts at, or nothing after the last. Slots do not move, so a
+    // record is never seen twice; one made or removed meanwhile may be missed.
+    std::optional<std::uint32_t> for_each_binding(std::uint32_t from, std::uint32_t slots,
+                                                  const std::function<void(const BindingInfo&)>& visit) const;
+    std::optional<std::uint32_t> for_each_subscriber(std::uint32_t from, std::uint32_t slots,
+                                                     const std::function<void(const SubscriberInfo&)>& visit) const;
     // Every port block given out; none without --port-block-size.
     void for_each_port_block(const std::function<void(const PortBlockInfo&)>& visit) const;
 

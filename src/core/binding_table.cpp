@@ -10,6 +10,7 @@ std::uint32_t BindingTable::insert(const Binding& binding) {
     const std::uint32_t id = slab_.acquire();
     if (id == npos) return npos;
     slab_[id] = binding;
+    ++census_[static_cast<std::size_t>(state_of(binding))];
     inner_.insert(binding.inner_hash, id);
     public_.insert(public_hash(binding.public_address, binding.public_port, binding.proto), id);
     return id;
@@ -17,6 +18,7 @@ std::uint32_t BindingTable::insert(const Binding& binding) {
 
 void BindingTable::erase(std::uint32_t id) {
     const Binding& s = slab_[id];
+    --census_[static_cast<std::size_t>(state_of(s))];
     inner_.erase(s.inner_hash, id);
     public_.erase(public_hash(s.public_address, s.public_port, s.proto), id);
     slab_.release(id);

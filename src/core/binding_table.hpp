@@ -8,10 +8,12 @@
 // address with its bindings (RFC 7785 4).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 
 #include "dslite/address.hpp"
+#include "dslite/engine.hpp"
 #include "flat_index.hpp"
 #include "hash.hpp"
 #include "port_allocator.hpp"
@@ -27,6 +29,16 @@ enum TcpSeen : std::uint8_t {
     tcp_fin_in = 8,
     tcp_rst = 16,
 };
+
+// Reset, or FIN seen both ways (RFC 7857 2.1).
+inline bool tcp_closed(std::uint8_t seen) {
+    return (seen & tcp_rst) || (seen & (tcp_fin_out | tcp_fin_in)) == (tcp_fin_out | tcp_fin_in);
+}
+
+// SYN seen both ways, and not closed since.
+inline bool tcp_established(std::uint8_t seen) {
+    return (seen & (tcp_syn_out | tcp_syn_in)) == (tcp_syn_out | tcp_syn_in) && !tcp_closed(seen);
+}
 
 struct Binding {
     std::uint32_t inner_address;  // host order
@@ -45,6 +57,18 @@ struct Binding {
     std::uint32_t inner_hash;  // of its inner key, kept for erase
 };
 static_assert(sizeof(Binding) == 32);
+
+inline BindingState state_of(const Binding& s) {
+    switch (s.proto) {
+    case Protocol::udp: return BindingState::udp;
+    case Protocol::icmp: return BindingState::icmp;
+    case Protocol::tcp: break;
+    }
+    if (s.tcp & tcp_rst) return BindingState::reset;
+    if (tcp_established(s.tcp)) return BindingState::established;
+    if (s.tcp & (tcp_fin_out | tcp_fin_in)) return BindingState::closing;
+    return BindingState::syn;
+}
 
 // The inner key. The subscriber's prefix is what is hashed, so a burst's
 // lookahead can hash a packet without finding its subscriber first; the
@@ -106,6 +130,14 @@ public:
     // Inserts a complete record, inner_hash included; npos when the table is full.
     std::uint32_t insert(const Binding& binding);
     void erase(std::uint32_t id);
+    // The TCP events seen: the one way to change them, so the census stays true.
+    void set_tcp(std::uint32_t id, std::uint8_t seen) {
+        --census_[static_cast<std::size_t>(state_of(slab_[id]))];
+        slab_[id].tcp = seen;
+        ++census_[static_cast<std::size_t>(state_of(slab_[id]))];
+    }
+    // Bindings in each state.
+    const std::array<std::uint32_t, kBindingStates>& census() const { return census_; }
 
     Binding& operator[](std::uint32_t id) { return slab_[id]; }
     const Binding& operator[](std::uint32_t id) const { return slab_[id]; }
@@ -116,6 +148,10 @@ public:
     template <class Visit>
     void for_each(Visit&& visit) const {
         slab_.for_each(visit);
+    }
+    template <class Visit>
+    void for_each_in(std::uint32_t first, std::uint32_t last, Visit&& visit) const {
+        slab_.for_each_in(first, last, visit);
     }
 
 private:
@@ -130,6 +166,7 @@ private:
     }
 
     std::uint64_t seed_;
+    std::array<std::uint32_t, kBindingStates> census_{};
     Slab<Binding> slab_;
     FlatIndex inner_;
     FlatIndex public_;

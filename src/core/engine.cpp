@@ -25,29 +25,25 @@ std::uint32_t pool_address_count(const std::vector<Ipv4Prefix>& pools) {
     return static_cast<std::uint32_t>(n);
 }
 
-// Reset, or FIN seen both ways (RFC 7857 2.1).
-bool tcp_closed(std::uint8_t seen) {
-    return (seen & tcp_rst) || (seen & (tcp_fin_out | tcp_fin_in)) == (tcp_fin_out | tcp_fin_in);
-}
-
-// SYN seen both ways, and not closed since.
-bool tcp_established(std::uint8_t seen) {
-    return (seen & (tcp_syn_out | tcp_syn_in)) == (tcp_syn_out | tcp_syn_in) && !tcp_closed(seen);
-}
-
-const char* state_name(const Binding& s) {
-    switch (s.proto) {
-    case Protocol::udp: return "udp";
-    case Protocol::icmp: return "icmp";
-    case Protocol::tcp: break;
-    }
-    if (s.tcp & tcp_rst) return "reset";
-    if (tcp_established(s.tcp)) return "established";
-    if (s.tcp & (tcp_fin_out | tcp_fin_in)) return "closing";
-    return "syn";
-}
-
 }  // namespace
+
+const char* binding_state_name(BindingState state) {
+    switch (state) {
+    case BindingState::udp: return "udp";
+    case BindingState::icmp: return "icmp";
+    case BindingState::syn: return "syn";
+    case BindingState::established: return "established";
+    case BindingState::closing: return "closing";
+    case BindingState::reset: return "reset";
+    }
+    return "";
+}
+
+Protocol protocol_of(BindingState state) {
+    if (state == BindingState::udp) return Protocol::udp;
+    if (state == BindingState::icmp) return Protocol::icmp;
+    return Protocol::tcp;
+}
 
 Engine::Impl::Tables::Tables(const EngineConfig& config)
     : bindings(config.max_bindings, config.seed),
@@ -223,7 +219,7 @@ void Engine::Impl::update_tcp(std::uint32_t id, Binding& s, std::uint8_t flags, 
     }
     if (flags & tcp::fin) seen |= outbound ? tcp_fin_out : tcp_fin_in;
     if (seen == s.tcp) return;
-    s.tcp = seen;
+    tables_.bindings.set_tcp(id, seen);
     if (s.is_static) return;  // never in the wheel
     // Lengthening needs nothing (the wheel asks again when the slot comes);
     // shortening must move the binding to the earlier slot.
@@ -444,25 +440,85 @@ std::size_t Engine::memory_bytes() const {
            (i.events_ ? i.events_->capacity() * sizeof(Event) : 0);
 }
 
-void Engine::for_each_binding(const std::function<void(const BindingInfo&)>& visit) const {
+Occupancy Engine::occupancy() const {
     const Impl& i = *impl_;
-    i.tables_.bindings.for_each([&](std::uint32_t id, const Binding& s) {
+    Occupancy o;
+    o.bindings = i.tables_.bindings.census();
+    o.bindings_capacity = i.tables_.bindings.capacity();
+    o.subscribers = i.tables_.subscribers.size();
+    o.subscribers_capacity = i.tables_.subscribers.capacity();
+    o.reassembly = i.reassembly_.in_progress();
+    o.reassembly_capacity = i.reassembly_.capacity();
+    if (i.events_) {
+        o.events = i.events_->size();
+        o.events_capacity = i.events_->capacity();
+    }
+    return o;
+}
+
+void Engine::for_each_pool_address(const std::function<void(const PoolAddressUse&)>& visit) const {
+    const Impl& i = *impl_;
+    const PortAllocator& ports = i.tables_.ports;
+    for (std::uint32_t a = 0; a < i.pool_.size(); ++a) {
+        PoolAddressUse use{Ipv4Address{i.pool_.address_at(a)}};
+        bool any = false;
+        for (const Protocol p : {Protocol::tcp, Protocol::udp, Protocol::icmp}) {
+            use.ports[index_of(p)] = ports.range_size() - ports.free_count(a, p);
+            any = any || use.ports[index_of(p)] != 0;
+        }
+        if (any) visit(use);
+    }
+}
+
+std::uint32_t Engine::ports_per_address() const { return impl_->tables_.ports.range_size(); }
+
+namespace {
+
+// The end of the piece [from, from + slots) of a table, without overflow.
+std::uint32_t piece_end(std::uint32_t from, std::uint32_t slots, std::uint32_t capacity) {
+    return from >= capacity ? capacity : from + std::min(slots, capacity - from);
+}
+
+}  // namespace
+
+void Engine::for_each_binding(const std::function<void(const BindingInfo&)>& visit) const {
+    for_each_binding(0, impl_->tables_.bindings.capacity(), visit);
+}
+
+std::optional<std::uint32_t> Engine::for_each_binding(std::uint32_t from, std::uint32_t slots,
+                                                      const std::function<void(const BindingInfo&)>& visit) const {
+    const Impl& i = *impl_;
+    const BindingTable& table = i.tables_.bindings;
+    const std::uint32_t to = piece_end(from, slots, table.capacity());
+    table.for_each_in(from, to, [&](std::uint32_t id, const Binding& s) {
         const std::uint32_t idle = i.now_ - std::min(i.now_, s.last_seen);
         // Removed in the second after it is due: the time left until then.
         const std::uint32_t due = i.due_of(id) - 1;
         visit(BindingInfo{i.b4_of(s), Ipv4Address{s.inner_address}, s.inner_port, s.proto,
-                          Ipv4Address{s.public_address}, s.public_port, state_name(s), idle,
+                          Ipv4Address{s.public_address}, s.public_port, binding_state_name(state_of(s)), idle,
                           s.is_static || due <= i.now_ ? 0 : due - i.now_, s.is_static, s.requested});
     });
+    if (to == table.capacity()) return std::nullopt;
+    return to;
 }
 
 void Engine::for_each_subscriber(const std::function<void(const SubscriberInfo&)>& visit) const {
+    for_each_subscriber(0, impl_->tables_.subscribers.capacity(), visit);
+}
+
+std::optional<std::uint32_t> Engine::for_each_subscriber(
+    std::uint32_t from, std::uint32_t slots, const std::function<void(const SubscriberInfo&)>& visit) const {
     const Impl& i = *impl_;
-    i.tables_.subscribers.for_each([&](std::uint32_t, const Subscriber& s) {
-        visit(SubscriberInfo{Ipv6Prefix{s.prefix, i.config_.subscriber_prefix_length},
-                             Ipv4Address{i.pool_.address_at(s.pool_index)}, s.bindings[0], s.bindings[1],
-                             s.bindings[2]});
+    const SubscriberTable& table = i.tables_.subscribers;
+    const std::uint32_t to = piece_end(from, slots, table.capacity());
+    table.for_each_in(from, to, [&](std::uint32_t id, const Subscriber& s) {
+        SubscriberInfo info{Ipv6Prefix{s.prefix, i.config_.subscriber_prefix_length},
+                            Ipv4Address{i.pool_.address_at(s.pool_index)}, s.bindings[0], s.bindings[1], s.bindings[2]};
+        for (std::uint8_t slot = 0; slot < s.softwire_count; ++slot) info.softwires.push_back(table.b4(id, slot));
+        visit(info);
     });
+    if (to == table.capacity()) return std::nullopt;
+    return to;
 }
 
 void Engine::for_each_port_block(const std::function<void(const PortBlockInfo&)>& visit) const {

@@ -60,6 +60,7 @@ public:
     std::uint32_t expire(std::uint32_t now);
 
     std::uint32_t in_progress() const { return used_; }
+    std::uint32_t capacity() const { return static_cast<std::uint32_t>(slots_.size()); }
     std::size_t memory_bytes() const;
 
 private:

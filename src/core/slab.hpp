@@ -3,6 +3,7 @@
 // is allocated after construction.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -44,7 +45,13 @@ public:
 
     template <class Visit>
     void for_each(Visit&& visit) const {
-        for (std::uint32_t id = 0; id < items_.size(); ++id)
+        for_each_in(0, capacity(), visit);
+    }
+    // The records with ids in [first, last): a walk in pieces, whose ids stay
+    // put between the pieces however the table changes meanwhile.
+    template <class Visit>
+    void for_each_in(std::uint32_t first, std::uint32_t last, Visit&& visit) const {
+        for (std::uint32_t id = first; id < std::min(last, capacity()); ++id)
             if (used_[id]) visit(id, items_[id]);
     }
 

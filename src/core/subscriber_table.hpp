@@ -155,6 +155,11 @@ public:
     void for_each(Visit&& visit) const {
         slab_.for_each(visit);
     }
+    template <class Visit>
+    void for_each_in(std::uint32_t first, std::uint32_t last, Visit&& visit) const {
+        slab_.for_each_in(first, last, visit);
+    }
+    std::uint32_t capacity() const { return slab_.capacity(); }
 
 private:
     std::size_t extra_index(std::uint32_t id, std::uint8_t slot) const {

@@ -2,10 +2,39 @@
 #include "tables.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <tuple>
+
+#include "dslite/address.hpp"
 
 namespace dslite::ctl {
 
 namespace {
+
+// Addresses as numbers, so that 2001:db8:a::10 follows 2001:db8:a::9; text
+// that is no address sorts first.
+Ipv6Address address_key(const std::string& text) { return parse_ipv6(text).value_or(Ipv6Address{}); }
+
+// "ADDR:PORT" as (address, port).
+std::pair<std::uint32_t, std::uint32_t> endpoint_key(const std::string& text) {
+    const auto colon = text.rfind(':');
+    const auto address = parse_ipv4(text.substr(0, colon == std::string::npos ? text.size() : colon));
+    std::uint32_t port = 0;
+    if (colon != std::string::npos)
+        port = static_cast<std::uint32_t>(std::strtoul(text.c_str() + colon + 1, nullptr, 10));
+    return {address ? address->value : 0, port};
+}
+
+// The daemon writes its tables in the order it walks them (in pieces, so as
+// not to stall forwarding); people read them sorted.
+template <typename Key>
+std::vector<const JsonValue*> sorted(const JsonValue& rows, Key key) {
+    std::vector<const JsonValue*> out;
+    for (const JsonValue& row : rows.items) out.push_back(&row);
+    std::stable_sort(out.begin(), out.end(), [&](const JsonValue* a, const JsonValue* b) { return key(*a) < key(*b); });
+    return out;
+}
 
 std::string join(const JsonValue& list, const char* separator) {
     std::string out;
@@ -78,7 +107,10 @@ std::string stats_table(const JsonValue& answer) {
 
 std::string bindings_table(const JsonValue& answer) {
     std::vector<std::vector<std::string>> rows;
-    for (const JsonValue& s : answer["bindings"].items) {
+    for (const JsonValue* row : sorted(answer["bindings"], [](const JsonValue& s) {
+             return std::tuple(address_key(s["b4"].text), s["protocol"].text, endpoint_key(s["inside"].text));
+         })) {
+        const JsonValue& s = *row;
         rows.push_back({s["b4"].text, s["protocol"].text, s["inside"].text, s["public"].text, s["state"].text,
                         seconds(s["idle_seconds"]),
                         s.has("static") ? std::string("never") : seconds(s["expires_seconds"])});
@@ -112,7 +144,11 @@ std::string whois_table(const JsonValue& answer) {
 
 std::string subscribers_table(const JsonValue& answer) {
     std::vector<std::vector<std::string>> rows;
-    for (const JsonValue& b : answer["subscribers"].items) {
+    for (const JsonValue* row : sorted(answer["subscribers"], [](const JsonValue& b) {
+             const auto slash = b["prefix"].text.find('/');
+             return std::pair(address_key(b["prefix"].text.substr(0, slash)), b["prefix"].text.substr(slash + 1));
+         })) {
+        const JsonValue& b = *row;
         rows.push_back({b["prefix"].text, join(b["softwires"], ","), b["public_address"].text, b["bindings"].text,
                         b["tcp_ports"].text, b["udp_ports"].text, b["icmp_ids"].text});
     }

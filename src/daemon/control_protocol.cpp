@@ -2,9 +2,8 @@
 #include "control_protocol.hpp"
 
 #include <algorithm>
-#include <map>
-#include <set>
 #include <tuple>
+#include <type_traits>
 
 #include "control_commands.hpp"
 #include "dslite/engine_options.hpp"
@@ -33,13 +32,23 @@ std::optional<Protocol> parse_protocol(std::string_view text) {
     return std::nullopt;
 }
 
-std::variant<BindingFilter, std::string> parse_filter(std::span<const std::string_view> args) {
-    BindingFilter filter;
+// --limit N, the one option every table takes.
+std::optional<std::string> parse_limit(std::string_view value, Request& request) {
+    const auto n = parse_unsigned(value);
+    if (!n || *n == 0 || *n > 0xffffffffu) return "--limit: " + in_quotes(value) + " is not a number from 1";
+    request.limit = static_cast<std::uint32_t>(*n);
+    return std::nullopt;
+}
+
+std::optional<std::string> parse_filter(std::span<const std::string_view> args, Request& request) {
+    BindingFilter& filter = request.filter;
     for (std::size_t i = 0; i < args.size(); i += 2) {
         const std::string_view name = args[i];
         if (i + 1 >= args.size()) return std::string(name) + " needs a value";
         const std::string_view value = args[i + 1];
-        if (name == "--b4") {
+        if (name == "--limit") {
+            if (auto error = parse_limit(value, request)) return error;
+        } else if (name == "--b4") {
             filter.b4 = parse_ipv6_prefix(value);
             if (!filter.b4) return "--b4: " + in_quotes(value) + " is not an IPv6 address or prefix";
         } else if (name == "--protocol") {
@@ -49,10 +58,10 @@ std::variant<BindingFilter, std::string> parse_filter(std::span<const std::strin
             filter.public_address = parse_ipv4(value);
             if (!filter.public_address) return "--public: " + in_quotes(value) + " is not an IPv4 address";
         } else {
-            return in_quotes(name) + " is not a bindings filter (--b4, --protocol, --public)";
+            return in_quotes(name) + " is not a bindings filter (--b4, --protocol, --public, --limit)";
         }
     }
-    return filter;
+    return std::nullopt;
 }
 
 std::string endpoint(Ipv4Address address, std::uint16_t port) {
@@ -74,19 +83,27 @@ std::variant<Request, std::string> parse_request(std::string_view line) {
     if (w.empty()) return std::string("empty request: try stats, bindings, subscribers or whois");
     const std::span<const std::string_view> args(w.data() + 1, w.size() - 1);
     const std::string_view command = current_command_name(w[0]);
-    if (command == "stats" || command == "subscribers") {
+    if (command == "stats") {
         if (!args.empty()) return std::string(w[0]) + " takes no arguments";
-        return Request{command == "stats" ? Command::stats : Command::subscribers, {}};
+        return Request{Command::stats, {}, {}};
+    }
+    if (command == "subscribers") {
+        Request request{Command::subscribers, {}, {}};
+        if (args.size() != 0 && (args.size() != 2 || args[0] != "--limit"))
+            return std::string(w[0]) + " takes only --limit N";
+        if (!args.empty())
+            if (auto error = parse_limit(args[1], request)) return std::string(w[0]) + ": " + *error;
+        return request;
     }
     if (command == "bindings") {
-        auto filter = parse_filter(args);
-        if (auto* error = std::get_if<std::string>(&filter)) return "bindings: " + *error;
-        return Request{Command::bindings, std::get<BindingFilter>(filter)};
+        Request request{Command::bindings, {}, {}};
+        if (auto error = parse_filter(args, request)) return "bindings: " + *error;
+        return request;
     }
     if (command == "whois") {
         if (args.size() != 1) return std::string("whois takes one ADDR:PORT or IPv6 address or prefix");
         const std::string_view what = args[0];
-        Request request{Command::whois, {}};
+        Request request{Command::whois, {}, {}};
         const auto colon = what.rfind(':');
         if (what.find('.') != std::string_view::npos && colon != std::string_view::npos) {
             const auto address = parse_ipv4(what.substr(0, colon));
@@ -115,7 +132,29 @@ std::string stats_json(const Counters& counters, const Gauges& gauges) {
         .member("uplink_write_refused", gauges.uplink_write_refused)
         .member("threads", gauges.threads)
         .member("handoffs", gauges.handoffs)
-        .member("handoffs_refused", gauges.handoffs_refused);
+        .member("handoffs_refused", gauges.handoffs_refused)
+        .member("handoff_ring_bytes", gauges.handoff_ring_bytes)
+        .member("handoff_ring_capacity", gauges.handoff_ring_capacity);
+    const Occupancy& o = gauges.occupancy;
+    json.key("bindings_by_state").begin_object();
+    for (std::size_t i = 0; i < kBindingStates; ++i)
+        json.member(binding_state_name(static_cast<BindingState>(i)), o.bindings[i]);
+    json.end_object();
+    json.member("bindings_capacity", o.bindings_capacity)
+        .member("subscribers_capacity", o.subscribers_capacity)
+        .member("reassembly", o.reassembly)
+        .member("reassembly_capacity", o.reassembly_capacity)
+        .member("event_ring", o.events)
+        .member("event_ring_capacity", o.events_capacity)
+        .member("ports_per_address", gauges.ports_per_address);
+    json.key("pool").begin_array();
+    for (const PoolAddressUse& a : gauges.pool) {
+        json.begin_object().member("address", to_string(a.address));
+        for (const Protocol p : {Protocol::tcp, Protocol::udp, Protocol::icmp})
+            json.member(protocol_name(p), a.ports[index_of(p)]);
+        json.end_object();
+    }
+    json.end_array();
     json.key("counters").begin_object();
     for (std::size_t i = 0; i < kCounterCount; ++i) {
         const auto c = static_cast<Counter>(i);
@@ -134,39 +173,65 @@ std::string stats_json(const Counters& counters, const Gauges& gauges) {
 
 namespace {
 
-// "bindings": [...] and "count" into an open object.
-void write_bindings(JsonWriter& json, std::span<const BindingInfo> bindings, std::span<const unsigned> engines) {
-    json.key("bindings").begin_array();
-    for (std::size_t i = 0; i < bindings.size(); ++i) {
-        const BindingInfo& s = bindings[i];
-        json.begin_object()
-            .member("b4", to_string(s.b4))
-            .member("protocol", protocol_name(s.protocol))
-            .member("inside", endpoint(s.inner_address, s.inner_port))
-            .member("public", endpoint(s.public_address, s.public_port))
-            .member("state", s.state ? s.state : "")
-            .member("idle_seconds", s.idle_seconds)
-            .member("expires_seconds", s.expires_seconds);
-        if (s.is_static) json.member("static", true);
-        if (s.requested) json.member("requested", true);
-        if (!engines.empty()) json.member("engine", engines[i]);
-        json.end_object();
-    }
+void write_binding(JsonWriter& json, const BindingInfo& s, std::optional<unsigned> engine) {
+    json.begin_object()
+        .member("b4", to_string(s.b4))
+        .member("protocol", protocol_name(s.protocol))
+        .member("inside", endpoint(s.inner_address, s.inner_port))
+        .member("public", endpoint(s.public_address, s.public_port))
+        .member("state", s.state ? s.state : "")
+        .member("idle_seconds", s.idle_seconds)
+        .member("expires_seconds", s.expires_seconds);
+    if (s.is_static) json.member("static", true);
+    if (s.requested) json.member("requested", true);
+    if (engine) json.member("engine", *engine);
+    json.end_object();
+}
+
+void write_subscriber(JsonWriter& json, const SubscriberInfo& sub, std::optional<unsigned> engine) {
+    json.begin_object().member("prefix", to_string(sub.prefix));
+    json.key("softwires").begin_array();
+    for (const auto& b4 : sub.softwires) json.value(to_string(b4));
     json.end_array();
-    json.member("count", bindings.size());
+    json.member("public_address", to_string(sub.public_address))
+        .member("bindings", std::uint64_t{sub.tcp} + sub.udp + sub.icmp)
+        .member("tcp_ports", sub.tcp)
+        .member("udp_ports", sub.udp)
+        .member("icmp_ids", sub.icmp);
+    if (engine) json.member("engine", *engine);
+    json.end_object();
 }
 
-}  // namespace
-
-std::string bindings_json(std::span<const BindingInfo> bindings, std::span<const unsigned> engines) {
+// The start of an answer that is one table: {"NAME":[
+std::string table_head(std::string_view name) {
     JsonWriter json;
-    json.begin_object();
-    write_bindings(json, bindings, engines);
-    return json.end_object().take();
+    json.begin_object().key(name).begin_array();
+    return json.take();
 }
 
-std::string whois_json(std::string_view mapping, const std::optional<Mapped>& mapped,
-                       std::span<const PortBlockInfo> blocks, std::span<const BindingInfo> bindings) {
+// Its end, after the rows: ],"count":N}
+std::string table_tail(std::uint64_t count) { return "],\"count\":" + std::to_string(count) + "}"; }
+
+// Rows, each after a comma but the answer's first.
+template <typename Row>
+std::string rows_json(std::span<const Row> rows, std::span<const unsigned> engines, bool first) {
+    std::string out;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (!first || i != 0) out += ',';
+        JsonWriter json;
+        const std::optional<unsigned> engine = engines.empty() ? std::nullopt : std::optional(engines[i]);
+        if constexpr (std::is_same_v<Row, BindingInfo>) {
+            write_binding(json, rows[i], engine);
+        } else {
+            write_subscriber(json, rows[i], engine);
+        }
+        out += json.str();
+    }
+    return out;
+}
+
+std::string whois_head(std::string_view mapping, const std::optional<Mapped>& mapped,
+                       std::span<const PortBlockInfo> blocks) {
     JsonWriter json;
     json.begin_object().member("mapping", mapping);
     if (mapped) {
@@ -188,52 +253,23 @@ std::string whois_json(std::string_view mapping, const std::optional<Mapped>& ma
         }
         json.end_array();
     }
-    write_bindings(json, bindings, {});
-    return json.end_object().take();
+    json.key("bindings").begin_array();
+    return json.take();
 }
 
-std::string subscribers_json(std::span<const SubscriberInfo> subscribers, std::span<const BindingInfo> bindings,
-                             std::span<const unsigned> engines) {
-    // Bindings to their subscriber: the B4 address masked to the subscriber
-    // prefix length (the same for every subscriber of one engine, but cheap to
-    // handle generally).
-    std::set<std::uint8_t> lengths;
-    std::map<std::pair<Ipv6Address, std::uint8_t>, std::size_t> index;
-    for (std::size_t i = 0; i < subscribers.size(); ++i) {
-        lengths.insert(subscribers[i].prefix.length);
-        index[{subscribers[i].prefix.address, subscribers[i].prefix.length}] = i;
-    }
-    std::vector<std::uint64_t> binding_count(subscribers.size(), 0);
-    std::vector<std::set<Ipv6Address>> softwires(subscribers.size());
-    for (const BindingInfo& s : bindings) {
-        for (const std::uint8_t length : lengths) {
-            const auto it = index.find({mask_ipv6(s.b4, length), length});
-            if (it == index.end()) continue;
-            ++binding_count[it->second];
-            softwires[it->second].insert(s.b4);
-            break;
-        }
-    }
+}  // namespace
 
-    JsonWriter json;
-    json.begin_object().key("subscribers").begin_array();
-    for (std::size_t i = 0; i < subscribers.size(); ++i) {
-        const SubscriberInfo& sub = subscribers[i];
-        json.begin_object().member("prefix", to_string(sub.prefix));
-        json.key("softwires").begin_array();
-        for (const auto& b4 : softwires[i]) json.value(to_string(b4));
-        json.end_array();
-        json.member("public_address", to_string(sub.public_address))
-            .member("bindings", binding_count[i])
-            .member("tcp_ports", sub.tcp)
-            .member("udp_ports", sub.udp)
-            .member("icmp_ids", sub.icmp);
-        if (!engines.empty()) json.member("engine", engines[i]);
-        json.end_object();
-    }
-    json.end_array();
-    json.member("count", subscribers.size());
-    return json.end_object().take();
+std::string bindings_json(std::span<const BindingInfo> bindings, std::span<const unsigned> engines) {
+    return table_head("bindings") + rows_json(bindings, engines, true) + table_tail(bindings.size());
+}
+
+std::string whois_json(std::string_view mapping, const std::optional<Mapped>& mapped,
+                       std::span<const PortBlockInfo> blocks, std::span<const BindingInfo> bindings) {
+    return whois_head(mapping, mapped, blocks) + rows_json(bindings, {}, true) + table_tail(bindings.size());
+}
+
+std::string subscribers_json(std::span<const SubscriberInfo> subscribers, std::span<const unsigned> engines) {
+    return table_head("subscribers") + rows_json(subscribers, engines, true) + table_tail(subscribers.size());
 }
 
 std::string error_json(std::string_view message) {
@@ -244,13 +280,11 @@ EngineView view_of(const Request& request, const Engine& engine, Gauges gauges) 
     EngineView view;
     view.counters = engine.counters();
     view.gauges = std::move(gauges);
-    if (request.command != Command::stats) {
-        engine.for_each_binding([&](const BindingInfo& s) {
-            if (request.filter.matches(s)) view.bindings.push_back(s);
-        });
+    if (request.command == Command::stats) {
+        view.gauges.occupancy = engine.occupancy();
+        view.gauges.ports_per_address = engine.ports_per_address();
+        engine.for_each_pool_address([&](const PoolAddressUse& a) { view.gauges.pool.push_back(a); });
     }
-    if (request.command == Command::subscribers)
-        engine.for_each_subscriber([&](const SubscriberInfo& s) { view.subscribers.push_back(s); });
     if (request.command == Command::whois && engine.config().port_block_size != 0) {
         view.mapping = "port-blocks";
         const BindingFilter& f = request.filter;
@@ -274,34 +308,10 @@ EngineView view_of(const Request& request, const Engine& engine, Gauges gauges) 
     return view;
 }
 
-namespace {
-
-// Sorts `items` by `less`, carrying each one's engine index along.
-template <typename T, typename Less>
-void sort_with_engines(std::vector<T>& items, std::vector<unsigned>& engines, Less less) {
-    std::vector<std::size_t> order(items.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return less(items[a], items[b]); });
-    std::vector<T> sorted_items;
-    std::vector<unsigned> sorted_engines;
-    for (const std::size_t i : order) {
-        sorted_items.push_back(items[i]);
-        sorted_engines.push_back(engines[i]);
-    }
-    items = std::move(sorted_items);
-    engines = std::move(sorted_engines);
-}
-
-}  // namespace
-
-std::string answer(const Request& request, std::span<const EngineView> views) {
+std::string stats_answer(std::span<const EngineView> views) {
     Counters counters;
     Gauges gauges;
-    std::vector<BindingInfo> bindings;
-    std::vector<SubscriberInfo> subscribers;
-    std::vector<unsigned> binding_engines, subscriber_engines;
-    for (unsigned e = 0; e < views.size(); ++e) {
-        const EngineView& v = views[e];
+    for (const EngineView& v : views) {
         counters += v.counters;
         const Gauges& g = v.gauges;
         gauges.uptime_seconds = std::max(gauges.uptime_seconds, g.uptime_seconds);
@@ -312,54 +322,213 @@ std::string answer(const Request& request, std::span<const EngineView> views) {
         gauges.uplink_write_refused += g.uplink_write_refused;
         gauges.handoffs += g.handoffs;
         gauges.handoffs_refused += g.handoffs_refused;
+        gauges.handoff_ring_bytes += g.handoff_ring_bytes;
+        gauges.handoff_ring_capacity += g.handoff_ring_capacity;
         gauges.devices.insert(gauges.devices.end(), g.devices.begin(), g.devices.end());
-        bindings.insert(bindings.end(), v.bindings.begin(), v.bindings.end());
-        binding_engines.insert(binding_engines.end(), v.bindings.size(), e);
-        subscribers.insert(subscribers.end(), v.subscribers.begin(), v.subscribers.end());
-        subscriber_engines.insert(subscriber_engines.end(), v.subscribers.size(), e);
+        Occupancy& o = gauges.occupancy;
+        for (std::size_t i = 0; i < kBindingStates; ++i) o.bindings[i] += g.occupancy.bindings[i];
+        o.bindings_capacity += g.occupancy.bindings_capacity;
+        o.subscribers += g.occupancy.subscribers;
+        o.subscribers_capacity += g.occupancy.subscribers_capacity;
+        o.reassembly += g.occupancy.reassembly;
+        o.reassembly_capacity += g.occupancy.reassembly_capacity;
+        o.events += g.occupancy.events;
+        o.events_capacity += g.occupancy.events_capacity;
+        // Every engine has the whole range of each address, its share in use.
+        gauges.ports_per_address = g.ports_per_address;
+        gauges.pool.insert(gauges.pool.end(), g.pool.begin(), g.pool.end());
     }
-    gauges.threads = views.size();
-    // One engine: no engine numbers, the answer exactly as it always was.
-    const bool several = views.size() > 1;
-    switch (request.command) {
-    case Command::stats: return stats_json(counters, gauges);
-    case Command::bindings:
-        // Stable, readable order: by B4, then protocol, then inside end.
-        sort_with_engines(bindings, binding_engines, [](const BindingInfo& a, const BindingInfo& b) {
-            return std::tie(a.b4, a.protocol, a.inner_address, a.inner_port) <
-                   std::tie(b.b4, b.protocol, b.inner_address, b.inner_port);
-        });
-        return bindings_json(bindings,
-                             several ? std::span<const unsigned>(binding_engines) : std::span<const unsigned>{});
-    case Command::whois: {
-        std::optional<Mapped> mapped;
-        std::vector<PortBlockInfo> blocks;
-        for (const EngineView& v : views) {
-            if (v.mapped) mapped = v.mapped;
-            blocks.insert(blocks.end(), v.blocks.begin(), v.blocks.end());
+    // One row per address: the engines' shares of it added up.
+    std::sort(gauges.pool.begin(), gauges.pool.end(),
+              [](const PoolAddressUse& a, const PoolAddressUse& b) { return a.address < b.address; });
+    std::size_t rows = 0;
+    for (std::size_t i = 0; i < gauges.pool.size(); ++i) {
+        if (rows != 0 && gauges.pool[rows - 1].address == gauges.pool[i].address) {
+            for (std::size_t p = 0; p < kProtocols; ++p) gauges.pool[rows - 1].ports[p] += gauges.pool[i].ports[p];
+        } else {
+            gauges.pool[rows++] = gauges.pool[i];
         }
-        std::sort(blocks.begin(), blocks.end(), [](const PortBlockInfo& a, const PortBlockInfo& b) {
-            return std::tie(a.subscriber.address, a.public_address.value, a.first) <
-                   std::tie(b.subscriber.address, b.public_address.value, b.first);
-        });
-        return whois_json(views.empty() ? "dynamic" : views.front().mapping, mapped, blocks, bindings);
     }
-    case Command::subscribers:
-        sort_with_engines(subscribers, subscriber_engines, [](const SubscriberInfo& a, const SubscriberInfo& b) {
-            return std::tie(a.prefix.address, a.prefix.length) < std::tie(b.prefix.address, b.prefix.length);
-        });
-        return subscribers_json(subscribers, bindings,
-                                several ? std::span<const unsigned>(subscriber_engines) : std::span<const unsigned>{});
+    gauges.pool.resize(rows);
+    gauges.threads = views.size();
+    return stats_json(counters, gauges);
+}
+
+Pieces whole(std::string answer) {
+    return [answer = std::move(answer), given = false]() mutable -> std::optional<std::string> {
+        if (given) return std::nullopt;
+        given = true;
+        return std::move(answer);
+    };
+}
+
+namespace {
+
+bool key_less(const BindingInfo& a, const BindingInfo& b) {
+    return std::tie(a.b4, a.protocol, a.inner_address, a.inner_port) <
+           std::tie(b.b4, b.protocol, b.inner_address, b.inner_port);
+}
+bool key_less(const SubscriberInfo& a, const SubscriberInfo& b) {
+    return std::tie(a.prefix.address, a.prefix.length) < std::tie(b.prefix.address, b.prefix.length);
+}
+
+// A table answer, walked a piece of kPieceSlots slots at a time, engine by
+// engine. Without a limit each piece's rows are written as they come; with
+// --limit N the first N by key are kept (a heap of N) while walking, then
+// written sorted, also in pieces.
+template <typename Row>
+class TableAnswer {
+public:
+    TableAnswer(Request request, std::size_t engines, OnEngine on_engine)
+        : request_(std::move(request)), engines_(engines), on_engine_(std::move(on_engine)) {}
+
+    std::optional<std::string> operator()() {
+        if (done_) return std::nullopt;
+        if (!started_) {
+            started_ = true;
+            return head();
+        }
+        if (engine_ < engines_) return walk();
+        if (request_.limit && written_ < kept_.size()) return write_kept();
+        done_ = true;
+        return table_tail(count_);
     }
-    return error_json("unknown command");
+
+private:
+    struct Kept {
+        Row row;
+        unsigned engine;
+    };
+
+    std::string head() {
+        if constexpr (std::is_same_v<Row, SubscriberInfo>) {
+            return table_head("subscribers");
+        } else if (request_.command == Command::whois) {
+            std::optional<Mapped> mapped;
+            std::vector<PortBlockInfo> blocks;
+            std::string_view mapping = "dynamic";
+            for (std::size_t e = 0; e < engines_; ++e) {
+                on_engine_(e, [&](const Engine& engine, const Gauges& gauges) {
+                    EngineView v = view_of(request_, engine, gauges);
+                    mapping = v.mapping;
+                    if (v.mapped) mapped = v.mapped;
+                    blocks.insert(blocks.end(), v.blocks.begin(), v.blocks.end());
+                });
+            }
+            std::sort(blocks.begin(), blocks.end(), [](const PortBlockInfo& a, const PortBlockInfo& b) {
+                return std::tie(a.subscriber.address, a.public_address.value, a.first) <
+                       std::tie(b.subscriber.address, b.public_address.value, b.first);
+            });
+            return whois_head(mapping, mapped, blocks);
+        } else {
+            return table_head("bindings");
+        }
+    }
+
+    // One piece of one engine's table.
+    std::string walk() {
+        rows_.clear();
+        const auto engine = static_cast<unsigned>(engine_);
+        on_engine_(engine_, [&](const Engine& walked, const Gauges&) {
+            const auto keep = [&](const Row& row) {
+                if constexpr (std::is_same_v<Row, BindingInfo>)
+                    if (!request_.filter.matches(row)) return;
+                rows_.push_back(row);
+            };
+            std::optional<std::uint32_t> next;
+            if constexpr (std::is_same_v<Row, BindingInfo>) {
+                next = walked.for_each_binding(cursor_, kPieceSlots, keep);
+            } else {
+                next = walked.for_each_subscriber(cursor_, kPieceSlots, keep);
+            }
+            cursor_ = next.value_or(0);
+            if (!next) ++engine_;
+        });
+        if (request_.limit) {
+            keep_first(engine);
+            return {};
+        }
+        engines_of_rows_.assign(rows_.size(), engine);
+        std::string out =
+            rows_json<Row>(rows_, several() ? engines_of_rows_ : std::span<const unsigned>{}, count_ == 0);
+        count_ += rows_.size();
+        return out;
+    }
+
+    // The heap's top is the greatest kept row: the one a lesser row replaces.
+    void keep_first(unsigned engine) {
+        const auto greater_last = [](const Kept& a, const Kept& b) { return key_less(a.row, b.row); };
+        for (Row& row : rows_) {
+            if (kept_.size() < *request_.limit) {
+                kept_.push_back({std::move(row), engine});
+                std::push_heap(kept_.begin(), kept_.end(), greater_last);
+            } else if (key_less(row, kept_.front().row)) {
+                std::pop_heap(kept_.begin(), kept_.end(), greater_last);
+                kept_.back() = {std::move(row), engine};
+                std::push_heap(kept_.begin(), kept_.end(), greater_last);
+            }
+        }
+    }
+
+    std::string write_kept() {
+        if (written_ == 0)
+            std::sort(kept_.begin(), kept_.end(), [](const Kept& a, const Kept& b) { return key_less(a.row, b.row); });
+        const std::size_t end = std::min(kept_.size(), written_ + kPieceSlots);
+        rows_.clear();
+        engines_of_rows_.clear();
+        for (std::size_t i = written_; i < end; ++i) {
+            rows_.push_back(kept_[i].row);
+            engines_of_rows_.push_back(kept_[i].engine);
+        }
+        std::string out =
+            rows_json<Row>(rows_, several() ? engines_of_rows_ : std::span<const unsigned>{}, count_ == 0);
+        count_ += rows_.size();
+        written_ = end;
+        return out;
+    }
+
+    // One engine: no engine numbers, the answer exactly as it always was.
+    bool several() const { return engines_ > 1; }
+
+    Request request_;
+    std::size_t engines_;
+    OnEngine on_engine_;
+    bool started_ = false, done_ = false;
+    std::size_t engine_ = 0;    // the one being walked
+    std::uint32_t cursor_ = 0;  // its next slot
+    std::uint64_t count_ = 0;   // rows written
+    std::vector<Row> rows_;     // this piece's
+    std::vector<unsigned> engines_of_rows_;
+    std::vector<Kept> kept_;  // --limit: a heap while walking, then sorted
+    std::size_t written_ = 0;
+};
+
+}  // namespace
+
+Pieces serve(std::string_view line, std::size_t engines, OnEngine on_engine) {
+    auto parsed = parse_request(line);
+    if (auto* error = std::get_if<std::string>(&parsed)) return whole(error_json(*error));
+    Request& request = std::get<Request>(parsed);
+    switch (request.command) {
+    case Command::stats: {
+        std::vector<EngineView> views(engines);
+        for (std::size_t e = 0; e < engines; ++e)
+            on_engine(e,
+                      [&](const Engine& engine, const Gauges& gauges) { views[e] = view_of(request, engine, gauges); });
+        return whole(stats_answer(views));
+    }
+    case Command::subscribers: return TableAnswer<SubscriberInfo>(std::move(request), engines, std::move(on_engine));
+    case Command::bindings:
+    case Command::whois: return TableAnswer<BindingInfo>(std::move(request), engines, std::move(on_engine));
+    }
+    return whole(error_json("unknown command"));
 }
 
 std::string respond(std::string_view line, const Engine& engine, const Gauges& gauges) {
-    auto parsed = parse_request(line);
-    if (auto* error = std::get_if<std::string>(&parsed)) return error_json(*error);
-    const Request& request = std::get<Request>(parsed);
-    const EngineView view = view_of(request, engine, gauges);
-    return answer(request, {&view, 1});
+    Pieces pieces = serve(line, 1, [&](std::size_t, const auto& work) { work(engine, gauges); });
+    std::string out;
+    while (auto piece = pieces()) out += *piece;
+    return out;
 }
 
 }  // namespace dslite::daemon

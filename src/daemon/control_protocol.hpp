@@ -2,18 +2,21 @@
 // The control socket's protocol: one request per line, one JSON object per
 // line back. Requests:
 //   stats                                   every counter, the daemon's gauges, each device's counts
-//   bindings [--b4 PREFIX] [--protocol tcp|udp|icmp] [--public ADDR]
-//   subscribers                             each subscriber: softwires, public address, counts
+//   bindings [--b4 PREFIX] [--protocol tcp|udp|icmp] [--public ADDR] [--limit N]
+//   subscribers [--limit N]                 each subscriber: softwires, public address, counts
 //   whois ADDR:PORT | IPV6[/LEN]            who has that public end, or which public end that
 //                                           subscriber has (RFC 7422 under --port-mapping
 //                                           deterministic; its port blocks under
 //                                           --port-block-size), with the live bindings that match
 //                                           (b4s and sessions: the old names of subscribers and
 //                                           bindings, still understood; control_commands.hpp)
-// A request that cannot be served gets {"error":"..."}.
+// A request that cannot be served gets {"error":"..."}. The tables come in
+// table order, written in pieces (serve()); with --limit N, the first N in
+// the order of their keys (B4, protocol, inside end; prefix).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -41,6 +44,7 @@ struct BindingFilter {
 struct Request {
     Command command;
     BindingFilter filter;
+    std::optional<std::uint32_t> limit;  // bindings and subscribers: at most this many, the first by key
 };
 
 // The request, or the error line to answer with.
@@ -54,9 +58,16 @@ struct Gauges {
     std::uint64_t memory_bytes = 0;
     std::uint64_t b4_write_refused = 0;
     std::uint64_t uplink_write_refused = 0;
-    std::uint64_t threads = 1;           // engines side by side, a thread each
-    std::uint64_t handoffs = 0;          // packets handed from one engine's thread to another's
-    std::uint64_t handoffs_refused = 0;  // lost: the other thread's ring was full
+    std::uint64_t threads = 1;             // engines side by side, a thread each
+    std::uint64_t handoffs = 0;            // packets handed from one engine's thread to another's
+    std::uint64_t handoffs_refused = 0;    // lost: the other thread's ring was full
+    std::uint64_t handoff_ring_bytes = 0;  // waiting in the rings into this engine's thread
+    std::uint64_t handoff_ring_capacity = 0;
+    // The engine's own (view_of fills them in): how full its tables are, and
+    // each public address's ports in use.
+    Occupancy occupancy;
+    std::vector<PoolAddressUse> pool;
+    std::uint64_t ports_per_address = 0;
     struct Device {
         std::string side;  // "b4", "uplink" or "both" (one TUN for both)
         std::string name;
@@ -70,8 +81,7 @@ struct Gauges {
 // subscriber ("engine" in the JSON); empty: one engine, no such member.
 std::string stats_json(const Counters& counters, const Gauges& gauges);
 std::string bindings_json(std::span<const BindingInfo> bindings, std::span<const unsigned> engines = {});
-std::string subscribers_json(std::span<const SubscriberInfo> subscribers, std::span<const BindingInfo> bindings,
-                             std::span<const unsigned> engines = {});
+std::string subscribers_json(std::span<const SubscriberInfo> subscribers, std::span<const unsigned> engines = {});
 std::string error_json(std::string_view message);
 
 // A subscriber's public end by the RFC 7422 formula.
@@ -88,21 +98,37 @@ struct Mapped {
 std::string whois_json(std::string_view mapping, const std::optional<Mapped>& mapped,
                        std::span<const PortBlockInfo> blocks, std::span<const BindingInfo> bindings);
 
-// What one engine shows for a request, taken on the engine's own thread.
+// What one engine shows for a request besides its tables, taken on the
+// engine's own thread.
 struct EngineView {
     Counters counters;
-    std::vector<BindingInfo> bindings;  // those the request's filter matches
-    std::vector<SubscriberInfo> subscribers;
     Gauges gauges;
     std::string_view mapping = "dynamic";  // whois
     std::optional<Mapped> mapped;
     std::vector<PortBlockInfo> blocks;
 };
 EngineView view_of(const Request& request, const Engine& engine, Gauges gauges);
-// The answer over every engine's view: counters and gauges summed, one table.
-std::string answer(const Request& request, std::span<const EngineView> views);
+// The stats answer over every engine's view: counters and gauges summed.
+std::string stats_answer(std::span<const EngineView> views);
 
-// Serves one request line against a running engine.
+// An answer in pieces: each call gives the next part of its one line (the
+// newline not included), nothing after the last.
+using Pieces = std::function<std::optional<std::string>()>;
+// The answer that is one piece.
+Pieces whole(std::string answer);
+// Runs `work` where engine `index` runs (its thread), with the engine and its
+// gauges, and waits for it.
+using OnEngine = std::function<void(std::size_t index, const std::function<void(const Engine&, const Gauges&)>& work)>;
+// Table slots one piece walks. Its cost bounds how long an engine stops
+// forwarding for a listing, and with one thread, how long the loop does:
+// bench/control_pause.cpp measures it (under 10 ms with a million bindings).
+constexpr std::uint32_t kPieceSlots = 1024;
+// Serves one request line over `engines` engines. A table is walked a piece
+// at a time, each on its engine's thread: a driver that writes one piece and
+// forwards packets before asking for the next never stalls for the whole table.
+Pieces serve(std::string_view line, std::size_t engines, OnEngine on_engine);
+
+// serve() over one engine, every piece at once (tests).
 std::string respond(std::string_view line, const Engine& engine, const Gauges& gauges);
 
 }  // namespace dslite::daemon

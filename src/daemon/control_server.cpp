@@ -36,28 +36,39 @@ public:
 private:
     void on_line(boost::system::error_code e) {
         if (e == asio::error::not_found) {  // no newline within kMaxRequest
-            reply(error_json("request longer than " + std::to_string(ControlServer::kMaxRequest) + " bytes"), false);
+            output_ = error_json("request longer than " + std::to_string(ControlServer::kMaxRequest) + " bytes");
+            output_ += '\n';
+            asio::async_write(socket_, asio::buffer(output_), [self = shared_from_this()](auto, std::size_t) {});
             return;
         }
         if (e) return;  // peer gone
         std::string line;
         std::istream in(&input_);
         std::getline(in, line);
-        reply((*handler_)(line), true);
+        pieces_ = (*handler_)(line);
+        write_next();
     }
 
-    void reply(std::string response, bool keep_open) {
-        output_ = std::move(response);
-        output_ += '\n';
+    // A completion handler runs from the loop, never from within the write,
+    // so whatever else is ready runs between two pieces.
+    void write_next() {
+        auto piece = pieces_ ? pieces_() : std::nullopt;
+        if (!piece) {
+            if (!pieces_) return read();
+            pieces_ = nullptr;
+            piece = "\n";
+        }
+        output_ = std::move(*piece);
         asio::async_write(socket_, asio::buffer(output_),
-                          [self = shared_from_this(), keep_open](boost::system::error_code e, std::size_t) {
-                              if (!e && keep_open) self->read();
+                          [self = shared_from_this()](boost::system::error_code e, std::size_t) {
+                              if (!e) self->write_next();
                           });
     }
 
     Socket socket_;
     std::shared_ptr<ControlServer::Handler> handler_;
     asio::streambuf input_;
+    Pieces pieces_;  // of the answer being written
     std::string output_;
 };
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // The control socket: a UNIX stream socket, mode 0600, serving one request
-// line at a time per connection through a handler (control_protocol.hpp).
+// line at a time per connection through a handler (control_protocol.hpp),
+// whose answer comes in pieces: each is written before the next is asked
+// for, so the loop runs its other work (forwarding) between them.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -12,13 +14,15 @@
 #include <string_view>
 #include <variant>
 
+#include "control_protocol.hpp"
+
 namespace dslite::daemon {
 
 namespace asio = boost::asio;
 
 class ControlServer {
 public:
-    using Handler = std::function<std::string(std::string_view line)>;
+    using Handler = std::function<Pieces(std::string_view line)>;
     // Longer request lines are answered with an error and the connection closed.
     static constexpr std::size_t kMaxRequest = 4096;
 

@@ -77,6 +77,10 @@ public:
     // Either side: nothing waiting (a snapshot).
     bool empty() const { return head_.load(std::memory_order_acquire) == tail_.load(std::memory_order_acquire); }
 
+    // Bytes written and not yet taken: a moment's reading, from any thread.
+    std::size_t used() const { return tail_.load(std::memory_order_acquire) - head_.load(std::memory_order_acquire); }
+    std::size_t capacity() const { return bytes_.size(); }
+
 private:
     static constexpr std::size_t kRecordHeader = 8;
     static constexpr std::uint32_t kSkip = 0xffffffffu;

@@ -26,6 +26,7 @@ public:
     const Shares& shares() const { return shares_; }
     unsigned count() const { return shares_.count(); }
     HandoffRing& ring(unsigned from, unsigned to) { return *rings_[from * count() + to]; }
+    const HandoffRing& ring(unsigned from, unsigned to) const { return *rings_[from * count() + to]; }
     platform::Wakeup& wakeup(unsigned worker) { return wakeups_[worker]; }
 
     Handoffs(const Shares& shares, std::vector<platform::Wakeup> wakeups, std::size_t ring_bytes);

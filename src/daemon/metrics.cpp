@@ -89,6 +89,36 @@ std::string metrics_text(std::span<const EngineView> views) {
         w.metric(name, "gauge", help, [&](std::size_t t, const EngineView& v) { w.value(t, v.gauges.*field); });
     };
     gauge("bindings", "bindings (sessions) in the table", &Gauges::bindings);
+    w.metric("sessions", "gauge", "bindings by protocol and state (TCP: RFC 7857 2.1)",
+             [&](std::size_t t, const EngineView& v) {
+                 for (std::size_t i = 0; i < kBindingStates; ++i) {
+                     const auto state = static_cast<BindingState>(i);
+                     w.value(t, v.gauges.occupancy.bindings[i],
+                             label("protocol", protocol_name(protocol_of(state))) + "," +
+                                 label("state", binding_state_name(state)));
+                 }
+             });
+    const auto occupancy = [&](std::string_view name, std::string_view help, auto Occupancy::*field) {
+        w.metric(name, "gauge", help,
+                 [&](std::size_t t, const EngineView& v) { w.value(t, v.gauges.occupancy.*field); });
+    };
+    occupancy("bindings_capacity", "bindings the table has room for (--max-bindings)", &Occupancy::bindings_capacity);
+    occupancy("subscribers_capacity", "subscribers the table has room for", &Occupancy::subscribers_capacity);
+    occupancy("reassembly_datagrams", "datagrams being reassembled from fragments", &Occupancy::reassembly);
+    occupancy("reassembly_capacity", "datagrams that may be reassembled at once", &Occupancy::reassembly_capacity);
+    occupancy("event_ring_events", "events waiting in the ring for the binding log", &Occupancy::events);
+    occupancy("event_ring_capacity", "events the ring holds (0: no binding log)", &Occupancy::events_capacity);
+    w.metric("pool_ports_in_use", "gauge", "ports in use or held after use, per public address and protocol",
+             [&](std::size_t t, const EngineView& v) {
+                 for (const PoolAddressUse& a : v.gauges.pool)
+                     for (const Protocol p : {Protocol::tcp, Protocol::udp, Protocol::icmp})
+                         w.value(t, a.ports[index_of(p)],
+                                 label("address", to_string(a.address)) + "," + label("protocol", protocol_name(p)));
+             });
+    gauge("pool_ports_per_address", "ports of each protocol per public address (--port-range)",
+          &Gauges::ports_per_address);
+    gauge("handoff_ring_bytes", "bytes waiting in the rings into this thread (--threads)", &Gauges::handoff_ring_bytes);
+    gauge("handoff_ring_capacity", "bytes the rings into this thread hold", &Gauges::handoff_ring_capacity);
     gauge("subscribers", "subscribers (B4 prefixes) with a public address", &Gauges::subscribers);
     gauge("memory_bytes", "pre-sized table memory of the engine", &Gauges::memory_bytes);
     gauge("uptime_seconds", "seconds since the engine's loop started", &Gauges::uptime_seconds);

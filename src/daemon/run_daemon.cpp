@@ -74,9 +74,15 @@ struct Worker {
     }
 };
 
-Gauges gauges_of(const Worker& w) {
+// Worker `self`'s gauges; `handoffs` when there are several.
+Gauges gauges_of(const Worker& w, const Handoffs* handoffs, unsigned self) {
     const ForwarderStats& forwarded = w.loop->forwarder().stats();
     Gauges gauges;
+    for (unsigned from = 0; handoffs && from < handoffs->count(); ++from) {
+        if (from == self) continue;
+        gauges.handoff_ring_bytes += handoffs->ring(from, self).used();
+        gauges.handoff_ring_capacity += handoffs->ring(from, self).capacity();
+    }
     gauges.uptime_seconds = static_cast<std::uint64_t>(w.loop->uptime().count());
     gauges.bindings = w.engine->binding_count();
     gauges.subscribers = w.engine->subscriber_count();
@@ -161,13 +167,10 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config, Reread rerea
     // here, before it touches any interface the first one uses.
     auto control = ControlServer::open(io, settings.control, [&](std::string_view line) {
         spdlog::debug("control: {}", line);
-        auto parsed = parse_request(line);
-        if (auto* error = std::get_if<std::string>(&parsed)) return error_json(*error);
-        const Request& request = std::get<Request>(parsed);
-        std::vector<EngineView> views(workers.size());
-        for (std::size_t i = 0; i < workers.size(); ++i)
-            workers[i].on_thread([&] { views[i] = view_of(request, *workers[i].engine, gauges_of(workers[i])); });
-        return answer(request, views);
+        return serve(line, workers.size(), [&](std::size_t i, const auto& work) {
+            workers[i].on_thread(
+                [&] { work(*workers[i].engine, gauges_of(workers[i], handoffs.get(), static_cast<unsigned>(i))); });
+        });
     });
     if (auto* e = std::get_if<std::string>(&control)) return refuse(*e);
     // Prometheus next (--metrics): a scrape is the stats request, on each
@@ -176,10 +179,13 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config, Reread rerea
     if (!settings.metrics.empty()) {
         const auto where = std::get<asio::ip::tcp::endpoint>(parse_metrics_endpoint(settings.metrics));
         auto opened = MetricsServer::open(io, where, [&] {
-            const Request stats{Command::stats, {}};
+            const Request stats{Command::stats, {}, {}};
             std::vector<EngineView> views(workers.size());
             for (std::size_t i = 0; i < workers.size(); ++i)
-                workers[i].on_thread([&] { views[i] = view_of(stats, *workers[i].engine, gauges_of(workers[i])); });
+                workers[i].on_thread([&] {
+                    views[i] = view_of(stats, *workers[i].engine,
+                                       gauges_of(workers[i], handoffs.get(), static_cast<unsigned>(i)));
+                });
             return metrics_text(views);
         });
         if (auto* e = std::get_if<std::string>(&opened)) return refuse(*e);

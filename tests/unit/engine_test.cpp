@@ -157,6 +157,42 @@ TEST_F(EngineTest, SimultaneousOpenAndResetKeepTheBindingForTheTransitoryTime) {
     EXPECT_EQ(from_uplink(tcp(net::server1, 80, pub, port, wire::tcp::ack), 200 + 242).verdict, Verdict::drop);
 }
 
+// The census behind dslite_sessions{protocol,state}: kept as bindings are
+// made, change state and go, and equal to what a walk of the table finds.
+TEST_F(EngineTest, CountsBindingsByStateAsTheyChange) {
+    const auto census = [&] {
+        std::map<std::string, std::uint32_t> by_state;
+        const Occupancy o = engine->occupancy();
+        for (std::size_t i = 0; i < kBindingStates; ++i)
+            if (o.bindings[i] != 0) by_state[binding_state_name(static_cast<BindingState>(i))] = o.bindings[i];
+        std::map<std::string, std::uint32_t> walked;
+        engine->for_each_binding([&](const BindingInfo& b) { ++walked[b.state]; });
+        EXPECT_EQ(by_state, walked);
+        return by_state;
+    };
+    using States = std::map<std::string, std::uint32_t>;
+    from_b4(net::b4_a, udp(net::host, 6000, net::server1, 53), 0);
+    Ipv4Header echo;
+    echo.source = net::host;
+    echo.destination = net::server1;
+    from_b4(net::b4_a, ipv4_icmp(echo, IcmpMessage{wire::icmp::echo_request, 0, 9, 1, {}}), 0);
+    auto syn = from_b4(net::b4_a, tcp(net::host, 40000, net::server1, 80, wire::tcp::syn), 0);
+    const auto pub = syn.decoded.ip4()->source;
+    const auto port = syn.decoded.ip4()->l4.source_port;
+    EXPECT_EQ(census(), (States{{"icmp", 1}, {"syn", 1}, {"udp", 1}}));
+    from_uplink(tcp(net::server1, 80, pub, port, wire::tcp::syn | wire::tcp::ack), 1);
+    EXPECT_EQ(census(), (States{{"established", 1}, {"icmp", 1}, {"udp", 1}}));
+    from_b4(net::b4_a, tcp(net::host, 40000, net::server1, 80, wire::tcp::fin | wire::tcp::ack), 2);
+    EXPECT_EQ(census(), (States{{"established", 1}, {"icmp", 1}, {"udp", 1}})) << "half closed";
+    from_uplink(tcp(net::server1, 80, pub, port, wire::tcp::fin | wire::tcp::ack), 2);
+    EXPECT_EQ(census(), (States{{"closing", 1}, {"icmp", 1}, {"udp", 1}}));
+    from_uplink(tcp(net::server1, 80, pub, port, wire::tcp::rst), 3);
+    EXPECT_EQ(census(), (States{{"icmp", 1}, {"reset", 1}, {"udp", 1}}));
+    engine->advance(std::chrono::seconds(1'700'000'000 + 1000));
+    EXPECT_EQ(census(), States{});
+    EXPECT_EQ(engine->occupancy().bindings_capacity, engine->config().max_bindings);
+}
+
 TEST_F(EngineTest, QuotaRefusesNewFlowsWithHostUnreachableAndKeepsOldOnes) {
     make_with([](EngineConfig& c) { c.quota.udp = 3; });
     std::vector<Out> ok;

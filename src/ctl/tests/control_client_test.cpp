@@ -42,15 +42,16 @@ protected:
 };
 
 TEST_F(ControlClientTest, SendsOneLineAndReadsOneLine) {
-    const Reply r = ask_served("bindings --protocol udp",
-                               [](std::string_view line) { return "{\"echo\":\"" + std::string(line) + "\"}"; });
+    const Reply r = ask_served("bindings --protocol udp", [](std::string_view line) {
+        return daemon::whole("{\"echo\":\"" + std::string(line) + "\"}");
+    });
     EXPECT_EQ(r.error, "");
     EXPECT_EQ(r.line, R"({"echo":"bindings --protocol udp"})");
 }
 
 TEST_F(ControlClientTest, ReadsLongAnswersWhole) {
     const std::string big(300'000, 'x');
-    const Reply r = ask_served("bindings", [&](std::string_view) { return big; });
+    const Reply r = ask_served("bindings", [&](std::string_view) { return daemon::whole(big); });
     EXPECT_EQ(r.error, "");
     EXPECT_EQ(r.line.size(), big.size());
 }

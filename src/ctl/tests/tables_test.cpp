@@ -69,15 +69,44 @@ TEST(Tables, WhoisUnderPortBlocksListsTheBlocks) {
 }
 
 TEST(Tables, B4sListSoftwiresAndCounts) {
-    const SubscriberInfo subs[] = {{*parse_ipv6_prefix("2001:db8:a::/56"), *parse_ipv4("198.51.100.3"), 1, 2, 0}};
-    const BindingInfo bindings[] = {
-        {*parse_ipv6("2001:db8:a::2"), *parse_ipv4("192.168.1.10"), 5000, Protocol::udp, *parse_ipv4("198.51.100.3"),
-         40001, "udp", 3, 297},
-    };
-    EXPECT_EQ(subscribers_table(json(daemon::subscribers_json(subs, bindings))),
+    const SubscriberInfo subs[] = {
+        {*parse_ipv6_prefix("2001:db8:a::/56"), *parse_ipv4("198.51.100.3"), 1, 2, 0, {*parse_ipv6("2001:db8:a::2")}}};
+    EXPECT_EQ(subscribers_table(json(daemon::subscribers_json(subs))),
               "SUBSCRIBER       SOFTWIRES      PUBLIC        BINDINGS  TCP  UDP  ICMP\n"
-              "2001:db8:a::/56  2001:db8:a::2  198.51.100.3  1         1    2    0\n"
+              "2001:db8:a::/56  2001:db8:a::2  198.51.100.3  3         1    2    0\n"
               "1 subscriber\n");
+}
+
+// The daemon writes rows in the order it walks its tables; the tables sort
+// them, addresses as numbers (a::9 before a::10) and then protocol and inside end.
+TEST(Tables, SortTheRowsTheDaemonSendsInTableOrder) {
+    const auto row = [](const char* b4, Protocol p, std::uint16_t inner_port) {
+        return BindingInfo{*parse_ipv6(b4),
+                           *parse_ipv4("192.168.1.10"),
+                           inner_port,
+                           p,
+                           *parse_ipv4("198.51.100.3"),
+                           40001,
+                           "udp",
+                           0,
+                           300};
+    };
+    const BindingInfo bindings[] = {row("2001:db8:b::2", Protocol::udp, 5000),
+                                    row("2001:db8:a::10", Protocol::udp, 5000),
+                                    row("2001:db8:a::9", Protocol::udp, 5001), row("2001:db8:a::9", Protocol::udp, 999),
+                                    row("2001:db8:a::9", Protocol::tcp, 7000)};
+    const std::string table = bindings_table(json(daemon::bindings_json(bindings)));
+    const auto at = [&](const char* text) { return table.find(text); };
+    EXPECT_LT(at("2001:db8:a::9   tcp"), at("2001:db8:a::9   udp    192.168.1.10:999 ")) << table;
+    EXPECT_LT(at("192.168.1.10:999 "), at("192.168.1.10:5001")) << table;
+    EXPECT_LT(at("192.168.1.10:5001"), at("2001:db8:a::10")) << table;
+    EXPECT_LT(at("2001:db8:a::10"), at("2001:db8:b::2")) << table;
+    EXPECT_NE(at("2001:db8:b::2"), std::string::npos) << table;
+
+    const SubscriberInfo subs[] = {{*parse_ipv6_prefix("2001:db8:10::/56"), *parse_ipv4("198.51.100.3"), 0, 1, 0},
+                                   {*parse_ipv6_prefix("2001:db8:9::/56"), *parse_ipv4("198.51.100.3"), 0, 1, 0}};
+    const std::string by_prefix = subscribers_table(json(daemon::subscribers_json(subs)));
+    EXPECT_LT(by_prefix.find("2001:db8:9::/56"), by_prefix.find("2001:db8:10::/56")) << by_prefix;
 }
 
 TEST(Tables, StatsListEveryCounter) {

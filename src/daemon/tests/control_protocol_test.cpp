@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "dslite/wire.hpp"
 #include "lab_packets.hpp"
 #include "support/packet_decoder.hpp"
@@ -55,6 +57,9 @@ TEST(ControlRequest, ParsesCommandsAndFilters) {
     EXPECT_EQ(r.filter.protocol, Protocol::udp);
     EXPECT_EQ(r.filter.public_address, parse_ipv4("198.51.100.3"));
     EXPECT_EQ(parsed("bindings --b4 2001:db8:a::2").filter.b4->length, 128);
+    EXPECT_EQ(parsed("bindings --protocol udp --limit 20").limit, 20u);
+    EXPECT_EQ(parsed("subscribers --limit 5").limit, 5u);
+    EXPECT_FALSE(parsed("bindings").limit);
 }
 
 TEST(ControlRequest, RefusesWithALineSayingWhy) {
@@ -65,7 +70,10 @@ TEST(ControlRequest, RefusesWithALineSayingWhy) {
     EXPECT_EQ(refused("bindings --b4 10.0.0.1"), "bindings: --b4: '10.0.0.1' is not an IPv6 address or prefix");
     EXPECT_EQ(refused("bindings --public"), "bindings: --public needs a value");
     EXPECT_EQ(refused("bindings --port 80"),
-              "bindings: '--port' is not a bindings filter (--b4, --protocol, --public)");
+              "bindings: '--port' is not a bindings filter (--b4, --protocol, --public, --limit)");
+    EXPECT_EQ(refused("bindings --limit 0"), "bindings: --limit: '0' is not a number from 1");
+    EXPECT_EQ(refused("subscribers --limit x"), "subscribers: --limit: 'x' is not a number from 1");
+    EXPECT_EQ(refused("subscribers --b4 2001:db8::1"), "subscribers takes only --limit N");
 }
 
 BindingInfo binding(const Ipv6Address& b4, Protocol p, std::uint16_t inner_port, const char* public_address,
@@ -98,18 +106,17 @@ TEST(ControlResponse, FilterMatchesEachFieldIndependently) {
     EXPECT_TRUE(f.matches(a));
 }
 
-TEST(ControlResponse, B4sGroupBindingsAndSoftwiresUnderTheirSubscriber) {
+TEST(ControlResponse, SubscribersListTheirSoftwiresAndCounts) {
     const SubscriberInfo subs[] = {
-        {*parse_ipv6_prefix("2001:db8:a::/56"), *parse_ipv4("198.51.100.3"), 1, 2, 0},
-        {*parse_ipv6_prefix("2001:db8:b::/56"), *parse_ipv4("198.51.100.7"), 0, 0, 1},
+        {*parse_ipv6_prefix("2001:db8:a::/56"),
+         *parse_ipv4("198.51.100.3"),
+         1,
+         2,
+         0,
+         {net::b4_a, v6("2001:db8:a:1::9")}},
+        {*parse_ipv6_prefix("2001:db8:b::/56"), *parse_ipv4("198.51.100.7"), 0, 0, 1, {net::b4_b}},
     };
-    const BindingInfo bindings[] = {
-        binding(net::b4_a, Protocol::udp, 5000, "198.51.100.3", 40001),
-        binding(v6("2001:db8:a:1::9"), Protocol::udp, 5001, "198.51.100.3", 40002),
-        binding(net::b4_a, Protocol::tcp, 5002, "198.51.100.3", 40003),
-        binding(net::b4_b, Protocol::icmp, 77, "198.51.100.7", 77),
-    };
-    EXPECT_EQ(subscribers_json(subs, bindings),
+    EXPECT_EQ(subscribers_json(subs),
               R"({"subscribers":[{"prefix":"2001:db8:a::/56","softwires":["2001:db8:a::2","2001:db8:a:1::9"],)"
               R"("public_address":"198.51.100.3","bindings":3,"tcp_ports":1,"udp_ports":2,"icmp_ids":0},)"
               R"({"prefix":"2001:db8:b::/56","softwires":["2001:db8:b::2"],"public_address":"198.51.100.7",)"
@@ -162,7 +169,6 @@ TEST(ControlResponse, ServesTheEngineState) {
     EXPECT_NE(all.find(R"("b4":"2001:db8:a::2")"), std::string::npos) << all;
     EXPECT_NE(all.find(R"("b4":"2001:db8:b::2")"), std::string::npos) << all;
     EXPECT_NE(all.find(R"("count":2)"), std::string::npos) << all;
-    EXPECT_LT(all.find("2001:db8:a::2"), all.find("2001:db8:b::2"));  // sorted by B4
 
     const std::string only_b = respond("bindings --b4 2001:db8:b::2 --protocol udp", engine, gauges);
     EXPECT_EQ(only_b.find("2001:db8:a::2"), std::string::npos) << only_b;
@@ -259,22 +265,28 @@ TEST(ControlResponse, AnswersOverSeveralEnginesAsOne) {
         ASSERT_EQ(engines[e]->from_b4(packet, Time{1'000'000}, none), Verdict::to_uplink);
     }
     auto views = [&](const char* line) {
-        const Request request = std::get<Request>(parse_request(line));
-        std::vector<EngineView> out;
-        for (unsigned e = 0; e < 2; ++e) {
+        Pieces pieces = serve(line, 2, [&](std::size_t e, const auto& work) {
             Gauges g;
             g.bindings = engines[e]->binding_count();
             g.handoffs = 10 + e;
             g.devices.push_back({"both", "tun:aftr#" + std::to_string(e), {}});
-            out.push_back(view_of(request, *engines[e], g));
-        }
-        return answer(request, out);
+            work(*engines[e], g);
+        });
+        std::string out;
+        while (auto piece = pieces()) out += *piece;
+        return out;
     };
     const std::string bindings = views("bindings");
     EXPECT_NE(bindings.find(R"("count":2)"), std::string::npos) << bindings;
-    EXPECT_LT(bindings.find("2001:db8:a::2"), bindings.find("2001:db8:b::2")) << "not sorted as one table";
     EXPECT_NE(bindings.find(R"("b4":"2001:db8:a::2")"), std::string::npos);
-    EXPECT_LT(bindings.find(R"("engine":1)"), bindings.find(R"("engine":0)")) << bindings;
+    EXPECT_LT(bindings.find(R"("engine":0)"), bindings.find(R"("engine":1)"))
+        << "walked engine by engine: " << bindings;
+    EXPECT_LT(bindings.find("2001:db8:b::2"), bindings.find("2001:db8:a::2")) << bindings;
+    // The first by key over every engine, as one table.
+    const std::string first = views("bindings --limit 1");
+    EXPECT_NE(first.find(R"("b4":"2001:db8:a::2")"), std::string::npos) << first;
+    EXPECT_NE(first.find(R"("engine":1})"), std::string::npos) << first;
+    EXPECT_NE(first.find(R"("count":1})"), std::string::npos) << first;
     const std::string b4s = views("subscribers");
     EXPECT_NE(b4s.find(R"("icmp_ids":0,"engine":1})"), std::string::npos) << b4s;
     EXPECT_NE(b4s.find(R"("count":2)"), std::string::npos) << b4s;
@@ -285,6 +297,73 @@ TEST(ControlResponse, AnswersOverSeveralEnginesAsOne) {
     EXPECT_NE(stats.find("tun:aftr#1"), std::string::npos) << stats;
     // One engine: no engine numbers at all.
     EXPECT_EQ(respond("bindings", *engines[0], Gauges{}).find("engine"), std::string::npos);
+}
+
+// A million bindings must not stop forwarding while they are listed: the
+// table is walked kPieceSlots slots at a time, each walk a piece of its own.
+// Bindings made between the pieces do not make any binding appear twice, and
+// every binding that lives through the listing is in it.
+TEST(ControlResponse, ListsATableInPiecesOfAtMostOneWalkEach) {
+    EngineConfig config = lab_config();
+    config.max_bindings = 3 * kPieceSlots;
+    config.max_subscribers = 4 * kPieceSlots;
+    Engine engine(config);
+    NoEmit none;
+    const auto b4_of = [](unsigned n) {
+        Ipv6Address b4 = net::b4_a;
+        b4[4] = static_cast<std::uint8_t>(n >> 8);
+        b4[5] = static_cast<std::uint8_t>(n);
+        return b4;
+    };
+    const auto bind = [&](unsigned n) {
+        PacketBuffer buffer;
+        const Bytes bytes = softwire_udp(b4_of(n), 5000, "hi");
+        Packet packet = buffer.holding(bytes);
+        ASSERT_EQ(engine.from_b4(packet, Time{1'000'000}, none), Verdict::to_uplink) << n;
+    };
+    const unsigned before = 2 * kPieceSlots + 100;
+    for (unsigned n = 0; n < before; ++n) bind(n);
+
+    unsigned walks = 0, made = 0;
+    std::vector<std::string> pieces_seen;
+    Pieces pieces = serve("bindings --protocol udp", 1, [&](std::size_t, const auto& work) {
+        ++walks;
+        work(engine, Gauges{});
+    });
+    std::string all;
+    while (auto piece = pieces()) {
+        pieces_seen.push_back(*piece);
+        all += *piece;
+        if (made < 50) bind(before + made++);  // between two pieces, as traffic would
+    }
+    EXPECT_EQ(walks, config.max_bindings / kPieceSlots);
+    for (const std::string& piece : pieces_seen) {
+        std::size_t rows = 0;
+        for (auto at = piece.find(R"({"b4")"); at != std::string::npos; at = piece.find(R"({"b4")", at + 1)) ++rows;
+        EXPECT_LE(rows, kPieceSlots);
+    }
+    EXPECT_GE(pieces_seen.size(), 2u + walks);  // head, the walks, the tail
+    std::set<std::string> b4s;
+    std::size_t rows = 0;
+    for (auto at = all.find(R"("b4":")"); at != std::string::npos; at = all.find(R"("b4":")", at + 1)) {
+        const auto end = all.find('"', at + 6);
+        b4s.insert(all.substr(at + 6, end - at - 6));
+        ++rows;
+    }
+    EXPECT_EQ(b4s.size(), rows) << "a binding listed twice";
+    EXPECT_GE(rows, before);
+    for (unsigned n = 0; n < before; ++n) EXPECT_TRUE(b4s.count(to_string(b4_of(n)))) << n;
+    EXPECT_NE(all.find(R"("count":)" + std::to_string(rows) + "}"), std::string::npos);
+    EXPECT_EQ(all.rfind(R"({"bindings":[)", 0), 0u);
+
+    // --limit: the first N by key, however the walk found them.
+    const std::string first = respond("bindings --limit 3", engine, Gauges{});
+    const auto a = first.find(to_string(b4_of(0))), b = first.find(to_string(b4_of(1))),
+               c = first.find(to_string(b4_of(2)));
+    EXPECT_TRUE(a < b && b < c && c != std::string::npos) << first;
+    EXPECT_NE(first.find(R"("count":3})"), std::string::npos) << first;
+    EXPECT_EQ(respond("subscribers --limit 2", engine, Gauges{}).find(to_string(b4_of(2))), std::string::npos);
+    EXPECT_NE(respond("subscribers --limit 2", engine, Gauges{}).find(R"("count":2})"), std::string::npos);
 }
 
 }  // namespace

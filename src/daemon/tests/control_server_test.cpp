@@ -7,6 +7,7 @@
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -47,7 +48,7 @@ protected:
         return "(opened)";
     }
     static ControlServer::Handler echo() {
-        return [](std::string_view line) { return "got[" + std::string(line) + "]"; };
+        return [](std::string_view line) { return whole("got[" + std::string(line) + "]"); };
     }
 
     // Sends `request` bytes and reads the answer lines, with the server's
@@ -89,6 +90,31 @@ TEST_F(ControlServerTest, AnswersEachLineOnOneConnection) {
     ASSERT_TRUE(server_);
     EXPECT_EQ(exchange("stats\nbindings --protocol udp\n", 2),
               (std::vector<std::string>{"got[stats]", "got[bindings --protocol udp]"}));
+}
+
+// An answer in pieces is one line to the client, and the loop runs its other
+// work (forwarding, in the daemon) between two pieces.
+TEST_F(ControlServerTest, WritesAnAnswerAPieceAtATimeWithTheLoopRunningBetween) {
+    std::size_t ticks = 0;
+    std::vector<std::size_t> ticks_at_piece;
+    server_ = open([&](std::string_view) -> Pieces {
+        return [&, n = 0]() mutable -> std::optional<std::string> {
+            ticks_at_piece.push_back(ticks);
+            const char* pieces[] = {"{\"rows\":[", "1,", "1,2]}"};
+            if (n == 3) return std::nullopt;
+            return std::string(pieces[n++]);
+        };
+    });
+    ASSERT_TRUE(server_);
+    std::function<void()> tick = [&] {
+        ++ticks;
+        asio::post(io_, tick);
+    };
+    asio::post(io_, tick);
+    EXPECT_EQ(exchange("bindings\n", 1), std::vector<std::string>{"{\"rows\":[1,1,2]}"});
+    ASSERT_EQ(ticks_at_piece.size(), 4u);
+    for (std::size_t i = 1; i < ticks_at_piece.size(); ++i)
+        EXPECT_GT(ticks_at_piece[i], ticks_at_piece[i - 1]) << "nothing else ran before piece " << i;
 }
 
 TEST_F(ControlServerTest, SocketIsForItsOwnerOnly) {

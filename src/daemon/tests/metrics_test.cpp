@@ -27,6 +27,15 @@ std::vector<EngineView> two_threads() {
     views[1].counters.add(Counter::in_b4_packets, 5);
     views[1].gauges.bindings = 42;
     views[1].gauges.devices.push_back({"b4", "tun:aftr\"6", DeviceStats{.rx_packets = 9}});
+    views[0].gauges.occupancy.bindings[static_cast<std::size_t>(BindingState::established)] = 4;
+    views[0].gauges.occupancy.bindings[static_cast<std::size_t>(BindingState::udp)] = 2;
+    views[0].gauges.occupancy.reassembly = 1;
+    views[0].gauges.occupancy.reassembly_capacity = 64;
+    views[1].gauges.occupancy.events = 17;
+    views[1].gauges.occupancy.events_capacity = 4096;
+    views[1].gauges.ports_per_address = 64512;
+    views[1].gauges.pool.push_back({*parse_ipv4("198.51.100.3"), {5, 6, 0}});
+    views[1].gauges.handoff_ring_bytes = 128;
     return views;
 }
 
@@ -54,6 +63,26 @@ TEST(MetricsText, EveryCounterOnceAThreadAndTheDropsByReason) {
                                               : "dslite_" + std::string(counter_name(c)) + "_total{";
         EXPECT_EQ(occurrences(text, series), 2u) << counter_name(c);
     }
+}
+
+TEST(MetricsText, SessionsByStateTableOccupancyAndPoolUse) {
+    const std::string text = metrics_text(two_threads());
+    EXPECT_NE(text.find("dslite_sessions{thread=\"0\",protocol=\"tcp\",state=\"established\"} 4\n"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("dslite_sessions{thread=\"0\",protocol=\"udp\",state=\"udp\"} 2\n"), std::string::npos);
+    EXPECT_NE(text.find("dslite_sessions{thread=\"1\",protocol=\"tcp\",state=\"syn\"} 0\n"), std::string::npos);
+    EXPECT_EQ(occurrences(text, "dslite_sessions{"), 2 * kBindingStates);
+    EXPECT_NE(text.find("dslite_reassembly_datagrams{thread=\"0\"} 1\n"), std::string::npos);
+    EXPECT_NE(text.find("dslite_reassembly_capacity{thread=\"0\"} 64\n"), std::string::npos);
+    EXPECT_NE(text.find("dslite_event_ring_events{thread=\"1\"} 17\n"), std::string::npos);
+    EXPECT_NE(text.find("dslite_event_ring_capacity{thread=\"1\"} 4096\n"), std::string::npos);
+    EXPECT_NE(text.find("dslite_handoff_ring_bytes{thread=\"1\"} 128\n"), std::string::npos);
+    EXPECT_NE(text.find("dslite_pool_ports_in_use{thread=\"1\",address=\"198.51.100.3\",protocol=\"udp\"} 6\n"),
+              std::string::npos);
+    EXPECT_NE(text.find("dslite_pool_ports_in_use{thread=\"1\",address=\"198.51.100.3\",protocol=\"tcp\"} 5\n"),
+              std::string::npos);
+    EXPECT_EQ(occurrences(text, "dslite_pool_ports_in_use{"), 3u) << "only addresses in use";
+    EXPECT_NE(text.find("dslite_pool_ports_per_address{thread=\"1\"} 64512\n"), std::string::npos);
 }
 
 TEST(MetricsText, PromtoolAcceptsIt) {

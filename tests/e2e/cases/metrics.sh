@@ -23,6 +23,38 @@ same_as_stats() {
     done
 }
 
+# dslite_sessions{protocol,state} and dslite_pool_ports_in_use against
+# dslite-ctl stats --json taken right after a scrape, with no traffic between
+# (bindings expire in minutes, the case takes seconds).
+same_tables_as_stats() {
+    scrape && lab_ctl --json stats >"$LAB_DIR/stats.json" || return 1
+    "$LAB_PYTHON" - "$LAB_DIR/metrics.txt" "$LAB_DIR/stats.json" <<'PY'
+import json, re, sys
+text = open(sys.argv[1]).read()
+stats = json.load(open(sys.argv[2]))
+def series(name):
+    out = {}
+    for labels, value in re.findall(r'^dslite_%s\{([^}]*)\} (\d+)$' % name, text, re.M):
+        key = dict(re.findall(r'(\w+)="([^"]*)"', labels))
+        key.pop("thread")
+        k = tuple(sorted(key.items()))
+        out[k] = out.get(k, 0) + int(value)
+    return out
+sessions = {dict(k)["state"]: v for k, v in series("sessions").items()}
+assert sessions == stats["bindings_by_state"], (sessions, stats["bindings_by_state"])
+assert sum(sessions.values()) == stats["bindings"], (sessions, stats["bindings"])
+assert sessions["udp"] > 0 and sessions["icmp"] > 0, sessions
+pool = {}
+for k, v in series("pool_ports_in_use").items():
+    key = dict(k)
+    pool.setdefault(key["address"], {})[key["protocol"]] = v
+want = {a["address"]: {p: a[p] for p in ("tcp", "udp", "icmp")} for a in stats["pool"]}
+assert pool == want and pool, (pool, want)
+assert all(a.startswith("198.51.100.") for a in pool), pool
+assert sum(a["udp"] for a in pool.values()) >= sessions["udp"], (pool, sessions)
+PY
+}
+
 case_main() {
     check "dslite-aftr restarts with --metrics 127.0.0.1:9100" lab_restart_aftr --metrics 127.0.0.1:9100
     lab_mixed_traffic 5300 20 " (with --metrics)"
@@ -30,6 +62,7 @@ case_main() {
     check "promtool check metrics accepts it" promtool_accepts
     check "... and the translated packets are in it" test "$(summed dslite_out_uplink_packets_total)" -gt 0
     check "its counters are dslite-ctl stats'" same_as_stats
+    check "sessions by state and each pool address's ports are dslite-ctl stats' too" same_tables_as_stats
     check "the drop reasons are one metric" contains "$(cat "$LAB_DIR/metrics.txt")" \
         'dslite_drops_total{thread="0",reason="quota_exhausted"}'
     check "another path is 404" contains \
