@@ -130,6 +130,10 @@ public:
     struct PcpRequest;
     std::uint8_t pcp_map(const Ipv6Address& b4, const PcpRequest& r, std::uint8_t* out, std::uint32_t& lifetime);
     std::uint8_t pcp_peer(const Ipv6Address& b4, const PcpRequest& r, std::uint8_t* out, std::uint32_t& lifetime);
+    // The binding's nonce is another client's: refused, with its lifetime left.
+    bool pcp_nonce_refused(std::uint32_t id, const std::uint8_t* nonce, std::uint32_t& lifetime) const;
+    // The binding is this client's now: its nonce kept, its public end in the answer.
+    void pcp_claim(std::uint32_t id, const std::uint8_t* nonce, std::uint8_t* out);
     // The pool address a PCP request's subscriber has or would get (npos:
     // not known before its first binding), whether a suggested port of it
     // can be given, and the binding made for MAP or PEER (npos and the PCP

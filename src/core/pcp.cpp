@@ -85,6 +85,18 @@ std::uint32_t prefix_mask(std::uint8_t length) { return length == 0 ? 0 : ~std::
 
 bool is_protocol(std::uint8_t p) { return p == proto_tcp || p == proto_udp; }
 
+// MAP and PEER answer the public end at the same place (11.1, 12.1).
+void write_assigned(std::uint8_t* out, const Binding& s) {
+    store16(out + kHeader + 18, s.public_port);
+    store_mapped(out + kHeader + 20, s.public_address);
+}
+
+// requested_binding found the subscriber but not this B4 among its softwires
+// (and no room to add it): the B4 may not speak for the subscriber.
+bool softwire_refused(const InnerKey& key) {
+    return key.subscriber != SubscriberTable::npos && key.softwire == SubscriberTable::no_softwire;
+}
+
 }  // namespace
 
 // A request that passed the header and option checks.
@@ -272,17 +284,13 @@ std::uint8_t Engine::Impl::pcp_map(const Ipv6Address& b4, const PcpRequest& r, s
 
     InnerKey key;
     std::uint32_t id = requested_binding(b4, r.internal(), internal_port, p, key);
-    if (key.subscriber != SubscriberTable::npos && key.softwire == SubscriberTable::no_softwire) return not_authorized;
+    if (softwire_refused(key)) return not_authorized;
     // The suggestion: a port, and an address that must be the subscriber's
     // (it has one); an IPv6 address can never be given.
     const bool any_address = unspecified(suggested);
     const std::optional<std::uint32_t> wanted_address = any_address ? std::nullopt : mapped_ipv4(suggested);
     const auto suggestion_fits = [&](std::uint32_t address, std::uint16_t port) {
         return (any_address || wanted_address == address) && suggested_port == port;
-    };
-    const auto assign = [&](const Binding& s) {
-        store16(out + kHeader + 18, s.public_port);
-        store_mapped(out + kHeader + 20, s.public_address);
     };
     const auto lasting = [&] {
         return std::clamp(r.lifetime, std::min(kPcpMinLifetime, config_.pcp_max_lifetime), config_.pcp_max_lifetime);
@@ -293,14 +301,11 @@ std::uint8_t Engine::Impl::pcp_map(const Ipv6Address& b4, const PcpRequest& r, s
         PcpMapping& state = tables_.pcp[id];
         if (s.is_static) {
             if (r.prefer_failure && !suggestion_fits(s.public_address, s.public_port)) return cannot_provide_external;
-            assign(s);
+            write_assigned(out, s);
             lifetime = 0xffffffff;  // 11.3: a static mapping's
             return success;
         }
-        if (state.has_nonce && std::memcmp(state.nonce.data(), op, 12) != 0) {
-            lifetime = remaining_seconds(id);
-            return not_authorized;
-        }
+        if (pcp_nonce_refused(id, op, lifetime)) return not_authorized;
         if (r.lifetime == 0) {
             // 15: never sooner than traffic would let it go; the answer says when.
             unrequest(id);
@@ -329,15 +334,13 @@ std::uint8_t Engine::Impl::pcp_map(const Ipv6Address& b4, const PcpRequest& r, s
     const std::uint32_t granted = lasting();
     request(id, granted);
     PcpMapping& state = tables_.pcp[id];
-    state.has_nonce = true;
-    std::memcpy(state.nonce.data(), op, 12);
     if (r.filters_cleared) state.filter_length = 0;
     if (r.filters) {
         state.filter_address = r.filter.filter_address;
         state.filter_port = r.filter.filter_port;
         state.filter_length = r.filter.filter_length;
     }
-    assign(tables_.bindings[id]);
+    pcp_claim(id, op, out);
     lifetime = granted;
     return success;
 }
@@ -361,13 +364,9 @@ std::uint8_t Engine::Impl::pcp_peer(const Ipv6Address& b4, const PcpRequest& r, 
 
     InnerKey key;
     std::uint32_t id = requested_binding(b4, r.internal(), internal_port, p, key);
-    if (key.subscriber != SubscriberTable::npos && key.softwire == SubscriberTable::no_softwire) return not_authorized;
+    if (softwire_refused(key)) return not_authorized;
     if (id != BindingTable::npos) {
-        const PcpMapping& state = tables_.pcp[id];
-        if (state.has_nonce && std::memcmp(state.nonce.data(), op, 12) != 0) {
-            lifetime = remaining_seconds(id);
-            return not_authorized;
-        }
+        if (pcp_nonce_refused(id, op, lifetime)) return not_authorized;
     } else {
         // A suggestion that cannot be honoured fails the request (12.1).
         const bool any = unspecified(suggested) && suggested_port == 0;
@@ -386,13 +385,23 @@ std::uint8_t Engine::Impl::pcp_peer(const Ipv6Address& b4, const PcpRequest& r, 
         s.last_seen = now_;
         if (!tables_.remotes.empty()) remember_remote(id, s, *remote);
     }
-    PcpMapping& state = tables_.pcp[id];
-    state.has_nonce = true;
-    std::memcpy(state.nonce.data(), op, 12);
-    store16(out + kHeader + 18, s.public_port);
-    store_mapped(out + kHeader + 20, s.public_address);
+    pcp_claim(id, op, out);
     lifetime = remaining_seconds(id);
     return success;
+}
+
+bool Engine::Impl::pcp_nonce_refused(std::uint32_t id, const std::uint8_t* nonce, std::uint32_t& lifetime) const {
+    const PcpMapping& state = tables_.pcp[id];
+    if (!state.has_nonce || std::memcmp(state.nonce.data(), nonce, state.nonce.size()) == 0) return false;
+    lifetime = remaining_seconds(id);
+    return true;
+}
+
+void Engine::Impl::pcp_claim(std::uint32_t id, const std::uint8_t* nonce, std::uint8_t* out) {
+    PcpMapping& state = tables_.pcp[id];
+    state.has_nonce = true;
+    std::memcpy(state.nonce.data(), nonce, state.nonce.size());
+    write_assigned(out, tables_.bindings[id]);
 }
 
 bool Engine::Impl::pcp_filter_allows(std::uint32_t id, std::uint32_t remote, std::uint16_t port) const {

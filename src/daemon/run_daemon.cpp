@@ -160,6 +160,11 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config, Reread rerea
     if (shares.conflict()) return refuse("static-mapping: " + *shares.conflict());
 
     asio::io_context io;
+    // Caught from here on, before anything can be waited for (the control
+    // socket's file): a signal that comes while the daemon starts waits in
+    // the set for its handler, instead of ending the daemon (SIGHUP's default).
+    asio::signal_set hangups(io, SIGHUP);
+    asio::signal_set signals(io, SIGINT, SIGTERM);
     std::vector<Worker> workers(threads);
     std::unique_ptr<Handoffs> handoffs;
 
@@ -290,7 +295,6 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config, Reread rerea
                 "--softwires-per-subscriber other B4 addresses, or its port block is another subscriber's",
                 counted(total.static_failed, "new static mapping", "new static mappings"));
     };
-    asio::signal_set hangups(io, SIGHUP);
     std::function<void()> await_hangup = [&] {
         hangups.async_wait([&](boost::system::error_code e, int) {
             if (e) return;
@@ -308,7 +312,6 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config, Reread rerea
 
     // A control client that hangs up mid-answer must not end the daemon.
     std::signal(SIGPIPE, SIG_IGN);
-    asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code e, int signal) {
         if (e) return;
         spdlog::info("{}: stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
