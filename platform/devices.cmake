@@ -53,6 +53,7 @@ add_executable(dslite_device_tests
   ${_dev}/tests/framed_tun_device_test.cpp
   ${_dev}/tests/interface_commands_test.cpp
   ${_dev}/tests/command_test.cpp
+  ${_dev}/tests/account_test.cpp
 )
 target_link_libraries(dslite_device_tests PRIVATE dslite_devices GTest::gtest_main)
 gtest_discover_tests(dslite_device_tests TEST_PREFIX "devices." DISCOVERY_TIMEOUT 30)
