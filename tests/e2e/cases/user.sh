@@ -2,7 +2,9 @@
 # --user (issue 13): the AFTR, started as root with --user nobody, opens its
 # TUNs, routes and control socket, then runs as nobody with CAP_NET_ADMIN
 # alone (read from /proc/PID/status, the kernel's word); both sites still
-# get through; on SIGTERM it exits 0 and removes, as nobody, the routes it
+# get through; on SIGHUP, as nobody, it reads its config file again and
+# routes a new no-nat prefix, and starts a new binding log file after
+# logrotate's move; on SIGTERM it exits 0 and removes, as nobody, the routes it
 # added to a TUN that outlives it (a persistent one made here, so the
 # route's removal is the daemon's work and not the TUN's going) and its
 # control socket. A user that cannot remove the socket, and an unknown one,
@@ -58,7 +60,10 @@ case_main() {
     LAB_CONTROL=$LAB_DIR/run/aftr.sock
     lab_stop aftr
     ip -n "$LAB_NS_AFTR" tuntap add dev aftr4 mode tun
-    check "dslite-aftr starts with --user nobody" lab_restart_aftr --user nobody
+    echo "# routes come on SIGHUP" >"$LAB_DIR/user.conf"
+    local log=$LAB_DIR/run/bindings.json
+    check "dslite-aftr starts with --user nobody" lab_restart_aftr --user nobody --config "$LAB_DIR/user.conf" \
+        --log-bindings "file:$log"
     local pid
     pid=$(<"$LAB_DIR/aftr.pid")
     check "it says whom it runs as" contains "$(<"$LAB_DIR/aftr.log")" "running as nobody (uid $nobody_uid"
@@ -75,6 +80,21 @@ case_main() {
     lab_mixed_traffic 5310 20 " (as nobody)"
     check "the pool is routed into the persistent uplink TUN" \
         contains "$(ip -n "$LAB_NS_AFTR" route)" "198.51.100.0/28 dev aftr4"
+    check "the binding log file is nobody's" test "$(stat -c %U "$log")" = nobody
+    check "records are in it" lab_wait 5 test -s "$log"
+
+    # SIGHUP as nobody: a no-nat prefix routed (netlink, CAP_NET_ADMIN) and,
+    # after logrotate's move, a new binding log file made.
+    mv "$log" "$log.1"
+    echo "no-nat = 2001:db8:b::2 192.0.2.0/28" >>"$LAB_DIR/user.conf"
+    kill -HUP "$pid"
+    check "SIGHUP reloads the file as nobody" lab_wait 5 grep -q "SIGHUP: reloaded $LAB_DIR/user.conf" "$LAB_DIR/aftr.log"
+    check "... and routes the new no-nat prefix" lab_wait 5 sh -c \
+        "ip -n '$LAB_NS_AFTR' route | grep -q '192.0.2.0/28 dev aftr4'"
+    lab_in hosta "$LAB_PYTHON" "$LAB_HERE/lab_udp.py" --bind "$LAB_HOST:6000" --to "$LAB_SERVER:7" \
+        --tag after-hup --count 3 --interval 0.01 >/dev/null
+    check "a binding made after SIGHUP lands in a new file" lab_wait 5 grep -q '"inside_port":6000' "$log"
+    check "... which is nobody's" test "$(stat -c %U "$log")" = nobody
 
     local status=0 tries=50
     kill -TERM "$pid"
@@ -85,6 +105,8 @@ case_main() {
     check "... with nothing it could not undo" lacks "$(<"$LAB_DIR/aftr.log")" "warning"
     check "the pool route is gone from the TUN that stays (removed by nobody over netlink)" \
         lacks "$(ip -n "$LAB_NS_AFTR" route)" "198.51.100.0/28"
+    check "... and the no-nat route" lacks "$(ip -n "$LAB_NS_AFTR" route)" "192.0.2.0/28"
+    check "every binding log record was written" contains "$(<"$LAB_DIR/aftr.log")" " 0 could not be written"
     check "the persistent TUN stays" contains "$(ip -n "$LAB_NS_AFTR" -br link)" "aftr4"
     check "the B4 TUN it made is gone" lacks "$(ip -n "$LAB_NS_AFTR" -br link)" "aftr6"
     check "the AFTR address route is gone" lacks "$(ip -n "$LAB_NS_AFTR" -6 route)" "$LAB_AFTR_ADDRESS"
