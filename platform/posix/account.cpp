@@ -29,7 +29,8 @@ std::variant<Account, std::string> find_account(const std::string& name) {
     // getgrouplist's group count is an int on Linux, the BSDs and macOS alike.
     int count = 32;
     std::vector<gid_t> groups;
-    for (int tries = 0; tries < 8; ++tries) {
+    bool listed = false;
+    for (int tries = 0; tries < 8 && !listed; ++tries) {
         groups.resize(static_cast<std::size_t>(count));
 #if defined(__APPLE__)
         // macOS declares the list as int.
@@ -38,9 +39,11 @@ std::variant<Account, std::string> find_account(const std::string& name) {
 #else
         const int got = ::getgrouplist(name.c_str(), found->pw_gid, groups.data(), &count);
 #endif
-        if (got >= 0) break;
-        count = std::max(count, static_cast<int>(groups.size()) * 2);
+        listed = got >= 0;
+        // Too small: Linux says how many it needs, the BSDs do not.
+        if (!listed) count = std::max(count, static_cast<int>(groups.size()) * 2);
     }
+    if (!listed) return "cannot list the groups of '" + name + "'";
     groups.resize(static_cast<std::size_t>(count));
     for (const gid_t g : groups) account.groups.push_back(static_cast<std::uint32_t>(g));
     if (std::find(account.groups.begin(), account.groups.end(), account.gid) == account.groups.end())
