@@ -4,16 +4,20 @@
 # Included from platform/CMakeLists.txt.
 set(_dev ${CMAKE_CURRENT_LIST_DIR})
 
-set(_system_sources_Linux linux/datagrams.cpp linux/netlink.cpp linux/raw_device.cpp linux/system.cpp linux/tun_device.cpp
-  linux/tun_ring.cpp linux/tun_offload.cpp)
-set(_system_sources_Darwin darwin/system.cpp darwin/utun_device.cpp posix/datagrams_one_by_one.cpp bsd/queues.cpp)
-set(_system_sources_FreeBSD freebsd/system.cpp freebsd/tun_device.cpp posix/datagrams_one_by_one.cpp bsd/queues.cpp)
-set(_system_sources_OpenBSD openbsd/system.cpp openbsd/tun_device.cpp posix/datagrams_one_by_one.cpp bsd/queues.cpp)
+set(_system_sources_Linux linux/datagrams.cpp linux/netlink.cpp linux/privileges.cpp linux/raw_device.cpp linux/system.cpp
+  linux/tun_device.cpp linux/tun_ring.cpp linux/tun_offload.cpp)
+set(_system_sources_Darwin darwin/system.cpp darwin/utun_device.cpp posix/datagrams_one_by_one.cpp
+  posix/privileges_unsupported.cpp bsd/queues.cpp)
+set(_system_sources_FreeBSD freebsd/system.cpp freebsd/tun_device.cpp posix/datagrams_one_by_one.cpp
+  posix/privileges_unsupported.cpp bsd/queues.cpp)
+set(_system_sources_OpenBSD openbsd/system.cpp openbsd/tun_device.cpp posix/datagrams_one_by_one.cpp
+  posix/privileges_unsupported.cpp bsd/queues.cpp)
 list(TRANSFORM _system_sources_${DSLITE_PLATFORM} PREPEND ${_dev}/ OUTPUT_VARIABLE _system_sources)
 
 add_library(dslite_devices STATIC
   ${_dev}/device_factory.cpp
   ${_dev}/bsd/interface_commands.cpp
+  ${_dev}/posix/account.cpp
   ${_dev}/posix/capture_device.cpp
   ${_dev}/posix/command.cpp
   ${_dev}/posix/framed_tun_device.cpp
@@ -49,6 +53,7 @@ add_executable(dslite_device_tests
   ${_dev}/tests/framed_tun_device_test.cpp
   ${_dev}/tests/interface_commands_test.cpp
   ${_dev}/tests/command_test.cpp
+  ${_dev}/tests/account_test.cpp
 )
 target_link_libraries(dslite_device_tests PRIVATE dslite_devices GTest::gtest_main)
 gtest_discover_tests(dslite_device_tests TEST_PREFIX "devices." DISCOVERY_TIMEOUT 30)

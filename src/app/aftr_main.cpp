@@ -20,6 +20,14 @@ int refuse(const std::string& line) {
     return 2;
 }
 
+// --check-config: what start-up would refuse was refused above.
+int configuration_ok(const po::variables_map& values) {
+    std::cout << "dslite-aftr: configuration ok";
+    if (values.count("config")) std::cout << " (" << values["config"].as<std::string>() << ')';
+    std::cout << '\n';
+    return 0;
+}
+
 int run(int argc, const char* const argv[]) {
     const po::options_description options = aftr_option_set();
     po::variables_map values;
@@ -47,12 +55,15 @@ int run(int argc, const char* const argv[]) {
     if (!sinks->empty() && config->event_ring == 0)
         return refuse("log-ring: 0 leaves --log-bindings nothing to write (64 or more)");
 
+    const bool check_only = values["check-config"].as<bool>();
     if (*replay) {
+        if (check_only) return configuration_ok(values);
         start_logging(*level);
         return run_replay(**replay, *sinks, *config, std::cout, std::cerr);
     }
     const auto settings = daemon_settings(values);
     if (!settings) return refuse(settings.error());
+    if (check_only) return configuration_ok(values);
     start_logging(*level);
     // SIGHUP reads the same command line and the file again.
     const std::vector<std::string> args(argv, argv + argc);

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "daemon_options.hpp"
 
+#include <filesystem>
 #include <ostream>
 #include <thread>
 
 #include "metrics_server.hpp"
 #include "platform/device_factory.hpp"
+#include "platform/privileges.hpp"
 #include "platform/system.hpp"
 
 namespace dslite::app {
@@ -48,7 +50,13 @@ po::options_description daemon_options() {
         ("threads", value("N|auto"),
          "engines side by side, one thread each, each with a queue of both TUNs and its share of the "
          "subscribers and of every pool address's ports; auto: one per core (default 1; above 1 needs "
-         "Linux tun: devices)");
+         "Linux tun: devices)")  //
+        ("user", value("NAME"),
+         "once its devices, interfaces and sockets are set up, run as user NAME with only CAP_NET_ADMIN (to "
+         "remove its routes at exit); NAME must be able to write the directory of the control socket (Linux; "
+         "default: stay as started)")  //
+        ("check-config", po::bool_switch(),
+         "check the options and the --config file as start-up does, say so and exit, opening nothing");
     return d;
 }
 
@@ -104,6 +112,18 @@ Parsed<DaemonSettings> daemon_settings(const po::variables_map& values) {
                 return bad("threads", std::to_string(s.threads) + " threads need a queue each, but --" + name + " '" +
                                           *text(values, name) + "' " + *why);
         }
+    }
+    if (const auto* name = text(values, "user")) {
+        if (auto why = platform::cannot_become()) return bad("user", *why);
+        auto found = platform::find_account(*name);
+        if (auto* e = std::get_if<std::string>(&found)) return bad("user", *e);
+        auto& account = std::get<platform::Account>(found);
+        // The daemon removes its control socket at exit, as the user by then.
+        auto directory = std::filesystem::path(s.control).parent_path();
+        if (directory.empty()) directory = ".";
+        if (auto why = platform::cannot_write(account, directory.string()))
+            return bad("user", "could not remove the control socket " + s.control + " at exit: " + *why);
+        s.user = std::move(account);
     }
     s.random_seed = values.count("seed") == 0;
     if (const auto* file = text(values, "config")) s.config_file = *file;

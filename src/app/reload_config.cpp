@@ -58,6 +58,7 @@ Parsed<daemon::Reloaded> reload_config(const std::vector<std::string>& args, con
         {"--seed", now.random_seed != was.random_seed},
         {"--log-bindings", now.binding_log != was.binding_log},
         {"--log-level", *level != running.log_level},
+        {"--user", now.user != was.user},
     };
     for (const auto& [name, differs] : daemon_options)
         if (differs && std::find(merge.kept.begin(), merge.kept.end(), name) == merge.kept.end())

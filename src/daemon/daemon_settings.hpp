@@ -12,6 +12,7 @@
 #include "binding_log.hpp"
 #include "platform/control_path.hpp"
 #include "platform/device_spec.hpp"
+#include "platform/privileges.hpp"
 
 namespace dslite::daemon {
 
@@ -32,6 +33,9 @@ struct DaemonSettings {
     std::string config_file;
     // --metrics [ADDR]:PORT: the Prometheus endpoint, as given; empty: off.
     std::string metrics;
+    // --user NAME: who the daemon becomes once its devices, interfaces and
+    // sockets are set up; none: it stays as started.
+    std::optional<platform::Account> user;
 
     // One interface (TUN, utun) serving both sides: open once, dispatch by IP version.
     bool shared_device() const { return platform::is_interface(b4_device) && b4_device == uplink_device; }

@@ -25,6 +25,7 @@
 #include "interface_setup.hpp"
 #include "metrics.hpp"
 #include "metrics_server.hpp"
+#include "run_as_user.hpp"
 #include "platform/device_factory.hpp"
 
 namespace dslite::daemon {
@@ -226,6 +227,8 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config, Reread rerea
         if (auto* e = std::get_if<std::string>(&made)) return refuse(*e);
         handoffs = std::move(std::get<std::unique_ptr<Handoffs>>(made));
     }
+    // Everything that needs root is open: drop it (--user), before any thread starts.
+    if (auto e = run_as_user(settings)) return refuse(*e);
 
     // Start-up can no longer be refused: from here on, log.
     log_configuration(interfaces);

@@ -3,7 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <vector>
+
+#include "support/temp_dir.hpp"
 
 namespace dslite::app {
 namespace {
@@ -73,6 +78,34 @@ TEST(DaemonOptions, RefusesWithOneLineNamingTheOption) {
     EXPECT_EQ(refusal({"--b4-device", "tun:a", "--uplink-device", "tun:b", "--control", ""}), "control: needs a path");
     EXPECT_EQ(refusal({"--b4-device", "tun:a", "--uplink-device", "tun:b", "--metrics", "localhost:9100"}),
               "metrics: \"localhost\" is not an IPv4 or [IPv6] address");
+}
+
+// --user: the account is looked up at start, and it must be able to remove
+// the control socket at exit (the directory, and search above it).
+TEST(DaemonOptions, UserIsAnAccountThatCanRemoveTheSocket) {
+    const std::vector<const char*> devices = {"--b4-device", "tun:a", "--uplink-device", "tun:b"};
+    const auto with = [&](std::vector<const char*> more) {
+        more.insert(more.begin(), devices.begin(), devices.end());
+        return more;
+    };
+    EXPECT_EQ(refusal(with({"--user", "dslite-no-such-user"})), "user: no user 'dslite-no-such-user'");
+    EXPECT_EQ(refusal(with({"--user", "root"})), "user: 'root' is root: name the user to run as instead");
+    test::TempDir dir;  // mode 0700, this test's
+    const std::string socket = dir.path() + "/aftr.sock";
+    // (Run as nobody itself, the directory would be its own.)
+    if (::getuid() != std::get<platform::Account>(platform::find_account("nobody")).uid) {
+        EXPECT_EQ(refusal(with({"--control", socket.c_str(), "--user", "nobody"})),
+                  "user: could not remove the control socket " + socket + " at exit: " + dir.path() + " (uid " +
+                      std::to_string(::getuid()) + ", mode 0700) is not writable by nobody");
+    }
+    ASSERT_EQ(::chmod(dir.path().c_str(), 0777), 0);
+    auto r = settings(with({"--control", socket.c_str(), "--user", "nobody"}));
+    ASSERT_TRUE(std::holds_alternative<DaemonSettings>(r)) << std::get<std::string>(r);
+    const auto& user = std::get<DaemonSettings>(r).user;
+    ASSERT_TRUE(user);
+    EXPECT_EQ(user->name, "nobody");
+    EXPECT_NE(user->uid, 0u);
+    EXPECT_FALSE(std::get<DaemonSettings>(settings(devices)).user) << "no --user: it stays as started";
 }
 
 }  // namespace

@@ -76,6 +76,15 @@ TEST_F(ReloadConfig, OptionsThatCannotChangeAreNamedAndKeepTheirValues) {
     EXPECT_EQ(got->changed, (std::vector<std::string>{"--quota-udp"}));
 }
 
+TEST_F(ReloadConfig, ANewUserIsKept) {
+    const Running running = start();
+    // The daemon is that user by now, and cannot become another.
+    write(std::string(kStart) + "user = nobody\ncontrol = /tmp/dslite-reload-test.sock\n");
+    auto got = reload_config(args(), running);
+    ASSERT_TRUE(got) << got.error();
+    EXPECT_EQ(got->kept, (std::vector<std::string>{"--control", "--user"}));
+}
+
 TEST_F(ReloadConfig, ABadFileIsRefusedWithTheLineStartUpWouldPrint) {
     const Running running = start();
     write(std::string(kStart) + "udp-timeout = 30\n");
