@@ -458,10 +458,11 @@ void Engine::for_each_binding(const std::function<void(const BindingInfo&)>& vis
 
 void Engine::for_each_subscriber(const std::function<void(const SubscriberInfo&)>& visit) const {
     const Impl& i = *impl_;
-    i.tables_.subscribers.for_each([&](std::uint32_t, const Subscriber& s) {
+    i.tables_.subscribers.for_each([&](std::uint32_t id, const Subscriber& s) {
+        const auto pps = i.tables_.subscribers.traffic(id).last_second(i.now_);
         visit(SubscriberInfo{Ipv6Prefix{s.prefix, i.config_.subscriber_prefix_length},
-                             Ipv4Address{i.pool_.address_at(s.pool_index)}, s.bindings[0], s.bindings[1],
-                             s.bindings[2]});
+                             Ipv4Address{i.pool_.address_at(s.pool_index)}, s.bindings[0], s.bindings[1], s.bindings[2],
+                             pps[Traffic::from_b4], pps[Traffic::to_b4]});
     });
 }
 

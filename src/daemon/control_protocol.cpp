@@ -59,6 +59,17 @@ std::string endpoint(Ipv4Address address, std::uint16_t port) {
     return to_string(address) + ":" + std::to_string(port);
 }
 
+std::variant<Request, std::string> parse_top(std::span<const std::string_view> args) {
+    Request request{Command::top, {}, kDefaultTop};
+    if (args.size() > 1) return std::string("top takes at most one number of subscribers");
+    if (args.empty()) return request;
+    const auto n = parse_unsigned(args[0]);
+    if (!n || *n == 0 || *n > kMaxTop)
+        return "top: " + in_quotes(args[0]) + " is not a number of subscribers from 1 to " + std::to_string(kMaxTop);
+    request.top = static_cast<std::uint32_t>(*n);
+    return request;
+}
+
 }  // namespace
 
 bool BindingFilter::matches(const BindingInfo& s) const {
@@ -83,6 +94,7 @@ std::variant<Request, std::string> parse_request(std::string_view line) {
         if (auto* error = std::get_if<std::string>(&filter)) return "bindings: " + *error;
         return Request{Command::bindings, std::get<BindingFilter>(filter)};
     }
+    if (command == "top") return parse_top(args);
     if (command == "whois") {
         if (args.size() != 1) return std::string("whois takes one ADDR:PORT or IPv6 address or prefix");
         const std::string_view what = args[0];
@@ -251,6 +263,7 @@ EngineView view_of(const Request& request, const Engine& engine, Gauges gauges) 
     }
     if (request.command == Command::subscribers)
         engine.for_each_subscriber([&](const SubscriberInfo& s) { view.subscribers.push_back(s); });
+    if (request.command == Command::top) view.busiest = busiest_of(engine, request.top);
     if (request.command == Command::whois && engine.config().port_block_size != 0) {
         view.mapping = "port-blocks";
         const BindingFilter& f = request.filter;
@@ -344,6 +357,11 @@ std::string answer(const Request& request, std::span<const EngineView> views) {
         });
         return whois_json(views.empty() ? "dynamic" : views.front().mapping, mapped, blocks, bindings);
     }
+    case Command::top: {
+        std::vector<Busiest> busiest;
+        for (const EngineView& v : views) busiest.push_back(v.busiest);
+        return top_json(busiest, request.top);
+    }
     case Command::subscribers:
         sort_with_engines(subscribers, subscriber_engines, [](const SubscriberInfo& a, const SubscriberInfo& b) {
             return std::tie(a.prefix.address, a.prefix.length) < std::tie(b.prefix.address, b.prefix.length);
@@ -352,6 +370,98 @@ std::string answer(const Request& request, std::span<const EngineView> views) {
                                 several ? std::span<const unsigned>(subscriber_engines) : std::span<const unsigned>{});
     }
     return error_json("unknown command");
+}
+
+namespace {
+
+std::uint64_t packets_of(const SubscriberInfo& s) { return std::uint64_t{s.pps_from_b4} + s.pps_to_b4; }
+std::uint64_t bindings_of(const SubscriberInfo& s) { return std::uint64_t{s.tcp} + s.udp + s.icmp; }
+
+// Ahead in a ranking: more of `key`, then the lower prefix, so that equal
+// subscribers come in the same order from every engine and every time.
+template <typename Key>
+auto ahead(Key key) {
+    return [key](const SubscriberInfo& a, const SubscriberInfo& b) {
+        const std::uint64_t x = key(a), y = key(b);
+        return x != y ? x > y : a.prefix.address < b.prefix.address;
+    };
+}
+
+// Keeps the `n` best of what it is offered: a heap whose front is the last
+// of them, so most subscribers cost one comparison.
+template <typename Ahead>
+void offer(std::vector<SubscriberInfo>& kept, std::size_t n, const SubscriberInfo& s, Ahead ahead) {
+    if (kept.size() < n) {
+        kept.push_back(s);
+        std::push_heap(kept.begin(), kept.end(), ahead);
+    } else if (n != 0 && ahead(s, kept.front())) {
+        std::pop_heap(kept.begin(), kept.end(), ahead);
+        kept.back() = s;
+        std::push_heap(kept.begin(), kept.end(), ahead);
+    }
+}
+
+void write_ranking(JsonWriter& json, std::string_view name, std::span<const SubscriberInfo> ranking) {
+    json.key(name).begin_array();
+    for (const SubscriberInfo& s : ranking) {
+        json.begin_object()
+            .member("prefix", to_string(s.prefix))
+            .member("public_address", to_string(s.public_address))
+            .member("pps_from_b4", s.pps_from_b4)
+            .member("pps_to_b4", s.pps_to_b4)
+            .member("bindings", bindings_of(s))
+            .member("tcp", s.tcp)
+            .member("udp", s.udp)
+            .member("icmp", s.icmp)
+            .end_object();
+    }
+    json.end_array();
+}
+
+}  // namespace
+
+Busiest busiest_of(const Engine& engine, std::size_t n) {
+    Busiest out;
+    out.by_packets.reserve(n);
+    out.by_bindings.reserve(n);
+    const auto by_packets = ahead(packets_of);
+    const auto by_bindings = ahead(bindings_of);
+    engine.for_each_subscriber([&](const SubscriberInfo& s) {
+        out.bindings[index_of(Protocol::tcp)] += s.tcp;
+        out.bindings[index_of(Protocol::udp)] += s.udp;
+        out.bindings[index_of(Protocol::icmp)] += s.icmp;
+        if (packets_of(s) != 0) offer(out.by_packets, n, s, by_packets);
+        if (bindings_of(s) != 0) offer(out.by_bindings, n, s, by_bindings);
+    });
+    std::sort_heap(out.by_packets.begin(), out.by_packets.end(), by_packets);
+    std::sort_heap(out.by_bindings.begin(), out.by_bindings.end(), by_bindings);
+    return out;
+}
+
+std::string top_json(std::span<const Busiest> engines, std::size_t n) {
+    Busiest all;
+    for (const Busiest& e : engines) {
+        all.by_packets.insert(all.by_packets.end(), e.by_packets.begin(), e.by_packets.end());
+        all.by_bindings.insert(all.by_bindings.end(), e.by_bindings.begin(), e.by_bindings.end());
+        for (std::size_t p = 0; p < kProtocols; ++p) all.bindings[p] += e.bindings[p];
+    }
+    // A subscriber is one engine's (Shares), so the engines' best are the candidates.
+    const auto merge = [n](std::vector<SubscriberInfo>& ranking, auto ahead) {
+        std::sort(ranking.begin(), ranking.end(), ahead);
+        if (ranking.size() > n) ranking.resize(n);
+    };
+    merge(all.by_packets, ahead(packets_of));
+    merge(all.by_bindings, ahead(bindings_of));
+
+    JsonWriter json;
+    json.begin_object();
+    write_ranking(json, "by_packets", all.by_packets);
+    write_ranking(json, "by_bindings", all.by_bindings);
+    json.key("bindings_by_protocol").begin_object();
+    for (const Protocol p : {Protocol::tcp, Protocol::udp, Protocol::icmp})
+        json.member(protocol_name(p), all.bindings[index_of(p)]);
+    json.end_object();
+    return json.end_object().take();
 }
 
 std::string respond(std::string_view line, const Engine& engine, const Gauges& gauges) {
