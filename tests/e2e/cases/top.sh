@@ -7,7 +7,8 @@
 # within a second, and so do SIGTERM and a daemon that goes away (exit 1,
 # saying so); each time the terminal is as it was (the pane's tty back in
 # canonical mode with echo, the alternate screen left). Not on a terminal,
-# one frame as plain text.
+# one frame as plain text; with --threads 2 and the sites on different
+# engines, one ranking of both.
 
 TOP_TMUX=dslite-top-$$
 PING_RATE=200   # site A, packets/s
@@ -49,12 +50,12 @@ uplink_rates_near_sent() {
     near "$in" $((PING_RATE + PING_RATE_B)) && near "$out" $((PING_RATE + PING_RATE_B))
 }
 
-site_a_busiest() {  # SCREEN: the first row under BUSIEST BY PACKETS is site A, at about the ping rate from its B4
+site_a_busiest() {  # SCREEN: the first row under BUSIEST BY PACKETS is site A, at about its ping rate each way
     local first
     first=$(awk '/^BUSIEST BY PACKETS/ { getline; getline; print; exit }' <<<"$1")
     [[ $first == 2001:db8:a::/56* ]] || { echo "first by packets: '$first' in:"; echo "$1"; return 1; }
     read -r _ _ from to _ <<<"$first"
-    near "$from" $PING_RATE && near "$to" $PING_RATE
+    near "$from" $PING_RATE && near "$to" $PING_RATE || { echo "$1"; return 1; }
 }
 
 site_b_second() {
@@ -130,6 +131,25 @@ case_main() {
     plain=$(lab_ctl top --interval 0.5)
     check "not on a terminal: one frame as plain text" contains "$plain" "BUSIEST BY PACKETS"
     check "... without escape sequences" lacks "$plain" $'\e'
+
+    # Two engines, the sites on different ones (threads.sh's seed): one ranking still.
+    check "dslite-aftr restarts with --threads 2" lab_restart_aftr --threads 2 --seed 1
+    lab_in hosta ping -q -i "$(awk "BEGIN { print 1 / $PING_RATE }")" -c $((PING_RATE * 6)) "$LAB_SERVER" \
+        >"$LAB_DIR/ping-a2.txt" 2>&1 &
+    ping=$!
+    lab_in hostb ping -q -i "$(awk "BEGIN { print 1 / $PING_RATE_B }")" -c $((PING_RATE_B * 6)) "$LAB_SERVER" \
+        >"$LAB_DIR/ping-b2.txt" 2>&1 &
+    ping_b=$!
+    sleep 3  # past the second the pings started in
+    plain=$(lab_ctl top)
+    check "two threads: the header says so" contains "$(head -n1 <<<"$plain")" "threads 2"
+    check "... site A first by packets (~$PING_RATE/s) from one engine" site_a_busiest "$plain"
+    check "... site B second, from the other" site_b_second "$plain"
+    check "... both engines' subscribers are ranked by bindings" contains \
+        "$(sed -n '/^BUSIEST BY BINDINGS/,$p' <<<"$plain")" "2001:db8:b::/56"
+    check "... the two were on different engines" json_check "$(lab_ctl --json subscribers)" \
+        'len({s["engine"] for s in d["subscribers"]}) == 2'
+    check "the pings went through" wait $ping $ping_b
 
     check "a third top runs" top_pane gone
     check "... and draws" lab_wait 5 has_rates gone
