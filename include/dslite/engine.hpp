@@ -74,6 +74,10 @@ struct SubscriberInfo {
     std::uint32_t tcp;  // bindings in use per protocol
     std::uint32_t udp;
     std::uint32_t icmp;
+    // Packets its bindings carried in the last whole second: from its B4s
+    // (translated or hairpinned) and to them.
+    std::uint32_t pps_from_b4 = 0;
+    std::uint32_t pps_to_b4 = 0;
     std::vector<Ipv6Address> softwires = {};  // its B4 addresses (RFC 7785 4)
 };
 

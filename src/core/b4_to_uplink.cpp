@@ -150,6 +150,7 @@ Verdict Engine::Impl::b4_to_uplink(Packet& packet, const Ipv6Address& b4, std::u
             counters_.add(Counter::mss_clamped);
     }
     s.last_seen = now_;
+    tables_.subscribers.count(s.subscriber, Traffic::from_b4, now_);
     if (!tables_.remotes.empty()) remember_remote(id, s, destination);
 
     set_dscp(ip, outer_tc);  // RFC 6333 7.1, in the decapsulating direction

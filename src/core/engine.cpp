@@ -512,8 +512,14 @@ std::optional<std::uint32_t> Engine::for_each_subscriber(
     const SubscriberTable& table = i.tables_.subscribers;
     const std::uint32_t to = piece_end(from, slots, table.capacity());
     table.for_each_in(from, to, [&](std::uint32_t id, const Subscriber& s) {
+        const auto pps = table.traffic(id).last_second(i.now_);
         SubscriberInfo info{Ipv6Prefix{s.prefix, i.config_.subscriber_prefix_length},
-                            Ipv4Address{i.pool_.address_at(s.pool_index)}, s.bindings[0], s.bindings[1], s.bindings[2]};
+                            Ipv4Address{i.pool_.address_at(s.pool_index)},
+                            s.bindings[0],
+                            s.bindings[1],
+                            s.bindings[2],
+                            pps[Traffic::from_b4],
+                            pps[Traffic::to_b4]};
         for (std::uint8_t slot = 0; slot < s.softwire_count; ++slot) info.softwires.push_back(table.b4(id, slot));
         visit(info);
     });

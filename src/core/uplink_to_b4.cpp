@@ -93,6 +93,7 @@ Verdict Engine::Impl::uplink_to_b4(Packet& packet, const Transport& t, bool hair
             counters_.add(Counter::mss_clamped);
     }
     s.last_seen = now_;
+    tables_.subscribers.count(s.subscriber, Traffic::to_b4, now_);
     rewrite_destination(ip, packet.size(), t, s.inner_address, s.inner_port);
     if (!encapsulate(packet, config_.aftr_address, b4_of(s), ip[ipv4::tos])) return drop(Counter::drop_no_headroom);
     if (packet.size() > mtu && !fragment_ipv6(packet, mtu, emitter))

@@ -1,16 +1,25 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // dslite-ctl: asks a running dslite-aftr what it is doing, over its control
 // socket. Tables for people by default, the daemon's JSON with --json.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <string>
+#include <optional>
 #include <string_view>
+#include <variant>
 
 #include "control_client.hpp"
 #include "json_reader.hpp"
 #include "platform/control_path.hpp"
 #include "src/daemon/control_commands.hpp"
 #include "tables.hpp"
+#include "terminal.hpp"
+#include "top.hpp"
 
 namespace {
 
@@ -18,6 +27,7 @@ using namespace dslite::ctl;
 
 constexpr const char* kUsage =
     "Usage: dslite-ctl [--control PATH] [--json] COMMAND [FILTERS]\n"
+    "       dslite-ctl [--control PATH] top [--interval SECONDS] [--count N]\n"
     "\n"
     "Commands:\n"
     "  stats                   every counter, bindings, subscribers, uptime\n"
@@ -34,6 +44,12 @@ constexpr const char* kUsage =
     "                          --port-block-size, and the live bindings on it\n"
     "  whois IPV6[/LEN]        the public address and port range of that subscriber (deterministic)\n"
     "                          or its port blocks, and the live bindings of B4s in it\n"
+    "  top [OPTIONS]           a live view, redrawn each interval: packets and bits per second in\n"
+    "                          and out on each side, drops per second by reason, bindings per\n"
+    "                          protocol, the busiest subscribers by packets and by bindings; q quits.\n"
+    "                          Not on a terminal: --count frames (default 1) as plain text\n"
+    "      --interval SECONDS    between frames (default 1; at least 0.1)\n"
+    "      --count N             frames to show, then exit (default: until q)\n"
     "\n"
     "Options:\n"
     "  --control PATH          the daemon's control socket (default ";
@@ -45,6 +61,127 @@ constexpr const char* kUsageEnd =
 int usage_error(const std::string& line) {
     std::cerr << "dslite-ctl: " << line << "\n(see dslite-ctl --help)\n";
     return 2;
+}
+
+struct TopOptions {
+    double interval = 1;
+    std::optional<unsigned long> count;
+};
+
+double steady_seconds() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// One request's answer, or the line saying what went wrong.
+std::variant<JsonValue, std::string> ask_json(const std::string& control, const std::string& request) {
+    const Reply reply = ask(control, request, std::chrono::seconds(3));
+    if (!reply.error.empty()) return reply.error;
+    auto parsed = parse_json(reply.line);
+    if (auto* e = std::get_if<std::string>(&parsed)) return "the daemon's answer is not JSON: " + *e;
+    if (std::get<JsonValue>(parsed).has("error")) return std::get<JsonValue>(parsed)["error"].text;
+    return parsed;
+}
+
+// The daemon's stats and its `rows` busiest subscribers, or what went wrong.
+std::string take_sample(const std::string& control, std::size_t rows, Sample& sample) {
+    sample.seconds = steady_seconds();
+    auto stats = ask_json(control, "stats");
+    if (auto* e = std::get_if<std::string>(&stats)) return *e;
+    auto top = ask_json(control, "top " + std::to_string(std::clamp<std::size_t>(rows, 5, 100)));
+    if (auto* e = std::get_if<std::string>(&top)) return *e;
+    sample.stats = std::move(std::get<JsonValue>(stats));
+    sample.top = std::move(std::get<JsonValue>(top));
+    return {};
+}
+
+// The live view. On a terminal: the alternate screen, redrawn each interval
+// and on a change of size, until q (or --count frames, or a signal), and the
+// terminal as it was after, whichever way it ends. Elsewhere: --count frames
+// (default 1) as plain text, each after an interval, for scripts.
+int run_top(const std::string& control, const TopOptions& options) {
+    Signals signals;
+    std::string error;
+    const bool terminal = terminal_size(STDOUT_FILENO).has_value();
+    const unsigned long frames = options.count.value_or(terminal ? 0 : 1);  // 0: until q
+    const auto size_now = [&] {
+        if (auto size = terminal_size(STDOUT_FILENO)) return *size;
+        const char* columns = std::getenv("COLUMNS");
+        const long width = columns ? std::strtol(columns, nullptr, 10) : 0;
+        return TerminalSize{width > 0 ? static_cast<std::size_t>(width) : 80, 10000};
+    };
+    {
+        std::optional<Screen> screen;
+        if (terminal) screen.emplace();
+        TerminalSize size = size_now();
+        Sample previous, now;
+        std::optional<Rates> rates;
+        unsigned long shown = 0;
+        const auto show = [&] {
+            const auto lines = render_top(now, rates ? &*rates : nullptr, size.width, size.height);
+            if (screen) {
+                screen->draw(lines, size.width, size.height);
+                return;
+            }
+            if (shown > 1) std::cout << '\n';
+            for (const auto& line : lines) std::cout << line << '\n';
+            std::cout.flush();
+        };
+        bool quit = false;
+        while (!quit && !signals.stopped()) {
+            error = take_sample(control, size.height, now);
+            if (!error.empty()) break;
+            if (previous.seconds > 0) {
+                rates = rates_between(previous, now);
+                ++shown;
+            }
+            // The first frame, without rates, only on a terminal: something to see at once.
+            if (screen || rates) show();
+            if (frames != 0 && shown >= frames) break;
+            previous = now;
+            const double due = now.seconds + options.interval;
+            while (!quit) {
+                const double left = due - steady_seconds();
+                if (left <= 0) break;
+                char key = 0;
+                const Wake wake = signals.wait(std::chrono::milliseconds(static_cast<long>(left * 1000) + 1),
+                                               screen ? screen->input() : -1, key);
+                if (wake == Wake::stop || (wake == Wake::key && (key == 'q' || key == 'Q' || key == 3))) quit = true;
+                if (wake == Wake::resize && screen) {
+                    size = size_now();
+                    show();
+                }
+            }
+        }
+    }  // the terminal is as it was from here on
+    if (!error.empty()) {
+        std::cerr << "dslite-ctl: " << error << '\n';
+        return 1;
+    }
+    return 0;
+}
+
+// top's options: the interval and the number of frames.
+std::variant<TopOptions, std::string> parse_top_options(int argc, char* argv[], int first) {
+    TopOptions options;
+    for (int i = first; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if ((arg == "--interval" || arg == "--count") && i + 1 >= argc) return std::string(arg) + " needs a value";
+        if (arg == "--interval") {
+            char* end = nullptr;
+            options.interval = std::strtod(argv[++i], &end);
+            if (*end != '\0' || !(options.interval >= 0.1) || options.interval > 3600)
+                return "--interval: '" + std::string(argv[i]) + "' is not a number of seconds from 0.1 to 3600";
+        } else if (arg == "--count") {
+            char* end = nullptr;
+            const unsigned long n = std::strtoul(argv[++i], &end, 10);
+            if (*end != '\0' || n == 0 || argv[i][0] == '-')
+                return "--count: '" + std::string(argv[i]) + "' is not a number of frames above 0";
+            options.count = n;
+        } else {
+            return "top: unknown option '" + std::string(arg) + "' (--interval, --count)";
+        }
+    }
+    return options;
 }
 
 }  // namespace
@@ -72,9 +209,15 @@ int main(int argc, char* argv[]) {
             }
             if (arg.starts_with("-")) return usage_error("unknown option " + std::string(arg));
             command = dslite::daemon::current_command_name(arg);
+            if (command == "top") {
+                if (json) return usage_error("top shows no JSON: --json is for the other commands");
+                auto options = parse_top_options(argc, argv, i + 1);
+                if (auto* e = std::get_if<std::string>(&options)) return usage_error(*e);
+                return run_top(control, std::get<TopOptions>(options));
+            }
             if (command != "stats" && command != "bindings" && command != "subscribers" && command != "whois")
                 return usage_error("unknown command '" + std::string(arg) +
-                                   "' (stats, bindings, subscribers or whois)");
+                                   "' (stats, bindings, subscribers, whois or top)");
             request = arg;  // as said: a daemon older than a command's new name knows its old one
             continue;
         }
@@ -87,7 +230,7 @@ int main(int argc, char* argv[]) {
         request += ' ';
         request += arg;  // the daemon checks the filters and says what is wrong
     }
-    if (command.empty()) return usage_error("no command (stats, bindings, subscribers or whois)");
+    if (command.empty()) return usage_error("no command (stats, bindings, subscribers, whois or top)");
 
     const Reply reply = ask(control, request);
     if (!reply.error.empty()) {

@@ -68,6 +68,18 @@ std::string endpoint(Ipv4Address address, std::uint16_t port) {
     return to_string(address) + ":" + std::to_string(port);
 }
 
+std::variant<Request, std::string> parse_top(std::span<const std::string_view> args) {
+    Request request{Command::top, {}, {}};
+    request.top = kDefaultTop;
+    if (args.size() > 1) return std::string("top takes at most one number of subscribers");
+    if (args.empty()) return request;
+    const auto n = parse_unsigned(args[0]);
+    if (!n || *n == 0 || *n > kMaxTop)
+        return "top: " + in_quotes(args[0]) + " is not a number of subscribers from 1 to " + std::to_string(kMaxTop);
+    request.top = static_cast<std::uint32_t>(*n);
+    return request;
+}
+
 }  // namespace
 
 bool BindingFilter::matches(const BindingInfo& s) const {
@@ -100,6 +112,7 @@ std::variant<Request, std::string> parse_request(std::string_view line) {
         if (auto error = parse_filter(args, request)) return "bindings: " + *error;
         return request;
     }
+    if (command == "top") return parse_top(args);
     if (command == "whois") {
         if (args.size() != 1) return std::string("whois takes one ADDR:PORT or IPv6 address or prefix");
         const std::string_view what = args[0];
@@ -505,6 +518,136 @@ private:
 
 }  // namespace
 
+namespace {
+
+std::uint64_t packets_of(const SubscriberInfo& s) { return std::uint64_t{s.pps_from_b4} + s.pps_to_b4; }
+std::uint64_t bindings_of(const SubscriberInfo& s) { return std::uint64_t{s.tcp} + s.udp + s.icmp; }
+
+// Ahead in a ranking: more of `key`, then the lower prefix, so that equal
+// subscribers come in the same order from every engine and every time.
+template <typename Key>
+auto ahead(Key key) {
+    return [key](const SubscriberInfo& a, const SubscriberInfo& b) {
+        const std::uint64_t x = key(a), y = key(b);
+        return x != y ? x > y : a.prefix.address < b.prefix.address;
+    };
+}
+
+// Keeps the `n` best of what it is offered: a heap whose front is the last
+// of them, so most subscribers cost one comparison.
+template <typename Ahead>
+void offer(std::vector<SubscriberInfo>& kept, std::size_t n, const SubscriberInfo& s, Ahead ahead) {
+    if (kept.size() < n) {
+        kept.push_back(s);
+        std::push_heap(kept.begin(), kept.end(), ahead);
+    } else if (n != 0 && ahead(s, kept.front())) {
+        std::pop_heap(kept.begin(), kept.end(), ahead);
+        kept.back() = s;
+        std::push_heap(kept.begin(), kept.end(), ahead);
+    }
+}
+
+void write_ranking(JsonWriter& json, std::string_view name, std::span<const SubscriberInfo> ranking) {
+    json.key(name).begin_array();
+    for (const SubscriberInfo& s : ranking) {
+        json.begin_object()
+            .member("prefix", to_string(s.prefix))
+            .member("public_address", to_string(s.public_address))
+            .member("pps_from_b4", s.pps_from_b4)
+            .member("pps_to_b4", s.pps_to_b4)
+            .member("bindings", bindings_of(s))
+            .member("tcp", s.tcp)
+            .member("udp", s.udp)
+            .member("icmp", s.icmp)
+            .end_object();
+    }
+    json.end_array();
+}
+
+}  // namespace
+
+void Busiest::offer(const SubscriberInfo& s, std::size_t n) {
+    bindings[index_of(Protocol::tcp)] += s.tcp;
+    bindings[index_of(Protocol::udp)] += s.udp;
+    bindings[index_of(Protocol::icmp)] += s.icmp;
+    if (packets_of(s) != 0) dslite::daemon::offer(by_packets, n, s, ahead(packets_of));
+    if (bindings_of(s) != 0) dslite::daemon::offer(by_bindings, n, s, ahead(bindings_of));
+}
+
+void Busiest::finish() {
+    std::sort_heap(by_packets.begin(), by_packets.end(), ahead(packets_of));
+    std::sort_heap(by_bindings.begin(), by_bindings.end(), ahead(bindings_of));
+}
+
+Busiest busiest_of(const Engine& engine, std::size_t n) {
+    Busiest out;
+    engine.for_each_subscriber([&](const SubscriberInfo& s) { out.offer(s, n); });
+    out.finish();
+    return out;
+}
+
+std::string top_json(std::span<const Busiest> engines, std::size_t n) {
+    Busiest all;
+    for (const Busiest& e : engines) {
+        all.by_packets.insert(all.by_packets.end(), e.by_packets.begin(), e.by_packets.end());
+        all.by_bindings.insert(all.by_bindings.end(), e.by_bindings.begin(), e.by_bindings.end());
+        for (std::size_t p = 0; p < kProtocols; ++p) all.bindings[p] += e.bindings[p];
+    }
+    // A subscriber is one engine's (Shares), so the engines' best are the candidates.
+    const auto merge = [n](std::vector<SubscriberInfo>& ranking, auto ahead) {
+        std::sort(ranking.begin(), ranking.end(), ahead);
+        if (ranking.size() > n) ranking.resize(n);
+    };
+    merge(all.by_packets, ahead(packets_of));
+    merge(all.by_bindings, ahead(bindings_of));
+
+    JsonWriter json;
+    json.begin_object();
+    write_ranking(json, "by_packets", all.by_packets);
+    write_ranking(json, "by_bindings", all.by_bindings);
+    json.key("bindings_by_protocol").begin_object();
+    for (const Protocol p : {Protocol::tcp, Protocol::udp, Protocol::icmp})
+        json.member(protocol_name(p), all.bindings[index_of(p)]);
+    json.end_object();
+    return json.end_object().take();
+}
+
+namespace {
+
+// top: each engine's subscribers walked in pieces as the tables are, the
+// rankings kept as it goes; the answer is written whole at the end (it holds
+// at most 2 * kMaxTop rows).
+class TopAnswer {
+public:
+    TopAnswer(std::uint32_t n, std::size_t engines, OnEngine on_engine)
+        : n_(n), busiest_(engines), on_engine_(std::move(on_engine)) {}
+
+    std::optional<std::string> operator()() {
+        if (engine_ == busiest_.size()) {
+            if (done_) return std::nullopt;
+            done_ = true;
+            return top_json(busiest_, n_);
+        }
+        on_engine_(engine_, [&](const Engine& engine, const Gauges&) {
+            const auto next = engine.for_each_subscriber(
+                cursor_, kPieceSlots, [&](const SubscriberInfo& s) { busiest_[engine_].offer(s, n_); });
+            cursor_ = next.value_or(0);
+            if (!next) busiest_[engine_++].finish();
+        });
+        return std::string();
+    }
+
+private:
+    std::uint32_t n_;
+    std::vector<Busiest> busiest_;
+    OnEngine on_engine_;
+    std::size_t engine_ = 0;
+    std::uint32_t cursor_ = 0;
+    bool done_ = false;
+};
+
+}  // namespace
+
 Pieces serve(std::string_view line, std::size_t engines, OnEngine on_engine) {
     auto parsed = parse_request(line);
     if (auto* error = std::get_if<std::string>(&parsed)) return whole(error_json(*error));
@@ -517,6 +660,7 @@ Pieces serve(std::string_view line, std::size_t engines, OnEngine on_engine) {
                       [&](const Engine& engine, const Gauges& gauges) { views[e] = view_of(request, engine, gauges); });
         return whole(stats_answer(views));
     }
+    case Command::top: return TopAnswer(request.top, engines, std::move(on_engine));
     case Command::subscribers: return TableAnswer<SubscriberInfo>(std::move(request), engines, std::move(on_engine));
     case Command::bindings:
     case Command::whois: return TableAnswer<BindingInfo>(std::move(request), engines, std::move(on_engine));

@@ -4,6 +4,9 @@
 //   stats                                   every counter, the daemon's gauges, each device's counts
 //   bindings [--b4 PREFIX] [--protocol tcp|udp|icmp] [--public ADDR] [--limit N]
 //   subscribers [--limit N]                 each subscriber: softwires, public address, counts
+//   top [N]                                 the N busiest subscribers (10; at most kMaxTop) by packets
+//                                           in the last whole second and by bindings, and the
+//                                           bindings per protocol (dslite-ctl top)
 //   whois ADDR:PORT | IPV6[/LEN]            who has that public end, or which public end that
 //                                           subscriber has (RFC 7422 under --port-mapping
 //                                           deterministic; its port blocks under
@@ -15,6 +18,7 @@
 // the order of their keys (B4, protocol, inside end; prefix).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -30,7 +34,7 @@
 
 namespace dslite::daemon {
 
-enum class Command { stats, bindings, subscribers, whois };
+enum class Command { stats, bindings, subscribers, whois, top };
 
 struct BindingFilter {
     std::optional<Ipv6Prefix> b4;  // a bare address is a /128
@@ -45,7 +49,11 @@ struct Request {
     Command command;
     BindingFilter filter;
     std::optional<std::uint32_t> limit;  // bindings and subscribers: at most this many, the first by key
+    std::uint32_t top = 0;               // top: subscribers in each ranking
 };
+
+inline constexpr std::uint32_t kDefaultTop = 10;
+inline constexpr std::uint32_t kMaxTop = 1000;
 
 // The request, or the error line to answer with.
 std::variant<Request, std::string> parse_request(std::string_view line);
@@ -97,6 +105,24 @@ struct Mapped {
 // are the live ones that match.
 std::string whois_json(std::string_view mapping, const std::optional<Mapped>& mapped,
                        std::span<const PortBlockInfo> blocks, std::span<const BindingInfo> bindings);
+
+// The top request's part of one engine, or of all: the busiest subscribers,
+// best first, by packets per second (both ways) and by bindings, none with
+// zero; and the bindings per protocol, summed over every subscriber.
+struct Busiest {
+    std::vector<SubscriberInfo> by_packets;
+    std::vector<SubscriberInfo> by_bindings;
+    std::array<std::uint64_t, kProtocols> bindings{};  // by index_of(Protocol)
+
+    // A walk's subscribers one by one, keeping `n` of each ranking (no copy
+    // of the table however large it is); then finish() puts them in order.
+    void offer(const SubscriberInfo& s, std::size_t n);
+    void finish();
+};
+// One walk over the engine's subscribers (the socket walks in pieces, serve()).
+Busiest busiest_of(const Engine& engine, std::size_t n);
+// The rankings of every engine merged, `n` of each.
+std::string top_json(std::span<const Busiest> engines, std::size_t n);
 
 // What one engine shows for a request besides its tables, taken on the
 // engine's own thread.

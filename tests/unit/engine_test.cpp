@@ -231,6 +231,46 @@ TEST_F(EngineTest, SubscriberIsThePrefixNotTheAddress) {
     EXPECT_EQ(engine->subscriber_count(), 1u);
 }
 
+// dslite-ctl top: each subscriber's packets of the last whole second, each
+// way, of its bindings only; a second without packets reads as none.
+TEST_F(EngineTest, SubscriberPacketsPerSecondAreTheLastWholeSecond) {
+    const auto pps = [&](const Ipv6Address& b4) {
+        std::pair<std::uint32_t, std::uint32_t> found{~0u, ~0u};
+        engine->for_each_subscriber([&](const SubscriberInfo& s) {
+            if (s.prefix.contains(b4)) found = {s.pps_from_b4, s.pps_to_b4};
+        });
+        return found;
+    };
+    const auto at = [](std::int64_t second) { return Time(std::chrono::seconds(1'700'000'000 + second)); };
+    const Bound a = bind_udp(net::b4_a, 0);
+    for (int i = 0; i < 2; ++i) from_b4(net::b4_a, udp(net::host, 5000, net::server1, 53), 0);
+    for (int i = 0; i < 2; ++i) from_uplink(udp(net::server1, 53, a.pub, a.port), 0);
+    bind_udp(net::b4_b, 0);
+    using P = std::pair<std::uint32_t, std::uint32_t>;
+    EXPECT_EQ(pps(net::b4_a), P(0, 0)) << "second 0 is not over yet";
+    engine->advance(at(1));
+    EXPECT_EQ(pps(net::b4_a), P(3, 2));
+    EXPECT_EQ(pps(net::b4_b), P(1, 0));
+    // Second 1: one reply for A; at second 2 that is what A did.
+    from_uplink(udp(net::server1, 53, a.pub, a.port), 1);
+    EXPECT_EQ(pps(net::b4_a), P(3, 2)) << "second 1 is not over yet";
+    engine->advance(at(2));
+    EXPECT_EQ(pps(net::b4_a), P(0, 1));
+    EXPECT_EQ(pps(net::b4_b), P(0, 0));
+    // A packet after a silent second: the silent one is the last whole second.
+    from_b4(net::b4_a, udp(net::host, 5000, net::server1, 53), 4);
+    EXPECT_EQ(pps(net::b4_a), P(0, 0));
+    engine->advance(at(5));
+    EXPECT_EQ(pps(net::b4_a), P(1, 0));
+    engine->advance(at(7));
+    EXPECT_EQ(pps(net::b4_a), P(0, 0));
+    // Dropped packets are not the subscriber's traffic.
+    from_uplink(udp(net::server1, 53, a.pub, static_cast<std::uint16_t>(a.port + 1)), 7);
+    engine->advance(at(8));
+    EXPECT_EQ(pps(net::b4_a), P(0, 0));
+    expect_balanced();
+}
+
 // RFC 7785 4 [rows 25, 27]: one softwire per subscriber by default. A new B4
 // address in the prefix takes it over with its bindings (same public address
 // and port, replies to the new address); the old one is refused until the

@@ -69,8 +69,14 @@ TEST(Tables, WhoisUnderPortBlocksListsTheBlocks) {
 }
 
 TEST(Tables, B4sListSoftwiresAndCounts) {
-    const SubscriberInfo subs[] = {
-        {*parse_ipv6_prefix("2001:db8:a::/56"), *parse_ipv4("198.51.100.3"), 1, 2, 0, {*parse_ipv6("2001:db8:a::2")}}};
+    const SubscriberInfo subs[] = {{*parse_ipv6_prefix("2001:db8:a::/56"),
+                                    *parse_ipv4("198.51.100.3"),
+                                    1,
+                                    2,
+                                    0,
+                                    0,
+                                    0,
+                                    {*parse_ipv6("2001:db8:a::2")}}};
     EXPECT_EQ(subscribers_table(json(daemon::subscribers_json(subs))),
               "SUBSCRIBER       SOFTWIRES      PUBLIC        BINDINGS  TCP  UDP  ICMP\n"
               "2001:db8:a::/56  2001:db8:a::2  198.51.100.3  3         1    2    0\n"

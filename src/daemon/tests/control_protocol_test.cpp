@@ -113,8 +113,10 @@ TEST(ControlResponse, SubscribersListTheirSoftwiresAndCounts) {
          1,
          2,
          0,
+         0,
+         0,
          {net::b4_a, v6("2001:db8:a:1::9")}},
-        {*parse_ipv6_prefix("2001:db8:b::/56"), *parse_ipv4("198.51.100.7"), 0, 0, 1, {net::b4_b}},
+        {*parse_ipv6_prefix("2001:db8:b::/56"), *parse_ipv4("198.51.100.7"), 0, 0, 1, 0, 0, {net::b4_b}},
     };
     EXPECT_EQ(subscribers_json(subs),
               R"({"subscribers":[{"prefix":"2001:db8:a::/56","softwires":["2001:db8:a::2","2001:db8:a:1::9"],)"
@@ -251,6 +253,87 @@ TEST(ControlResponse, WhoisUnderPortBlocksNamesTheBlock) {
     const int outside = first > config.port_min ? first - 1 : first + 512;
     EXPECT_EQ(respond("whois " + address + ":" + std::to_string(outside), engine, gauges),
               R"({"mapping":"port-blocks","blocks":[],"bindings":[],"count":0})");
+}
+
+SubscriberInfo subscriber(const char* prefix, std::uint32_t udp, std::uint32_t from_b4, std::uint32_t to_b4) {
+    return {*parse_ipv6_prefix(prefix), *parse_ipv4("198.51.100.3"), 0, udp, 0, from_b4, to_b4};
+}
+
+TEST(ControlRequest, TopTakesHowManySubscribers) {
+    EXPECT_EQ(parsed("top").command, Command::top);
+    EXPECT_EQ(parsed("top").top, kDefaultTop);
+    EXPECT_EQ(parsed("top 25").top, 25u);
+    EXPECT_EQ(refused("top 0"), "top: '0' is not a number of subscribers from 1 to 1000");
+    EXPECT_EQ(refused("top 1001"), "top: '1001' is not a number of subscribers from 1 to 1000");
+    EXPECT_EQ(refused("top many"), "top: 'many' is not a number of subscribers from 1 to 1000");
+    EXPECT_EQ(refused("top 1 2"), "top takes at most one number of subscribers");
+}
+
+// The engines' rankings are merged into one, best first, ties by prefix.
+TEST(ControlResponse, TopMergesTheEnginesRankings) {
+    Busiest one, two;
+    one.by_packets = {subscriber("2001:db8:a::/56", 1, 900, 100), subscriber("2001:db8:c::/56", 9, 5, 5)};
+    one.by_bindings = {subscriber("2001:db8:c::/56", 9, 5, 5), subscriber("2001:db8:a::/56", 1, 900, 100)};
+    one.bindings = {2, 10, 3};
+    two.by_packets = {subscriber("2001:db8:b::/56", 2, 10, 2000), subscriber("2001:db8:d::/56", 1, 6, 4)};
+    two.by_bindings = {subscriber("2001:db8:b::/56", 2, 10, 2000), subscriber("2001:db8:d::/56", 1, 6, 4)};
+    two.bindings = {0, 3, 1};
+    const Busiest both[] = {one, two};
+    const std::string json = top_json(both, 3);
+    EXPECT_EQ(json.find('\n'), std::string::npos);
+    const auto at = [&](std::string_view ranking, std::string_view prefix) {
+        const auto from = json.find(ranking);
+        return json.find(std::string("\"prefix\":\"") + std::string(prefix), from);
+    };
+    const auto bindings = json.find("\"by_bindings\"");
+    ASSERT_NE(bindings, std::string::npos) << json;
+    // By packets: b (2010), a (1000), then c and d tie at 10: c, the lower prefix.
+    EXPECT_LT(at("by_packets", "2001:db8:b::"), at("by_packets", "2001:db8:a::"));
+    EXPECT_LT(at("by_packets", "2001:db8:a::"), at("by_packets", "2001:db8:c::"));
+    EXPECT_GT(at("by_packets", "2001:db8:d::"), bindings) << "only three: " << json;
+    // By bindings: c (9), b (2), then a and d tie at 1: a.
+    EXPECT_LT(at("by_bindings", "2001:db8:c::"), at("by_bindings", "2001:db8:b::"));
+    EXPECT_LT(at("by_bindings", "2001:db8:b::"), at("by_bindings", "2001:db8:a::"));
+    EXPECT_EQ(at("by_bindings", "2001:db8:d::"), std::string::npos) << json;
+    EXPECT_NE(json.find(R"({"prefix":"2001:db8:b::/56","public_address":"198.51.100.3","pps_from_b4":10,)"
+                        R"("pps_to_b4":2000,"bindings":2,"tcp":0,"udp":2,"icmp":0})"),
+              std::string::npos)
+        << json;
+    EXPECT_NE(json.find(R"("bindings_by_protocol":{"tcp":2,"udp":13,"icmp":4})"), std::string::npos) << json;
+}
+
+// One pass over a running engine: the busiest of its subscribers, none idle
+// in the last second among those by packets.
+TEST(ControlResponse, TopRanksAnEnginesSubscribers) {
+    Engine engine(lab_config());
+    NoEmit none;
+    const auto send = [&](const Ipv6Address& b4, std::uint16_t port, int times, std::int64_t second) {
+        for (int i = 0; i < times; ++i) {
+            PacketBuffer buffer;
+            Packet packet = buffer.holding(softwire_udp(b4, port, "hi"));
+            ASSERT_EQ(engine.from_b4(packet, Time{second * 1'000'000}, none), Verdict::to_uplink);
+        }
+    };
+    send(v6("2001:db8:c::2"), 5000, 1, 0);  // then idle in second 1
+    send(net::b4_a, 5000, 5, 1);
+    send(net::b4_b, 5000, 2, 1);
+    send(net::b4_b, 5001, 1, 1);
+    engine.advance(Time{2'000'000});
+    const Busiest b = busiest_of(engine, 2);
+    ASSERT_EQ(b.by_packets.size(), 2u);
+    EXPECT_EQ(b.by_packets[0].prefix, *parse_ipv6_prefix("2001:db8:a::/56"));
+    EXPECT_EQ(b.by_packets[0].pps_from_b4, 5u);
+    EXPECT_EQ(b.by_packets[1].prefix, *parse_ipv6_prefix("2001:db8:b::/56"));
+    EXPECT_EQ(b.by_packets[1].pps_from_b4, 3u);
+    ASSERT_EQ(b.by_bindings.size(), 2u);
+    EXPECT_EQ(b.by_bindings[0].prefix, *parse_ipv6_prefix("2001:db8:b::/56"));
+    EXPECT_EQ(b.by_bindings[0].udp, 2u);
+    EXPECT_EQ(b.by_bindings[1].prefix, *parse_ipv6_prefix("2001:db8:a::/56")) << "a before c: the lower prefix";
+    EXPECT_EQ(b.bindings[index_of(Protocol::udp)], 4u);
+    EXPECT_EQ(busiest_of(engine, 10).by_packets.size(), 2u) << "c sent nothing in the last second";
+    const std::string answered = respond("top 1", engine, Gauges{});
+    EXPECT_NE(answered.find(R"("by_packets":[{"prefix":"2001:db8:a::/56")"), std::string::npos) << answered;
+    EXPECT_NE(answered.find(R"("by_bindings":[{"prefix":"2001:db8:b::/56")"), std::string::npos) << answered;
 }
 
 TEST(ControlResponse, AnswersOverSeveralEnginesAsOne) {
