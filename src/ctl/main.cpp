@@ -5,7 +5,9 @@
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "capture.hpp"
 #include "control_client.hpp"
 #include "json_reader.hpp"
 #include "platform/control_path.hpp"
@@ -18,6 +20,7 @@ using namespace dslite::ctl;
 
 constexpr const char* kUsage =
     "Usage: dslite-ctl [--control PATH] [--json] COMMAND [FILTERS]\n"
+    "       dslite-ctl [--control PATH] capture [FILTERS] [--count N] [--snaplen N] -w FILE|-\n"
     "\n"
     "Commands:\n"
     "  stats                   every counter, bindings, subscribers, uptime\n"
@@ -32,6 +35,14 @@ constexpr const char* kUsage =
     "                          --port-block-size, and the live bindings on it\n"
     "  whois IPV6[/LEN]        the public address and port range of that subscriber (deterministic)\n"
     "                          or its port blocks, and the live bindings of B4s in it\n"
+    "  capture [FILTERS]       the packets of matching subscribers or public ends on both sides\n"
+    "                          of the NAT (the softwire packet and the IPv4 one), as pcapng with\n"
+    "                          interface 0 \"b4\" and 1 \"uplink\"; ends on --count, SIGINT or SIGTERM:\n"
+    "      --b4 ADDR[/LEN]       packets of B4s at this IPv6 address or in this prefix\n"
+    "      --public ADDR[:PORT]  packets to or from this public IPv4 address (and port)\n"
+    "      --count N             stop after N packets (each side's copy counts as one)\n"
+    "      --snaplen N           keep the first N bytes of each packet (default: all)\n"
+    "      -w FILE|-             write pcapng to FILE, or to stdout with - (required)\n"
     "\n"
     "Options:\n"
     "  --control PATH          the daemon's control socket (default ";
@@ -70,9 +81,13 @@ int main(int argc, char* argv[]) {
             }
             if (arg.starts_with("-")) return usage_error("unknown option " + std::string(arg));
             command = dslite::daemon::current_command_name(arg);
+            if (command == "capture") {
+                const std::vector<std::string_view> rest(argv + i + 1, argv + argc);
+                return dslite::ctl::run_capture(control, rest);
+            }
             if (command != "stats" && command != "bindings" && command != "subscribers" && command != "whois")
                 return usage_error("unknown command '" + std::string(arg) +
-                                   "' (stats, bindings, subscribers or whois)");
+                                   "' (stats, bindings, subscribers, whois or capture)");
             request = arg;  // as said: a daemon older than a command's new name knows its old one
             continue;
         }
@@ -85,7 +100,7 @@ int main(int argc, char* argv[]) {
         request += ' ';
         request += arg;  // the daemon checks the filters and says what is wrong
     }
-    if (command.empty()) return usage_error("no command (stats, bindings, subscribers or whois)");
+    if (command.empty()) return usage_error("no command (stats, bindings, subscribers, whois or capture)");
 
     const Reply reply = ask(control, request);
     if (!reply.error.empty()) {

@@ -14,18 +14,6 @@ namespace dslite::daemon {
 
 namespace {
 
-std::vector<std::string_view> words(std::string_view line) {
-    std::vector<std::string_view> out;
-    std::size_t i = 0;
-    while (i < line.size()) {
-        while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
-        const std::size_t start = i;
-        while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') ++i;
-        if (i > start) out.push_back(line.substr(start, i - start));
-    }
-    return out;
-}
-
 std::optional<Protocol> parse_protocol(std::string_view text) {
     if (text == "tcp") return Protocol::tcp;
     if (text == "udp") return Protocol::udp;
@@ -70,7 +58,7 @@ bool BindingFilter::matches(const BindingInfo& s) const {
 }
 
 std::variant<Request, std::string> parse_request(std::string_view line) {
-    const auto w = words(line);
+    const auto w = request_words(line);
     if (w.empty()) return std::string("empty request: try stats, bindings, subscribers or whois");
     const std::span<const std::string_view> args(w.data() + 1, w.size() - 1);
     const std::string_view command = current_command_name(w[0]);
@@ -115,7 +103,9 @@ std::string stats_json(const Counters& counters, const Gauges& gauges) {
         .member("uplink_write_refused", gauges.uplink_write_refused)
         .member("threads", gauges.threads)
         .member("handoffs", gauges.handoffs)
-        .member("handoffs_refused", gauges.handoffs_refused);
+        .member("handoffs_refused", gauges.handoffs_refused)
+        .member("capture_packets", gauges.capture_packets)
+        .member("capture_dropped", gauges.capture_dropped);
     json.key("counters").begin_object();
     for (std::size_t i = 0; i < kCounterCount; ++i) {
         const auto c = static_cast<Counter>(i);
@@ -312,6 +302,8 @@ std::string answer(const Request& request, std::span<const EngineView> views) {
         gauges.uplink_write_refused += g.uplink_write_refused;
         gauges.handoffs += g.handoffs;
         gauges.handoffs_refused += g.handoffs_refused;
+        gauges.capture_packets += g.capture_packets;
+        gauges.capture_dropped += g.capture_dropped;
         gauges.devices.insert(gauges.devices.end(), g.devices.begin(), g.devices.end());
         bindings.insert(bindings.end(), v.bindings.begin(), v.bindings.end());
         binding_engines.insert(binding_engines.end(), v.bindings.size(), e);

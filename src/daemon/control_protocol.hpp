@@ -57,6 +57,8 @@ struct Gauges {
     std::uint64_t threads = 1;           // engines side by side, a thread each
     std::uint64_t handoffs = 0;          // packets handed from one engine's thread to another's
     std::uint64_t handoffs_refused = 0;  // lost: the other thread's ring was full
+    std::uint64_t capture_packets = 0;   // of the capture running now (dslite-ctl capture), to its ring
+    std::uint64_t capture_dropped = 0;   // not captured: its ring was full (forwarded all the same)
     struct Device {
         std::string side;  // "b4", "uplink" or "both" (one TUN for both)
         std::string name;
