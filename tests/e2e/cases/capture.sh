@@ -117,6 +117,19 @@ case_main() {
     lab_in hostb ping -c 1 -W 2 "$LAB_SERVER" >/dev/null
     check "... and ends" ended "$CAPTURE_PID"
 
+    # --threads 2: a ring per thread, drained into one file.
+    check "dslite-aftr restarts with --threads 2" lab_restart_aftr --threads 2
+    lab_udp_both_sites 5500 5
+    wait "${LAB_UDP_PIDS[@]}"
+    public=$(lab_ctl --json bindings --b4 2001:db8:a::2 --protocol udp |
+        "$LAB_PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["bindings"][0]["public"])')
+    check "a capture of site a with 2 threads starts" start_capture threads --b4 2001:db8:a::2 --count 40
+    lab_udp_both_sites 5500 30
+    wait "${LAB_UDP_PIDS[@]}"
+    check "... ends after --count 40" ended "$CAPTURE_PID"
+    check "... tshark reads 40 packets" test "$(tshark_fields "$LAB_DIR/threads.pcapng" frame.number | wc -l)" -eq 40
+    check "... site a's only, on both sides" only_site_a "$LAB_DIR/threads.pcapng" "${public%:*}"
+
     local refused
     refused=$(lab_ctl capture --count many -w "$LAB_DIR/x.pcapng" 2>&1; echo "exit $?")
     check "a bad option is refused naming it" contains "$refused" "--count: 'many' is not a count of packets"
