@@ -52,6 +52,7 @@ bool write_all(int fd, std::span<const std::uint8_t> bytes) {
 }  // namespace
 
 int run_capture(const std::string& control, std::span<const std::string_view> args) {
+    stop_requested = 0;  // a caller may run several (the tests)
     std::string output;
     std::string request = "capture";
     std::vector<std::string_view> options;

@@ -56,7 +56,6 @@ public:
         pcapng::interface_description(pending_, "b4", "B4 side (softwires): " + service_.b4_, request_.snaplen);
         pcapng::interface_description(pending_, "uplink", "uplink side (IPv4): " + service_.uplink_, request_.snaplen);
         for (std::size_t i = 0; i < taps_.size(); ++i) service_.workers_[i](taps_[i].get());
-        spdlog::info("capture: started ({} threads)", taps_.size());
         flush();
         watch_client();
         drain_later();
@@ -186,6 +185,7 @@ bool CaptureService::take(std::string_view line, Socket& socket) {
         answer_and_close(socket, error_json("capture: another capture is running (one at a time)"));
         return true;
     }
+    spdlog::info("capture: started: {}", line);
     session_ = std::make_shared<Session>(*this, std::move(socket), std::get<CaptureRequest>(parsed));
     const auto session = session_;  // start() may end it
     session->start();
