@@ -5,7 +5,8 @@
 # the IPv4 packets on its public address. A --public ADDR:PORT capture
 # streamed to tcpdump through -w - takes that binding's packets only. SIGINT
 # ends a capture with a complete file and the ring's drop count; a second
-# capture is refused while one runs; a bad option is refused naming it.
+# capture is refused while one runs; a bad option is refused naming it;
+# --threads 2 captures into one file; the daemon stopping ends a capture.
 
 # Starts dslite-ctl capture in the background (its pid in CAPTURE_PID, its
 # stderr in $LAB_DIR/NAME.err) and waits until the file has its header.
@@ -136,4 +137,14 @@ case_main() {
     check "... with exit status 2" contains "$refused" "exit 2"
     refused=$(lab_ctl capture --b4 2001:db8:a::2 2>&1; echo "exit $?")
     check "no -w is refused" contains "$refused" "-w FILE"
+
+    # The daemon stopping ends a running capture; what came is a whole file.
+    check "a capture runs while dslite-aftr stops" start_capture last
+    lab_in hosta ping -c 2 -i 0.2 -W 2 "$LAB_SERVER" >/dev/null || true
+    kill -TERM "$(<"$LAB_DIR/aftr.pid")"
+    check "... dslite-ctl ends with it" ended "$CAPTURE_PID"
+    check "... the file reads whole, with the pings" test \
+        "$(tshark -r "$LAB_DIR/last.pcapng" -Y icmp 2>/dev/null | wc -l)" -ge 4
+    check "... dslite-ctl says the daemon stopped" contains "$(cat "$LAB_DIR/last.err")" "the daemon stopped"
+    check "... and dslite-aftr stopped cleanly" lab_wait 5 grep -q "stopped:" "$LAB_DIR/aftr.log"
 }
