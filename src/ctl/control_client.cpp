@@ -11,47 +11,54 @@
 
 namespace dslite::ctl {
 
-namespace {
+Connection::~Connection() {
+    if (fd >= 0) ::close(fd);
+}
 
-// Closes the socket whichever way ask() returns.
-struct Fd {
-    int fd;
-    ~Fd() {
-        if (fd >= 0) ::close(fd);
-    }
-};
-
-}  // namespace
-
-Reply ask(const std::string& path, const std::string& request, std::chrono::milliseconds timeout) {
-    const auto failed = [&](const std::string& what) { return Reply{{}, path + ": " + what}; };
+Connection connect_control(const std::string& path, std::chrono::milliseconds timeout) {
+    Connection c;
+    const auto failed = [&](const std::string& what) {
+        c.error = path + ": " + what;
+        return std::move(c);
+    };
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
     if (path.size() >= sizeof address.sun_path) return failed("longer than a UNIX socket path may be");
     std::memcpy(address.sun_path, path.data(), path.size());
 
-    Fd socket{::socket(AF_UNIX, SOCK_STREAM, 0)};
+    c.fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
     // Not SOCK_CLOEXEC: macOS has no such flag.
-    if (socket.fd < 0 || ::fcntl(socket.fd, F_SETFD, FD_CLOEXEC) < 0) return failed(std::strerror(errno));
+    if (c.fd < 0 || ::fcntl(c.fd, F_SETFD, FD_CLOEXEC) < 0) return failed(std::strerror(errno));
     timeval limit{};
     limit.tv_sec = static_cast<time_t>(timeout.count() / 1000);
     limit.tv_usec = static_cast<suseconds_t>(timeout.count() % 1000 * 1000);
-    ::setsockopt(socket.fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
-    ::setsockopt(socket.fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
-    if (::connect(socket.fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+    ::setsockopt(c.fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    ::setsockopt(c.fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+    if (::connect(c.fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
         const int e = errno;
         std::string why = std::strerror(e);
         if (e == ENOENT || e == ECONNREFUSED) why += " (is dslite-aftr running? see --control)";
         return failed(why);
     }
+    return c;
+}
 
+bool send_line(int fd, const std::string& request) {
     const std::string line = request + '\n';
     for (std::size_t sent = 0; sent < line.size();) {
-        const ssize_t n = ::send(socket.fd, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
+        const ssize_t n = ::send(fd, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return failed(std::string("sending: ") + std::strerror(errno));
+        if (n < 0) return false;
         sent += static_cast<std::size_t>(n);
     }
+    return true;
+}
+
+Reply ask(const std::string& path, const std::string& request, std::chrono::milliseconds timeout) {
+    const auto failed = [&](const std::string& what) { return Reply{{}, path + ": " + what}; };
+    const Connection socket = connect_control(path, timeout);
+    if (!socket.error.empty()) return Reply{{}, socket.error};
+    if (!send_line(socket.fd, request)) return failed(std::string("sending: ") + std::strerror(errno));
 
     Reply reply;
     char buffer[65536];

@@ -12,7 +12,9 @@
 #include <optional>
 #include <string_view>
 #include <variant>
+#include <vector>
 
+#include "capture.hpp"
 #include "control_client.hpp"
 #include "json_reader.hpp"
 #include "platform/control_path.hpp"
@@ -28,6 +30,7 @@ using namespace dslite::ctl;
 constexpr const char* kUsage =
     "Usage: dslite-ctl [--control PATH] [--json] COMMAND [FILTERS]\n"
     "       dslite-ctl [--control PATH] top [--interval SECONDS] [--count N]\n"
+    "       dslite-ctl [--control PATH] capture [FILTERS] [--count N] [--snaplen N] -w FILE|-\n"
     "\n"
     "Commands:\n"
     "  stats                   every counter, bindings, subscribers, uptime\n"
@@ -50,6 +53,14 @@ constexpr const char* kUsage =
     "                          Not on a terminal: --count frames (default 1) as plain text\n"
     "      --interval SECONDS    between frames (default 1; at least 0.1)\n"
     "      --count N             frames to show, then exit (default: until q)\n"
+    "  capture [FILTERS]       the packets of matching subscribers or public ends on both sides\n"
+    "                          of the NAT (the softwire packet and the IPv4 one), as pcapng with\n"
+    "                          interface 0 \"b4\" and 1 \"uplink\"; ends on --count, SIGINT or SIGTERM:\n"
+    "      --b4 ADDR[/LEN]       packets of B4s at this IPv6 address or in this prefix\n"
+    "      --public ADDR[:PORT]  packets to or from this public IPv4 address (and port)\n"
+    "      --count N             stop after N packets (each side's copy counts as one)\n"
+    "      --snaplen N           keep the first N bytes of each packet (default: all)\n"
+    "      -w FILE|-             write pcapng to FILE, or to stdout with - (required)\n"
     "\n"
     "Options:\n"
     "  --control PATH          the daemon's control socket (default ";
@@ -215,9 +226,13 @@ int main(int argc, char* argv[]) {
                 if (auto* e = std::get_if<std::string>(&options)) return usage_error(*e);
                 return run_top(control, std::get<TopOptions>(options));
             }
+            if (command == "capture") {
+                const std::vector<std::string_view> rest(argv + i + 1, argv + argc);
+                return dslite::ctl::run_capture(control, rest);
+            }
             if (command != "stats" && command != "bindings" && command != "subscribers" && command != "whois")
                 return usage_error("unknown command '" + std::string(arg) +
-                                   "' (stats, bindings, subscribers, whois or top)");
+                                   "' (stats, bindings, subscribers, whois, top or capture)");
             request = arg;  // as said: a daemon older than a command's new name knows its old one
             continue;
         }
@@ -230,7 +245,7 @@ int main(int argc, char* argv[]) {
         request += ' ';
         request += arg;  // the daemon checks the filters and says what is wrong
     }
-    if (command.empty()) return usage_error("no command (stats, bindings, subscribers, whois or top)");
+    if (command.empty()) return usage_error("no command (stats, bindings, subscribers, whois, top or capture)");
 
     const Reply reply = ask(control, request);
     if (!reply.error.empty()) {

@@ -86,6 +86,11 @@ std::string stats_table(const JsonValue& answer) {
         const std::string& lost = answer["handoffs_refused"].text;
         out += lost == "0" ? ")" : ", " + lost + " lost to full rings)";
     }
+    // A capture running (older daemons send neither).
+    const std::string& captured = answer["capture_packets"].text;
+    const std::string& dropped = answer["capture_dropped"].text;
+    if ((!captured.empty() && captured != "0") || (!dropped.empty() && dropped != "0"))
+        out += ", capturing (" + captured + " packets, " + dropped + " dropped by the capture ring)";
     out += "\n\n";
     std::vector<std::vector<std::string>> rows;
     const JsonValue& counters = answer["counters"];

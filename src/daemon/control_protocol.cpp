@@ -13,18 +13,6 @@ namespace dslite::daemon {
 
 namespace {
 
-std::vector<std::string_view> words(std::string_view line) {
-    std::vector<std::string_view> out;
-    std::size_t i = 0;
-    while (i < line.size()) {
-        while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
-        const std::size_t start = i;
-        while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') ++i;
-        if (i > start) out.push_back(line.substr(start, i - start));
-    }
-    return out;
-}
-
 std::optional<Protocol> parse_protocol(std::string_view text) {
     if (text == "tcp") return Protocol::tcp;
     if (text == "udp") return Protocol::udp;
@@ -91,7 +79,7 @@ bool BindingFilter::matches(const BindingInfo& s) const {
 }
 
 std::variant<Request, std::string> parse_request(std::string_view line) {
-    const auto w = words(line);
+    const auto w = request_words(line);
     if (w.empty()) return std::string("empty request: try stats, bindings, subscribers or whois");
     const std::span<const std::string_view> args(w.data() + 1, w.size() - 1);
     const std::string_view command = current_command_name(w[0]);
@@ -147,7 +135,9 @@ std::string stats_json(const Counters& counters, const Gauges& gauges) {
         .member("handoffs", gauges.handoffs)
         .member("handoffs_refused", gauges.handoffs_refused)
         .member("handoff_ring_bytes", gauges.handoff_ring_bytes)
-        .member("handoff_ring_capacity", gauges.handoff_ring_capacity);
+        .member("handoff_ring_capacity", gauges.handoff_ring_capacity)
+        .member("capture_packets", gauges.capture_packets)
+        .member("capture_dropped", gauges.capture_dropped);
     const Occupancy& o = gauges.occupancy;
     json.key("bindings_by_state").begin_object();
     for (std::size_t i = 0; i < kBindingStates; ++i)
@@ -337,6 +327,8 @@ std::string stats_answer(std::span<const EngineView> views) {
         gauges.handoffs_refused += g.handoffs_refused;
         gauges.handoff_ring_bytes += g.handoff_ring_bytes;
         gauges.handoff_ring_capacity += g.handoff_ring_capacity;
+        gauges.capture_packets += g.capture_packets;
+        gauges.capture_dropped += g.capture_dropped;
         gauges.devices.insert(gauges.devices.end(), g.devices.begin(), g.devices.end());
         Occupancy& o = gauges.occupancy;
         for (std::size_t i = 0; i < kBindingStates; ++i) o.bindings[i] += g.occupancy.bindings[i];

@@ -76,6 +76,8 @@ struct Gauges {
     Occupancy occupancy;
     std::vector<PoolAddressUse> pool;
     std::uint64_t ports_per_address = 0;
+    std::uint64_t capture_packets = 0;  // of the capture running now (dslite-ctl capture), to its ring
+    std::uint64_t capture_dropped = 0;  // not captured: its ring was full (forwarded all the same)
     struct Device {
         std::string side;  // "b4", "uplink" or "both" (one TUN for both)
         std::string name;

@@ -24,8 +24,12 @@ using Socket = asio::local::stream_protocol::socket;
 
 class Connection : public std::enable_shared_from_this<Connection> {
 public:
-    Connection(Socket socket, std::shared_ptr<ControlServer::Handler> handler)
-        : socket_(std::move(socket)), handler_(std::move(handler)), input_(ControlServer::kMaxRequest) {}
+    Connection(Socket socket, std::shared_ptr<ControlServer::Handler> handler,
+               std::shared_ptr<ControlServer::Takeover> takeover)
+        : socket_(std::move(socket)),
+          handler_(std::move(handler)),
+          takeover_(std::move(takeover)),
+          input_(ControlServer::kMaxRequest) {}
 
     void read() {
         asio::async_read_until(
@@ -45,6 +49,7 @@ private:
         std::string line;
         std::istream in(&input_);
         std::getline(in, line);
+        if (*takeover_ && (*takeover_)(line, socket_)) return;
         pieces_ = (*handler_)(line);
         write_next();
     }
@@ -67,6 +72,7 @@ private:
 
     Socket socket_;
     std::shared_ptr<ControlServer::Handler> handler_;
+    std::shared_ptr<ControlServer::Takeover> takeover_;
     asio::streambuf input_;
     Pieces pieces_;  // of the answer being written
     std::string output_;
@@ -84,8 +90,8 @@ bool answers(const std::string& path) {
 }  // namespace
 
 std::variant<std::unique_ptr<ControlServer>, std::string> ControlServer::open(asio::io_context& io,
-                                                                              const std::string& path,
-                                                                              Handler handler) {
+                                                                              const std::string& path, Handler handler,
+                                                                              Takeover takeover) {
     const std::string where = "control: " + path + ": ";
     if (path.empty()) return std::string("control: needs a path");
     if (path.size() >= sizeof(sockaddr_un{}.sun_path)) return where + "longer than a UNIX socket path may be";
@@ -108,13 +114,18 @@ std::variant<std::unique_ptr<ControlServer>, std::string> ControlServer::open(as
     if (e) return where + e.message();
     if (::chmod(path.c_str(), 0600) != 0) return where + std::strerror(errno);
 
-    auto server = std::make_unique<ControlServer>(Opened{}, std::move(acceptor), path, std::move(handler));
+    auto server =
+        std::make_unique<ControlServer>(Opened{}, std::move(acceptor), path, std::move(handler), std::move(takeover));
     server->accept();
     return server;
 }
 
-ControlServer::ControlServer(Opened, asio::local::stream_protocol::acceptor acceptor, std::string path, Handler handler)
-    : acceptor_(std::move(acceptor)), path_(std::move(path)), handler_(std::make_shared<Handler>(std::move(handler))) {}
+ControlServer::ControlServer(Opened, asio::local::stream_protocol::acceptor acceptor, std::string path, Handler handler,
+                             Takeover takeover)
+    : acceptor_(std::move(acceptor)),
+      path_(std::move(path)),
+      handler_(std::make_shared<Handler>(std::move(handler))),
+      takeover_(std::make_shared<Takeover>(std::move(takeover))) {}
 
 ControlServer::~ControlServer() {
     boost::system::error_code ignored;
@@ -125,7 +136,7 @@ ControlServer::~ControlServer() {
 void ControlServer::accept() {
     acceptor_.async_accept([this](boost::system::error_code e, Socket socket) {
         if (e == asio::error::operation_aborted) return;  // closed: `this` may be gone
-        if (!e) std::make_shared<Connection>(std::move(socket), handler_)->read();
+        if (!e) std::make_shared<Connection>(std::move(socket), handler_, takeover_)->read();
         if (acceptor_.is_open()) accept();
     });
 }

@@ -23,6 +23,10 @@ namespace asio = boost::asio;
 class ControlServer {
 public:
     using Handler = std::function<Pieces(std::string_view line)>;
+    using Socket = asio::local::stream_protocol::socket;
+    // Asked first about each request line: true when it took the connection
+    // over (moved the socket out) for an answer that streams (capture).
+    using Takeover = std::function<bool(std::string_view line, Socket& socket)>;
     // Longer request lines are answered with an error and the connection closed.
     static constexpr std::size_t kMaxRequest = 4096;
 
@@ -30,7 +34,7 @@ public:
     // on) but never a live one or anything that is not a socket.
     // Returns the server or "control: what failed".
     static std::variant<std::unique_ptr<ControlServer>, std::string> open(asio::io_context& io, const std::string& path,
-                                                                          Handler handler);
+                                                                          Handler handler, Takeover takeover = {});
     // Stops listening and removes the socket file.
     ~ControlServer();
     ControlServer(const ControlServer&) = delete;
@@ -41,7 +45,8 @@ public:
     struct Opened {
         explicit Opened() = default;
     };
-    ControlServer(Opened, asio::local::stream_protocol::acceptor acceptor, std::string path, Handler handler);
+    ControlServer(Opened, asio::local::stream_protocol::acceptor acceptor, std::string path, Handler handler,
+                  Takeover takeover);
 
 private:
     void accept();
@@ -49,6 +54,7 @@ private:
     asio::local::stream_protocol::acceptor acceptor_;
     std::string path_;
     std::shared_ptr<Handler> handler_;  // shared with connections that outlive a stop
+    std::shared_ptr<Takeover> takeover_;
 };
 
 }  // namespace dslite::daemon

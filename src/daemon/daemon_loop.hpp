@@ -43,6 +43,8 @@ public:
     void stop();
 
     const Forwarder& forwarder() const { return forwarder_; }
+    // On the loop's thread (dslite-ctl capture): the forwarder's capture tap, or none.
+    void set_capture(CaptureTap* tap) { forwarder_.set_capture(tap); }
     std::chrono::seconds uptime() const;
 
 private:

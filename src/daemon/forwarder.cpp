@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <span>
 
+#include "capture_tap.hpp"
 #include "handoffs.hpp"
 
 namespace dslite::daemon {
@@ -161,6 +162,10 @@ void Forwarder::forward(std::size_t count, Time now) {
     // binding finds the binding, and one flow leaves in the order it came.
     const std::span<Packet> burst(slots_.data(), count);
     std::array<Verdict, kBurst> verdicts;
+    // The engine rewrites the burst in place: a capture keeps it as it came.
+    CaptureTap* const tap = capture_;
+    if (tap) [[unlikely]]
+        tap->hold(burst);
     for (std::size_t start = 0, end = 0; start < count; start = end) {
         const Side side = sides_[start];
         for (end = start + 1; end < count && sides_[end] == side;) ++end;
@@ -171,6 +176,8 @@ void Forwarder::forward(std::size_t count, Time now) {
         else
             engine_.from_b4(run, run_verdicts, now, *emitted_);
     }
+    if (tap) [[unlikely]]
+        tap->take(burst, std::span(sides_).first(count), std::span(verdicts).first(count));
     for (std::size_t i = 0; i < count; ++i) {
         if (verdicts[i] == Verdict::to_b4) to_b4_.push_back(burst[i]);
         if (verdicts[i] == Verdict::to_uplink && !(handoffs_ && handed_to_owner(burst[i], now)))
@@ -186,6 +193,11 @@ void Forwarder::forward(std::size_t count, Time now) {
 
     if (!emitted_->b4.empty() || !emitted_->uplink.empty()) {
         stats_.emitted += emitted_->b4.size() + emitted_->uplink.size();
+        if (tap) [[unlikely]] {
+            for (const auto& bytes : emitted_->b4) tap->take_emitted(Side::b4, std::span(bytes).subspan(kHeadroom));
+            for (const auto& bytes : emitted_->uplink)
+                tap->take_emitted(Side::uplink, std::span(bytes).subspan(kHeadroom));
+        }
         send(b4_, Outbox::views(emitted_->b4), stats_.b4_write_refused);
         auto uplink_views = Outbox::views(emitted_->uplink);
         if (handoffs_) std::erase_if(uplink_views, [&](const Packet& p) { return handed_to_owner(p, now); });

@@ -29,6 +29,7 @@ struct ForwarderStats {
     std::uint64_t taken_over = 0;       // from another worker (or held fragments, let go)
 };
 
+class CaptureTap;
 class Handoffs;
 
 class Forwarder {
@@ -51,6 +52,10 @@ public:
     std::size_t pump_handoffs(Time now);
     // Lets go of uplink fragments held too long (to this worker's engine).
     void advance(Time now);
+
+    // A capture's tap (capture_tap.hpp), or none; set on this forwarder's thread only.
+    void set_capture(CaptureTap* tap) { capture_ = tap; }
+    const CaptureTap* capture() const { return capture_; }
 
     const ForwarderStats& stats() const { return stats_; }
     bool shared() const { return &b4_ == &uplink_; }
@@ -82,6 +87,7 @@ private:
     std::vector<Packet> to_uplink_;
     std::unique_ptr<Outbox> emitted_;
     ForwarderStats stats_;
+    CaptureTap* capture_ = nullptr;
 
     Handoffs* handoffs_ = nullptr;
     unsigned self_ = 0;

@@ -25,8 +25,11 @@ public:
     HandoffRing& operator=(const HandoffRing&) = delete;
 
     // Producer: false (and nothing written) when the ring has no room.
-    bool push(Side side, std::span<const std::uint8_t> packet) {
-        const std::size_t need = kRecordHeader + padded(packet.size());
+    bool push(Side side, std::span<const std::uint8_t> packet) { return push(side, {}, packet); }
+    // One record of `head` then `packet` (a capture's timestamp before the bytes).
+    bool push(Side side, std::span<const std::uint8_t> head, std::span<const std::uint8_t> packet) {
+        const std::size_t length = head.size() + packet.size();
+        const std::size_t need = kRecordHeader + padded(length);
         std::size_t tail = tail_.load(std::memory_order_relaxed);
         std::size_t at = tail & mask_;
         // A record never wraps: the rest of the ring is skipped with a marker.
@@ -41,8 +44,10 @@ public:
             tail += skip;
             at = 0;
         }
-        store_header(at, static_cast<std::uint32_t>(packet.size()), static_cast<std::uint32_t>(side));
-        std::memcpy(bytes_.data() + at + kRecordHeader, packet.data(), packet.size());
+        store_header(at, static_cast<std::uint32_t>(length), static_cast<std::uint32_t>(side));
+        if (!head.empty()) std::memcpy(bytes_.data() + at + kRecordHeader, head.data(), head.size());
+        if (!packet.empty())
+            std::memcpy(bytes_.data() + at + kRecordHeader + head.size(), packet.data(), packet.size());
         tail_.store(tail + need, std::memory_order_release);
         return true;
     }

@@ -122,6 +122,10 @@ std::string metrics_text(std::span<const EngineView> views) {
     gauge("subscribers", "subscribers (B4 prefixes) with a public address", &Gauges::subscribers);
     gauge("memory_bytes", "pre-sized table memory of the engine", &Gauges::memory_bytes);
     gauge("uptime_seconds", "seconds since the engine's loop started", &Gauges::uptime_seconds);
+    gauge("capture_packets", "packets the running capture (dslite-ctl capture) took, 0 when none runs",
+          &Gauges::capture_packets);
+    gauge("capture_dropped", "packets the running capture could not take, its ring full (forwarded all the same)",
+          &Gauges::capture_dropped);
     const auto counter = [&](std::string_view name, std::string_view help, std::uint64_t Gauges::*field) {
         w.metric(name, "counter", help, [&](std::size_t t, const EngineView& v) { w.value(t, v.gauges.*field); });
     };

@@ -17,6 +17,8 @@
 #include <thread>
 
 #include "binding_log_pump.hpp"
+#include "capture_session.hpp"
+#include "capture_tap.hpp"
 #include "control_protocol.hpp"
 #include "control_server.hpp"
 #include "daemon_loop.hpp"
@@ -92,6 +94,10 @@ Gauges gauges_of(const Worker& w, const Handoffs* handoffs, unsigned self) {
     gauges.uplink_write_refused = forwarded.uplink_write_refused;
     gauges.handoffs = forwarded.handed_off;
     gauges.handoffs_refused = forwarded.handoff_refused;
+    if (const CaptureTap* tap = w.loop->forwarder().capture()) {
+        gauges.capture_packets = tap->counts().packets;
+        gauges.capture_dropped = tap->counts().total_dropped();
+    }
     if (!w.uplink) {
         gauges.devices.push_back({"both", w.b4->name(), w.b4->stats()});
     } else {
@@ -168,16 +174,21 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config, Reread rerea
     asio::signal_set signals(io, SIGINT, SIGTERM);
     std::vector<Worker> workers(threads);
     std::unique_ptr<Handoffs> handoffs;
+    // dslite-ctl capture, once the workers are made (the control socket takes no request before).
+    std::unique_ptr<CaptureService> capture;
 
     // The control socket first: a second daemon started by mistake stops
     // here, before it touches any interface the first one uses.
-    auto control = ControlServer::open(io, settings.control, [&](std::string_view line) {
-        spdlog::debug("control: {}", line);
-        return serve(line, workers.size(), [&](std::size_t i, const auto& work) {
-            workers[i].on_thread(
-                [&] { work(*workers[i].engine, gauges_of(workers[i], handoffs.get(), static_cast<unsigned>(i))); });
-        });
-    });
+    auto control = ControlServer::open(
+        io, settings.control,
+        [&](std::string_view line) {
+            spdlog::debug("control: {}", line);
+            return serve(line, workers.size(), [&](std::size_t i, const auto& work) {
+                workers[i].on_thread(
+                    [&] { work(*workers[i].engine, gauges_of(workers[i], handoffs.get(), static_cast<unsigned>(i))); });
+            });
+        },
+        [&](std::string_view line, ControlServer::Socket& socket) { return capture && capture->take(line, socket); });
     if (auto* e = std::get_if<std::string>(&control)) return refuse(*e);
     // Prometheus next (--metrics): a scrape is the stats request, on each
     // engine's own thread like the control socket's.
@@ -242,6 +253,13 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config, Reread rerea
             w.loop = std::make_unique<DaemonLoop>(*w.io, *w.engine, *w.b4, w.uplink_device(), *handoffs, i);
         }
     }
+
+    std::vector<CaptureService::Attach> attach;
+    for (Worker& w : workers)
+        attach.push_back([&w](CaptureTap* tap) { w.on_thread([&] { w.loop->set_capture(tap); }); });
+    capture =
+        std::make_unique<CaptureService>(io, std::move(attach), b4.interface().empty() ? b4.name() : b4.interface(),
+                                         uplink.interface().empty() ? uplink.name() : uplink.interface());
 
     std::unique_ptr<BindingLogPump> pump;
     if (binding_log) {
@@ -318,6 +336,7 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config, Reread rerea
     signals.async_wait([&](boost::system::error_code e, int signal) {
         if (e) return;
         spdlog::info("{}: stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
+        capture->stop();  // while the workers still run, to let go of the taps
         for (Worker& w : workers) {
             if (!w.io) {
                 w.loop->stop();

@@ -146,6 +146,15 @@ TEST(Tables, StatsNameTheThreadsOnlyWhenThereAreSeveral) {
         std::string::npos);
 }
 
+TEST(Tables, StatsSayACaptureRunsOnlyWhileOneDoes) {
+    daemon::Gauges gauges;
+    EXPECT_EQ(stats_table(json(daemon::stats_json(Counters{}, gauges))).find("captur"), std::string::npos);
+    gauges.capture_packets = 120;
+    gauges.capture_dropped = 3;
+    const std::string text = stats_table(json(daemon::stats_json(Counters{}, gauges)));
+    EXPECT_NE(text.find(", capturing (120 packets, 3 dropped by the capture ring)\n"), std::string::npos) << text;
+}
+
 TEST(Tables, StatsEndWithADeviceTable) {
     daemon::Gauges gauges;
     const DeviceStats up{.rx_packets = 900, .tx_packets = 7, .tx_errors = 1, .tx_dropped = 2, .rx_super_packets = 20};

@@ -131,6 +131,8 @@ TEST(ControlResponse, StatsNameEveryCounterWithItsValue) {
     Gauges gauges;
     gauges.bindings = 4;
     gauges.uplink_write_refused = 2;
+    gauges.capture_packets = 9;
+    gauges.capture_dropped = 1;
     const std::string json = stats_json(counters, gauges);
     for (std::size_t i = 0; i < kCounterCount; ++i) {
         const auto name = std::string(counter_name(static_cast<Counter>(i)));
@@ -140,6 +142,7 @@ TEST(ControlResponse, StatsNameEveryCounterWithItsValue) {
     EXPECT_NE(json.find(R"("bindings":4,)"), std::string::npos);
     EXPECT_NE(json.find(R"("devices":[])"), std::string::npos) << json;
     EXPECT_NE(json.find(R"("uplink_write_refused":2,)"), std::string::npos);
+    EXPECT_NE(json.find(R"("capture_packets":9,"capture_dropped":1,)"), std::string::npos) << json;
     EXPECT_EQ(json.find('\n'), std::string::npos);  // one line: the protocol's framing
 }
 
