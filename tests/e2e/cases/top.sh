@@ -32,8 +32,11 @@ screen_of() { tm capture-pane -p -J -t "$1"; }
 # NAME: the screen has a frame with rates (a B4 row with a number in it).
 has_rates() { screen_of "$1" | grep -Eq '^b4 +[0-9]'; }
 
-near() {  # VALUE RATE: within a quarter of it (ping's timers are not exact)
-    [[ $1 =~ ^[0-9]+$ ]] && (($1 >= $2 * 3 / 4 && $1 <= $2 * 5 / 4)) || { echo "$1 is not near $2"; return 1; }
+# VALUE RATE: no more than a quarter above it, and at least half of it: on a
+# busy machine ping falls behind its -i timer (129/s for 200 was seen with
+# other builds running), it never runs ahead.
+near() {
+    [[ $1 =~ ^[0-9]+$ ]] && (($1 >= $2 / 2 && $1 <= $2 * 5 / 4)) || { echo "$1 is not near $2"; return 1; }
 }
 
 b4_rates_near_sent() {  # SCREEN: in and out on the B4 side near the ping rate
