@@ -28,6 +28,11 @@ enum TcpSeen : std::uint8_t {
     tcp_rst = 16,
 };
 
+// Reset, or FIN seen both ways (RFC 7857 2.1).
+inline bool tcp_closed(std::uint8_t seen) {
+    return (seen & tcp_rst) || (seen & (tcp_fin_out | tcp_fin_in)) == (tcp_fin_out | tcp_fin_in);
+}
+
 struct Binding {
     std::uint32_t inner_address;  // host order
     std::uint16_t inner_port;     // or ICMP echo identifier

@@ -25,11 +25,6 @@ std::uint32_t pool_address_count(const std::vector<Ipv4Prefix>& pools) {
     return static_cast<std::uint32_t>(n);
 }
 
-// Reset, or FIN seen both ways (RFC 7857 2.1).
-bool tcp_closed(std::uint8_t seen) {
-    return (seen & tcp_rst) || (seen & (tcp_fin_out | tcp_fin_in)) == (tcp_fin_out | tcp_fin_in);
-}
-
 // SYN seen both ways, and not closed since.
 bool tcp_established(std::uint8_t seen) {
     return (seen & (tcp_syn_out | tcp_syn_in)) == (tcp_syn_out | tcp_syn_in) && !tcp_closed(seen);
