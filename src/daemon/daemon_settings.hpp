@@ -32,6 +32,8 @@ struct DaemonSettings {
     std::string config_file;
     // --metrics [ADDR]:PORT: the Prometheus endpoint, as given; empty: off.
     std::string metrics;
+    // --state-file PATH: bindings saved at SIGTERM, restored at start; empty: none.
+    std::string state_file;
 
     // One interface (TUN, utun) serving both sides: open once, dispatch by IP version.
     bool shared_device() const { return platform::is_interface(b4_device) && b4_device == uplink_device; }
