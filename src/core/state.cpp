@@ -344,6 +344,10 @@ std::optional<std::string> parse(std::span<const std::uint8_t> in, const EngineC
         if (records.failed()) return corrupt("a subscriber past the end");
         out.subscribers.push_back(std::move(s));
     }
+    std::vector<Ipv6Address> prefixes;
+    for (const auto& s : out.subscribers) prefixes.push_back(s.prefix);
+    std::sort(prefixes.begin(), prefixes.end());
+    if (std::adjacent_find(prefixes.begin(), prefixes.end()) != prefixes.end()) return corrupt("a subscriber twice");
     out.bindings.reserve(bindings);
     for (std::uint32_t n = 0; n < bindings; ++n) {
         SavedBinding s;
@@ -522,7 +526,7 @@ RestoreResult Engine::restore_state(std::span<const std::uint8_t> state, Time no
         i.counters_.add(Counter::port_blocks_allocated);
         restored_blocks.push_back(block);
         if (k.left != 0) {
-            t.blocks[block].release_at = i.now_ + (k.left - down);
+            t.blocks[block].release_at = i.now_ + std::min(k.left - down, std::max(c.port_hold_seconds, 1u));
             t.blocks.wheel().schedule(block, t.blocks[block].release_at);
         }
     }
@@ -545,7 +549,9 @@ RestoreResult Engine::restore_state(std::span<const std::uint8_t> state, Time no
         // binding goes in the second after both are over (Impl::due_of).
         const std::uint32_t idle_due = i.timeout_seconds(b) + 1;
         const bool requested = s.flags & flag_requested;
-        const std::uint32_t left = std::max(idle_due > s.idle ? idle_due - s.idle : 0u, requested ? s.lifetime : 0u);
+        // No longer than --pcp-max-lifetime now allows: the bytes may say anything.
+        const std::uint32_t lifetime = requested ? std::min(s.lifetime, c.pcp_max_lifetime) : 0;
+        const std::uint32_t left = std::max(idle_due > s.idle ? idle_due - s.idle : 0u, lifetime);
         const auto removed = [&](RemovalReason reason, std::uint32_t after_save) {
             ended[s.subscriber] = std::max(ended[s.subscriber], after_save);
             if (!i.binding_events()) return;
@@ -610,7 +616,11 @@ RestoreResult Engine::restore_state(std::span<const std::uint8_t> state, Time no
             drop();
             continue;
         }
-        b.last_seen = i.now_ - (s.idle + down);
+        // Idle no longer than its timeout: past that only a requested
+        // lifetime keeps it, and due_of's max must not see a last_seen that
+        // wrapped below this clock's zero.
+        b.last_seen =
+            i.now_ - static_cast<std::uint32_t>(std::min(s.idle + std::uint64_t{down}, std::uint64_t{idle_due}));
         b.inner_hash = t.bindings.inner_hash(key);
         const std::uint32_t bid = t.bindings.insert(b);
         Subscriber& table_sub = t.subscribers[id];
@@ -624,9 +634,9 @@ RestoreResult Engine::restore_state(std::span<const std::uint8_t> state, Time no
             m.filter_port = s.filter_port;
             m.filter_length = s.filter_length;
             // Within --pcp-max-mappings, or it lives as its traffic lets it.
-            if (requested && s.lifetime > down && t.requested_count[id] < c.pcp_max_mappings) {
+            if (lifetime > down && t.requested_count[id] < c.pcp_max_mappings) {
                 t.bindings[bid].requested = true;
-                m.until = i.now_ + (s.lifetime - down);
+                m.until = i.now_ + (lifetime - down);
                 ++t.requested_count[id];
             }
         }
@@ -637,7 +647,10 @@ RestoreResult Engine::restore_state(std::span<const std::uint8_t> state, Time no
                 pb.release_at = 0;
             }
         }
-        t.wheel.schedule(bid, std::max(i.due_of(bid), i.now_ + 1));
+        // Requested before, not now (NAT-PMP off, or its subscriber at
+        // --pcp-max-mappings), and idle past its timeout: it goes in a second.
+        if (i.due_of(bid) <= i.now_) t.bindings[bid].last_seen = i.now_ - idle_due + 1;
+        t.wheel.schedule(bid, i.due_of(bid));
         i.counters_.add(Counter::bindings_created);
         ++out.bindings;
     }

@@ -335,6 +335,16 @@ TEST_F(StateTest, ARequestedLifetimeIsKept) {
     ASSERT_EQ(b.size(), 1u);
     EXPECT_TRUE(b[0].requested);
     EXPECT_EQ(b[0].expires_seconds, 3600u - 1000u - 600u);
+    // Idle 1600 s of its 300 by now, on a clock that started 100 s ago (a
+    // reboot): the lifetime alone keeps it, and it goes when that ends.
+    restart(engine->config());
+    ASSERT_FALSE(engine->restore_state(state, std::chrono::seconds(100), 600).refused);
+    ASSERT_EQ(bindings().size(), 1u);
+    EXPECT_EQ(bindings()[0].expires_seconds, 2000u);
+    engine->advance(std::chrono::seconds(100 + 2000));
+    EXPECT_EQ(engine->binding_count(), 1u);
+    engine->advance(std::chrono::seconds(100 + 2001));
+    EXPECT_EQ(engine->binding_count(), 0u);
 }
 
 }  // namespace
