@@ -380,12 +380,16 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config, Reread rerea
     bool saved = false;
     if (!settings.state_file.empty()) {
         SavedEngines out{unix_now(), config.seed, {}};
-        for (Worker& w : workers) out.engines.push_back(w.engine->save_state(steady_now()));
+        std::size_t dynamic = 0;  // static mappings come from the configuration, not the file
+        for (Worker& w : workers) {
+            out.engines.push_back(w.engine->save_state(steady_now()));
+            w.engine->for_each_binding([&](const BindingInfo& b) { dynamic += !b.is_static; });
+        }
         if (auto e = write_state_file(settings.state_file, out)) {
             spdlog::error("state file {}: {}; the bindings are lost", settings.state_file, *e);
         } else {
             saved = true;
-            spdlog::info("state file {}: saved {} bindings", settings.state_file, bindings);
+            spdlog::info("state file {}: saved {} bindings", settings.state_file, dynamic);
         }
     }
     if (pump) {
