@@ -349,3 +349,60 @@ TEST_F(StateTest, ARequestedLifetimeIsKept) {
 
 }  // namespace
 }  // namespace dslite::test
+
+namespace dslite::test {
+namespace {
+
+// RFC 7422: a restored binding keeps its port only while the formula still
+// gives that port to its subscriber.
+TEST_F(StateTest, UnderDeterministicMappingABindingOutsideItsRangeNowIsDropped) {
+    const auto mapped = [](std::vector<Ipv6Prefix> b4_prefixes) {
+        EngineConfig c = base_config();
+        c.port_mapping = PortMapping::deterministic;
+        c.b4_prefixes = std::move(b4_prefixes);
+        return c;
+    };
+    const Ipv6Prefix a = *parse_ipv6_prefix("2001:db8:a::/48");
+    make(mapped({a}));
+    const Bound b = bind_udp(net::b4_a, 0);
+    ASSERT_GE(b.port, 1024);
+    ASSERT_LE(b.port, 3071);  // subscriber 0's range
+    const std::vector<std::uint8_t> state = engine->save_state(at(1));
+    restart(mapped({a}));
+    RestoreResult r = engine->restore_state(state, at(2), 1);
+    EXPECT_EQ(r.bindings, 1u);
+    // Another prefix first: 2001:db8:a::/56 is subscriber 128 now, ports 17408-19455.
+    restart(mapped({*parse_ipv6_prefix("2001:db8:9::/49"), a}));
+    r = engine->restore_state(state, at(2), 1);
+    ASSERT_FALSE(r.refused) << *r.refused;
+    EXPECT_EQ(r.bindings, 0u);
+    EXPECT_EQ(r.forbidden, 1u);
+    EXPECT_EQ(engine->subscriber_count(), 0u);
+    const Out next = from_b4(net::b4_a, udp(net::host, 5000, net::server1, 53), 3);
+    ASSERT_EQ(next.verdict, Verdict::to_uplink);
+    EXPECT_GE(next.decoded.ip4()->l4.source_port, 17408);
+    EXPECT_LE(next.decoded.ip4()->l4.source_port, 19455);
+}
+
+// A subscriber whose static mapping is in another thread's share is that
+// thread's now (Shares): its binding here could not be reached.
+TEST_F(StateTest, ABindingOfASubscriberNowServedByAnotherThreadIsDropped) {
+    const Shares before(base_config(), 2);
+    make(before.config_of(0));
+    bind_udp(net::b4_a, 0);
+    const std::vector<std::uint8_t> state = engine->save_state(at(1));
+    EngineConfig next = base_config();
+    const std::uint16_t elsewhere = Shares(next, 2).config_of(1).port_min;
+    next.static_mappings = {{Protocol::tcp, net::b4_a, net::host, 80, net::pool, elsewhere}};
+    ASSERT_FALSE(validate(next).has_value()) << *validate(next);
+    // Engine 0 of two, as the daemon makes it (its slice alone would not validate).
+    old = std::move(engine);
+    engine = std::make_unique<Engine>(Shares(next, 2).config_of(0));
+    const RestoreResult r = engine->restore_state(state, at(2), 1);
+    ASSERT_FALSE(r.refused) << *r.refused;
+    EXPECT_EQ(r.forbidden, 1u);
+    EXPECT_EQ(engine->binding_count(), 0u);
+}
+
+}  // namespace
+}  // namespace dslite::test
