@@ -26,6 +26,9 @@ struct RestoreResult {
     std::uint32_t forbidden = 0;    // the configuration no longer allows them (as a reload would remove them)
     std::uint32_t conflicting = 0;  // a static mapping (or another record) has the port, inside end or address
     std::uint32_t table_full = 0;   // no room in the binding or subscriber table
+    // Port blocks that could not be had again (another subscriber's, the
+    // subscriber's table full); their release is reported.
+    std::uint32_t blocks_dropped = 0;
 };
 
 }  // namespace dslite

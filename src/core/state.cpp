@@ -497,29 +497,33 @@ RestoreResult Engine::restore_state(std::span<const std::uint8_t> state, Time no
     for (const SavedBlock& k : saved.blocks) {
         const SavedSubscriber& s = saved.subscribers[k.subscriber];
         const std::uint32_t block = t.blocks.block_of(i.pool_.index_of(k.address), k.first);
-        if (k.left != 0 && k.left <= down) {
-            // Its hold ran out while down: the release record it was owed.
-            if (i.events_) {
-                Event e;
-                e.kind = EventKind::port_block_released;
-                e.time_us = when(saved_at + k.left);
-                e.b4 = s.softwires[k.softwire];
-                e.subscriber = s.prefix;
-                e.subscriber_length = c.subscriber_prefix_length;
-                e.public_address = Ipv4Address{k.address};
-                e.public_port = k.first;
-                e.public_port_last = t.blocks.last_port(block);
-                i.report(e);
-            }
-            ended[k.subscriber] = std::max(ended[k.subscriber], k.left);
+        // A block that does not come back is owed its release record, which
+        // closes the record of every port in it.
+        const auto released = [&](std::uint32_t after_save) {
+            ended[k.subscriber] = std::max(ended[k.subscriber], after_save);
+            if (!i.events_) return;
+            Event e;
+            e.kind = EventKind::port_block_released;
+            e.time_us = when(saved_at + after_save);
+            e.b4 = s.softwires[k.softwire];
+            e.subscriber = s.prefix;
+            e.subscriber_length = c.subscriber_prefix_length;
+            e.public_address = Ipv4Address{k.address};
+            e.public_port = k.first;
+            e.public_port_last = t.blocks.last_port(block);
+            i.report(e);
+        };
+        if (k.left != 0 && k.left <= down) {  // its hold ran out while down
+            released(k.left);
             continue;
         }
-        std::uint32_t* why = &out.conflicting;
+        std::uint32_t* why = nullptr;  // counted as a block, not by the subscriber's reason
         const std::uint32_t id = subscriber(k.subscriber, why);
         const std::uint8_t slot =
             id == SubscriberTable::npos ? SubscriberTable::no_softwire : slots[k.subscriber][k.softwire];
         if (id == SubscriberTable::npos || slot == SubscriberTable::no_softwire || !t.blocks.take(block, id, slot)) {
-            ++*why;
+            ++out.blocks_dropped;
+            released(down);
             continue;
         }
         ++out.blocks;

@@ -172,6 +172,7 @@ RestoreReport restore_engines(const std::string& path, const StateFileRead& read
         total.forbidden += r.forbidden;
         total.conflicting += r.conflicting;
         total.table_full += r.table_full;
+        total.blocks_dropped += r.blocks_dropped;
     }
     return {true, false,
             "state file " + path + ": restored " + counted(total.bindings, "binding", "bindings") + ", " +
@@ -180,7 +181,8 @@ RestoreReport restore_engines(const std::string& path, const StateFileRead& read
                 counted(total.blocks, "port block", "port blocks") + " after " + std::to_string(down) +
                 " s down; dropped " + std::to_string(total.expired) + " expired, " + std::to_string(total.forbidden) +
                 " the configuration forbids, " + std::to_string(total.conflicting) +
-                " conflicting with a static mapping, " + std::to_string(total.table_full) + " for a full table"};
+                " conflicting with a static mapping, " + std::to_string(total.table_full) + " for a full table" +
+                (total.blocks_dropped ? ", " + counted(total.blocks_dropped, "port block", "port blocks") : "")};
 }
 
 }  // namespace dslite::daemon

@@ -406,3 +406,40 @@ TEST_F(StateTest, ABindingOfASubscriberNowServedByAnotherThreadIsDropped) {
 
 }  // namespace
 }  // namespace dslite::test
+
+namespace dslite::test {
+namespace {
+
+// A static mapping of another subscriber now in a saved block: the mapping
+// wins, the block's release is reported so its record is closed.
+TEST_F(StateTest, ABlockAStaticMappingNowTakesIsDroppedWithItsReleaseRecord) {
+    make_with([](EngineConfig& c) { c.port_block_size = 64; });
+    const Bound b = bind_udp(net::b4_a, 0);
+    std::vector<PortBlockInfo> blocks;
+    engine->for_each_port_block([&](const PortBlockInfo& i) { blocks.push_back(i); });
+    ASSERT_EQ(blocks.size(), 1u);
+    const std::vector<std::uint8_t> state = engine->save_state(at(1));
+    EngineConfig next = engine->config();
+    next.static_mappings = {{Protocol::tcp, net::b4_b, net::host, 80, b.pub, blocks[0].first}};
+    restart(next);
+    drain(*engine);
+    const RestoreResult r = engine->restore_state(state, at(2), 1);
+    ASSERT_FALSE(r.refused) << *r.refused;
+    EXPECT_EQ(r.blocks, 0u);
+    EXPECT_EQ(r.blocks_dropped, 1u);
+    EXPECT_EQ(r.conflicting, 1u) << "its binding: the block is not its subscriber's";
+    std::vector<EventKind> kinds;
+    for (const Event& e : drain(*engine)) {
+        kinds.push_back(e.kind);
+        if (e.kind == EventKind::port_block_released) {
+            EXPECT_EQ(e.b4, net::b4_a);
+            EXPECT_EQ(e.public_port, blocks[0].first);
+        }
+    }
+    // The static mapping's records first, as the clock starts.
+    EXPECT_EQ(kinds, (std::vector<EventKind>{EventKind::subscriber_created, EventKind::port_block_allocated,
+                                             EventKind::port_block_released, EventKind::subscriber_removed}));
+}
+
+}  // namespace
+}  // namespace dslite::test
