@@ -268,7 +268,7 @@ std::vector<std::uint8_t> Engine::save_state(Time now) const {
     w.u16(0);
     w.u32(0);  // the length, once known
     w.u64(fingerprint(i.config_));
-    w.u32(second - i.started_at_);
+    w.u32(i.started_ ? second - i.started_at_ : 0);  // an engine that never ran has no epoch yet
     w.u32(static_cast<std::uint32_t>(saved_subscribers.size()));
     w.u32(binding_count);
     w.u32(hold_count);

@@ -335,6 +335,13 @@ TEST_F(StateTest, ARequestedLifetimeIsKept) {
     ASSERT_EQ(b.size(), 1u);
     EXPECT_TRUE(b[0].requested);
     EXPECT_EQ(b[0].expires_seconds, 3600u - 1000u - 600u);
+    // RFC 6887 8.5 (and NAT-PMP's epoch): the mappings went on, so does the
+    // epoch: 1009 s at the save (the clock started at second 1), 600 down.
+    const Out epoch =
+        from_b4(net::b4_a, ipv4_udp(h, UdpDatagram{5350, 5351, Bytes{0, 0}, false}), 3000 - 1'700'000'000);
+    ASSERT_EQ(epoch.verdict, Verdict::to_b4);
+    ASSERT_GE(epoch.bytes.size(), 40u + 20u + 8u + 8u);
+    EXPECT_EQ(wire::load32(epoch.bytes.data() + 40 + 20 + 8 + 4), 1609u);
     // Idle 1600 s of its 300 by now, on a clock that started 100 s ago (a
     // reboot): the lifetime alone keeps it, and it goes when that ends.
     restart(engine->config());
