@@ -21,6 +21,7 @@
 #include "dslite/events.hpp"
 #include "dslite/packet.hpp"
 #include "dslite/protocol.hpp"
+#include "dslite/state.hpp"
 
 namespace dslite {
 
@@ -175,6 +176,24 @@ public:
     // mappings are installed and reported as at start. Quotas lowered evict
     // nothing (RFC 6888): new bindings wait until the subscriber is under.
     Reconfigured reconfigure(const EngineConfig& next, Time now);
+
+    // --state-file (state.cpp): the bindings, subscribers (their softwires
+    // and learned tunnel MTUs), port holds, port blocks and NAT-PMP/PCP
+    // lifetimes, as bytes with lifetimes relative to `now`. Static mappings
+    // are the configuration's and not saved. Versioned and checksummed, with
+    // a fingerprint of the options the records depend on (pool, port range
+    // or share, port mapping, port block size, subscriber prefix length).
+    std::vector<std::uint8_t> save_state(Time now) const;
+    // Why `state` cannot be restored into this engine (truncated, corrupt,
+    // another version or configuration), or nothing. Changes nothing.
+    std::optional<std::string> check_state(std::span<const std::uint8_t> state) const;
+    // Restores a saved state into this engine, before its first packet:
+    // every lifetime shortened by `seconds_down`, what ran out meanwhile
+    // reported removed (its binding log record) at the second it ran out,
+    // and what the configuration now forbids dropped (as reconfigure would).
+    // Restored bindings are not reported created again: their record from
+    // the run that saved them stands. Never trusts the bytes.
+    RestoreResult restore_state(std::span<const std::uint8_t> state, Time now, std::uint64_t seconds_down);
 
     // The events the engine reports (events.hpp), for one consumer to drain,
     // from any one thread; none when EngineConfig::event_ring is 0.

@@ -47,6 +47,10 @@ po::options_description daemon_options() {
         ("mtu", value("N"),
          "MTU to set on the daemon's TUNs (default: --tunnel-mtu on the B4 TUN, --uplink-mtu on the uplink "
          "TUN, the larger on a shared one)")  //
+        ("state-file", value("PATH"),
+         "at SIGTERM save the bindings, subscribers, port holds and learned tunnel MTUs there; at start "
+         "restore what has not expired meanwhile, so flows keep their public address and port across a "
+         "restart (default off)")  //
         ("threads", value("N|auto"),
          "engines side by side, one thread each, each with a queue of both TUNs and its share of the "
          "subscribers and of every pool address's ports; auto: one per core (default 1; above 1 needs "
@@ -85,6 +89,10 @@ Parsed<DaemonSettings> daemon_settings(const po::variables_map& values) {
         auto where = daemon::parse_metrics_endpoint(*metrics);
         if (auto* e = std::get_if<std::string>(&where)) return bad("metrics", *e);
         s.metrics = *metrics;
+    }
+    if (const auto* path = text(values, "state-file")) {
+        if (path->empty()) return bad("state-file", "needs a path");
+        s.state_file = *path;
     }
     s.configure = !(values.count("no-configure") && values["no-configure"].as<bool>());
     if (values.count("mtu") && text(values, "mtu")) {

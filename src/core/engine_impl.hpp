@@ -185,6 +185,13 @@ public:
     Keys inner_key_hash(const Packet& packet) const;
     Keys public_key_hash(const Packet& packet) const;
 
+    // reconfigure.cpp, and state.cpp for a restored binding: a static
+    // mapping in this engine's share of the ports, and whether the
+    // configuration allows a binding through softwire slot `softwire` of
+    // B4 `b4` from inner source `inner_address`.
+    bool owns_mapping(const StaticMapping& m) const;
+    bool binding_allowed(const Ipv6Address& b4, std::uint32_t inner_address, std::uint8_t softwire) const;
+
     // engine.cpp
     void install(const StaticMapping& mapping);
     void report_static_mappings();

@@ -107,6 +107,13 @@ bool PortAllocator::release(std::uint32_t address, Protocol proto, std::uint16_t
     return in_time;
 }
 
+bool PortAllocator::hold(std::uint32_t address, Protocol proto, std::uint16_t port, std::uint32_t release_at) {
+    if (held_size_ == held_.size() || !take(address, proto, port)) return false;
+    held_[(held_head_ + held_size_) % held_.size()] = {release_at, address * kProtocols + index_of(proto), port};
+    ++held_size_;
+    return true;
+}
+
 void PortAllocator::advance(std::uint32_t now) {
     while (held_size_ > 0 && held_[held_head_].release_at <= now) {
         if (held_[held_head_].space != kEnded) set_free(held_[held_head_].space, held_[held_head_].port);

@@ -44,6 +44,24 @@ public:
     // construction, for a hold that was 0 there.
     void set_hold(std::uint32_t hold_seconds, std::uint32_t hold_capacity);
 
+    // A saved state (state.cpp): every held port, oldest first, as
+    // visit(address, proto, port, release_at); and a port held again until
+    // `release_at`, which must not be before the last one held (false when
+    // the port is taken or the hold is off or full).
+    template <class Visit>
+    void for_each_held(Visit&& visit) const {
+        for (std::size_t i = 0; i < held_size_; ++i) {
+            const Held& h = held_[(held_head_ + i) % held_.size()];
+            if (h.space == kEnded) continue;
+            const std::uint32_t p = h.space % kProtocols;
+            visit(h.space / kProtocols,
+                  p == 0   ? Protocol::tcp
+                  : p == 1 ? Protocol::udp
+                           : Protocol::icmp,
+                  h.port, h.release_at);
+        }
+    }
+    bool hold(std::uint32_t address, Protocol proto, std::uint16_t port, std::uint32_t release_at);
     bool taken(std::uint32_t address, Protocol proto, std::uint16_t port) const;
     std::uint32_t free_count(std::uint32_t address, Protocol proto) const {
         return free_[address * kProtocols + index_of(proto)];

@@ -149,6 +149,16 @@ std::optional<bool> option_reloads(std::string_view option, const EngineConfig& 
     return std::nullopt;
 }
 
+// This engine's mappings: those in its share of the ports.
+bool Engine::Impl::owns_mapping(const StaticMapping& m) const {
+    return pool_.index_of(m.public_address.value) != Pool::npos && m.public_port >= config_.port_min &&
+           m.public_port <= config_.port_max;
+}
+
+bool Engine::Impl::binding_allowed(const Ipv6Address& b4, std::uint32_t inner_address, std::uint8_t softwire) const {
+    return b4_allowed(b4) && inner_source_allowed(inner_address) && softwire < config_.softwires_per_subscriber;
+}
+
 Reconfigured Engine::reconfigure(const EngineConfig& next, Time now) {
     Impl& i = *impl_;
     i.advance(now);  // starts the clock (and reports the running mappings) if no packet did yet
@@ -160,11 +170,7 @@ Reconfigured Engine::reconfigure(const EngineConfig& next, Time now) {
     const EngineConfig& c = i.config_;
     auto& t = i.tables_;
 
-    // This engine's mappings: those in its share of the ports.
-    const auto owned = [&](const StaticMapping& m) {
-        return i.pool_.index_of(m.public_address.value) != Pool::npos && m.public_port >= c.port_min &&
-               m.public_port <= c.port_max;
-    };
+    const auto owned = [&](const StaticMapping& m) { return i.owns_mapping(m); };
     const auto listed = [](const std::vector<StaticMapping>& list, const StaticMapping& m) {
         return std::find(list.begin(), list.end(), m) != list.end();
     };
@@ -186,8 +192,7 @@ Reconfigured Engine::reconfigure(const EngineConfig& next, Time now) {
     // The bindings the new configuration forbids.
     const auto forbidden = [&](const Binding& s) {
         const Ipv6Address& b4 = i.b4_of(s);
-        if (!i.b4_allowed(b4) || !i.inner_source_allowed(s.inner_address) || s.softwire >= c.softwires_per_subscriber)
-            return true;
+        if (!i.binding_allowed(b4, s.inner_address, s.softwire)) return true;
         const Ipv6Address prefix = t.subscribers[s.subscriber].prefix;
         if (s.is_static) {
             StaticMapping m{s.proto,      b4, Ipv4Address{s.inner_address}, s.inner_port, Ipv4Address{s.public_address},

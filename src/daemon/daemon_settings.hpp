@@ -36,6 +36,8 @@ struct DaemonSettings {
     // --user NAME: who the daemon becomes once its devices, interfaces and
     // sockets are set up; none: it stays as started.
     std::optional<platform::Account> user;
+    // --state-file PATH: bindings saved at SIGTERM, restored at start; empty: none.
+    std::string state_file;
 
     // One interface (TUN, utun) serving both sides: open once, dispatch by IP version.
     bool shared_device() const { return platform::is_interface(b4_device) && b4_device == uplink_device; }

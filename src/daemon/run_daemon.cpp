@@ -29,6 +29,7 @@
 #include "metrics_server.hpp"
 #include "run_as_user.hpp"
 #include "platform/device_factory.hpp"
+#include "state_file.hpp"
 
 namespace dslite::daemon {
 
@@ -42,6 +43,11 @@ int refuse(const std::string& line) {
 std::uint64_t os_seed() {
     std::random_device os;
     return std::uint64_t{os()} << 32 | os();
+}
+
+std::uint64_t unix_now() {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
 std::string pools_text(const EngineConfig& config) {
@@ -150,6 +156,13 @@ void with_workers_paused(std::vector<Worker>& workers, Work&& work) {
 int run_daemon(const DaemonSettings& settings, EngineConfig config, Reread reread) {
     // Port choice an outsider cannot predict (RFC 6056): a fresh seed per run.
     if (settings.random_seed) config.seed = os_seed();
+    // --state-file: engines side by side keep the seed their subscribers
+    // were hashed to engines with (Shares), and each gets a fresh one of
+    // its own for its port choice.
+    StateFileRead state;
+    if (!settings.state_file.empty()) state = read_state_file(settings.state_file);
+    const bool saved_seed = state.saved && settings.threads > 1 && settings.random_seed;
+    if (saved_seed) config.seed = state.saved->seed;
     // Events only for a log that writes them.
     if (settings.binding_log.empty()) config.event_ring = 0;
     const unsigned threads = settings.threads;
@@ -245,7 +258,9 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config, Reread rerea
     log_configuration(interfaces);
     for (unsigned i = 0; i < threads; ++i) {
         Worker& w = workers[i];
-        w.engine = std::make_unique<Engine>(shares.config_of(i));
+        EngineConfig engine_config = shares.config_of(i);
+        if (saved_seed) engine_config.seed = os_seed();
+        w.engine = std::make_unique<Engine>(engine_config);
         if (threads == 1) {
             w.loop = std::make_unique<DaemonLoop>(io, *w.engine, *w.b4, w.uplink_device());
         } else {
@@ -260,6 +275,14 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config, Reread rerea
     capture =
         std::make_unique<CaptureService>(io, std::move(attach), b4.interface().empty() ? b4.name() : b4.interface(),
                                          uplink.interface().empty() ? uplink.name() : uplink.interface());
+    if (!settings.state_file.empty()) {
+        std::vector<Engine*> engines;
+        for (Worker& w : workers) engines.push_back(w.engine.get());
+        const auto seed_given = threads > 1 && !settings.random_seed ? std::optional(config.seed) : std::nullopt;
+        const RestoreReport r =
+            restore_engines(settings.state_file, state, engines, steady_now(), unix_now(), seed_given);
+        r.warning ? spdlog::warn("{}", r.line) : spdlog::info("{}", r.line);
+    }
 
     std::unique_ptr<BindingLogPump> pump;
     if (binding_log) {
@@ -382,12 +405,29 @@ int run_daemon(const DaemonSettings& settings, EngineConfig config, Reread rerea
         w.loop.reset();  // lets go of the devices' descriptors while the devices still exist
         bindings += w.engine->binding_count();
     }
+    // With --state-file the bindings live on in the file: they are not
+    // logged as removed (the next run logs those that expire meanwhile).
+    bool saved = false;
+    if (!settings.state_file.empty()) {
+        SavedEngines out{unix_now(), config.seed, {}};
+        std::size_t dynamic = 0;  // static mappings come from the configuration, not the file
+        for (Worker& w : workers) {
+            out.engines.push_back(w.engine->save_state(steady_now()));
+            w.engine->for_each_binding([&](const BindingInfo& b) { dynamic += !b.is_static; });
+        }
+        if (auto e = write_state_file(settings.state_file, out)) {
+            spdlog::error("state file {}: {}; the bindings are lost", settings.state_file, *e);
+        } else {
+            saved = true;
+            spdlog::info("state file {}: saved {} bindings", settings.state_file, dynamic);
+        }
+    }
     if (pump) {
         // Every binding ends in the log: removed as the AFTR stops, in steps
         // the ring holds, with this thread as the rings' consumer now.
         pump->stop();
         for (Worker& w : workers) {
-            if (!w.engine->events()) continue;
+            if (!w.engine->events() || saved) continue;
             const std::size_t step = w.engine->events()->capacity() / 2;
             while (w.engine->shutdown(steady_now(), step) != 0) pump->drain();
         }

@@ -13,8 +13,10 @@
 #include <variant>
 #include <vector>
 
+#include "dslite/engine.hpp"
 #include "dslite/wire.hpp"
 #include "input_format.hpp"
+#include "state_input.hpp"
 #include "pcap/capture_reader.hpp"
 #include "support/packet_builder.hpp"
 #include "support/topology.hpp"
@@ -316,6 +318,50 @@ void write_shares_seeds(const fs::path& out) {
     write(out / "shares", "both-sides-and-fragments", records);
 }
 
+// --- state seeds ------------------------------------------------------------
+
+struct Discard final : dslite::Emitter {
+    void emit(dslite::Side, std::span<const std::uint8_t>) override {}
+};
+
+// A valid state of each configuration (state_input.hpp): UDP, TCP and ICMP
+// bindings of two subscribers, one of them gone so its port is held; under
+// NAT-PMP a requested one. Each also with the reseal bit.
+void write_state_seeds(const fs::path& out) {
+    for (std::uint8_t selector = 0; selector < kStateConfigs; ++selector) {
+        const dslite::EngineConfig c = state_config(selector);
+        dslite::Engine engine(c);
+        Discard discard;
+        const auto send = [&](const dslite::Ipv6Address& b4, const Bytes& inner, std::int64_t second) {
+            auto buffer = std::make_unique<dslite::PacketBuffer>();
+            dslite::Packet p = buffer->holding(softwire({b4, c.aftr_address}, inner));
+            engine.from_b4(p, std::chrono::seconds(10'000 + second), discard);
+        };
+        const auto host = v4("192.168.1.10");
+        const auto server = v4("203.0.113.10");
+        // Ports in engine 1's share of two under selector 4 come from the engine itself.
+        send(v6("2001:db8:a::2"), ipv4_udp({host, server}, {5000, 53, Bytes(8, 1)}), 0);
+        send(v6("2001:db8:b::2"), ipv4_udp({host, server}, {5001, 53, Bytes(8, 1)}), 0);
+        TcpSegment syn;
+        syn.source_port = 6000;
+        syn.destination_port = 80;
+        syn.flags = w::tcp::syn;
+        send(v6("2001:db8:a::2"), ipv4_tcp({host, server}, syn), 200);
+        send(v6("2001:db8:a::2"), ipv4_icmp({host, server}, {8, 0, 77, 1, Bytes(8, 2)}), 250);
+        if (c.pcp_max_mappings)
+            send(v6("2001:db8:a::2"),
+                 ipv4_udp({host, dslite::test::net::aftr_v4}, {5350, 5351, nat_pmp_map_request(1, 7000, 0, 3600)}),
+                 260);
+        engine.advance(std::chrono::seconds(10'000 + 305));  // the two first UDP ones are gone: held
+        std::vector<std::uint8_t> state = engine.save_state(std::chrono::seconds(10'000 + 305));
+        Bytes input{selector};
+        input.insert(input.end(), state.begin(), state.end());
+        write(out / "state", "valid-" + std::to_string(selector), input);
+        input[0] |= kStateReseal;
+        write(out / "state", "resealed-" + std::to_string(selector), input);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -345,6 +391,7 @@ int main(int argc, char** argv) {
     write_made_seeds(out);
     write_offload_seeds(out);
     write_shares_seeds(out);
+    write_state_seeds(out);
     write_option_seeds(out, "made-all",
                        "--aftr-address 2001:db8::1 --pool 192.0.2.0/28 --pool 198.51.100.0/30 --port-range 1024-2047 "
                        "--port-hold 60 --quota-tcp 10 --quota-udp 10 --quota-icmp 2 --udp-timeout 300 "
