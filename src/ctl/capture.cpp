@@ -17,6 +17,7 @@
 #include "control_client.hpp"
 #include "json_reader.hpp"
 #include "src/daemon/capture_filter.hpp"
+#include "platform/posix/unique_fd.hpp"
 #include "src/daemon/pcapng.hpp"
 
 namespace dslite::ctl {
@@ -37,16 +38,6 @@ int refuse(const std::string& line) {
 int fail(const std::string& line) {
     std::cerr << "dslite-ctl: capture: " << line << '\n';
     return 1;
-}
-
-bool write_all(int fd, std::span<const std::uint8_t> bytes) {
-    while (!bytes.empty()) {
-        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        bytes = bytes.subspan(static_cast<std::size_t>(n));
-    }
-    return true;
 }
 
 }  // namespace
@@ -147,7 +138,7 @@ int run_capture(const std::string& control, std::span<const std::string_view> ar
                 dropped += *d;
                 statistics = true;
             }
-            if (!output_failed && !write_all(out, block)) {
+            if (!output_failed && !platform::write_all(out, block)) {
                 output_failed = true;
                 half_close();
             }

@@ -34,16 +34,6 @@ std::uint64_t get(std::span<const std::uint8_t> in, std::size_t at, int bytes) {
 
 std::string system_error(const std::string& what) { return what + ": " + std::strerror(errno); }
 
-bool write_all(int fd, std::span<const std::uint8_t> bytes) {
-    while (!bytes.empty()) {
-        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        bytes = bytes.subspan(static_cast<std::size_t>(n));
-    }
-    return true;
-}
-
 std::string counted(std::uint64_t n, const char* one, const char* many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);
 }
@@ -125,7 +115,7 @@ std::optional<std::string> write_state_file(const std::string& path, const Saved
     {
         UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
         if (!fd) return system_error("cannot create " + tmp);
-        if (!write_all(fd.get(), bytes) || ::fsync(fd.get()) != 0) {
+        if (!platform::write_all(fd.get(), bytes) || ::fsync(fd.get()) != 0) {
             const std::string why = system_error("cannot write " + tmp);
             ::unlink(tmp.c_str());
             return why;
