@@ -131,6 +131,13 @@ Parsed<DaemonSettings> daemon_settings(const po::variables_map& values) {
         if (directory.empty()) directory = ".";
         if (auto why = platform::cannot_write(account, directory.string()))
             return bad("user", "could not remove the control socket " + s.control + " at exit: " + *why);
+        // And writes the state file at SIGTERM: a temporary file beside it, renamed.
+        if (!s.state_file.empty()) {
+            auto state_directory = std::filesystem::path(s.state_file).parent_path();
+            if (state_directory.empty()) state_directory = ".";
+            if (auto why = platform::cannot_write(account, state_directory.string()))
+                return bad("user", "could not write the state file " + s.state_file + " at exit: " + *why);
+        }
         s.user = std::move(account);
     }
     s.random_seed = values.count("seed") == 0;

@@ -98,7 +98,17 @@ TEST(DaemonOptions, UserIsAnAccountThatCanRemoveTheSocket) {
                   "user: could not remove the control socket " + socket + " at exit: " + dir.path() + " (uid " +
                       std::to_string(::getuid()) + ", mode 0700) is not writable by nobody");
     }
+    test::TempDir state_dir;  // 0700 as well: nobody could not write the state file there at SIGTERM
+    const std::string state = state_dir.path() + "/state";
     ASSERT_EQ(::chmod(dir.path().c_str(), 0777), 0);
+    if (::getuid() != std::get<platform::Account>(platform::find_account("nobody")).uid) {
+        EXPECT_EQ(refusal(with({"--control", socket.c_str(), "--state-file", state.c_str(), "--user", "nobody"})),
+                  "user: could not write the state file " + state + " at exit: " + state_dir.path() + " (uid " +
+                      std::to_string(::getuid()) + ", mode 0700) is not writable by nobody");
+    }
+    ASSERT_EQ(::chmod(state_dir.path().c_str(), 0777), 0);
+    EXPECT_TRUE(std::holds_alternative<DaemonSettings>(
+        settings(with({"--control", socket.c_str(), "--state-file", state.c_str(), "--user", "nobody"}))));
     auto r = settings(with({"--control", socket.c_str(), "--user", "nobody"}));
     ASSERT_TRUE(std::holds_alternative<DaemonSettings>(r)) << std::get<std::string>(r);
     const auto& user = std::get<DaemonSettings>(r).user;
