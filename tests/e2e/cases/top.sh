@@ -17,14 +17,15 @@ PING_RATE_B=20  # site B
 tm() { tmux -L "$TOP_TMUX" -f /dev/null "$@"; }
 
 # A tmux session NAME running dslite-ctl top ARGS...; when top ends, the
-# pane's shell writes its exit status and the tty's settings, then idles
+# pane's shell writes the tty's settings, then its exit status (the file
+# `ended` waits for, so the settings are whole by then), then idles
 # (so the pane stays to be looked at; it ends by itself).
 top_pane() {
     local name=$1
     shift
     tm new-session -d -s "$name" -x 100 -y 30 \
         "sh -c 'echo \$\$ >$LAB_DIR/$name.pid; exec $LAB_CTL --control $LAB_CONTROL top $*' 2>$LAB_DIR/$name.err
-         echo \$? >$LAB_DIR/$name.rc; stty -a >$LAB_DIR/$name.stty; sleep 30"
+         s=\$?; stty -a >$LAB_DIR/$name.stty; echo \$s >$LAB_DIR/$name.rc; sleep 30"
 }
 
 screen_of() { tm capture-pane -p -J -t "$1"; }
