@@ -89,9 +89,7 @@ public:
         auto opened = ControlServer::open(io, path_, [&](std::string_view line) {
             Pieces pieces = serve(line, 1, [&](std::size_t, const auto& work) { work(engine_, Gauges{}); });
             if (!whole) return pieces;
-            std::string all;
-            while (auto piece = pieces()) all += *piece;
-            return daemon::whole(std::move(all));
+            return daemon::whole(joined(std::move(pieces)));
         });
         if (auto* e = std::get_if<std::string>(&opened)) {
             std::fprintf(stderr, "%s\n", e->c_str());

@@ -86,9 +86,8 @@ struct SubscriberInfo {
 struct Occupancy {
     std::array<std::uint32_t, kBindingStates> bindings{};  // by BindingState
     std::uint32_t bindings_capacity = 0;
-    std::uint32_t subscribers = 0;
-    std::uint32_t subscribers_capacity = 0;
-    std::uint32_t reassembly = 0;  // datagrams being reassembled
+    std::uint32_t subscribers_capacity = 0;  // subscribers in use: Engine::subscriber_count
+    std::uint32_t reassembly = 0;            // datagrams being reassembled
     std::uint32_t reassembly_capacity = 0;
     std::size_t events = 0;  // waiting in the event ring for the binding log
     std::size_t events_capacity = 0;

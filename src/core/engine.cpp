@@ -445,7 +445,6 @@ Occupancy Engine::occupancy() const {
     Occupancy o;
     o.bindings = i.tables_.bindings.census();
     o.bindings_capacity = i.tables_.bindings.capacity();
-    o.subscribers = i.tables_.subscribers.size();
     o.subscribers_capacity = i.tables_.subscribers.capacity();
     o.reassembly = i.reassembly_.in_progress();
     o.reassembly_capacity = i.reassembly_.capacity();

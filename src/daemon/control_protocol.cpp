@@ -333,7 +333,6 @@ std::string stats_answer(std::span<const EngineView> views) {
         Occupancy& o = gauges.occupancy;
         for (std::size_t i = 0; i < kBindingStates; ++i) o.bindings[i] += g.occupancy.bindings[i];
         o.bindings_capacity += g.occupancy.bindings_capacity;
-        o.subscribers += g.occupancy.subscribers;
         o.subscribers_capacity += g.occupancy.subscribers_capacity;
         o.reassembly += g.occupancy.reassembly;
         o.reassembly_capacity += g.occupancy.reassembly_capacity;
@@ -377,6 +376,31 @@ bool key_less(const SubscriberInfo& a, const SubscriberInfo& b) {
     return std::tie(a.prefix.address, a.prefix.length) < std::tie(b.prefix.address, b.prefix.length);
 }
 
+// Where a walk in pieces over every engine's table is: the engine, and the
+// slot its next piece starts at.
+struct Walk {
+    std::size_t engines;
+    OnEngine on_engine;
+    std::size_t engine = 0;
+    std::uint32_t cursor = 0;
+
+    bool done() const { return engine == engines; }
+    // One piece of the engine's table, on its thread: `piece(engine, from)`
+    // walks kPieceSlots slots from `from` and returns where the next starts,
+    // nothing after the last. True when that was the engine's last piece.
+    template <typename Piece>
+    bool next(Piece&& piece) {
+        bool last = false;
+        on_engine(engine, [&](const Engine& walked, const Gauges&) {
+            const std::optional<std::uint32_t> from = piece(walked, cursor);
+            cursor = from.value_or(0);
+            last = !from;
+        });
+        if (last) ++engine;
+        return last;
+    }
+};
+
 // A table answer, walked a piece of kPieceSlots slots at a time, engine by
 // engine. Without a limit each piece's rows are written as they come; with
 // --limit N the first N by key are kept (a heap of N) while walking, then
@@ -385,7 +409,7 @@ template <typename Row>
 class TableAnswer {
 public:
     TableAnswer(Request request, std::size_t engines, OnEngine on_engine)
-        : request_(std::move(request)), engines_(engines), on_engine_(std::move(on_engine)) {}
+        : request_(std::move(request)), walk_{engines, std::move(on_engine)} {}
 
     std::optional<std::string> operator()() {
         if (done_) return std::nullopt;
@@ -393,7 +417,7 @@ public:
             started_ = true;
             return head();
         }
-        if (engine_ < engines_) return walk();
+        if (!walk_.done()) return walk();
         if (request_.limit && written_ < kept_.size()) return write_kept();
         done_ = true;
         return table_tail(count_);
@@ -412,8 +436,8 @@ private:
             std::optional<Mapped> mapped;
             std::vector<PortBlockInfo> blocks;
             std::string_view mapping = "dynamic";
-            for (std::size_t e = 0; e < engines_; ++e) {
-                on_engine_(e, [&](const Engine& engine, const Gauges& gauges) {
+            for (std::size_t e = 0; e < walk_.engines; ++e) {
+                walk_.on_engine(e, [&](const Engine& engine, const Gauges& gauges) {
                     EngineView v = view_of(request_, engine, gauges);
                     mapping = v.mapping;
                     if (v.mapped) mapped = v.mapped;
@@ -433,21 +457,18 @@ private:
     // One piece of one engine's table.
     std::string walk() {
         rows_.clear();
-        const auto engine = static_cast<unsigned>(engine_);
-        on_engine_(engine_, [&](const Engine& walked, const Gauges&) {
+        const auto engine = static_cast<unsigned>(walk_.engine);
+        walk_.next([&](const Engine& walked, std::uint32_t from) {
             const auto keep = [&](const Row& row) {
                 if constexpr (std::is_same_v<Row, BindingInfo>)
                     if (!request_.filter.matches(row)) return;
                 rows_.push_back(row);
             };
-            std::optional<std::uint32_t> next;
             if constexpr (std::is_same_v<Row, BindingInfo>) {
-                next = walked.for_each_binding(cursor_, kPieceSlots, keep);
+                return walked.for_each_binding(from, kPieceSlots, keep);
             } else {
-                next = walked.for_each_subscriber(cursor_, kPieceSlots, keep);
+                return walked.for_each_subscriber(from, kPieceSlots, keep);
             }
-            cursor_ = next.value_or(0);
-            if (!next) ++engine_;
         });
         if (request_.limit) {
             keep_first(engine);
@@ -493,16 +514,13 @@ private:
     }
 
     // One engine: no engine numbers, the answer exactly as it always was.
-    bool several() const { return engines_ > 1; }
+    bool several() const { return walk_.engines > 1; }
 
     Request request_;
-    std::size_t engines_;
-    OnEngine on_engine_;
+    Walk walk_;
     bool started_ = false, done_ = false;
-    std::size_t engine_ = 0;    // the one being walked
-    std::uint32_t cursor_ = 0;  // its next slot
-    std::uint64_t count_ = 0;   // rows written
-    std::vector<Row> rows_;     // this piece's
+    std::uint64_t count_ = 0;  // rows written
+    std::vector<Row> rows_;    // this piece's
     std::vector<unsigned> engines_of_rows_;
     std::vector<Kept> kept_;  // --limit: a heap while walking, then sorted
     std::size_t written_ = 0;
@@ -612,29 +630,27 @@ namespace {
 class TopAnswer {
 public:
     TopAnswer(std::uint32_t n, std::size_t engines, OnEngine on_engine)
-        : n_(n), busiest_(engines), on_engine_(std::move(on_engine)) {}
+        : n_(n), busiest_(engines), walk_{engines, std::move(on_engine)} {}
 
     std::optional<std::string> operator()() {
-        if (engine_ == busiest_.size()) {
+        if (walk_.done()) {
             if (done_) return std::nullopt;
             done_ = true;
             return top_json(busiest_, n_);
         }
-        on_engine_(engine_, [&](const Engine& engine, const Gauges&) {
-            const auto next = engine.for_each_subscriber(
-                cursor_, kPieceSlots, [&](const SubscriberInfo& s) { busiest_[engine_].offer(s, n_); });
-            cursor_ = next.value_or(0);
-            if (!next) busiest_[engine_++].finish();
-        });
+        Busiest& ranked = busiest_[walk_.engine];
+        if (walk_.next([&](const Engine& walked, std::uint32_t from) {
+                return walked.for_each_subscriber(from, kPieceSlots,
+                                                  [&](const SubscriberInfo& s) { ranked.offer(s, n_); });
+            }))
+            ranked.finish();
         return std::string();
     }
 
 private:
     std::uint32_t n_;
     std::vector<Busiest> busiest_;
-    OnEngine on_engine_;
-    std::size_t engine_ = 0;
-    std::uint32_t cursor_ = 0;
+    Walk walk_;
     bool done_ = false;
 };
 
@@ -660,11 +676,14 @@ Pieces serve(std::string_view line, std::size_t engines, OnEngine on_engine) {
     return whole(error_json("unknown command"));
 }
 
-std::string respond(std::string_view line, const Engine& engine, const Gauges& gauges) {
-    Pieces pieces = serve(line, 1, [&](std::size_t, const auto& work) { work(engine, gauges); });
+std::string joined(Pieces pieces) {
     std::string out;
     while (auto piece = pieces()) out += *piece;
     return out;
+}
+
+std::string respond(std::string_view line, const Engine& engine, const Gauges& gauges) {
+    return joined(serve(line, 1, [&](std::size_t, const auto& work) { work(engine, gauges); }));
 }
 
 }  // namespace dslite::daemon

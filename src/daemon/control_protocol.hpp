@@ -156,6 +156,8 @@ constexpr std::uint32_t kPieceSlots = 1024;
 // forwards packets before asking for the next never stalls for the whole table.
 Pieces serve(std::string_view line, std::size_t engines, OnEngine on_engine);
 
+// Every piece of an answer, as the one line a client reads.
+std::string joined(Pieces pieces);
 // serve() over one engine, every piece at once (tests).
 std::string respond(std::string_view line, const Engine& engine, const Gauges& gauges);
 

@@ -358,9 +358,7 @@ TEST(ControlResponse, AnswersOverSeveralEnginesAsOne) {
             g.devices.push_back({"both", "tun:aftr#" + std::to_string(e), {}});
             work(*engines[e], g);
         });
-        std::string out;
-        while (auto piece = pieces()) out += *piece;
-        return out;
+        return joined(std::move(pieces));
     };
     const std::string bindings = views("bindings");
     EXPECT_NE(bindings.find(R"("count":2)"), std::string::npos) << bindings;
