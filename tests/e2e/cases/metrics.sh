@@ -55,9 +55,20 @@ assert sum(a["udp"] for a in pool.values()) >= sessions["udp"], (pool, sessions)
 PY
 }
 
+# The counters stand still for half a second: the traffic's last packets (a
+# closing TCP connection's, a late echo reply) are in, so a scrape and the
+# stats taken after it see the same packets.
+settled() {
+    local b4 uplink
+    b4=$(lab_counter in_b4_packets) && uplink=$(lab_counter in_uplink_packets) || return 1
+    sleep 0.5
+    [[ $(lab_counter in_b4_packets) == "$b4" && $(lab_counter in_uplink_packets) == "$uplink" ]]
+}
+
 case_main() {
     check "dslite-aftr restarts with --metrics 127.0.0.1:9100" lab_restart_aftr --metrics 127.0.0.1:9100
     lab_mixed_traffic 5300 20 " (with --metrics)"
+    check "the traffic is over" lab_wait 10 settled
     check "a scrape answers" scrape
     check "promtool check metrics accepts it" promtool_accepts
     check "... and the translated packets are in it" test "$(summed dslite_out_uplink_packets_total)" -gt 0
