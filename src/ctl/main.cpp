@@ -12,6 +12,7 @@
 #include <optional>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "control_client.hpp"
 #include "json_reader.hpp"
@@ -107,6 +108,8 @@ int run_top(const std::string& control, const TopOptions& options) {
         const long width = columns ? std::strtol(columns, nullptr, 10) : 0;
         return TerminalSize{width > 0 ? static_cast<std::size_t>(width) : 80, 10000};
     };
+    std::vector<std::string> last;  // the last frame drawn
+    bool counted_out = false;       // --count frames were shown
     {
         std::optional<Screen> screen;
         if (terminal) screen.emplace();
@@ -118,6 +121,7 @@ int run_top(const std::string& control, const TopOptions& options) {
             const auto lines = render_top(now, rates ? &*rates : nullptr, size.width, size.height);
             if (screen) {
                 screen->draw(lines, size.width, size.height);
+                last = lines;
                 return;
             }
             if (shown > 1) std::cout << '\n';
@@ -134,7 +138,10 @@ int run_top(const std::string& control, const TopOptions& options) {
             }
             // The first frame, without rates, only on a terminal: something to see at once.
             if (screen || rates) show();
-            if (frames != 0 && shown >= frames) break;
+            if (frames != 0 && shown >= frames) {
+                counted_out = true;
+                break;
+            }
             previous = now;
             const double due = now.seconds + options.interval;
             while (!quit) {
@@ -151,6 +158,9 @@ int run_top(const std::string& control, const TopOptions& options) {
             }
         }
     }  // the terminal is as it was from here on
+    // The alternate screen is gone: --count's last frame stays to be read.
+    if (counted_out && terminal)
+        for (const auto& line : last) std::cout << line << '\n';
     if (!error.empty()) {
         std::cerr << "dslite-ctl: " << error << '\n';
         return 1;

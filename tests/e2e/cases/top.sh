@@ -2,13 +2,14 @@
 # dslite-ctl top (issue 13) in a real terminal: tmux, 100x30. Site A's host
 # pings the server 200 times a second, site B's 20; the screen shows a
 # B4-side rate in and out near 220 packets/s and site A's subscriber first
-# among the busiest by packets, at about 200/s each way, site B second. The window made smaller, no line
-# is longer than its width and the header stays on top. q ends the program
-# within a second, and so do SIGTERM and a daemon that goes away (exit 1,
-# saying so); each time the terminal is as it was (the pane's tty back in
-# canonical mode with echo, the alternate screen left). Not on a terminal,
-# one frame as plain text; with --threads 2 and the sites on different
-# engines, one ranking of both.
+# among the busiest by packets, at about 200/s each way, site B second. The
+# window made smaller, no line is longer than its width and the header
+# stays on top. q ends the program within a second, and so does SIGTERM;
+# --count ends it after its frames (the last one left on the screen), a
+# daemon that goes away with exit 1, saying so. Each time the terminal is
+# as it was: the pane's tty back in canonical mode with echo, the alternate
+# screen left. Not on a terminal, one frame as plain text; with --threads 2
+# and the sites on different engines, one ranking of both.
 
 TOP_TMUX=dslite-top-$$
 PING_RATE=200   # site A, packets/s
@@ -126,6 +127,11 @@ case_main() {
     kill -TERM "$(<"$LAB_DIR/term.pid")"
     check "SIGTERM ends it within a second" ends_within_a_second term
     check "... exit 0, the terminal restored" restored term 0
+
+    check "top --count 2 runs" top_pane counted --count 2
+    check "... ends by itself after two frames" lab_wait 5 ended counted
+    check "... exit 0, the terminal restored" restored counted 0
+    check "... its last frame left on the screen" contains "$(screen_of counted)" "BUSIEST BY PACKETS"
 
     local plain
     plain=$(lab_ctl top --interval 0.5)
