@@ -62,11 +62,6 @@ int usage_error(const std::string& line) {
     return 2;
 }
 
-struct TopOptions {
-    double interval = 1;
-    std::optional<unsigned long> count;
-};
-
 double steady_seconds() {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
@@ -168,30 +163,6 @@ int run_top(const std::string& control, const TopOptions& options) {
     return 0;
 }
 
-// top's options: the interval and the number of frames.
-std::variant<TopOptions, std::string> parse_top_options(int argc, char* argv[], int first) {
-    TopOptions options;
-    for (int i = first; i < argc; ++i) {
-        const std::string_view arg = argv[i];
-        if ((arg == "--interval" || arg == "--count") && i + 1 >= argc) return std::string(arg) + " needs a value";
-        if (arg == "--interval") {
-            char* end = nullptr;
-            options.interval = std::strtod(argv[++i], &end);
-            if (*end != '\0' || !(options.interval >= 0.1) || options.interval > 3600)
-                return "--interval: '" + std::string(argv[i]) + "' is not a number of seconds from 0.1 to 3600";
-        } else if (arg == "--count") {
-            char* end = nullptr;
-            const unsigned long n = std::strtoul(argv[++i], &end, 10);
-            if (*end != '\0' || n == 0 || argv[i][0] == '-')
-                return "--count: '" + std::string(argv[i]) + "' is not a number of frames above 0";
-            options.count = n;
-        } else {
-            return "top: unknown option '" + std::string(arg) + "' (--interval, --count)";
-        }
-    }
-    return options;
-}
-
 }  // namespace
 
 int main(int argc, char* argv[]) {
@@ -219,7 +190,7 @@ int main(int argc, char* argv[]) {
             command = dslite::daemon::current_command_name(arg);
             if (command == "top") {
                 if (json) return usage_error("top shows no JSON: --json is for the other commands");
-                auto options = parse_top_options(argc, argv, i + 1);
+                auto options = parse_top_options({argv + i + 1, static_cast<std::size_t>(argc - i - 1)});
                 if (auto* e = std::get_if<std::string>(&options)) return usage_error(*e);
                 return run_top(control, std::get<TopOptions>(options));
             }
