@@ -146,7 +146,8 @@ int run_top(const std::string& control, const TopOptions& options) {
                 const Wake wake = signals.wait(std::chrono::milliseconds(static_cast<long>(left * 1000) + 1),
                                                screen ? screen->input() : -1, key);
                 if (wake == Wake::stop || (wake == Wake::key && (key == 'q' || key == 'Q' || key == 3))) quit = true;
-                if (wake == Wake::resize && screen) {
+                if (wake == Wake::suspend) screen ? screen->suspend() : stop_until_continued();
+                if ((wake == Wake::resize || wake == Wake::suspend) && screen) {
                     size = size_now();
                     show();
                 }
