@@ -93,11 +93,11 @@ Verdict Engine::Impl::uplink_to_b4(Packet& packet, const Transport& t, bool hair
             counters_.add(Counter::mss_clamped);
     }
     s.last_seen = now_;
-    tables_.subscribers.count(s.subscriber, Traffic::to_b4, now_);
     rewrite_destination(ip, packet.size(), t, s.inner_address, s.inner_port);
     if (!encapsulate(packet, config_.aftr_address, b4_of(s), ip[ipv4::tos])) return drop(Counter::drop_no_headroom);
     if (packet.size() > mtu && !fragment_ipv6(packet, mtu, emitter))
         return drop(Counter::drop_no_headroom);  // RFC 2473 7.2(b)
+    tables_.subscribers.count(s.subscriber, Traffic::to_b4, now_);
     counters_.add(hairpin ? Counter::out_hairpin_packets : Counter::out_b4_packets);
     return Verdict::to_b4;
 }

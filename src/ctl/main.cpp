@@ -74,11 +74,6 @@ int usage_error(const std::string& line) {
     return 2;
 }
 
-struct TopOptions {
-    double interval = 1;
-    std::optional<unsigned long> count;
-};
-
 double steady_seconds() {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
@@ -120,6 +115,8 @@ int run_top(const std::string& control, const TopOptions& options) {
         const long width = columns ? std::strtol(columns, nullptr, 10) : 0;
         return TerminalSize{width > 0 ? static_cast<std::size_t>(width) : 80, 10000};
     };
+    std::vector<std::string> last;  // the last frame drawn
+    bool counted_out = false;       // --count frames were shown
     {
         std::optional<Screen> screen;
         if (terminal) screen.emplace();
@@ -131,6 +128,7 @@ int run_top(const std::string& control, const TopOptions& options) {
             const auto lines = render_top(now, rates ? &*rates : nullptr, size.width, size.height);
             if (screen) {
                 screen->draw(lines, size.width, size.height);
+                last = lines;
                 return;
             }
             if (shown > 1) std::cout << '\n';
@@ -147,7 +145,10 @@ int run_top(const std::string& control, const TopOptions& options) {
             }
             // The first frame, without rates, only on a terminal: something to see at once.
             if (screen || rates) show();
-            if (frames != 0 && shown >= frames) break;
+            if (frames != 0 && shown >= frames) {
+                counted_out = true;
+                break;
+            }
             previous = now;
             const double due = now.seconds + options.interval;
             while (!quit) {
@@ -157,42 +158,22 @@ int run_top(const std::string& control, const TopOptions& options) {
                 const Wake wake = signals.wait(std::chrono::milliseconds(static_cast<long>(left * 1000) + 1),
                                                screen ? screen->input() : -1, key);
                 if (wake == Wake::stop || (wake == Wake::key && (key == 'q' || key == 'Q' || key == 3))) quit = true;
-                if (wake == Wake::resize && screen) {
+                if (wake == Wake::suspend) screen ? screen->suspend() : stop_until_continued();
+                if ((wake == Wake::resize || wake == Wake::suspend) && screen) {
                     size = size_now();
                     show();
                 }
             }
         }
     }  // the terminal is as it was from here on
+    // The alternate screen is gone: --count's last frame stays to be read.
+    if (counted_out && terminal)
+        for (const auto& line : last) std::cout << line << '\n';
     if (!error.empty()) {
         std::cerr << "dslite-ctl: " << error << '\n';
         return 1;
     }
     return 0;
-}
-
-// top's options: the interval and the number of frames.
-std::variant<TopOptions, std::string> parse_top_options(int argc, char* argv[], int first) {
-    TopOptions options;
-    for (int i = first; i < argc; ++i) {
-        const std::string_view arg = argv[i];
-        if ((arg == "--interval" || arg == "--count") && i + 1 >= argc) return std::string(arg) + " needs a value";
-        if (arg == "--interval") {
-            char* end = nullptr;
-            options.interval = std::strtod(argv[++i], &end);
-            if (*end != '\0' || !(options.interval >= 0.1) || options.interval > 3600)
-                return "--interval: '" + std::string(argv[i]) + "' is not a number of seconds from 0.1 to 3600";
-        } else if (arg == "--count") {
-            char* end = nullptr;
-            const unsigned long n = std::strtoul(argv[++i], &end, 10);
-            if (*end != '\0' || n == 0 || argv[i][0] == '-')
-                return "--count: '" + std::string(argv[i]) + "' is not a number of frames above 0";
-            options.count = n;
-        } else {
-            return "top: unknown option '" + std::string(arg) + "' (--interval, --count)";
-        }
-    }
-    return options;
 }
 
 }  // namespace
@@ -222,7 +203,7 @@ int main(int argc, char* argv[]) {
             command = dslite::daemon::current_command_name(arg);
             if (command == "top") {
                 if (json) return usage_error("top shows no JSON: --json is for the other commands");
-                auto options = parse_top_options(argc, argv, i + 1);
+                auto options = parse_top_options({argv + i + 1, static_cast<std::size_t>(argc - i - 1)});
                 if (auto* e = std::get_if<std::string>(&options)) return usage_error(*e);
                 return run_top(control, std::get<TopOptions>(options));
             }

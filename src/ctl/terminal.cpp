@@ -17,11 +17,14 @@ namespace {
 // A signal handler may only set flags and write(2): the self-pipe wakes poll.
 volatile std::sig_atomic_t g_stop = 0;
 volatile std::sig_atomic_t g_resize = 0;
+volatile std::sig_atomic_t g_suspend = 0;
 int g_wake[2] = {-1, -1};
 
 void on_signal(int signal) {
     if (signal == SIGWINCH)
         g_resize = 1;
+    else if (signal == SIGTSTP)
+        g_suspend = 1;
     else
         g_stop = 1;
     const int saved = errno;
@@ -30,7 +33,7 @@ void on_signal(int signal) {
     errno = saved;
 }
 
-constexpr std::array<int, 4> kSignals{SIGINT, SIGTERM, SIGHUP, SIGWINCH};
+constexpr std::array<int, 5> kSignals{SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGTSTP};
 std::array<struct sigaction, kSignals.size()> g_previous{};
 
 void write_all(const std::string& text) {
@@ -54,6 +57,7 @@ std::optional<TerminalSize> terminal_size(int fd) {
 Signals::Signals() {
     g_stop = 0;
     g_resize = 0;
+    g_suspend = 0;
     if (::pipe(g_wake) == 0) {
         for (const int fd : g_wake) {
             ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -76,10 +80,24 @@ Signals::~Signals() {
 
 bool Signals::stopped() const { return g_stop != 0; }
 
+void stop_until_continued() {
+    struct sigaction stop {};
+    stop.sa_handler = SIG_DFL;
+    sigemptyset(&stop.sa_mask);
+    struct sigaction mine {};
+    ::sigaction(SIGTSTP, &stop, &mine);
+    ::raise(SIGTSTP);  // returns once continued
+    ::sigaction(SIGTSTP, &mine, nullptr);
+}
+
 Wake Signals::wait(std::chrono::milliseconds timeout, int input, char& key) {
     const auto until = std::chrono::steady_clock::now() + timeout;
     while (true) {
         if (g_stop) return Wake::stop;
+        if (g_suspend) {
+            g_suspend = 0;
+            return Wake::suspend;
+        }
         if (g_resize) {
             g_resize = 0;
             return Wake::resize;
@@ -104,9 +122,16 @@ Wake Signals::wait(std::chrono::milliseconds timeout, int input, char& key) {
 }
 
 Screen::Screen() {
-    if (::isatty(STDIN_FILENO) && ::tcgetattr(STDIN_FILENO, &saved_) == 0) {
+    have_saved_ = ::isatty(STDIN_FILENO) && ::tcgetattr(STDIN_FILENO, &saved_) == 0;
+    enter();
+}
+
+Screen::~Screen() { leave(); }
+
+void Screen::enter() {
+    if (have_saved_) {
         termios raw = saved_;
-        // Keys one at a time, not echoed; ISIG stays, so ^C is SIGINT.
+        // Keys one at a time, not echoed; ISIG stays, so ^C is SIGINT and ^Z SIGTSTP.
         raw.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHO);
         raw.c_cc[VMIN] = 1;
         raw.c_cc[VTIME] = 0;
@@ -115,9 +140,18 @@ Screen::Screen() {
     write_all("\x1b[?1049h\x1b[?25l\x1b[H\x1b[2J");  // the alternate screen, no cursor
 }
 
-Screen::~Screen() {
+void Screen::leave() {
     write_all("\x1b[?25h\x1b[?1049l");
     if (raw_) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_);
+    raw_ = false;
+}
+
+void Screen::suspend() {
+    // The shell gets its terminal back while this is stopped, and the
+    // screen is taken again on SIGCONT.
+    leave();
+    stop_until_continued();
+    enter();
 }
 
 void Screen::draw(const std::vector<std::string>& lines, std::size_t width, std::size_t height) {

@@ -21,11 +21,11 @@ struct TerminalSize {
 std::optional<TerminalSize> terminal_size(int fd);
 
 // What woke a wait: the time was up, a key, a signal to stop (SIGINT,
-// SIGTERM, SIGHUP) or the window changed size (SIGWINCH).
-enum class Wake { timeout, key, stop, resize };
+// SIGTERM, SIGHUP), the window changed size (SIGWINCH) or ^Z (SIGTSTP).
+enum class Wake { timeout, key, stop, resize, suspend };
 
-// While it lives: SIGINT, SIGTERM, SIGHUP and SIGWINCH are caught (each
-// wakes wait()), and the previous handlers are put back after.
+// While it lives: SIGINT, SIGTERM, SIGHUP, SIGWINCH and SIGTSTP are caught
+// (each wakes wait()), and the previous handlers are put back after.
 class Signals {
 public:
     Signals();
@@ -38,6 +38,10 @@ public:
     Wake wait(std::chrono::milliseconds timeout, int input, char& key);
     bool stopped() const;
 };
+
+// What ^Z would have done without the handler: stops the process, and
+// returns once it is continued (SIGCONT).
+void stop_until_continued();
 
 // While it lives: stdin (when a terminal) in raw mode without echo,
 // stdout on the alternate screen with the cursor hidden. Whatever ends
@@ -54,8 +58,14 @@ public:
     void draw(const std::vector<std::string>& lines, std::size_t width, std::size_t height);
     // -1 when stdin is no terminal: then no key is read.
     int input() const { return raw_ ? 0 : -1; }
+    // ^Z: the terminal as it was, the process stopped; taken again once continued.
+    void suspend();
 
 private:
+    void enter();
+    void leave();
+
+    bool have_saved_ = false;
     bool raw_ = false;
     termios saved_{};
 };

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <string_view>
 
 #include "tables.hpp"
 
@@ -205,6 +206,30 @@ std::vector<std::string> render_top(const Sample& now, const Rates* rates, std::
     for (std::string& line : lines)
         if (line.size() > width) line.resize(width);
     return lines;
+}
+
+std::variant<TopOptions, std::string> parse_top_options(std::span<const char* const> args) {
+    TopOptions options;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string_view arg = args[i];
+        if ((arg == "--interval" || arg == "--count") && i + 1 >= args.size())
+            return std::string(arg) + " needs a value";
+        if (arg == "--interval") {
+            char* end = nullptr;
+            options.interval = std::strtod(args[++i], &end);
+            if (*end != '\0' || !(options.interval >= 0.1) || options.interval > 3600)
+                return "--interval: '" + std::string(args[i]) + "' is not a number of seconds from 0.1 to 3600";
+        } else if (arg == "--count") {
+            char* end = nullptr;
+            const unsigned long n = std::strtoul(args[++i], &end, 10);
+            if (*end != '\0' || n == 0 || args[i][0] == '-')
+                return "--count: '" + std::string(args[i]) + "' is not a number of frames above 0";
+            options.count = n;
+        } else {
+            return "top: unknown option '" + std::string(arg) + "' (--interval, --count)";
+        }
+    }
+    return options;
 }
 
 }  // namespace dslite::ctl

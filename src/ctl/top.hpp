@@ -5,7 +5,10 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
+#include <span>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "json_reader.hpp"
@@ -40,6 +43,14 @@ Rates rates_between(const Sample& before, const Sample& after);
 // The frame for `now`: at most `height` lines, none longer than `width`.
 // Without rates (only one sample yet) they show as "-".
 std::vector<std::string> render_top(const Sample& now, const Rates* rates, std::size_t width, std::size_t height);
+
+// dslite-ctl top's options (the words after "top").
+struct TopOptions {
+    double interval = 1;                 // seconds between frames
+    std::optional<unsigned long> count;  // frames, then exit; none: until q
+};
+// The options, or the line saying what is wrong with them.
+std::variant<TopOptions, std::string> parse_top_options(std::span<const char* const> args);
 
 // A rate for people: "950", "9999", "12.3k", "1.23M", "4.56G".
 std::string human(double value);

@@ -162,5 +162,27 @@ TEST(TopFrame, FitsAnySize) {
     EXPECT_GT(r.drops.size(), 40u);
 }
 
+std::string refused(std::vector<const char*> args) {
+    auto parsed = parse_top_options(args);
+    return std::holds_alternative<std::string>(parsed) ? std::get<std::string>(parsed) : "(accepted)";
+}
+
+TEST(TopOptions, IntervalAndCount) {
+    const auto options = std::get<TopOptions>(parse_top_options(std::vector<const char*>{}));
+    EXPECT_EQ(options.interval, 1);
+    EXPECT_FALSE(options.count);
+    const std::vector<const char*> both{"--count", "3", "--interval", "0.5"};
+    const auto given = std::get<TopOptions>(parse_top_options(both));
+    EXPECT_EQ(given.interval, 0.5);
+    EXPECT_EQ(given.count, 3u);
+    EXPECT_EQ(refused({"--interval", "0.05"}), "--interval: '0.05' is not a number of seconds from 0.1 to 3600");
+    EXPECT_EQ(refused({"--interval", "nan"}), "--interval: 'nan' is not a number of seconds from 0.1 to 3600");
+    EXPECT_EQ(refused({"--interval", "1s"}), "--interval: '1s' is not a number of seconds from 0.1 to 3600");
+    EXPECT_EQ(refused({"--count", "0"}), "--count: '0' is not a number of frames above 0");
+    EXPECT_EQ(refused({"--count", "-1"}), "--count: '-1' is not a number of frames above 0");
+    EXPECT_EQ(refused({"--count"}), "--count needs a value");
+    EXPECT_EQ(refused({"--json"}), "top: unknown option '--json' (--interval, --count)");
+}
+
 }  // namespace
 }  // namespace dslite::ctl

@@ -2,13 +2,15 @@
 # dslite-ctl top (issue 13) in a real terminal: tmux, 100x30. Site A's host
 # pings the server 200 times a second, site B's 20; the screen shows a
 # B4-side rate in and out near 220 packets/s and site A's subscriber first
-# among the busiest by packets, at about 200/s each way, site B second. The window made smaller, no line
-# is longer than its width and the header stays on top. q ends the program
-# within a second, and so do SIGTERM and a daemon that goes away (exit 1,
-# saying so); each time the terminal is as it was (the pane's tty back in
-# canonical mode with echo, the alternate screen left). Not on a terminal,
-# one frame as plain text; with --threads 2 and the sites on different
-# engines, one ranking of both.
+# among the busiest by packets, at about 200/s each way, site B second. The
+# window made smaller, no line is longer than its width and the header
+# stays on top. q ends the program within a second, and so does SIGTERM;
+# --count ends it after its frames (the last one left on the screen), a
+# daemon that goes away with exit 1, saying so. Each time the terminal is
+# as it was: the pane's tty back in canonical mode with echo, the alternate
+# screen left; ^Z gives an interactive bash its screen back and fg takes it
+# again. Not on a terminal, one frame as plain text; with --threads 2 and
+# the sites on different engines, one ranking of both.
 
 TOP_TMUX=dslite-top-$$
 PING_RATE=200   # site A, packets/s
@@ -91,6 +93,10 @@ restored() {
 
 ends_within_a_second() { lab_wait 1 ended "$1"; }
 
+alternate() { [[ $(tm display-message -p -t "$1" '#{alternate_on}') == "$2" ]]; }  # NAME 0|1
+stopped_by_bash() { alternate "$1" 0 && screen_of "$1" | grep -q Stopped; }
+redrawn() { alternate "$1" 1 && has_rates "$1"; }
+
 case_main() {
     check "dslite-ctl top runs in a tmux pane (100x30)" top_pane live
     check "... and draws its first frame with rates" lab_wait 5 has_rates live
@@ -130,6 +136,23 @@ case_main() {
     kill -TERM "$(<"$LAB_DIR/term.pid")"
     check "SIGTERM ends it within a second" ends_within_a_second term
     check "... exit 0, the terminal restored" restored term 0
+
+    # ^Z under a shell with job control: the shell's screen back while
+    # stopped, top's again after fg.
+    tm new-session -d -s job -x 100 -y 30 "bash --norc --noprofile -i"
+    tm send-keys -t job "$LAB_CTL --control $LAB_CONTROL top" Enter
+    check "top under an interactive bash draws" lab_wait 5 has_rates job
+    tm send-keys -t job C-z
+    check "^Z stops it and gives bash its screen back" lab_wait 2 stopped_by_bash job
+    tm send-keys -t job fg Enter
+    check "fg takes the screen again and redraws" lab_wait 3 redrawn job
+    tm send-keys -t job q
+    check "... and q still quits" lab_wait 1 alternate job 0
+
+    check "top --count 2 runs" top_pane counted --count 2
+    check "... ends by itself after two frames" lab_wait 5 ended counted
+    check "... exit 0, the terminal restored" restored counted 0
+    check "... its last frame left on the screen" contains "$(screen_of counted)" "BUSIEST BY PACKETS"
 
     local plain
     plain=$(lab_ctl top --interval 0.5)
